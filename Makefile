@@ -1,0 +1,49 @@
+# Every target is idempotent: run it again and it only does what is missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+AXE := node_modules/axe-core/axe.min.js
+
+.PHONY: setup run test lint typecheck translations extract-messages browser-deps clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip==25.3
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy=false -d translations --statistics 2>&1 | tail -n 2
+
+## setup: virtual environment, dependencies, compiled translations, migrated database, schemes loaded
+setup: $(STAMP) translations
+	$(BIN)/aides db upgrade
+	$(BIN)/aides schemes load
+
+## run: set up, then serve on http://127.0.0.1:5000
+run: setup
+	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
+
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $(AXE)
+
+## test: set up for tests, then the whole suite (browser tests run where Chromium is installed)
+test: $(STAMP) translations $(AXE)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check app tests migrations wsgi.py
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+## extract-messages: refresh translations/messages.pot and merge it into the catalogs
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -k N_ -o translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i translations/messages.pot -d translations
+
+clean:
+	rm -rf $(VENV) node_modules instance

@@ -1,0 +1,1 @@
+"""Aides culture numérique: a bilingual directory of public funding for digital culture."""

@@ -1,0 +1,56 @@
+"""Settings read from environment variables, shared by the web app, the CLI and migrations."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE_DIR = PROJECT_ROOT / "instance"
+DEFAULT_SCHEMES_DIR = PROJECT_ROOT / "aid_schemes"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the application reads from its environment."""
+
+    database_url: str
+    search_index_dir: Path
+    secret_key: str
+    schemes_dir: Path
+    redis_url: str | None
+    instance_dir: Path
+
+
+def _secret_key(instance_dir: Path) -> str:
+    """Return SECRET_KEY, or a random key kept under instance/ so restarts keep sessions."""
+    from_env = os.environ.get("SECRET_KEY")
+    if from_env:
+        return from_env
+    key_file = instance_dir / "secret_key"
+    if key_file.exists():
+        return key_file.read_text(encoding="utf-8").strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # Written owner-readable only: the key signs sessions.
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key)
+    return key
+
+
+def load_settings() -> Settings:
+    """Build the settings from the environment, with laptop-friendly defaults."""
+    instance_dir = Path(os.environ.get("INSTANCE_DIR", DEFAULT_INSTANCE_DIR))
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'aides.sqlite3'}"
+    index_dir = Path(os.environ.get("SEARCH_INDEX_DIR", instance_dir / "search-index"))
+    return Settings(
+        database_url=database_url,
+        search_index_dir=index_dir,
+        secret_key=_secret_key(instance_dir),
+        schemes_dir=Path(os.environ.get("SCHEMES_DIR", DEFAULT_SCHEMES_DIR)),
+        redis_url=os.environ.get("REDIS_URL") or None,
+        instance_dir=instance_dir,
+    )

@@ -1,0 +1,40 @@
+"""Which deadline comes next: dates are those of French funders, so "today" is today in Paris."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from app.schemes import Scheme, Session
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def today_in_paris() -> date:
+    """The current date in metropolitan France, where deadlines are set."""
+    return datetime.now(PARIS).date()
+
+
+@dataclass(frozen=True)
+class NextDeadline:
+    """The next date to apply by: a session, all year round, or nothing announced."""
+
+    kind: Literal["session", "rolling", "none"]
+    session: Session | None = None
+
+    @property
+    def closes(self) -> date | None:
+        """The closing date of the next session, if there is one."""
+        return self.session.closes if self.session else None
+
+
+def next_deadline(scheme: Scheme, today: date) -> NextDeadline:
+    """The next deadline of an active scheme; closed and replaced schemes have none."""
+    if not scheme.is_active():
+        return NextDeadline("none")
+    if scheme.is_rolling():
+        return NextDeadline("rolling")
+    session = scheme.next_session(today)
+    return NextDeadline("session", session) if session else NextDeadline("none")

@@ -1,0 +1,66 @@
+"""ORM records: schemes (the current content), their facet tags and their revisions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base
+
+
+class SchemeRecord(Base):
+    """One scheme as currently published: filterable columns plus the full validated document."""
+
+    __tablename__ = "schemes"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    funder: Mapped[str] = mapped_column(String(50), index=True)
+    kind: Mapped[str] = mapped_column(String(30), index=True)
+    lifecycle: Mapped[str] = mapped_column(String(20), index=True)
+    parent_id: Mapped[str | None] = mapped_column(String(100))
+    replaced_by_id: Mapped[str | None] = mapped_column(String(100))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    revision: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    tags: Mapped[list[SchemeTag]] = relationship(
+        back_populates="scheme", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class SchemeTag(Base):
+    """One value of a set-valued facet (sector, applicant type, role), for filtering in SQL."""
+
+    __tablename__ = "scheme_tags"
+    __table_args__ = (Index("ix_scheme_tags_facet_value", "facet", "value"),)
+
+    scheme_id: Mapped[str] = mapped_column(
+        ForeignKey("schemes.id", ondelete="CASCADE"), primary_key=True
+    )
+    facet: Mapped[str] = mapped_column(String(30), primary_key=True)
+    value: Mapped[str] = mapped_column(String(50), primary_key=True)
+
+    scheme: Mapped[SchemeRecord] = relationship(back_populates="tags")
+
+
+class SchemeRevision(Base):
+    """An immutable copy of a scheme's document each time it changed: who, when and why."""
+
+    __tablename__ = "scheme_revisions"
+    __table_args__ = (UniqueConstraint("scheme_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    scheme_id: Mapped[str] = mapped_column(
+        ForeignKey("schemes.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    author: Mapped[str] = mapped_column(String(200))
+    comment: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,174 @@
+"""The database seen as a catalogue of Schemes: import with revisions, filter, fetch, export."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from app.models import SchemeRecord, SchemeRevision, SchemeTag
+from app.schemes import ACTIVE_STATUSES, Scheme
+
+# Set-valued facets stored as tags: facet name -> Audience attribute.
+TAG_FACETS = {"sector": "sectors", "applicant_type": "applicant_types", "role": "roles"}
+
+
+@dataclass(frozen=True)
+class SchemeFilters:
+    """What a list asks for. Values within a facet are alternatives; facets combine with AND."""
+
+    funders: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    lifecycles: tuple[str, ...] = ()
+    sectors: tuple[str, ...] = ()
+    applicant_types: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    # Closed and replaced schemes are hidden unless asked for, here or by a lifecycle filter.
+    include_inactive: bool = False
+
+
+@dataclass
+class ImportReport:
+    """What an import did, scheme by scheme."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+def content_hash(document: dict[str, object]) -> str:
+    """A stable fingerprint of a scheme document, to detect real changes."""
+    canonical = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _tags(scheme: Scheme) -> list[SchemeTag]:
+    return [
+        SchemeTag(facet=facet, value=value)
+        for facet, attribute in TAG_FACETS.items()
+        for value in dict.fromkeys(getattr(scheme.audience, attribute))
+    ]
+
+
+def _apply(record: SchemeRecord, scheme: Scheme, document: dict[str, object], now: datetime) -> None:
+    record.funder = scheme.funder
+    record.kind = scheme.kind
+    record.lifecycle = scheme.lifecycle.status
+    record.parent_id = scheme.parent
+    record.replaced_by_id = scheme.lifecycle.replaced_by
+    record.document = document
+    record.content_hash = content_hash(document)
+    record.updated_at = now
+    record.tags = _tags(scheme)
+
+
+def import_schemes(
+    session: Session, schemes: Iterable[Scheme], *, author: str, comment: str
+) -> ImportReport:
+    """Create or update schemes, recording a revision for each real change; does not commit."""
+    report = ImportReport()
+    now = datetime.now(UTC)
+    for scheme in schemes:
+        document = scheme.document()
+        digest = content_hash(document)
+        record = session.get(SchemeRecord, scheme.id)
+        if record is not None and record.content_hash == digest:
+            report.unchanged.append(scheme.id)
+            continue
+        if record is None:
+            record = SchemeRecord(id=scheme.id, revision=0, created_at=now)
+            session.add(record)
+            report.created.append(scheme.id)
+        else:
+            report.updated.append(scheme.id)
+        _apply(record, scheme, document, now)
+        record.revision += 1
+        session.add(
+            SchemeRevision(
+                scheme_id=scheme.id,
+                number=record.revision,
+                document=document,
+                content_hash=digest,
+                author=author,
+                comment=comment,
+                created_at=now,
+            )
+        )
+    session.flush()
+    return report
+
+
+def _filtered(filters: SchemeFilters) -> Select[tuple[SchemeRecord]]:
+    query = select(SchemeRecord)
+    if filters.funders:
+        query = query.where(SchemeRecord.funder.in_(filters.funders))
+    if filters.kinds:
+        query = query.where(SchemeRecord.kind.in_(filters.kinds))
+    if filters.lifecycles:
+        query = query.where(SchemeRecord.lifecycle.in_(filters.lifecycles))
+    elif not filters.include_inactive:
+        query = query.where(SchemeRecord.lifecycle.in_(sorted(ACTIVE_STATUSES)))
+    for facet, values in (
+        ("sector", filters.sectors),
+        ("applicant_type", filters.applicant_types),
+        ("role", filters.roles),
+    ):
+        if values:
+            tagged = select(SchemeTag.scheme_id).where(
+                SchemeTag.facet == facet, SchemeTag.value.in_(values)
+            )
+            query = query.where(SchemeRecord.id.in_(tagged))
+    return query
+
+
+def list_schemes(session: Session, filters: SchemeFilters) -> list[Scheme]:
+    """Schemes matching filters, in id order."""
+    records = session.scalars(_filtered(filters).order_by(SchemeRecord.id))
+    return [Scheme.model_validate(record.document) for record in records]
+
+
+def get_scheme(session: Session, scheme_id: str) -> Scheme | None:
+    """One scheme by id, or None."""
+    record = session.get(SchemeRecord, scheme_id)
+    return Scheme.model_validate(record.document) if record else None
+
+
+def get_schemes(session: Session, scheme_ids: Sequence[str]) -> dict[str, Scheme]:
+    """Several schemes by id (for linked parents, successors, strands)."""
+    records = session.scalars(select(SchemeRecord).where(SchemeRecord.id.in_(scheme_ids)))
+    return {record.id: Scheme.model_validate(record.document) for record in records}
+
+
+def strand_ids(session: Session, parent_id: str) -> list[str]:
+    """Ids of the strands of a fund."""
+    return list(
+        session.scalars(
+            select(SchemeRecord.id).where(SchemeRecord.parent_id == parent_id).order_by(SchemeRecord.id)
+        )
+    )
+
+
+def predecessor_ids(session: Session, scheme_id: str) -> list[str]:
+    """Ids of the schemes that this one replaced."""
+    return list(
+        session.scalars(
+            select(SchemeRecord.id)
+            .where(SchemeRecord.replaced_by_id == scheme_id)
+            .order_by(SchemeRecord.id)
+        )
+    )
+
+
+def all_ids(session: Session) -> list[str]:
+    """Every scheme id in the database."""
+    return list(session.scalars(select(SchemeRecord.id).order_by(SchemeRecord.id)))
+
+
+def scheme_count(session: Session) -> int:
+    """How many schemes the database holds."""
+    return session.scalar(select(func.count()).select_from(SchemeRecord)) or 0

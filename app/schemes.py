@@ -1,0 +1,194 @@
+"""The scheme file format: typed models, reading and validating files, and canonical dumping."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from app.i18n import Localized
+
+Kind = Literal[
+    "grant",
+    "loan",
+    "residency",
+    "call_for_projects",
+    "contest",
+    "tax_credit",
+    "resource",
+    "offer_channel",
+]
+KINDS: tuple[Kind, ...] = Kind.__args__
+# "unconfirmed": no official page confirms the current status; we say so rather than guess.
+LifecycleStatus = Literal["open", "recurring", "upcoming", "closed", "replaced", "unconfirmed"]
+LIFECYCLE_STATUSES: tuple[LifecycleStatus, ...] = LifecycleStatus.__args__
+ACTIVE_STATUSES: frozenset[str] = frozenset({"open", "recurring", "upcoming", "unconfirmed"})
+SourceKind = Literal["official", "legal", "press", "aggregator"]
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+# A date as precise as the source gives it: 2022, 2022-07 or 2022-07-01.
+PARTIAL_DATE_PATTERN = r"^\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Strict):
+    """A page a fact comes from, with the date shown on it and the date we checked it."""
+
+    id: str = Field(pattern=SLUG_PATTERN)
+    url: str = Field(pattern=r"^https?://\S+$")
+    title: str = Field(min_length=1)
+    kind: SourceKind
+    page_date: str | None = None
+    checked: date
+
+
+def _date_as_text(value: object) -> object:
+    """YAML reads 2022-07-01 as a date; a partial date field keeps it as text."""
+    return value.isoformat() if isinstance(value, date) else value
+
+
+PartialDate = Annotated[str, BeforeValidator(_date_as_text), Field(pattern=PARTIAL_DATE_PATTERN)]
+
+
+class Lifecycle(_Strict):
+    """Whether the scheme can be applied to now, and what replaced it."""
+
+    status: LifecycleStatus
+    since: PartialDate | None = None
+    replaced_by: str | None = Field(default=None, pattern=SLUG_PATTERN)
+    note: Localized | None = None
+    source: str
+
+    @model_validator(mode="after")
+    def _successor_matches_status(self) -> Lifecycle:
+        if self.status == "replaced" and self.replaced_by is None:
+            raise ValueError("a replaced scheme needs replaced_by")
+        if self.replaced_by is not None and self.status not in ("replaced", "closed"):
+            raise ValueError("replaced_by is only for a replaced or closed scheme")
+        return self
+
+
+class Audience(_Strict):
+    """Who may apply, in the profile vocabulary's values."""
+
+    # Empty when no official page says who may apply: pages then say it is unconfirmed.
+    applicant_types: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    sectors: tuple[str, ...] = ()
+    note: Localized | None = None
+    source: str
+
+
+class Amounts(_Strict):
+    """What the scheme pays, where the official sources say it."""
+
+    min_eur: int | None = Field(default=None, ge=0)
+    max_eur: int | None = Field(default=None, ge=0)
+    max_rate_percent: float | None = Field(default=None, gt=0, le=100)
+    note: Localized | None = None
+    source: str
+
+    @model_validator(mode="after")
+    def _min_below_max(self) -> Amounts:
+        if self.min_eur is not None and self.max_eur is not None and self.min_eur > self.max_eur:
+            raise ValueError("min_eur is above max_eur")
+        return self
+
+
+class Session(_Strict):
+    """One application window (a commission deadline, a call's closing date)."""
+
+    label: Localized | None = None
+    opens: date | None = None
+    closes: date
+    source: str
+
+    @model_validator(mode="after")
+    def _opens_before_closes(self) -> Session:
+        if self.opens is not None and self.opens > self.closes:
+            raise ValueError("opens is after closes")
+        return self
+
+
+class Calendar(_Strict):
+    """Application sessions with their dates, or a rolling (all-year) marker."""
+
+    rolling: bool = False
+    sessions: tuple[Session, ...] = ()
+    note: Localized | None = None
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _rolling_or_sessions(self) -> Calendar:
+        if self.rolling and self.sessions:
+            raise ValueError("a rolling calendar has no sessions")
+        if (self.rolling or self.note) and self.source is None:
+            raise ValueError("source is required for a rolling calendar or a note")
+        return self
+
+
+class Note(_Strict):
+    """A sourced remark that fits no other field."""
+
+    text: Localized
+    source: str
+
+
+class Scheme(_Strict):
+    """One support scheme, as written in aid_schemes/<id>.yaml."""
+
+    id: str = Field(pattern=SLUG_PATTERN)
+    name: Localized
+    summary: Localized
+    description: Localized
+    funder: str
+    operator: str | None = None
+    kind: Kind
+    parent: str | None = None
+    lifecycle: Lifecycle
+    audience: Audience
+    amounts: Amounts | None = None
+    calendar: Calendar | None = None
+    notes: tuple[Note, ...] = ()
+    sources: tuple[Source, ...] = Field(min_length=1)
+
+    def is_active(self) -> bool:
+        """False for closed and replaced schemes, which lists hide unless asked."""
+        return self.lifecycle.status in ACTIVE_STATUSES
+
+    def source(self, source_id: str) -> Source | None:
+        """The source with this id, if the scheme has it."""
+        return next((s for s in self.sources if s.id == source_id), None)
+
+    def next_session(self, today: date) -> Session | None:
+        """The first session that has not closed yet on `today`."""
+        upcoming = [s for s in self.sessions_sorted() if s.closes >= today]
+        return upcoming[0] if upcoming else None
+
+    def sessions_sorted(self) -> list[Session]:
+        """Sessions by closing date."""
+        return sorted(self.calendar.sessions if self.calendar else (), key=lambda s: s.closes)
+
+    def is_rolling(self) -> bool:
+        """True when applications are accepted all year round."""
+        return bool(self.calendar and self.calendar.rolling)
+
+    def source_references(self) -> list[tuple[str, str]]:
+        """Every (field, source id) pair the scheme's facts point to."""
+        refs = [("lifecycle.source", self.lifecycle.source), ("audience.source", self.audience.source)]
+        if self.amounts:
+            refs.append(("amounts.source", self.amounts.source))
+        if self.calendar:
+            if self.calendar.source:
+                refs.append(("calendar.source", self.calendar.source))
+            refs += [(f"calendar.sessions[{i}].source", s.source) for i, s in enumerate(self.calendar.sessions)]
+        refs += [(f"notes[{i}].source", note.source) for i, note in enumerate(self.notes)]
+        return refs
+
+    def document(self) -> dict[str, Any]:
+        """The scheme as JSON-ready data, the form stored in the database."""
+        return self.model_dump(mode="json", exclude_defaults=True)

@@ -1,0 +1,44 @@
+"""The Flask application: configuration, extensions and blueprints, registered by hand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_babel import Babel
+from sqlalchemy.orm import sessionmaker
+
+from app.config import Settings, load_settings
+from app.db import make_engine, make_session_factory
+from app.vocabulary import load_vocabulary
+from app.web import api, context, database, errors, formatting, locale, public, security
+
+
+def create_app(
+    settings: Settings | None = None, session_factory: sessionmaker[Any] | None = None
+) -> Flask:
+    """Build the web application; tests hand in their own settings and session factory."""
+    settings = settings or load_settings()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        BABEL_DEFAULT_LOCALE="fr",
+        BABEL_TRANSLATION_DIRECTORIES=str(settings.schemes_dir.parent / "translations"),
+        JSON_SORT_KEYS=False,
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["aides.settings"] = settings
+    app.extensions["aides.vocabulary"] = load_vocabulary(settings.schemes_dir)
+    if session_factory is None:
+        session_factory = make_session_factory(make_engine(settings.database_url))
+    database.init_app(app, session_factory)
+    Babel(app, locale_selector=locale.current_language)
+    locale.init_app(app)
+    formatting.init_app(app)
+    context.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(public.blueprint, url_prefix="/<lang>")
+    app.register_blueprint(api.blueprint, url_prefix="/api/v1")
+    return app

@@ -1,0 +1,190 @@
+"""JSON API, version 1 (contract.md §4): the scheme list with filters, and one scheme."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from app.deadlines import NextDeadline, next_deadline, today_in_paris
+from app.i18n import LANGUAGES
+from app.repository import get_scheme, get_schemes, list_schemes
+from app.schemes import Scheme
+from app.web.database import db_session
+from app.web.errors import json_error
+from app.web.listing import FilterForm, facet_counts, localized, sort_and_page, vocabulary
+
+blueprint = Blueprint("api", __name__)
+
+LIST_PARAMETERS = frozenset(
+    {"q", "lang", "page", "per_page", "sort", "include_closed", "funder", "sector",
+     "applicant_type", "role", "kind", "lifecycle"}
+)
+
+
+def _language() -> tuple[str | None, list[dict[str, str | None]]]:
+    lang = request.args.get("lang", "fr")
+    if lang not in LANGUAGES:
+        return None, [{"field": "lang", "message": _("Use one of: %(values)s.", values="fr, en")}]
+    g.lang = lang
+    return lang, []
+
+
+def _deadline_json(deadline: NextDeadline) -> dict[str, Any] | None:
+    if deadline.kind == "none":
+        return None
+    if deadline.kind == "rolling":
+        return {"rolling": True, "closes": None}
+    return {"rolling": False, "closes": deadline.closes.isoformat() if deadline.closes else None}
+
+
+def _summary_json(scheme: Scheme, lang: str, deadline: NextDeadline) -> dict[str, Any]:
+    return {
+        "id": scheme.id,
+        "name": scheme.name.get(lang),
+        "funder": scheme.funder,
+        "kind": scheme.kind,
+        "lifecycle": scheme.lifecycle.status,
+        "url": url_for("public.scheme_detail", lang=lang, scheme_id=scheme.id, _external=True),
+        "summary": scheme.summary.get(lang),
+        "score": None,
+        "next_deadline": _deadline_json(deadline),
+    }
+
+
+@blueprint.get("/schemes")
+def scheme_list() -> Response:
+    """Filter and page the catalogue; facet counts describe the whole filtered list."""
+    lang, errors = _language()
+    errors += [
+        {"field": name, "message": _("Unknown parameter.")}
+        for name in sorted(set(request.args) - LIST_PARAMETERS)
+    ]
+    if request.args.get("q"):
+        errors.append({"field": "q", "message": _("Full-text search is not available yet.")})
+    if errors or lang is None:
+        return json_error(400, errors)
+    with force_locale(lang):
+        form = FilterForm(request.args, lang)
+        if not form.validate():
+            return json_error(400, form.error_list())
+    schemes = list_schemes(db_session(), form.filters())
+    page = sort_and_page(
+        schemes,
+        today=today_in_paris(),
+        lang=lang,
+        sort=form.sort.data or "deadline",
+        page=form.page.data or 1,
+        per_page=form.per_page.data or 20,
+    )
+    return jsonify(
+        {
+            "total": page.total,
+            "page": page.page,
+            "per_page": page.per_page,
+            "items": [_summary_json(i.scheme, lang, i.deadline) for i in page.items],
+            "facets": facet_counts(schemes),
+            "suggestion": None,
+        }
+    )
+
+
+def _link(scheme_id: str | None, linked: dict[str, Scheme], lang: str) -> dict[str, Any] | None:
+    if scheme_id is None:
+        return None
+    target = linked.get(scheme_id)
+    return {
+        "id": scheme_id,
+        "name": target.name.get(lang) if target else None,
+        "url": url_for("api.scheme_detail", scheme_id=scheme_id, lang=lang, _external=True),
+    }
+
+
+def _labelled(variable_id: str, values: tuple[str, ...], lang: str) -> list[dict[str, str]]:
+    variable = vocabulary().variable(variable_id)
+    return [{"id": v, "label": variable.value_label(v, lang)} for v in values]
+
+
+def _organisation(org_id: str | None, lang: str) -> dict[str, Any] | None:
+    if org_id is None:
+        return None
+    org = vocabulary().organisations[org_id]
+    return {"id": org.id, "acronym": org.acronym, "name": org.name.get(lang), "url": str(org.url)}
+
+
+def _detail_json(scheme: Scheme, lang: str, linked: dict[str, Scheme]) -> dict[str, Any]:
+    amounts = scheme.amounts
+    calendar = scheme.calendar
+    return {
+        **_summary_json(scheme, lang, next_deadline(scheme, today_in_paris())),
+        "description": scheme.description.get(lang),
+        "funder": _organisation(scheme.funder, lang),
+        "operator": _organisation(scheme.operator, lang),
+        "parent": _link(scheme.parent, linked, lang),
+        "lifecycle": {
+            "status": scheme.lifecycle.status,
+            "since": scheme.lifecycle.since,
+            "replaced_by": _link(scheme.lifecycle.replaced_by, linked, lang),
+            "note": localized(scheme.lifecycle.note, lang),
+            "source": scheme.lifecycle.source,
+        },
+        "audience": {
+            "applicant_types": _labelled("applicant_type", scheme.audience.applicant_types, lang),
+            "roles": _labelled("roles", scheme.audience.roles, lang),
+            "sectors": _labelled("sectors", scheme.audience.sectors, lang),
+            "note": localized(scheme.audience.note, lang),
+            "source": scheme.audience.source,
+        },
+        "amounts": amounts
+        and {
+            "min_eur": amounts.min_eur,
+            "max_eur": amounts.max_eur,
+            "max_rate_percent": amounts.max_rate_percent,
+            "note": localized(amounts.note, lang),
+            "source": amounts.source,
+        },
+        "calendar": calendar
+        and {
+            "rolling": calendar.rolling,
+            "sessions": [
+                {
+                    "label": localized(s.label, lang),
+                    "opens": s.opens.isoformat() if s.opens else None,
+                    "closes": s.closes.isoformat(),
+                    "source": s.source,
+                }
+                for s in scheme.sessions_sorted()
+            ],
+            "note": localized(calendar.note, lang),
+            "source": calendar.source,
+        },
+        "notes": [{"text": n.text.get(lang), "source": n.source} for n in scheme.notes],
+        "sources": [
+            {
+                "id": s.id,
+                "url": s.url,
+                "title": s.title,
+                "kind": s.kind,
+                "page_date": s.page_date,
+                "checked": s.checked.isoformat(),
+            }
+            for s in scheme.sources
+        ],
+    }
+
+
+@blueprint.get("/schemes/<scheme_id>")
+def scheme_detail(scheme_id: str) -> Response:
+    """One scheme with its facts, sessions and sources, in the asked language."""
+    lang, errors = _language()
+    if errors or lang is None:
+        return json_error(400, errors)
+    session = db_session()
+    scheme = get_scheme(session, scheme_id)
+    if scheme is None:
+        with force_locale(lang):
+            return json_error(404, [{"field": "id", "message": _("No scheme has this id.")}])
+    links = [i for i in (scheme.parent, scheme.lifecycle.replaced_by) if i]
+    return jsonify(_detail_json(scheme, lang, get_schemes(session, links)))

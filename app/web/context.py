@@ -1,0 +1,55 @@
+"""What every template can use: the language, labels of fixed values, and lookups."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask, request, url_for
+
+from app.i18n import LANGUAGE_NAMES, LANGUAGES, Localized
+from app.web.labels import KIND_LABELS, LIFECYCLE_LABELS, SOURCE_KIND_LABELS
+from app.web.listing import vocabulary
+from app.web.locale import current_language, switch_language_url
+
+
+def localize(text: Localized | None) -> str:
+    """A bilingual text in the page's language."""
+    return text.get(current_language()) if text else ""
+
+
+def value_label(variable_id: str, value: str) -> str:
+    """The label of a vocabulary value (a sector, a role…) in the page's language."""
+    return vocabulary().variable(variable_id).value_label(value, current_language())
+
+
+def url_with(**changes: Any) -> str:
+    """The current URL with some query parameters replaced (None removes one)."""
+    args = request.args.copy()
+    for key, value in changes.items():
+        args.pop(key, None)
+        if value is not None:
+            args[key] = value
+    url = url_for(str(request.endpoint), **(request.view_args or {}))
+    query = urlencode(list(args.items(multi=True)))
+    return f"{url}?{query}" if query else url
+
+
+def init_app(app: Flask) -> None:
+    """Register the template filter and globals."""
+    app.add_template_filter(localize, "loc")
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        lang = current_language()
+        return {
+            "lang": lang,
+            "other_languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES if code != lang],
+            "switch_language_url": switch_language_url,
+            "url_with": url_with,
+            "value_label": value_label,
+            "organisations": vocabulary().organisations,
+            "kind_labels": KIND_LABELS,
+            "lifecycle_labels": LIFECYCLE_LABELS,
+            "source_kind_labels": SOURCE_KIND_LABELS,
+        }

@@ -1,0 +1,44 @@
+"""Locale-aware formatting for templates and JSON: amounts, percentages and dates, through Babel."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Flask
+from flask_babel import format_currency, format_date, format_percent, get_locale
+
+
+def amount(value: int) -> str:
+    """Whole euros in the reader's convention: 50 000 € in French, €50,000 in English."""
+    # The locale's own currency pattern, without cents: amounts of aid are whole euros.
+    locale = get_locale()
+    pattern = locale.currency_formats["standard"].pattern.replace(".00", "") if locale else None
+    return str(format_currency(value, "EUR", format=pattern, currency_digits=False))
+
+
+def percent(value: float) -> str:
+    """A rate such as 50 % (French) or 50% (English)."""
+    return str(format_percent(value / 100, format="#,##0.#%"))
+
+
+def long_date(value: date) -> str:
+    """A full date: 15 mars 2026 / March 15, 2026."""
+    return str(format_date(value, format="long"))
+
+
+def partial_date(value: str) -> str:
+    """A date as precise as its source: 2022, juillet 2022 / July 2022, or a full date."""
+    parts = [int(part) for part in value.split("-")]
+    if len(parts) == 1:
+        return str(parts[0])
+    if len(parts) == 2:
+        return str(format_date(date(parts[0], parts[1], 1), format="LLLL y"))
+    return long_date(date(parts[0], parts[1], parts[2]))
+
+
+def init_app(app: Flask) -> None:
+    """Expose the formatters to templates."""
+    app.add_template_filter(amount)
+    app.add_template_filter(percent)
+    app.add_template_filter(long_date)
+    app.add_template_filter(partial_date)

@@ -1,0 +1,33 @@
+"""Translatable labels of the catalogue's fixed values (kinds, lifecycle statuses, source kinds)."""
+
+from __future__ import annotations
+
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+
+KIND_LABELS: dict[str, LazyString] = {
+    "grant": _l("Grant"),
+    "loan": _l("Loan"),
+    "residency": _l("Residency"),
+    "call_for_projects": _l("Call for projects"),
+    "contest": _l("Contest"),
+    "tax_credit": _l("Tax credit"),
+    "resource": _l("Resource"),
+    "offer_channel": _l("Channel for cultural offers"),
+}
+
+LIFECYCLE_LABELS: dict[str, LazyString] = {
+    "open": _l("Open"),
+    "recurring": _l("Recurring sessions"),
+    "upcoming": _l("Upcoming"),
+    "closed": _l("Closed"),
+    "replaced": _l("Replaced"),
+    "unconfirmed": _l("Status unconfirmed"),
+}
+
+SOURCE_KIND_LABELS: dict[str, LazyString] = {
+    "official": _l("Official page"),
+    "legal": _l("Legal text"),
+    "press": _l("Press article"),
+    "aggregator": _l("Aid directory"),
+}

@@ -1,0 +1,72 @@
+"""Languages in URLs: /fr/… and /en/…; a bare / picks one from a cookie, then Accept-Language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, abort, current_app, g, redirect, request, url_for
+
+from app.i18n import DEFAULT_LANG, LANGUAGES, is_language
+
+COOKIE_NAME = "lang"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def current_language() -> str:
+    """The language of this request: the URL's, else the API's ?lang=, else French."""
+    lang = g.get("lang")
+    if lang:
+        return str(lang)
+    from_path = request.path.strip("/").split("/", 1)[0] if request else ""
+    return from_path if is_language(from_path) else DEFAULT_LANG
+
+
+def preferred_language() -> str:
+    """For a bare URL: the remembered choice, then the browser's preference, then French."""
+    remembered = request.cookies.get(COOKIE_NAME)
+    if is_language(remembered):
+        return str(remembered)
+    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANG) or DEFAULT_LANG
+
+
+def switch_language_url(lang: str) -> str:
+    """The current page in another language, with the same query string."""
+    endpoint = request.endpoint
+    if endpoint and current_app.url_map.is_endpoint_expecting(endpoint, "lang"):
+        url = url_for(endpoint, **{**(request.view_args or {}), "lang": lang})
+        query = request.query_string.decode("utf-8", "replace")
+        return f"{url}?{query}" if query else url
+    return url_for("public.home", lang=lang)
+
+
+def init_app(app: Flask) -> None:
+    """Pull the language out of URLs, remember it in a cookie, and serve the bare /."""
+
+    @app.url_value_preprocessor
+    def _pull_language(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+        if values is not None and "lang" in values:
+            lang = values.pop("lang")
+            if not is_language(lang):
+                abort(404)
+            g.lang = lang
+
+    @app.url_defaults
+    def _push_language(endpoint: str, values: dict[str, Any]) -> None:
+        if "lang" not in values and app.url_map.is_endpoint_expecting(endpoint, "lang"):
+            values["lang"] = current_language()
+
+    @app.after_request
+    def _remember_language(response: Response) -> Response:
+        lang = g.get("lang")
+        if lang and request.cookies.get(COOKIE_NAME) != lang and response.status_code < 400:
+            response.set_cookie(
+                COOKIE_NAME, lang, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True,
+                secure=request.is_secure,
+            )
+        return response
+
+    @app.get("/")
+    def root() -> Response:
+        response = redirect(url_for("public.home", lang=preferred_language()))
+        response.headers["Vary"] = "Cookie, Accept-Language"
+        return response  # type: ignore[return-value]
