@@ -31,7 +31,7 @@ $(AXE): package.json package-lock.json
 
 ## test: set up for tests, then the whole suite (browser tests run where Chromium is installed)
 test: $(STAMP) translations $(AXE)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -43,7 +43,7 @@ typecheck: $(STAMP)
 ## extract-messages: refresh translations/messages.pot and merge it into the catalogs
 extract-messages: $(STAMP)
 	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -k N_ -o translations/messages.pot .
-	$(BIN)/pybabel update --no-fuzzy-matching -i translations/messages.pot -d translations
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i translations/messages.pot -d translations
 
 clean:
 	rm -rf $(VENV) node_modules instance

@@ -125,7 +125,10 @@ def check_catalogue(
     known = set(other_ids)
     for path, scheme in files.items():
         name = path.name
-        for field, target in (("parent", scheme.parent), ("lifecycle.replaced_by", scheme.lifecycle.replaced_by)):
+        for field, target in (
+            ("parent", scheme.parent),
+            ("lifecycle.replaced_by", scheme.lifecycle.replaced_by),
+        ):
             if target is None:
                 continue
             if target == scheme.id:

@@ -1,4 +1,4 @@
-"""The command line of contract.md §5: `aides <group> <command>` or `flask --app wsgi <group> <command>`."""
+"""The command line of contract.md §5: `aides <group> <command>`, also under `flask --app wsgi`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import click
-
 from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -82,7 +81,7 @@ def format_command(path: Path | None) -> None:
 @schemes_group.command("load")
 @click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
 def load_command(path: Path | None) -> None:
-    """Import scheme files into the database (idempotent); nothing is written if any file is wrong."""
+    """Import scheme files into the database (idempotent); nothing is written if one is wrong."""
     try:
         schemes = read_directory(_path_or_default(path), _vocabulary())
     except CatalogueError as error:
@@ -93,9 +92,13 @@ def load_command(path: Path | None) -> None:
     engine = make_engine(load_settings().database_url)
     try:
         with make_session_factory(engine).begin() as session:
-            report = import_schemes(session, schemes, author="schemes load", comment="Loaded from scheme files")
+            report = import_schemes(
+                session, schemes, author="schemes load", comment="Loaded from scheme files"
+            )
     except (OperationalError, ProgrammingError) as error:
-        click.echo(f"The database is not ready ({error.orig}): run `aides db upgrade` first.", err=True)
+        click.echo(
+            f"The database is not ready ({error.orig}): run `aides db upgrade` first.", err=True
+        )
         sys.exit(1)
     finally:
         engine.dispose()
@@ -136,7 +139,9 @@ def upgrade_command(revision: str) -> None:
     """Apply migrations up to REVISION (default: the latest)."""
     settings = load_settings()
     if settings.database_url.startswith("sqlite:///"):
-        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
     alembic_command.upgrade(_alembic_config(), revision)
 
 

@@ -55,9 +55,7 @@ class SchemeRevision(Base):
     __table_args__ = (UniqueConstraint("scheme_id", "number"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    scheme_id: Mapped[str] = mapped_column(
-        ForeignKey("schemes.id", ondelete="CASCADE"), index=True
-    )
+    scheme_id: Mapped[str] = mapped_column(ForeignKey("schemes.id", ondelete="CASCADE"), index=True)
     number: Mapped[int] = mapped_column(Integer)
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     content_hash: Mapped[str] = mapped_column(String(64))

@@ -55,7 +55,9 @@ def _tags(scheme: Scheme) -> list[SchemeTag]:
     ]
 
 
-def _apply(record: SchemeRecord, scheme: Scheme, document: dict[str, object], now: datetime) -> None:
+def _apply(
+    record: SchemeRecord, scheme: Scheme, document: dict[str, object], now: datetime
+) -> None:
     record.funder = scheme.funder
     record.kind = scheme.kind
     record.lifecycle = scheme.lifecycle.status
@@ -103,7 +105,7 @@ def import_schemes(
     return report
 
 
-def _filtered(filters: SchemeFilters) -> Select[tuple[SchemeRecord]]:
+def _filtered(filters: SchemeFilters) -> Select[SchemeRecord]:
     query = select(SchemeRecord)
     if filters.funders:
         query = query.where(SchemeRecord.funder.in_(filters.funders))
@@ -148,7 +150,9 @@ def strand_ids(session: Session, parent_id: str) -> list[str]:
     """Ids of the strands of a fund."""
     return list(
         session.scalars(
-            select(SchemeRecord.id).where(SchemeRecord.parent_id == parent_id).order_by(SchemeRecord.id)
+            select(SchemeRecord.id)
+            .where(SchemeRecord.parent_id == parent_id)
+            .order_by(SchemeRecord.id)
         )
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -19,10 +19,10 @@ Kind = Literal[
     "resource",
     "offer_channel",
 ]
-KINDS: tuple[Kind, ...] = Kind.__args__
+KINDS: tuple[Kind, ...] = get_args(Kind)
 # "unconfirmed": no official page confirms the current status; we say so rather than guess.
 LifecycleStatus = Literal["open", "recurring", "upcoming", "closed", "replaced", "unconfirmed"]
-LIFECYCLE_STATUSES: tuple[LifecycleStatus, ...] = LifecycleStatus.__args__
+LIFECYCLE_STATUSES: tuple[LifecycleStatus, ...] = get_args(LifecycleStatus)
 ACTIVE_STATUSES: frozenset[str] = frozenset({"open", "recurring", "upcoming", "unconfirmed"})
 SourceKind = Literal["official", "legal", "press", "aggregator"]
 
@@ -35,6 +35,14 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _date_as_text(value: object) -> object:
+    """YAML reads 2022-07-01 as a date; a partial date field keeps it as text."""
+    return value.isoformat() if isinstance(value, date) else value
+
+
+PartialDate = Annotated[str, BeforeValidator(_date_as_text), Field(pattern=PARTIAL_DATE_PATTERN)]
+
+
 class Source(_Strict):
     """A page a fact comes from, with the date shown on it and the date we checked it."""
 
@@ -42,16 +50,10 @@ class Source(_Strict):
     url: str = Field(pattern=r"^https?://\S+$")
     title: str = Field(min_length=1)
     kind: SourceKind
-    page_date: str | None = None
+    # The date shown on the page (or the date of the text it publishes), as precise as shown:
+    # 2022, 2022-07 or 2022-07-01; absent when the page shows none.
+    page_date: PartialDate | None = None
     checked: date
-
-
-def _date_as_text(value: object) -> object:
-    """YAML reads 2022-07-01 as a date; a partial date field keeps it as text."""
-    return value.isoformat() if isinstance(value, date) else value
-
-
-PartialDate = Annotated[str, BeforeValidator(_date_as_text), Field(pattern=PARTIAL_DATE_PATTERN)]
 
 
 class Lifecycle(_Strict):
@@ -179,13 +181,19 @@ class Scheme(_Strict):
 
     def source_references(self) -> list[tuple[str, str]]:
         """Every (field, source id) pair the scheme's facts point to."""
-        refs = [("lifecycle.source", self.lifecycle.source), ("audience.source", self.audience.source)]
+        refs = [
+            ("lifecycle.source", self.lifecycle.source),
+            ("audience.source", self.audience.source),
+        ]
         if self.amounts:
             refs.append(("amounts.source", self.amounts.source))
         if self.calendar:
             if self.calendar.source:
                 refs.append(("calendar.source", self.calendar.source))
-            refs += [(f"calendar.sessions[{i}].source", s.source) for i, s in enumerate(self.calendar.sessions)]
+            refs += [
+                (f"calendar.sessions[{i}].source", s.source)
+                for i, s in enumerate(self.calendar.sessions)
+            ]
         refs += [(f"notes[{i}].source", note.source) for i, note in enumerate(self.notes)]
         return refs
 

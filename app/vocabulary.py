@@ -114,7 +114,9 @@ def _validated(path: Path, key: str, model: type[_Model]) -> list[_Model]:
                 where = ".".join(str(part) for part in (key, position, *detail["loc"]))
                 problems.append(f"{path.name}: {where}: {detail['msg']}")
     ids = [getattr(item, "id") for item in result]  # noqa: B009 - every model here has an id
-    problems += [f"{path.name}: {key}: duplicate id {i!r}" for i in sorted(set(ids)) if ids.count(i) > 1]
+    problems += [
+        f"{path.name}: {key}: duplicate id {i!r}" for i in sorted(set(ids)) if ids.count(i) > 1
+    ]
     if problems:
         raise ReferenceDataError("\n".join(problems))
     return result

@@ -6,64 +6,23 @@ Each test runs inside an outer transaction that is rolled back, so code under te
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Connection, Engine, make_url, text
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
+from support import backend_url, isolated_database_url, migrate
 
 from app.catalogue import read_directory
-from app.config import DEFAULT_SCHEMES_DIR, PROJECT_ROOT, Settings
+from app.config import DEFAULT_SCHEMES_DIR, Settings
 from app.db import make_engine
 from app.repository import import_schemes
 from app.schemes import Scheme
 from app.vocabulary import Vocabulary, load_vocabulary
 from app.web import create_app
-
-
-def _backend_url(tmp_dir: Path) -> str:
-    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_dir / 'test.sqlite3'}"
-
-
-def isolated_database_url(base_url: str, tmp_dir: Path) -> Iterator[str]:
-    """An empty database of base_url's backend: a new SQLite file, or a new PostgreSQL schema."""
-    url = make_url(base_url)
-    if url.get_backend_name() == "sqlite":
-        yield f"sqlite:///{tmp_dir / f'{uuid.uuid4().hex}.sqlite3'}"
-        return
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(base_url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False
-        )
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-def alembic_config(connection: Connection) -> Config:
-    """Alembic configured to migrate through an open connection."""
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.attributes["connection"] = connection
-    config.attributes["configure_logger"] = False
-    return config
-
-
-def migrate(engine: Engine, revision: str = "head") -> None:
-    """Upgrade the database behind engine to revision."""
-    with engine.begin() as conn:
-        command.upgrade(alembic_config(conn), revision)
 
 
 @pytest.fixture(scope="session")
@@ -79,7 +38,7 @@ def catalogue(vocabulary: Vocabulary) -> list[Scheme]:
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("db")
-    yield from isolated_database_url(_backend_url(tmp), tmp)
+    yield from isolated_database_url(backend_url(tmp), tmp)
 
 
 @pytest.fixture(scope="session")

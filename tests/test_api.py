@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from flask.testing import FlaskClient
+from support import CONTRACT_IDS
 
 from app.schemes import Scheme
-from test_catalogue import CONTRACT_IDS
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
@@ -20,18 +20,23 @@ def test_every_contract_id_answers_with_a_name_and_sources(
         body = response.get_json()
         assert body["id"] == scheme_id
         assert body["name"] == by_id[scheme_id].name.get(lang)
-        assert body["sources"] and all(s["url"].startswith("http") and s["checked"] for s in body["sources"])
+        assert body["sources"]
+        assert all(s["url"].startswith("http") and s["checked"] for s in body["sources"])
         assert body["url"].endswith(f"/{lang}/aides/{scheme_id}")
 
 
-def test_scheme_detail_carries_lifecycle_and_successor(client: FlaskClient, catalogue: list[Scheme]) -> None:
+def test_scheme_detail_carries_lifecycle_and_successor(
+    client: FlaskClient, catalogue: list[Scheme]
+) -> None:
     body = client.get("/api/v1/schemes/cnc-xn-ecriture?lang=en").get_json()
     assert body["lifecycle"]["status"] == "replaced"
     successor = body["lifecycle"]["replaced_by"]
     assert successor["id"] in {s.id for s in catalogue}
     assert successor["name"]
     assert body["funder"]["acronym"] == "CNC"
-    assert body["audience"]["roles"] == [{"id": "author", "label": "Author (books, scripts, digital works…)"}]
+    assert body["audience"]["roles"] == [
+        {"id": "author", "label": "Author (books, scripts, digital works…)"}
+    ]
 
 
 def test_unknown_scheme_is_a_json_404(client: FlaskClient) -> None:
@@ -40,7 +45,9 @@ def test_unknown_scheme_is_a_json_404(client: FlaskClient) -> None:
     assert response.get_json() == {"errors": [{"field": "id", "message": "No scheme has this id."}]}
 
 
-def test_list_defaults_hide_inactive_and_count_facets(client: FlaskClient, catalogue: list[Scheme]) -> None:
+def test_list_defaults_hide_inactive_and_count_facets(
+    client: FlaskClient, catalogue: list[Scheme]
+) -> None:
     body = client.get("/api/v1/schemes?per_page=100").get_json()
     active = [s for s in catalogue if s.is_active()]
     assert body["total"] == len(active) == len(body["items"])
@@ -52,8 +59,12 @@ def test_list_defaults_hide_inactive_and_count_facets(client: FlaskClient, catal
 
 
 def test_list_filters_and_pages(client: FlaskClient, catalogue: list[Scheme]) -> None:
-    expected = sorted(s.id for s in catalogue if s.funder == "cnc" and s.lifecycle.status == "replaced")
-    body = client.get("/api/v1/schemes?funder=cnc&lifecycle=replaced&sort=name&per_page=100&lang=en").get_json()
+    expected = sorted(
+        s.id for s in catalogue if s.funder == "cnc" and s.lifecycle.status == "replaced"
+    )
+    body = client.get(
+        "/api/v1/schemes?funder=cnc&lifecycle=replaced&sort=name&per_page=100&lang=en"
+    ).get_json()
     assert sorted(i["id"] for i in body["items"]) == expected
     first = client.get("/api/v1/schemes?include_closed=true&per_page=3&page=1").get_json()
     second = client.get("/api/v1/schemes?include_closed=true&per_page=3&page=2").get_json()
@@ -74,7 +85,9 @@ def test_list_filters_and_pages(client: FlaskClient, catalogue: list[Scheme]) ->
         ("q=vr", "q"),
     ],
 )
-def test_bad_parameters_are_400_naming_the_field(client: FlaskClient, query: str, field: str) -> None:
+def test_bad_parameters_are_400_naming_the_field(
+    client: FlaskClient, query: str, field: str
+) -> None:
     response = client.get(f"/api/v1/schemes?{query}")
     assert response.status_code == 400
     assert field in [error["field"] for error in response.get_json()["errors"]]

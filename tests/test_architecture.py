@@ -8,18 +8,31 @@ import sys
 from app.config import PROJECT_ROOT
 
 DOMAIN_MODULES = [
-    "app.config", "app.i18n", "app.schemes", "app.vocabulary", "app.catalogue", "app.deadlines",
-    "app.db", "app.models", "app.repository", "app.cli",
+    "app.config",
+    "app.i18n",
+    "app.schemes",
+    "app.vocabulary",
+    "app.catalogue",
+    "app.deadlines",
+    "app.db",
+    "app.models",
+    "app.repository",
+    "app.cli",
 ]
+
+
+WEB_PACKAGES = {"flask", "flask_babel", "flask_wtf", "wtforms"}
 
 
 def test_importing_the_domain_leaves_flask_out() -> None:
     code = (
         "import sys\n"
         + "".join(f"import {module}\n" for module in DOMAIN_MODULES)
-        + "leaked = sorted(m for m in sys.modules if m.split('.')[0] in {'flask', 'flask_babel', 'flask_wtf', 'wtforms'})\n"
+        + f"leaked = sorted(m for m in sys.modules if m.split('.')[0] in {WEB_PACKAGES!r})\n"
         + "print(leaked)\n"
         + "sys.exit(1 if leaked else 0)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stdout + result.stderr

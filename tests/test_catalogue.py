@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from support import CONTRACT_IDS
 
 from app.catalogue import CatalogueError, dump_scheme, parse_scheme, read_catalogue, scheme_files
 from app.config import DEFAULT_SCHEMES_DIR, PROJECT_ROOT
@@ -13,19 +14,7 @@ from app.schemes import Scheme
 from app.vocabulary import Vocabulary
 
 SCHEME_FILES = scheme_files(DEFAULT_SCHEMES_DIR)
-CONTRACT = (PROJECT_ROOT.parent / "shared" / "design" / "contract.md")
-# The ids that contract.md §1 promises, kept here too so the test runs without shared/.
-CONTRACT_IDS = """
-cnc-creation-immersive cnc-xn-ecriture cnc-xn-developpement cnc-xn-production
-cnc-dicream-developpement cnc-dicream-production cnc-dicream-diffusion cnc-vad-titulaires-droits
-cnc-vad-editeurs-smad cnc-numerisation-patrimoine cnc-choc-modernisation cnc-talent-creation
-cnc-talent-chaine cnm-diffusions-alternatives cnm-transition-numerique cnl-numerisation-revues
-cnl-editeurs-grands-projets cnl-editeurs-publication cnl-bourse-auteurs cnl-bourse-residence
-cnl-services-numeriques mc-chimeres pia4-experience-augmentee-spectacle-vivant
-pia4-numerisation-patrimoine-architecture pia4-ami-billetterie-innovante pia4-alternatives-vertes
-bpi-inov-icc onda-ecran-vivant if-digital-lab-africa if-cinematheque-afrique
-villa-albertine-residences pass-culture-offreurs
-""".split()
+CONTRACT = PROJECT_ROOT.parent / "shared" / "design" / "contract.md"
 
 
 def test_every_contract_id_has_a_file() -> None:
@@ -33,7 +22,9 @@ def test_every_contract_id_has_a_file() -> None:
     assert sorted(set(CONTRACT_IDS) - ids) == []
 
 
-@pytest.mark.skipif(not CONTRACT.exists(), reason="shared/design/contract.md is not beside the repo")
+@pytest.mark.skipif(
+    not CONTRACT.exists(), reason="shared/design/contract.md is not beside the repo"
+)
 def test_contract_ids_list_matches_the_contract() -> None:
     table = CONTRACT.read_text(encoding="utf-8").split("## 2.")[0]
     cells = re.findall(r"^\| ([a-z0-9, -]+) \|", table, flags=re.MULTILINE)
@@ -54,7 +45,8 @@ def test_scheme_file(path: Path, vocabulary: Vocabulary) -> None:
     # Canonical layout: what `schemes export` writes is exactly what is committed.
     assert dump_scheme(scheme) == text
     for field in (scheme.name, scheme.summary, scheme.description):
-        assert field.fr.strip() and field.en.strip()
+        assert field.fr.strip()
+        assert field.en.strip()
         assert field.fr != field.en or len(field.fr) < 40
     assert any(source.kind == "official" for source in scheme.sources)
     if scheme.lifecycle.status == "replaced":
@@ -64,7 +56,9 @@ def test_scheme_file(path: Path, vocabulary: Vocabulary) -> None:
 VALID = (DEFAULT_SCHEMES_DIR / "cnc-xn-ecriture.yaml").read_text(encoding="utf-8")
 
 
-def _problems(tmp_path: Path, vocabulary: Vocabulary, text: str, name: str = "cnc-xn-ecriture.yaml") -> list[str]:
+def _problems(
+    tmp_path: Path, vocabulary: Vocabulary, text: str, name: str = "cnc-xn-ecriture.yaml"
+) -> list[str]:
     target = tmp_path / name
     target.write_text(text, encoding="utf-8")
     others = [p.stem for p in SCHEME_FILES if p.name != name]
@@ -76,28 +70,82 @@ def _problems(tmp_path: Path, vocabulary: Vocabulary, text: str, name: str = "cn
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (lambda t: t.replace("kind: grant", "kind: grant\ncolour: blue"), "cnc-xn-ecriture.yaml: colour: unknown key"),
-        (lambda t: t.replace("  en: XN Fund – writing grant\n", ""), "cnc-xn-ecriture.yaml: name.en: missing English translation"),
-        (lambda t: t.replace("  fr: Fonds XN – aide à l'écriture\n", "  fr: ''\n"), "cnc-xn-ecriture.yaml: name.fr: empty French translation"),
-        (lambda t: t.replace("replaced_by: cnc-creation-immersive-ecriture", "replaced_by: cnc-nowhere"), "cnc-xn-ecriture.yaml: lifecycle.replaced_by: unknown scheme 'cnc-nowhere'"),
-        (lambda t: t.replace("kind: grant", "kind: gift"), "cnc-xn-ecriture.yaml: kind: Input should be"),
-        (lambda t: t.replace("checked: 2026-11-27", "checked: yesterday", 1), "cnc-xn-ecriture.yaml: sources[0].checked: Input should be a valid date"),
-        (lambda t: t.replace("  - author", "  - poet"), "cnc-xn-ecriture.yaml: audience.roles[0]: unknown value 'poet'"),
-        (lambda t: t.replace("funder: cnc", "funder: nasa"), "cnc-xn-ecriture.yaml: funder: unknown organisation 'nasa'"),
-        (lambda t: t.replace("  source: cnc-xn\n", "  source: somewhere\n"), "cnc-xn-ecriture.yaml: audience.source: unknown source 'somewhere'"),
-        (lambda t: t.replace("id: cnc-xn-ecriture", "id: cnc-xn-writing"), "cnc-xn-ecriture.yaml: id: 'cnc-xn-writing' does not match the file name"),
-        (lambda t: t.replace("  replaced_by: cnc-creation-immersive-ecriture\n", ""), "cnc-xn-ecriture.yaml: lifecycle: a replaced scheme needs replaced_by"),
+        (
+            lambda t: t.replace("kind: grant", "kind: grant\ncolour: blue"),
+            "cnc-xn-ecriture.yaml: colour: unknown key",
+        ),
+        (
+            lambda t: t.replace("  en: XN Fund – writing grant\n", ""),
+            "cnc-xn-ecriture.yaml: name.en: missing English translation",
+        ),
+        (
+            lambda t: t.replace("  fr: Fonds XN – aide à l'écriture\n", "  fr: ''\n"),
+            "cnc-xn-ecriture.yaml: name.fr: empty French translation",
+        ),
+        (
+            lambda t: t.replace(
+                "replaced_by: cnc-creation-immersive-ecriture", "replaced_by: cnc-nowhere"
+            ),
+            "cnc-xn-ecriture.yaml: lifecycle.replaced_by: unknown scheme 'cnc-nowhere'",
+        ),
+        (
+            lambda t: t.replace("kind: grant", "kind: gift"),
+            "cnc-xn-ecriture.yaml: kind: Input should be",
+        ),
+        (
+            lambda t: t.replace("checked: 2026-11-27", "checked: yesterday", 1),
+            "cnc-xn-ecriture.yaml: sources[0].checked: Input should be a valid date",
+        ),
+        (
+            lambda t: t.replace("  - author", "  - poet"),
+            "cnc-xn-ecriture.yaml: audience.roles[0]: unknown value 'poet'",
+        ),
+        (
+            lambda t: t.replace("funder: cnc", "funder: nasa"),
+            "cnc-xn-ecriture.yaml: funder: unknown organisation 'nasa'",
+        ),
+        (
+            lambda t: t.replace("  source: cnc-xn\n", "  source: somewhere\n"),
+            "cnc-xn-ecriture.yaml: audience.source: unknown source 'somewhere'",
+        ),
+        (
+            lambda t: t.replace("id: cnc-xn-ecriture", "id: cnc-xn-writing"),
+            "cnc-xn-ecriture.yaml: id: 'cnc-xn-writing' does not match the file name",
+        ),
+        (
+            lambda t: t.replace("  replaced_by: cnc-creation-immersive-ecriture\n", ""),
+            "cnc-xn-ecriture.yaml: lifecycle: a replaced scheme needs replaced_by",
+        ),
         (lambda t: t + "  - [unbalanced\n", "cnc-xn-ecriture.yaml: line"),
-        (lambda t: "- just\n- a list\n", "cnc-xn-ecriture.yaml: (file): a scheme file must be a mapping"),
-        (lambda t: t.replace("kind: official", "kind: press"), "cnc-xn-ecriture.yaml: sources: at least one official source is required"),
+        (
+            lambda t: "- just\n- a list\n",
+            "cnc-xn-ecriture.yaml: (file): a scheme file must be a mapping",
+        ),
+        (
+            lambda t: t.replace("kind: official", "kind: press"),
+            "cnc-xn-ecriture.yaml: sources: at least one official source is required",
+        ),
     ],
     ids=[
-        "unknown-key", "missing-translation", "empty-translation", "unknown-successor", "bad-kind",
-        "bad-date", "unknown-role", "unknown-funder", "unknown-source", "id-mismatch",
-        "replaced-without-successor", "broken-yaml", "not-a-mapping", "no-official-source",
+        "unknown-key",
+        "missing-translation",
+        "empty-translation",
+        "unknown-successor",
+        "bad-kind",
+        "bad-date",
+        "unknown-role",
+        "unknown-funder",
+        "unknown-source",
+        "id-mismatch",
+        "replaced-without-successor",
+        "broken-yaml",
+        "not-a-mapping",
+        "no-official-source",
     ],
 )
-def test_malformed_file_names_file_and_field(tmp_path: Path, vocabulary: Vocabulary, change, expected: str) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_file_names_file_and_field(
+    tmp_path: Path, vocabulary: Vocabulary, change, expected: str
+) -> None:  # type: ignore[no-untyped-def]
     changed = change(VALID)
     assert changed != VALID
     problems = _problems(tmp_path, vocabulary, changed)

@@ -9,19 +9,19 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import func, select
+from support import backend_url, isolated_database_url
 
 from app.catalogue import scheme_files
 from app.cli import main
 from app.config import DEFAULT_SCHEMES_DIR
 from app.db import make_engine
 from app.models import SchemeRecord, SchemeRevision
-from conftest import _backend_url, isolated_database_url
 
 
 @pytest.fixture
 def cli_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """An empty database of the test backend, named by DATABASE_URL as a user would."""
-    for url in isolated_database_url(_backend_url(tmp_path), tmp_path):
+    for url in isolated_database_url(backend_url(tmp_path), tmp_path):
         monkeypatch.setenv("DATABASE_URL", url)
         monkeypatch.setenv("INSTANCE_DIR", str(tmp_path / "instance"))
         monkeypatch.delenv("SCHEMES_DIR", raising=False)
@@ -75,9 +75,14 @@ def test_a_malformed_file_leaves_the_database_as_it_was(cli_database: str, tmp_p
     shutil.copytree(DEFAULT_SCHEMES_DIR, changed)
     # One good edit and one broken file: neither may reach the database.
     good = changed / "cnc-xn-ecriture.yaml"
-    good.write_text(good.read_text(encoding="utf-8").replace("XN Fund", "XN Fund (edited)"), encoding="utf-8")
+    good.write_text(
+        good.read_text(encoding="utf-8").replace("XN Fund", "XN Fund (edited)"), encoding="utf-8"
+    )
     bad = changed / "cnl-bourse-auteurs.yaml"
-    bad.write_text(bad.read_text(encoding="utf-8").replace("funder: cnl", "funder: unknown-body"), encoding="utf-8")
+    bad.write_text(
+        bad.read_text(encoding="utf-8").replace("funder: cnl", "funder: unknown-body"),
+        encoding="utf-8",
+    )
     result = run("schemes", "load", str(changed))
     assert result.exit_code == 1
     assert "cnl-bourse-auteurs.yaml: funder: unknown organisation 'unknown-body'" in result.output
@@ -97,7 +102,9 @@ def test_load_export_validate_round_trips_identically(cli_database: str, tmp_pat
     originals = scheme_files(DEFAULT_SCHEMES_DIR)
     assert sorted(p.name for p in export.iterdir()) == sorted(p.name for p in originals)
     for original in originals:
-        assert (export / original.name).read_text(encoding="utf-8") == original.read_text(encoding="utf-8")
+        assert (export / original.name).read_text(encoding="utf-8") == original.read_text(
+            encoding="utf-8"
+        )
     assert run("schemes", "validate", str(export)).exit_code == 0
 
 

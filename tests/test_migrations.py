@@ -10,9 +10,9 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
+from support import alembic_config, isolated_database_url
 
 from app.db import Base, make_engine
-from conftest import alembic_config, isolated_database_url
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 BACKENDS = [

@@ -50,8 +50,10 @@ def test_visiting_a_language_remembers_it(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize(
     ("lang", "title", "switch"),
-    [("fr", "Les aides publiques à la culture numérique", 'href="/en/"'),
-     ("en", "Public funding for digital culture", 'href="/fr/"')],
+    [
+        ("fr", "Les aides publiques à la culture numérique", 'href="/en/"'),
+        ("en", "Public funding for digital culture", 'href="/fr/"'),
+    ],
 )
 def test_home_explains_the_service_and_offers_ways_in(
     client: FlaskClient, lang: str, title: str, switch: str
@@ -68,7 +70,9 @@ def test_unknown_language_is_a_404(client: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_list_hides_closed_and_replaced_unless_asked(client: FlaskClient, catalogue: list[Scheme], lang: str) -> None:
+def test_list_hides_closed_and_replaced_unless_asked(
+    client: FlaskClient, catalogue: list[Scheme], lang: str
+) -> None:
     html = page(client, f"/{lang}/aides/?per_page=100")
     active = [s for s in catalogue if s.is_active()]
     inactive = [s for s in catalogue if not s.is_active()]
@@ -82,10 +86,18 @@ def test_list_hides_closed_and_replaced_unless_asked(client: FlaskClient, catalo
         assert f'/{lang}/aides/{scheme.id}"' in html
 
 
-def test_list_filters_by_funder_sector_applicant_kind_and_lifecycle(client: FlaskClient, catalogue: list[Scheme]) -> None:
+def test_list_filters_by_funder_sector_applicant_kind_and_lifecycle(
+    client: FlaskClient, catalogue: list[Scheme]
+) -> None:
     html = page(client, "/en/aides/?funder=cnl&sector=books&applicant_type=individual&per_page=100")
-    expected = {s.id for s in catalogue if s.is_active() and s.funder == "cnl"
-                and "books" in s.audience.sectors and "individual" in s.audience.applicant_types}
+    expected = {
+        s.id
+        for s in catalogue
+        if s.is_active()
+        and s.funder == "cnl"
+        and "books" in s.audience.sectors
+        and "individual" in s.audience.applicant_types
+    }
     assert expected
     shown = set(re.findall(r'href="/en/aides/([a-z0-9-]+)"', html))
     assert shown == expected
@@ -93,7 +105,9 @@ def test_list_filters_by_funder_sector_applicant_kind_and_lifecycle(client: Flas
     shown = set(re.findall(r'href="/fr/aides/([a-z0-9-]+)"', html)) - {
         s.lifecycle.replaced_by for s in catalogue if s.lifecycle.replaced_by
     }
-    assert shown == {s.id for s in catalogue if s.lifecycle.status == "replaced" and s.kind == "grant"}
+    assert shown == {
+        s.id for s in catalogue if s.lifecycle.status == "replaced" and s.kind == "grant"
+    }
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -114,7 +128,9 @@ def test_list_pages_through_results(client: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_every_scheme_page_shows_its_facts_and_sources(client: FlaskClient, catalogue: list[Scheme], lang: str) -> None:
+def test_every_scheme_page_shows_its_facts_and_sources(
+    client: FlaskClient, catalogue: list[Scheme], lang: str
+) -> None:
     for scheme in catalogue:
         html = page(client, f"/{lang}/aides/{scheme.id}")
         assert f'<html lang="{lang}">' in html
@@ -126,10 +142,18 @@ def test_every_scheme_page_shows_its_facts_and_sources(client: FlaskClient, cata
 
 
 def escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#39;").replace('"', "&#34;")
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("'", "&#39;")
+        .replace('"', "&#34;")
+    )
 
 
-def test_replaced_scheme_points_to_its_successor(client: FlaskClient, catalogue: list[Scheme]) -> None:
+def test_replaced_scheme_points_to_its_successor(
+    client: FlaskClient, catalogue: list[Scheme]
+) -> None:
     scheme = by_id(catalogue, "cnc-xn-ecriture")
     successor = by_id(catalogue, scheme.lifecycle.replaced_by or "")
     html = page(client, "/en/aides/cnc-xn-ecriture")
@@ -140,7 +164,9 @@ def test_replaced_scheme_points_to_its_successor(client: FlaskClient, catalogue:
 
 
 def test_amounts_are_formatted_per_locale(client: FlaskClient, catalogue: list[Scheme]) -> None:
-    scheme = next(s for s in catalogue if s.amounts and s.amounts.max_eur and s.amounts.max_eur >= 1000)
+    scheme = next(
+        s for s in catalogue if s.amounts and s.amounts.max_eur and s.amounts.max_eur >= 1000
+    )
     amount = scheme.amounts.max_eur  # type: ignore[union-attr]
     french = page(client, f"/fr/aides/{scheme.id}")
     english = page(client, f"/en/aides/{scheme.id}")
@@ -155,8 +181,12 @@ def test_404_page_in_both_languages(client: FlaskClient, lang: str, title: str) 
     assert title in html
 
 
-@pytest.mark.parametrize(("lang", "title"), [("fr", "est mal passé"), ("en", "Something went wrong")])
-def test_500_page_in_both_languages_hides_the_error(client: FlaskClient, app, lang: str, title: str, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("lang", "title"), [("fr", "est mal passé"), ("en", "Something went wrong")]
+)
+def test_500_page_in_both_languages_hides_the_error(
+    client: FlaskClient, app, lang: str, title: str, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
     import app.web.public as public
 
     def explode(*_args: object, **_kwargs: object) -> None:
@@ -165,13 +195,16 @@ def test_500_page_in_both_languages_hides_the_error(client: FlaskClient, app, la
     monkeypatch.setattr(public, "get_scheme", explode)
     html = page(client, f"/{lang}/aides/cnc-xn-ecriture", status=500)
     assert title in html
-    assert "secret detail" not in html and "Traceback" not in html
+    assert "secret detail" not in html
+    assert "Traceback" not in html
 
 
 def test_security_headers(client: FlaskClient) -> None:
     response = client.get("/fr/")
     csp = response.headers["Content-Security-Policy"]
-    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+    assert "default-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"]
     assert "<script" not in response.get_data(as_text=True)

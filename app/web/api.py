@@ -19,8 +19,20 @@ from app.web.listing import FilterForm, facet_counts, localized, sort_and_page, 
 blueprint = Blueprint("api", __name__)
 
 LIST_PARAMETERS = frozenset(
-    {"q", "lang", "page", "per_page", "sort", "include_closed", "funder", "sector",
-     "applicant_type", "role", "kind", "lifecycle"}
+    {
+        "q",
+        "lang",
+        "page",
+        "per_page",
+        "sort",
+        "include_closed",
+        "funder",
+        "sector",
+        "applicant_type",
+        "role",
+        "kind",
+        "lifecycle",
+    }
 )
 
 

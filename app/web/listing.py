@@ -1,4 +1,4 @@
-"""The scheme list shared by the page and the API: filter form, sorting, pagination, facet counts."""
+"""The scheme list shared by page and API: filter form, sorting, pagination, facet counts."""
 
 from __future__ import annotations
 

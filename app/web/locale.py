@@ -60,7 +60,11 @@ def init_app(app: Flask) -> None:
         lang = g.get("lang")
         if lang and request.cookies.get(COOKIE_NAME) != lang and response.status_code < 400:
             response.set_cookie(
-                COOKIE_NAME, lang, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True,
+                COOKIE_NAME,
+                lang,
+                max_age=COOKIE_MAX_AGE,
+                samesite="Lax",
+                httponly=True,
                 secure=request.is_secure,
             )
         return response

@@ -25,7 +25,12 @@ def home() -> str:
     """What the service is, and its ways in."""
     schemes = list_schemes(db_session(), SchemeFilters())
     page = sort_and_page(
-        schemes, today=today_in_paris(), lang=current_language(), sort="deadline", page=1, per_page=5
+        schemes,
+        today=today_in_paris(),
+        lang=current_language(),
+        sort="deadline",
+        page=1,
+        per_page=5,
     )
     funders = sorted({s.funder for s in schemes})
     return render_template(
@@ -52,7 +57,9 @@ def scheme_list() -> tuple[str, int] | str:
         page=form.page.data or 1,
         per_page=form.per_page.data or 20,
     )
-    successors = [i.scheme.lifecycle.replaced_by for i in page.items if i.scheme.lifecycle.replaced_by]
+    successors = [
+        i.scheme.lifecycle.replaced_by for i in page.items if i.scheme.lifecycle.replaced_by
+    ]
     return render_template(
         "public/list.html", form=form, page=page, linked=get_schemes(db_session(), successors)
     )
