@@ -129,7 +129,8 @@ def db_group() -> None:
 
 def _alembic_config() -> AlembicConfig:
     config = AlembicConfig(str(PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("sqlalchemy.url", load_settings().database_url)
+    # ConfigParser interpolates %: escape it (URL-encoded passwords and options contain it).
+    config.set_main_option("sqlalchemy.url", load_settings().database_url.replace("%", "%%"))
     return config
 
 
