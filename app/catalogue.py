@@ -10,6 +10,7 @@ import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from app.eligibility.checks import check_rules
 from app.schemes import Scheme
 from app.vocabulary import REFERENCE_FILES, Vocabulary
 
@@ -137,6 +138,9 @@ def check_catalogue(
                 problems.append(Problem(name, field, f"unknown scheme {target!r}"))
         problems += _check_vocabulary(name, scheme, vocabulary)
         problems += _check_sources(name, scheme)
+        problems += [
+            Problem(name, field, message) for field, message in check_rules(scheme, vocabulary)
+        ]
     return problems
 
 
@@ -203,7 +207,7 @@ _CanonicalDumper.add_representer(tuple, yaml.SafeDumper.represent_list)
 
 def dump_scheme(scheme: Scheme) -> str:
     """The canonical text of a scheme file: parse_scheme(dump_scheme(s)) == s."""
-    data = scheme.model_dump(mode="python", exclude_defaults=True)
+    data = scheme.model_dump(mode="python", exclude_defaults=True, by_alias=True)
     return yaml.dump(
         data,
         Dumper=_CanonicalDumper,

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from app.eligibility.rules import Criterion, Example
 from app.i18n import Localized
 
 Kind = Literal[
@@ -156,6 +157,8 @@ class Scheme(_Strict):
     amounts: Amounts | None = None
     calendar: Calendar | None = None
     notes: tuple[Note, ...] = ()
+    criteria: tuple[Criterion, ...] = ()
+    examples: tuple[Example, ...] = ()
     sources: tuple[Source, ...] = Field(min_length=1)
 
     def is_active(self) -> bool:
@@ -195,8 +198,9 @@ class Scheme(_Strict):
                 for i, s in enumerate(self.calendar.sessions)
             ]
         refs += [(f"notes[{i}].source", note.source) for i, note in enumerate(self.notes)]
+        refs += [(f"criteria[{i}].source", c.source) for i, c in enumerate(self.criteria)]
         return refs
 
     def document(self) -> dict[str, Any]:
         """The scheme as JSON-ready data, the form stored in the database."""
-        return self.model_dump(mode="json", exclude_defaults=True)
+        return self.model_dump(mode="json", exclude_defaults=True, by_alias=True)

@@ -1,0 +1,1 @@
+"""Eligibility: rules in scheme files, three-valued evaluation, and the next question to ask."""

@@ -1,0 +1,126 @@
+"""A profile's answers, validated against the vocabulary, with "I don't know" kept apart."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.vocabulary import Variable, Vocabulary
+
+AnswerValue = str | frozenset[str] | float | bool
+DONT_KNOW = "?"
+
+
+@dataclass(frozen=True)
+class AnswerError:
+    """An answer that was refused, naming its variable."""
+
+    variable: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Answers:
+    """Known values by variable, and the variables answered "I don't know"."""
+
+    values: Mapping[str, AnswerValue] = field(default_factory=dict)
+    unknown: frozenset[str] = frozenset()
+
+    def is_asked(self, variable: str) -> bool:
+        """True once the variable has a value or was answered "I don't know"."""
+        return variable in self.values or variable in self.unknown
+
+    def without(self, variable: str) -> Answers:
+        """These answers, forgetting one variable."""
+        values = {k: v for k, v in self.values.items() if k != variable}
+        return Answers(values, self.unknown - {variable})
+
+
+def _number(variable: Variable, raw: Any) -> tuple[float | None, str | None]:
+    if isinstance(raw, bool):
+        return None, "must be a number"
+    try:
+        number = float(raw) if isinstance(raw, int | float | str) else math.nan
+    except ValueError:
+        return None, "must be a number"
+    if math.isnan(number) or math.isinf(number):
+        return None, "must be a number"
+    if variable.type == "integer" and not number.is_integer():
+        return None, "must be a whole number"
+    if variable.min is not None and number < variable.min:
+        return None, f"must be at least {variable.min:g}"
+    if variable.max is not None and number > variable.max:
+        return None, f"must be at most {variable.max:g}"
+    return number, None
+
+
+def _boolean(raw: Any) -> tuple[bool | None, str | None]:
+    if isinstance(raw, bool):
+        return raw, None
+    if isinstance(raw, str) and raw.lower() in ("true", "yes", "1"):
+        return True, None
+    if isinstance(raw, str) and raw.lower() in ("false", "no", "0"):
+        return False, None
+    return None, "must be true or false"
+
+
+def parse_answer(variable: Variable, raw: Any) -> tuple[AnswerValue | None, str | None]:
+    """One raw answer (JSON or form text) as a typed value, or a message saying what is wrong."""
+    if variable.type == "choice":
+        if not isinstance(raw, str) or raw not in variable.value_ids():
+            return None, f"must be one of: {', '.join(variable.value_ids())}"
+        return raw, None
+    if variable.type == "set":
+        items = [raw] if isinstance(raw, str) else raw
+        if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+            return None, "must be a list of values"
+        unknown = [i for i in items if i and i not in variable.value_ids()]
+        if unknown:
+            return (
+                None,
+                f"unknown values {', '.join(unknown)}; allowed: {', '.join(variable.value_ids())}",
+            )
+        return frozenset(i for i in items if i), None
+    if variable.type == "boolean":
+        return _boolean(raw)
+    return _number(variable, raw)
+
+
+def validate_answers(
+    raw: Mapping[str, Any], vocabulary: Vocabulary
+) -> tuple[Answers, list[AnswerError]]:
+    """Typed answers from raw data; "?" means "I don't know". Every problem names its variable."""
+    values: dict[str, AnswerValue] = {}
+    unknown: set[str] = set()
+    errors: list[AnswerError] = []
+    for name, value in raw.items():
+        variable = vocabulary.variables.get(name)
+        if variable is None:
+            errors.append(AnswerError(name, "unknown variable"))
+            continue
+        if value == DONT_KNOW or value is None:
+            unknown.add(name)
+            continue
+        parsed, message = parse_answer(variable, value)
+        if message is not None or parsed is None:
+            errors.append(AnswerError(name, message or "invalid value"))
+        else:
+            values[name] = parsed
+    ordered = {v: values[v] for v in vocabulary.variables if v in values}
+    return Answers(ordered, frozenset(unknown)), errors
+
+
+def answers_to_json(answers: Answers) -> dict[str, Any]:
+    """Answers as plain JSON data (sets as sorted lists, "?" for "I don't know")."""
+    data: dict[str, Any] = {}
+    for name, value in answers.values.items():
+        if isinstance(value, frozenset):
+            data[name] = sorted(value)
+        elif isinstance(value, float) and value.is_integer():
+            data[name] = int(value)
+        else:
+            data[name] = value
+    data.update({name: DONT_KNOW for name in sorted(answers.unknown)})
+    return data

@@ -1,0 +1,110 @@
+"""The rule format of scheme files: conditions combined with all / any / not, criteria, examples."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app.i18n import Localized
+
+Operator = Literal[
+    "equals",  # choice: the answer is this value
+    "in",  # choice: the answer is one of these values
+    "not_in",  # choice: the answer is none of these values
+    "includes_any",  # set: at least one of these values is ticked
+    "includes_all",  # set: all of these values are ticked
+    "includes_none",  # set: none of these values is ticked
+    "at_least",  # number: answer >= value
+    "at_most",  # number: answer <= value
+    "greater_than",  # number: answer > value
+    "less_than",  # number: answer < value
+    "is",  # boolean: answer is true / false
+]
+OPERATORS_BY_TYPE: dict[str, frozenset[str]] = {
+    "choice": frozenset({"equals", "in", "not_in"}),
+    "set": frozenset({"includes_any", "includes_all", "includes_none"}),
+    "number": frozenset({"at_least", "at_most", "greater_than", "less_than"}),
+    "integer": frozenset({"at_least", "at_most", "greater_than", "less_than"}),
+    "boolean": frozenset({"is"}),
+}
+VerifyBy = Literal["applicant", "funder"]
+Verdict = Literal["eligible", "ineligible", "unknown"]
+SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Rule(_Strict):
+    """Either a condition (variable, operator, value) or a combination: all, any or not."""
+
+    all: tuple[Rule, ...] | None = Field(default=None, min_length=1)
+    any: tuple[Rule, ...] | None = Field(default=None, min_length=1)
+    not_: Rule | None = Field(default=None, alias="not")
+    variable: str | None = None
+    operator: Operator | None = None
+    value: bool | int | float | str | tuple[str, ...] | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Rule:
+        combinations = [self.all, self.any, self.not_]
+        is_condition = self.variable is not None or self.operator is not None
+        forms = sum(part is not None for part in combinations) + int(is_condition)
+        if forms != 1:
+            raise ValueError("a rule is exactly one of: all, any, not, or variable/operator/value")
+        if is_condition and (self.variable is None or self.operator is None or self.value is None):
+            raise ValueError("a condition needs variable, operator and value")
+        return self
+
+    def variables(self) -> tuple[str, ...]:
+        """Every variable this rule reads, in order of appearance, without repeats."""
+        if self.variable is not None:
+            return (self.variable,)
+        children = self.all or self.any or ((self.not_,) if self.not_ else ())
+        return tuple(dict.fromkeys(v for child in children for v in child.variables()))
+
+    def conditions(self) -> list[Rule]:
+        """The leaf conditions of this rule."""
+        if self.variable is not None:
+            return [self]
+        children = self.all or self.any or ((self.not_,) if self.not_ else ())
+        return [leaf for child in children for leaf in child.conditions()]
+
+
+class Criterion(_Strict):
+    """One eligibility condition, its plain-words label, and the official source it comes from.
+
+    A criterion with `verify_by` can only be checked by the applicant or the funder: it is
+    reported "to verify" (unknown), never silently met; its rule, if any, can still fail it.
+    """
+
+    id: str = Field(pattern=SLUG)
+    label: Localized
+    rule: Rule | None = None
+    verify_by: VerifyBy | None = None
+    source: str
+
+    @model_validator(mode="after")
+    def _rule_or_verification(self) -> Criterion:
+        if self.rule is None and self.verify_by is None:
+            raise ValueError("a criterion needs a rule, verify_by, or both")
+        return self
+
+
+class Example(_Strict):
+    """A profile with the verdict the rules must give it: the scheme's own tests."""
+
+    title: str = Field(min_length=1)
+    answers: dict[str, Any]
+    expect: Verdict
+    failed: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _failed_matches_expectation(self) -> Example:
+        if self.expect == "ineligible" and not self.failed:
+            raise ValueError("an ineligible example names the criteria that fail in `failed`")
+        if self.expect != "ineligible" and self.failed:
+            raise ValueError("only an ineligible example lists failed criteria")
+        return self
