@@ -1,4 +1,6 @@
 # Every target is idempotent: run it again and it only does what is missing.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -14,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy=false -d translations --statistics 2>&1 | tail -n 2
+	$(BIN)/pybabel compile -d translations --statistics
 
 ## setup: virtual environment, dependencies, compiled translations, migrated database, schemes loaded
 setup: $(STAMP) translations

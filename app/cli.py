@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
+from typing import TextIO
 
 import click
 from alembic import command as alembic_command
@@ -13,6 +15,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from app.catalogue import (
     CatalogueError,
     dump_scheme,
+    parse_scheme,
     read_catalogue,
     read_directory,
     scheme_files,
@@ -21,6 +24,10 @@ from app.catalogue import (
 )
 from app.config import PROJECT_ROOT, load_settings
 from app.db import make_engine, make_session_factory
+from app.eligibility.answers import validate_answers
+from app.eligibility.engine import evaluate_all, evaluate_scheme
+from app.eligibility.questions import progress
+from app.eligibility.report import verdict_data
 from app.repository import SchemeFilters, import_schemes, list_schemes
 from app.vocabulary import ReferenceDataError, Vocabulary, load_vocabulary
 
@@ -122,6 +129,91 @@ def export_command(directory: Path) -> None:
     click.echo(f"{len(written)} scheme files written to {directory}.")
 
 
+@schemes_group.command("test")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+def test_command(path: Path | None) -> None:
+    """Run every scheme's example profiles against its rules; exit 1 if one fails."""
+    vocabulary = _vocabulary()
+    failures = 0
+    count = 0
+    for file in scheme_files(_path_or_default(path)):
+        scheme, problems = parse_scheme(file.name, file.read_text(encoding="utf-8"))
+        for problem in problems:
+            click.echo(f"ERROR {problem}")
+            failures += 1
+        for example in scheme.examples if scheme else ():
+            count += 1
+            answers, errors = validate_answers(example.answers, vocabulary)
+            verdict = evaluate_scheme(scheme, answers) if not errors and scheme else None
+            failed = sorted(r.criterion.id for r in verdict.failed()) if verdict else []
+            passed = (
+                verdict is not None
+                and verdict.status == example.expect
+                and failed == sorted(example.failed)
+            )
+            got = (verdict.status if verdict else "invalid answers") + (
+                f" (failed: {', '.join(failed)})" if failed else ""
+            )
+            click.echo(f"{'PASS' if passed else 'FAIL'} {file.stem}: {example.title} -> {got}")
+            failures += not passed
+    click.echo(f"{count - failures} of {count} examples pass.")
+    if failures:
+        sys.exit(1)
+
+
+@click.group("eligibility")
+def eligibility_group() -> None:
+    """Verdicts for a profile."""
+
+
+@eligibility_group.command("check")
+@click.argument("answers_file", type=click.File("r", encoding="utf-8"))
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the verdicts as JSON.")
+def check_command(answers_file: TextIO, lang: str, as_json: bool) -> None:
+    """Print the verdict of every scheme for the answers in ANSWERS_FILE (a JSON object)."""
+    try:
+        raw = json.load(answers_file)
+    except json.JSONDecodeError as error:
+        click.echo(f"{answers_file.name}: not valid JSON: {error}", err=True)
+        sys.exit(1)
+    raw = raw.get("answers", raw) if isinstance(raw, dict) else raw
+    if not isinstance(raw, dict):
+        click.echo(f"{answers_file.name}: a JSON object of answers is required", err=True)
+        sys.exit(1)
+    vocabulary = _vocabulary()
+    answers, errors = validate_answers(raw, vocabulary)
+    for problem in errors:
+        click.echo(f"{answers_file.name}: {problem.variable}: {problem.message}", err=True)
+    if errors:
+        sys.exit(1)
+    engine = make_engine(load_settings().database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            schemes = list_schemes(session, SchemeFilters(include_inactive=True))
+    finally:
+        engine.dispose()
+    verdicts = evaluate_all([s for s in schemes if s.criteria], answers)
+    state = progress(verdicts, vocabulary)
+    if as_json:
+        data = {
+            "results": [verdict_data(v, lang) for v in verdicts],
+            "next_questions": state.next_questions,
+        }
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    for verdict in verdicts:
+        click.echo(
+            f"{verdict.status.upper():10} {verdict.scheme.id} ({verdict.scheme.lifecycle.status})"
+        )
+        for result in verdict.criteria:
+            if result.status != "met":
+                marker = "to verify" if result.to_verify else result.status
+                click.echo(f"{'':11}- {marker}: {result.criterion.label.get(lang)}")
+    if state.next_questions:
+        click.echo(f"Next questions: {', '.join(state.next_questions)}")
+
+
 @click.group("db")
 def db_group() -> None:
     """The database schema."""
@@ -160,3 +252,4 @@ def main() -> None:
 
 main.add_command(schemes_group)
 main.add_command(db_group)
+main.add_command(eligibility_group)

@@ -176,3 +176,8 @@ def all_ids(session: Session) -> list[str]:
 def scheme_count(session: Session) -> int:
     """How many schemes the database holds."""
     return session.scalar(select(func.count()).select_from(SchemeRecord)) or 0
+
+
+def rules_updated_at(session: Session) -> datetime | None:
+    """When the catalogue last changed: the date of the rules a verdict was computed with."""
+    return session.scalar(select(func.max(SchemeRecord.updated_at)))

@@ -51,6 +51,37 @@ CONTRACT_IDS = [
 ]
 
 
+# The variables that contract.md §2 promises.
+CONTRACT_VARIABLES = [
+    "applicant_type",
+    "roles",
+    "sectors",
+    "country_zone",
+    "nationality_zone",
+    "years_of_activity",
+    "closed_financial_years",
+    "employees",
+    "annual_turnover_eur",
+    "insolvency_proceedings",
+    "cnm_affiliated",
+    "music_activity_share_percent",
+    "vhss_training_done",
+    "published_books_sole_author",
+    "catalogue_titles",
+    "new_titles_per_year",
+    "online_subscribers",
+    "project_stage",
+    "project_types",
+    "project_language",
+    "project_started",
+    "cofinancing_percent",
+    "project_budget_eur",
+    "works_in_catalogue",
+    "work_first_release_year",
+    "host_organisation_in_france",
+]
+
+
 def backend_url(tmp_dir: Path) -> str:
     """The database the suite runs on: TEST_DATABASE_URL, else a SQLite file in tmp_dir."""
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_dir / 'test.sqlite3'}"

@@ -122,5 +122,5 @@ def answers_to_json(answers: Answers) -> dict[str, Any]:
             data[name] = int(value)
         else:
             data[name] = value
-    data.update({name: DONT_KNOW for name in sorted(answers.unknown)})
+    data.update(dict.fromkeys(sorted(answers.unknown), DONT_KNOW))
     return data

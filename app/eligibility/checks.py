@@ -86,7 +86,7 @@ def _check_examples(scheme: Scheme, vocabulary: Vocabulary) -> list[tuple[str, s
 
 
 def check_rules(scheme: Scheme, vocabulary: Vocabulary) -> list[tuple[str, str]]:
-    """(field, message) for every criterion that does not fit the vocabulary, every failing example."""
+    """(field, message) for each criterion not fitting the vocabulary and each failing example."""
     ids = [c.id for c in scheme.criteria]
     problems = [
         ("criteria", f"duplicate criterion id {i!r}") for i in sorted(set(ids)) if ids.count(i) > 1

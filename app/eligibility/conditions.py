@@ -12,6 +12,12 @@ Status = Literal["met", "failed", "unknown"]
 Predicate = Callable[[AnswerValue, Any], bool]
 
 
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{value!r} is not a number")
+    return float(value)
+
+
 def _as_set(value: Any) -> frozenset[str]:
     return frozenset((value,) if isinstance(value, str) else value)
 
@@ -24,10 +30,10 @@ PREDICATES: dict[str, Predicate] = {
     "includes_any": lambda answer, value: bool(_as_set(answer) & _as_set(value)),
     "includes_all": lambda answer, value: _as_set(value) <= _as_set(answer),
     "includes_none": lambda answer, value: not (_as_set(answer) & _as_set(value)),
-    "at_least": lambda answer, value: float(answer) >= float(value),
-    "at_most": lambda answer, value: float(answer) <= float(value),
-    "greater_than": lambda answer, value: float(answer) > float(value),
-    "less_than": lambda answer, value: float(answer) < float(value),
+    "at_least": lambda answer, value: _number(answer) >= _number(value),
+    "at_most": lambda answer, value: _number(answer) <= _number(value),
+    "greater_than": lambda answer, value: _number(answer) > _number(value),
+    "less_than": lambda answer, value: _number(answer) < _number(value),
     "is": lambda answer, value: answer is value,
 }
 
@@ -47,7 +53,8 @@ def evaluate(rule: Rule, answers: Answers) -> Status:
         inner = evaluate(rule.not_, answers)
         return "unknown" if inner == "unknown" else _status(inner == "failed")
     children = [evaluate(child, answers) for child in (rule.all or rule.any or ())]
-    decisive, neutral = ("failed", "met") if rule.all is not None else ("met", "failed")
+    decisive: Status = "failed" if rule.all is not None else "met"
+    neutral: Status = "met" if rule.all is not None else "failed"
     if decisive in children:
         return decisive
     return "unknown" if "unknown" in children else neutral

@@ -64,7 +64,7 @@ def evaluate_criterion(criterion: Criterion, answers: Answers) -> CriterionResul
 
 
 def evaluate_scheme(scheme: Scheme, answers: Answers) -> SchemeVerdict:
-    """Ineligible if a criterion failed, else unknown if one is unresolved (or none exist), else eligible."""
+    """Ineligible if a criterion failed; unknown if one is open or none exist; else eligible."""
     results = tuple(evaluate_criterion(c, answers) for c in scheme.criteria)
     if not results:
         return SchemeVerdict(scheme, "unknown", results)  # no rule encoded: nothing is known

@@ -11,7 +11,18 @@ from sqlalchemy.orm import sessionmaker
 from app.config import Settings, load_settings
 from app.db import make_engine, make_session_factory
 from app.vocabulary import load_vocabulary
-from app.web import api, context, database, errors, formatting, locale, public, security
+from app.web import (
+    api,
+    context,
+    database,
+    eligibility_api,
+    errors,
+    formatting,
+    locale,
+    public,
+    questionnaire,
+    security,
+)
 
 
 def create_app(
@@ -40,5 +51,7 @@ def create_app(
     security.init_app(app)
     errors.init_app(app)
     app.register_blueprint(public.blueprint, url_prefix="/<lang>")
+    app.register_blueprint(questionnaire.blueprint, url_prefix="/<lang>/questionnaire")
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
+    app.register_blueprint(eligibility_api.blueprint, url_prefix="/api/v1")
     return app

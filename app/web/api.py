@@ -36,7 +36,8 @@ LIST_PARAMETERS = frozenset(
 )
 
 
-def _language() -> tuple[str | None, list[dict[str, str | None]]]:
+def language() -> tuple[str | None, list[dict[str, str | None]]]:
+    """The ?lang= of an API request (French by default), or an error naming `lang`."""
     lang = request.args.get("lang", "fr")
     if lang not in LANGUAGES:
         return None, [{"field": "lang", "message": _("Use one of: %(values)s.", values="fr, en")}]
@@ -44,7 +45,7 @@ def _language() -> tuple[str | None, list[dict[str, str | None]]]:
     return lang, []
 
 
-def _deadline_json(deadline: NextDeadline) -> dict[str, Any] | None:
+def deadline_json(deadline: NextDeadline) -> dict[str, Any] | None:
     if deadline.kind == "none":
         return None
     if deadline.kind == "rolling":
@@ -62,14 +63,14 @@ def _summary_json(scheme: Scheme, lang: str, deadline: NextDeadline) -> dict[str
         "url": url_for("public.scheme_detail", lang=lang, scheme_id=scheme.id, _external=True),
         "summary": scheme.summary.get(lang),
         "score": None,
-        "next_deadline": _deadline_json(deadline),
+        "next_deadline": deadline_json(deadline),
     }
 
 
 @blueprint.get("/schemes")
 def scheme_list() -> Response:
     """Filter and page the catalogue; facet counts describe the whole filtered list."""
-    lang, errors = _language()
+    lang, errors = language()
     errors += [
         {"field": name, "message": _("Unknown parameter.")}
         for name in sorted(set(request.args) - LIST_PARAMETERS)
@@ -190,7 +191,7 @@ def _detail_json(scheme: Scheme, lang: str, linked: dict[str, Scheme]) -> dict[s
 @blueprint.get("/schemes/<scheme_id>")
 def scheme_detail(scheme_id: str) -> Response:
     """One scheme with its facts, sessions and sources, in the asked language."""
-    lang, errors = _language()
+    lang, errors = language()
     if errors or lang is None:
         return json_error(400, errors)
     session = db_session()

@@ -31,3 +31,14 @@ SOURCE_KIND_LABELS: dict[str, LazyString] = {
     "press": _l("Press article"),
     "aggregator": _l("Aid directory"),
 }
+
+VERDICT_GROUP_TITLES: dict[str, LazyString] = {
+    "eligible": _l("Eligible"),
+    "unknown": _l("To verify"),
+    "ineligible": _l("Not eligible"),
+}
+
+VERIFY_LABELS: dict[str, LazyString] = {
+    "applicant": _l("For you to check:"),
+    "funder": _l("Checked by the funder:"),
+}

@@ -1,0 +1,99 @@
+"""JSON API for eligibility (contract.md §4): the vocabulary, and verdicts for a profile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request, url_for
+from flask_babel import gettext as _
+
+from app.deadlines import next_deadline, today_in_paris
+from app.eligibility.answers import validate_answers
+from app.eligibility.engine import SchemeVerdict, evaluate_all
+from app.eligibility.questions import progress
+from app.eligibility.report import verdict_data
+from app.i18n import LANGUAGES
+from app.repository import SchemeFilters, list_schemes, rules_updated_at
+from app.web.api import deadline_json, language
+from app.web.database import db_session
+from app.web.errors import json_error
+from app.web.listing import vocabulary
+
+blueprint = Blueprint("eligibility_api", __name__)
+BODY_KEYS = frozenset({"answers", "lang"})
+
+
+def variable_json(variable_id: str, lang: str) -> dict[str, Any]:
+    """One question of the vocabulary, with its labels in lang."""
+    variable = vocabulary().variable(variable_id)
+    data: dict[str, Any] = {
+        "id": variable.id,
+        "type": variable.type,
+        "label": variable.label.get(lang),
+        "help": variable.help.get(lang),
+    }
+    if variable.values:
+        data["values"] = [{"id": c.id, "label": c.label.get(lang)} for c in variable.values]
+    if variable.min is not None:
+        data["min"] = variable.min
+    if variable.max is not None:
+        data["max"] = variable.max
+    return data
+
+
+@blueprint.get("/questions")
+def questions() -> Response:
+    """The profile vocabulary in its stable order."""
+    lang, errors = language()
+    if errors or lang is None:
+        return json_error(400, errors)
+    return jsonify({"questions": [variable_json(v, lang) for v in vocabulary().variables]})
+
+
+def verdict_json(verdict: SchemeVerdict, lang: str) -> dict[str, Any]:
+    """A verdict with the scheme's page URL and next deadline."""
+    data = verdict_data(verdict, lang)
+    data["scheme"]["url"] = url_for(
+        "public.scheme_detail", lang=lang, scheme_id=verdict.scheme.id, _external=True
+    )
+    data["next_deadline"] = deadline_json(next_deadline(verdict.scheme, today_in_paris()))
+    return data
+
+
+@blueprint.post("/eligibility")
+def eligibility() -> Response:
+    """Verdicts for every scheme with rules, eligible first, and the next questions to ask."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return json_error(400, [{"field": None, "message": _("The body must be a JSON object.")}])
+    lang = body.get("lang", "fr")
+    errors: list[dict[str, str | None]] = []
+    if lang not in LANGUAGES:
+        errors.append({"field": "lang", "message": _("Use one of: %(values)s.", values="fr, en")})
+        lang = "fr"
+    g.lang = lang
+    errors += [
+        {"field": key, "message": _("Unknown parameter.")} for key in sorted(set(body) - BODY_KEYS)
+    ]
+    raw_answers = body.get("answers", {})
+    if not isinstance(raw_answers, dict):
+        errors.append({"field": "answers", "message": _("The answers must be a JSON object.")})
+        raw_answers = {}
+    answers, answer_errors = validate_answers(raw_answers, vocabulary())
+    errors += [{"field": f"answers.{e.variable}", "message": e.message} for e in answer_errors]
+    if errors:
+        return json_error(400, errors)
+    session = db_session()
+    schemes = [s for s in list_schemes(session, SchemeFilters(include_inactive=True)) if s.criteria]
+    verdicts = evaluate_all(schemes, answers)
+    state = progress(verdicts, vocabulary())
+    updated = rules_updated_at(session)
+    return jsonify(
+        {
+            "results": [verdict_json(v, lang) for v in verdicts],
+            "next_questions": state.next_questions,
+            "finished": state.finished,
+            "nothing_can_match": state.nothing_can_match,
+            "rules_date": updated.date().isoformat() if updated else None,
+        }
+    )
