@@ -1,4 +1,4 @@
-"""A creator walks the questionnaire in a real browser, by keyboard-free clicks, to shared results."""
+"""A creator walks the questionnaire in a real browser to results that can be shared."""
 
 from __future__ import annotations
 
