@@ -178,6 +178,7 @@ def scheme_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(SchemeRecord)) or 0
 
 
-def rules_updated_at(session: Session) -> datetime | None:
-    """When the catalogue last changed: the date of the rules a verdict was computed with."""
-    return session.scalar(select(func.max(SchemeRecord.updated_at)))
+def catalogue_version(session: Session) -> tuple[int, datetime | None]:
+    """A cheap fingerprint that changes whenever a scheme is added, changed or removed."""
+    row = session.execute(select(func.count(), func.max(SchemeRecord.updated_at))).one()
+    return int(row[0]), row[1]

@@ -8,7 +8,9 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from flask.testing import FlaskClient
 
+from app.eligibility.engine import compile_catalogue
 from app.schemes import Scheme
+from app.web.catalogue_cache import Catalogue
 
 
 def follow(client: FlaskClient, url: str) -> tuple[str, str]:
@@ -171,7 +173,8 @@ def test_nothing_can_match_is_said_early(
         )
         for s in only_companies
     ]
-    monkeypatch.setattr(questionnaire, "list_schemes", lambda *_args: active)
+    fake = Catalogue((len(active), None), active, compile_catalogue(active))
+    monkeypatch.setattr(questionnaire, "current_catalogue", lambda: fake)
     response = client.get("/fr/questionnaire/question?applicant_type=individual")
     html = response.get_data(as_text=True)
     if response.status_code == 302:

@@ -1,4 +1,8 @@
-"""Three-valued (Kleene) evaluation of rules: met, failed, or unknown when an answer is missing."""
+"""Three-valued (Kleene) evaluation of rules: met, failed, or unknown when an answer is missing.
+
+Rules are compiled once into closures; each returns its status and the unanswered variables that
+could still change it (empty once decided), so the next question comes from the same pass.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,13 @@ from app.eligibility.answers import Answers, AnswerValue
 from app.eligibility.rules import Rule
 
 Status = Literal["met", "failed", "unknown"]
-Predicate = Callable[[AnswerValue, Any], bool]
+Outcome = tuple[Status, tuple[str, ...]]
+Compiled = Callable[[Answers], Outcome]
+Predicate = Callable[[AnswerValue], bool]
+
+MET: Outcome = ("met", ())
+FAILED: Outcome = ("failed", ())
+UNKNOWN_ASKED: Outcome = ("unknown", ())
 
 
 def _number(value: Any) -> float:
@@ -22,49 +32,89 @@ def _as_set(value: Any) -> frozenset[str]:
     return frozenset((value,) if isinstance(value, str) else value)
 
 
-# One predicate per operator; the vocabulary check at load time guarantees the types match.
-PREDICATES: dict[str, Predicate] = {
-    "equals": lambda answer, value: answer == value,
-    "in": lambda answer, value: answer in _as_set(value),
-    "not_in": lambda answer, value: answer not in _as_set(value),
-    "includes_any": lambda answer, value: bool(_as_set(answer) & _as_set(value)),
-    "includes_all": lambda answer, value: _as_set(value) <= _as_set(answer),
-    "includes_none": lambda answer, value: not (_as_set(answer) & _as_set(value)),
-    "at_least": lambda answer, value: _number(answer) >= _number(value),
-    "at_most": lambda answer, value: _number(answer) <= _number(value),
-    "greater_than": lambda answer, value: _number(answer) > _number(value),
-    "less_than": lambda answer, value: _number(answer) < _number(value),
-    "is": lambda answer, value: answer is value,
-}
+def _predicate(operator: str, value: Any) -> Predicate:
+    """The test of one answer; the vocabulary check at load time guarantees the types match."""
+    if operator == "equals":
+        return lambda answer: answer == value
+    if operator in ("in", "not_in", "includes_any", "includes_all", "includes_none"):
+        values = _as_set(value)
+        return {
+            "in": lambda answer: answer in values,
+            "not_in": lambda answer: answer not in values,
+            "includes_any": lambda answer: not values.isdisjoint(_as_set(answer)),
+            "includes_all": lambda answer: values <= _as_set(answer),
+            "includes_none": lambda answer: values.isdisjoint(_as_set(answer)),
+        }[operator]
+    if operator == "is":
+        return lambda answer: answer is value
+    limit = _number(value)
+    return {
+        "at_least": lambda answer: _number(answer) >= limit,
+        "at_most": lambda answer: _number(answer) <= limit,
+        "greater_than": lambda answer: _number(answer) > limit,
+        "less_than": lambda answer: _number(answer) < limit,
+    }[operator]
 
 
-def _status(result: bool) -> Status:
-    return "met" if result else "failed"
+def _compile_condition(variable: str, test: Predicate) -> Compiled:
+    open_outcome: Outcome = ("unknown", (variable,))
+
+    def condition(answers: Answers) -> Outcome:
+        answer = answers.values.get(variable)
+        if answer is None:
+            return UNKNOWN_ASKED if variable in answers.unknown else open_outcome
+        return MET if test(answer) else FAILED
+
+    return condition
+
+
+def _compile_combination(children: list[Compiled], decisive: Status) -> Compiled:
+    """`all` (decided by the first failure) or `any` (decided by the first success)."""
+    settled = FAILED if decisive == "failed" else MET
+    otherwise = MET if decisive == "failed" else FAILED
+
+    def combination(answers: Answers) -> Outcome:
+        still_open: tuple[str, ...] | None = None
+        for child in children:
+            status, variables = child(answers)
+            if status == decisive:
+                return settled
+            if status == "unknown":
+                if still_open is None:
+                    still_open = variables
+                else:
+                    still_open += tuple(v for v in variables if v not in still_open)
+        return otherwise if still_open is None else ("unknown", still_open)
+
+    return combination
+
+
+def _compile_not(child: Compiled) -> Compiled:
+    def negation(answers: Answers) -> Outcome:
+        status, variables = child(answers)
+        if status == "unknown":
+            return ("unknown", variables)
+        return FAILED if status == "met" else MET
+
+    return negation
+
+
+def compile_rule(rule: Rule) -> Compiled:
+    """A function of the answers giving the rule's status and its still-open variables."""
+    if rule.variable is not None and rule.operator is not None:
+        return _compile_condition(rule.variable, _predicate(rule.operator, rule.value))
+    if rule.not_ is not None:
+        return _compile_not(compile_rule(rule.not_))
+    if rule.all is not None:
+        return _compile_combination([compile_rule(child) for child in rule.all], "failed")
+    return _compile_combination([compile_rule(child) for child in rule.any or ()], "met")
 
 
 def evaluate(rule: Rule, answers: Answers) -> Status:
     """met / failed / unknown for a rule; a missing answer makes a condition unknown."""
-    if rule.variable is not None:
-        answer = answers.values.get(rule.variable)
-        if answer is None or rule.operator is None:
-            return "unknown"
-        return _status(PREDICATES[rule.operator](answer, rule.value))
-    if rule.not_ is not None:
-        inner = evaluate(rule.not_, answers)
-        return "unknown" if inner == "unknown" else _status(inner == "failed")
-    children = [evaluate(child, answers) for child in (rule.all or rule.any or ())]
-    decisive: Status = "failed" if rule.all is not None else "met"
-    neutral: Status = "met" if rule.all is not None else "failed"
-    if decisive in children:
-        return decisive
-    return "unknown" if "unknown" in children else neutral
+    return compile_rule(rule)(answers)[0]
 
 
 def open_variables(rule: Rule, answers: Answers) -> list[str]:
     """The unanswered variables that could still change this rule's outcome (none if decided)."""
-    if evaluate(rule, answers) != "unknown":
-        return []
-    if rule.variable is not None:
-        return [] if answers.is_asked(rule.variable) else [rule.variable]
-    children = rule.all or rule.any or ((rule.not_,) if rule.not_ else ())
-    return list(dict.fromkeys(v for child in children for v in open_variables(child, answers)))
+    return list(compile_rule(rule)(answers)[1])

@@ -7,15 +7,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from app.eligibility.answers import Answers
-from app.eligibility.conditions import Status, evaluate, open_variables
+from app.eligibility.conditions import Compiled, Outcome, Status, compile_rule
 from app.eligibility.rules import Criterion, Verdict
 from app.schemes import Scheme
 
 log = logging.getLogger(__name__)
-VERDICT_ORDER: dict[Verdict, int] = {"eligible": 0, "unknown": 1, "ineligible": 2}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CriterionResult:
     """One criterion's status for a profile, and what it read."""
 
@@ -31,13 +30,76 @@ class CriterionResult:
         return self.criterion.verify_by is not None and self.status == "unknown"
 
 
-@dataclass(frozen=True)
-class SchemeVerdict:
-    """A scheme's verdict for a profile, with each criterion's result."""
+@dataclass(frozen=True, slots=True)
+class CompiledCriterion:
+    """A criterion with its rule compiled once, for repeated evaluation."""
+
+    criterion: Criterion
+    variables: tuple[str, ...]
+    check: Compiled | None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledScheme:
+    """A scheme whose criteria are ready to evaluate many profiles quickly."""
 
     scheme: Scheme
+    criteria: tuple[CompiledCriterion, ...]
+    checks: tuple[tuple[Compiled | None, bool], ...]  # (rule, needs a check by someone)
+    active: bool
+
+
+def compile_scheme(scheme: Scheme, shared: dict[str, Compiled] | None = None) -> CompiledScheme:
+    """Compile a scheme's rules; do it once per catalogue version, not per profile.
+
+    `shared` maps a rule's canonical text to its compiled form, so that identical rules in many
+    schemes (applicant types, country, language…) are compiled, and evaluated, once.
+    """
+    shared = {} if shared is None else shared
+    criteria = []
+    for criterion in scheme.criteria:
+        check = None
+        if criterion.rule is not None:
+            key = criterion.rule.model_dump_json(by_alias=True, exclude_none=True)
+            check = shared.get(key) or shared.setdefault(key, compile_rule(criterion.rule))
+        variables = criterion.rule.variables() if criterion.rule else ()
+        criteria.append(CompiledCriterion(criterion, variables, check))
+    checks = tuple((c.check, c.criterion.verify_by is not None) for c in criteria)
+    return CompiledScheme(scheme, tuple(criteria), checks, scheme.is_active())
+
+
+@dataclass(frozen=True, slots=True)
+class SchemeVerdict:
+    """A scheme's verdict for a profile.
+
+    Evaluation stops at the first failed criterion (the verdict is then known); the results of
+    the remaining criteria are computed only when asked for, for display.
+    """
+
+    compiled: CompiledScheme
     status: Verdict
-    criteria: tuple[CriterionResult, ...]
+    outcomes: tuple[Outcome, ...]
+    answers: Answers
+    errors: tuple[str | None, ...] = ()
+
+    @property
+    def scheme(self) -> Scheme:
+        """The scheme judged."""
+        return self.compiled.scheme
+
+    @property
+    def criteria(self) -> tuple[CriterionResult, ...]:
+        """Each criterion with its status, the variables it reads and those still open."""
+        outcomes, errors = self.outcomes, self.errors
+        if len(outcomes) < len(self.compiled.criteria):
+            outcomes, errors = _run_carefully(self.compiled, self.answers)
+        errors = errors or (None,) * len(outcomes)
+        return tuple(
+            CriterionResult(c.criterion, status, c.variables, still_open, error)
+            for c, (status, still_open), error in zip(
+                self.compiled.criteria, outcomes, errors, strict=True
+            )
+        )
 
     def failed(self) -> list[CriterionResult]:
         """The criteria that rule the scheme out."""
@@ -47,35 +109,99 @@ class SchemeVerdict:
         """The criteria still to answer or to verify."""
         return [c for c in self.criteria if c.status == "unknown"]
 
-
-def evaluate_criterion(criterion: Criterion, answers: Answers) -> CriterionResult:
-    """A criterion's status; an evaluation error yields unknown (never met), and is logged."""
-    rule = criterion.rule
-    variables = rule.variables() if rule else ()
-    try:
-        status: Status = evaluate(rule, answers) if rule else "unknown"
-        still_open = tuple(open_variables(rule, answers)) if rule else ()
-    except (TypeError, ValueError, KeyError) as error:
-        log.exception("Rule %r could not be evaluated", criterion.id)
-        return CriterionResult(criterion, "unknown", variables, (), error=str(error))
-    if criterion.verify_by is not None and status == "met":
-        status = "unknown"  # what the answers say is necessary, but only a check settles it
-    return CriterionResult(criterion, status, variables, still_open)
+    def open_variables(self) -> list[str]:
+        """Unanswered variables that could change an unresolved criterion, once per criterion."""
+        return [
+            name
+            for status, still_open in self.outcomes
+            if status == "unknown"
+            for name in still_open
+        ]
 
 
-def evaluate_scheme(scheme: Scheme, answers: Answers) -> SchemeVerdict:
+UNKNOWN: Outcome = ("unknown", ())
+
+
+def _judge(
+    compiled: CompiledScheme, answers: Answers, memo: dict[Compiled, Outcome]
+) -> SchemeVerdict:
+    """The verdict, stopping at the first failed criterion (the hot loop: kept flat on purpose).
+
+    memo holds the outcome of each shared rule for these answers, computed once per profile.
+    """
+    outcomes: list[Outcome] = []
+    undecided = not compiled.checks  # no rule encoded: nothing is known
+    for check, to_verify in compiled.checks:
+        if check is None:
+            outcome = UNKNOWN
+        else:
+            outcome = memo.get(check) or memo.setdefault(check, check(answers))
+        status = outcome[0]
+        if status == "failed":
+            outcomes.append(outcome)
+            return SchemeVerdict(compiled, "ineligible", tuple(outcomes), answers)
+        if status == "unknown":
+            undecided = True
+        elif to_verify:
+            # What the answers say is necessary, but only the applicant or the funder can settle it.
+            outcome = ("unknown", outcome[1])
+            undecided = True
+        outcomes.append(outcome)
+    return SchemeVerdict(compiled, "unknown" if undecided else "eligible", tuple(outcomes), answers)
+
+
+def _run_carefully(
+    compiled: CompiledScheme, answers: Answers
+) -> tuple[tuple[Outcome, ...], tuple[str | None, ...]]:
+    """Criterion by criterion: an evaluation error yields unknown (never met), and is logged."""
+    outcomes: list[Outcome] = []
+    errors: list[str | None] = []
+    for item in compiled.criteria:
+        try:
+            outcome = item.check(answers) if item.check is not None else UNKNOWN
+            if item.criterion.verify_by is not None and outcome[0] == "met":
+                outcome = ("unknown", outcome[1])
+            outcomes.append(outcome)
+            errors.append(None)
+        except (TypeError, ValueError, KeyError) as error:
+            log.exception(
+                "Rule %r of %r could not be evaluated", item.criterion.id, compiled.scheme.id
+            )
+            outcomes.append(UNKNOWN)
+            errors.append(str(error))
+    return tuple(outcomes), tuple(errors)
+
+
+def evaluate_scheme(
+    scheme: Scheme | CompiledScheme, answers: Answers, memo: dict[Compiled, Outcome] | None = None
+) -> SchemeVerdict:
     """Ineligible if a criterion failed; unknown if one is open or none exist; else eligible."""
-    results = tuple(evaluate_criterion(c, answers) for c in scheme.criteria)
-    if not results:
-        return SchemeVerdict(scheme, "unknown", results)  # no rule encoded: nothing is known
-    statuses = {r.status for r in results}
-    verdict: Verdict = (
-        "ineligible" if "failed" in statuses else "unknown" if "unknown" in statuses else "eligible"
-    )
-    return SchemeVerdict(scheme, verdict, results)
+    compiled = scheme if isinstance(scheme, CompiledScheme) else compile_scheme(scheme)
+    try:
+        return _judge(compiled, answers, {} if memo is None else memo)
+    except (TypeError, ValueError, KeyError):
+        outcomes, errors = _run_carefully(compiled, answers)
+    statuses = {status for status, _ in outcomes}
+    verdict: Verdict = "ineligible" if "failed" in statuses else "unknown"
+    return SchemeVerdict(compiled, verdict, outcomes, answers, errors)
 
 
-def evaluate_all(schemes: Iterable[Scheme], answers: Answers) -> list[SchemeVerdict]:
-    """Every scheme's verdict, eligible first, then unknown, then ineligible; by id within."""
-    verdicts = [evaluate_scheme(scheme, answers) for scheme in schemes]
-    return sorted(verdicts, key=lambda v: (VERDICT_ORDER[v.status], v.scheme.id))
+def compile_catalogue(schemes: Iterable[Scheme]) -> list[CompiledScheme]:
+    """Compiled schemes in id order, ready for evaluate_all."""
+    shared: dict[str, Compiled] = {}
+    return [compile_scheme(s, shared) for s in sorted(schemes, key=lambda s: s.id)]
+
+
+def evaluate_all(
+    schemes: Iterable[Scheme | CompiledScheme], answers: Answers
+) -> list[SchemeVerdict]:
+    """Every scheme's verdict: eligible first, then unknown, then ineligible, each in input order.
+
+    Pass a compiled catalogue (compile_catalogue) to evaluate many profiles quickly.
+    """
+    groups: dict[Verdict, list[SchemeVerdict]] = {"eligible": [], "unknown": [], "ineligible": []}
+    memo: dict[Compiled, Outcome] = {}
+    for scheme in schemes:
+        verdict = evaluate_scheme(scheme, answers, memo)
+        groups[verdict.status].append(verdict)
+    return groups["eligible"] + groups["unknown"] + groups["ineligible"]

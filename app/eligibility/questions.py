@@ -19,6 +19,24 @@ class Progress:
     nothing_can_match: bool
 
 
+def _weights(verdicts: Iterable[SchemeVerdict]) -> tuple[Counter[str], bool]:
+    """Variable weights over undecided active schemes, and whether any active scheme can match."""
+    weights: Counter[str] = Counter()
+    can_match = False
+    for verdict in verdicts:
+        if not verdict.compiled.active or verdict.status == "ineligible":
+            continue
+        can_match = True
+        if verdict.status == "unknown":
+            weights.update(verdict.open_variables())
+    return weights, can_match
+
+
+def _ranked(weights: Counter[str], vocabulary: Vocabulary) -> list[str]:
+    order = {name: position for position, name in enumerate(vocabulary.variables)}
+    return sorted(weights, key=lambda name: (-weights[name], order.get(name, len(order))))
+
+
 def next_questions(verdicts: Iterable[SchemeVerdict], vocabulary: Vocabulary) -> list[str]:
     """Unanswered variables, most decisive first.
 
@@ -26,19 +44,14 @@ def next_questions(verdicts: Iterable[SchemeVerdict], vocabulary: Vocabulary) ->
     whose outcome it could change. Closed and replaced schemes are not asked about. Ties follow
     the vocabulary's order. A variable no undecided criterion needs is never proposed.
     """
-    weights: Counter[str] = Counter()
-    for verdict in verdicts:
-        if verdict.status != "unknown" or not verdict.scheme.is_active():
-            continue
-        for result in verdict.unresolved():
-            weights.update(result.open_variables)
-    order = {name: position for position, name in enumerate(vocabulary.variables)}
-    return sorted(weights, key=lambda name: (-weights[name], order.get(name, len(order))))
+    return _ranked(_weights(verdicts)[0], vocabulary)
 
 
 def progress(verdicts: list[SchemeVerdict], vocabulary: Vocabulary) -> Progress:
     """The questions left, whether to stop, and whether no active scheme can match any more."""
-    remaining = next_questions(verdicts, vocabulary)
-    active = [v for v in verdicts if v.scheme.is_active()]
-    nothing = bool(active) and all(v.status == "ineligible" for v in active)
-    return Progress(remaining, finished=not remaining, nothing_can_match=nothing)
+    weights, can_match = _weights(verdicts)
+    remaining = _ranked(weights, vocabulary)
+    has_active = any(verdict.compiled.active for verdict in verdicts)
+    return Progress(
+        remaining, finished=not remaining, nothing_can_match=has_active and not can_match
+    )

@@ -13,9 +13,8 @@ from app.eligibility.engine import SchemeVerdict, evaluate_all
 from app.eligibility.questions import progress
 from app.eligibility.report import verdict_data
 from app.i18n import LANGUAGES
-from app.repository import SchemeFilters, list_schemes, rules_updated_at
 from app.web.api import deadline_json, language
-from app.web.database import db_session
+from app.web.catalogue_cache import current_catalogue
 from app.web.errors import json_error
 from app.web.listing import vocabulary
 
@@ -83,11 +82,10 @@ def eligibility() -> Response:
     errors += [{"field": f"answers.{e.variable}", "message": e.message} for e in answer_errors]
     if errors:
         return json_error(400, errors)
-    session = db_session()
-    schemes = [s for s in list_schemes(session, SchemeFilters(include_inactive=True)) if s.criteria]
-    verdicts = evaluate_all(schemes, answers)
+    catalogue = current_catalogue()
+    verdicts = evaluate_all(catalogue.compiled, answers)
     state = progress(verdicts, vocabulary())
-    updated = rules_updated_at(session)
+    updated = catalogue.rules_date
     return jsonify(
         {
             "results": [verdict_json(v, lang) for v in verdicts],

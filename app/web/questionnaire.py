@@ -15,10 +15,11 @@ from app.deadlines import next_deadline, today_in_paris
 from app.eligibility.answers import DONT_KNOW, Answers, parse_answer
 from app.eligibility.engine import SchemeVerdict, evaluate_all
 from app.eligibility.questions import Progress, progress
-from app.repository import SchemeFilters, get_schemes, list_schemes, rules_updated_at
+from app.repository import get_schemes
 from app.schemes import Scheme
 from app.vocabulary import Variable
 from app.web.answers_url import answers_from_args, answers_query, hidden_fields
+from app.web.catalogue_cache import current_catalogue
 from app.web.database import db_session
 from app.web.labels import VERDICT_GROUP_TITLES, VERIFY_LABELS
 from app.web.listing import vocabulary
@@ -44,9 +45,10 @@ class State:
 
 
 def _state(answers: Answers, order: list[str]) -> State:
-    schemes = list_schemes(db_session(), SchemeFilters(include_inactive=True))
-    verdicts = evaluate_all([s for s in schemes if s.criteria], answers)
+    catalogue = current_catalogue()
+    verdicts = evaluate_all(catalogue.compiled, answers)
     # Active schemes without encoded rules are listed apart: we cannot say anything about them.
+    schemes = catalogue.schemes
     unassessed = [
         s for s in schemes if not s.criteria and s.is_active() and not _is_parent(s, schemes)
     ]
@@ -204,7 +206,7 @@ def results() -> tuple[str, int] | str:
         v.scheme.lifecycle.replaced_by for v in state.verdicts if v.scheme.lifecycle.replaced_by
     ]
     today = today_in_paris()
-    updated = rules_updated_at(db_session())
+    updated = current_catalogue().rules_date
     return render_template(
         "questionnaire/results.html",
         state=state,

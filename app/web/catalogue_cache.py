@@ -1,0 +1,44 @@
+"""The whole catalogue with its rules compiled, kept per process until the database changes."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+
+from app.eligibility.engine import CompiledScheme, compile_catalogue
+from app.repository import SchemeFilters, catalogue_version, list_schemes
+from app.schemes import Scheme
+from app.web.database import db_session
+
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every scheme (id order) and the compiled rules of those that have criteria."""
+
+    version: tuple[int, datetime | None]
+    schemes: list[Scheme]
+    compiled: list[CompiledScheme]
+
+    @property
+    def rules_date(self) -> datetime | None:
+        """When the catalogue last changed."""
+        return self.version[1]
+
+
+def current_catalogue() -> Catalogue:
+    """The cached catalogue, rebuilt when its fingerprint in the database has changed."""
+    session = db_session()
+    version = catalogue_version(session)
+    cached: Catalogue | None = current_app.extensions.get("aides.catalogue")
+    if cached is not None and cached.version == version:
+        return cached
+    with _lock:
+        schemes = list_schemes(session, SchemeFilters(include_inactive=True))
+        catalogue = Catalogue(version, schemes, compile_catalogue(s for s in schemes if s.criteria))
+        current_app.extensions["aides.catalogue"] = catalogue
+    return catalogue

@@ -1,0 +1,158 @@
+"""Benchmark: one profile against 1,000 and 10,000 synthetic schemes, and the next question.
+
+The synthetic schemes are the real catalogue's rules with varied values (thresholds, chosen values),
+so their shape is the real one. The real catalogue is measured in the same run as the baseline.
+Run: .venv/bin/python bench/eligibility.py [--profiles 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app.catalogue import read_directory
+from app.config import DEFAULT_SCHEMES_DIR
+from app.eligibility.answers import Answers, validate_answers
+from app.eligibility.engine import compile_catalogue, evaluate_all
+from app.eligibility.questions import progress
+from app.schemes import Scheme
+from app.vocabulary import Variable, Vocabulary, load_vocabulary
+
+
+def _vary_rule(rule: dict[str, Any], vocabulary: Vocabulary, rng: random.Random) -> None:
+    for key in ("all", "any"):
+        for child in rule.get(key, ()):
+            _vary_rule(child, vocabulary, rng)
+    if "not" in rule:
+        _vary_rule(rule["not"], vocabulary, rng)
+    if "variable" not in rule:
+        return
+    variable = vocabulary.variable(rule["variable"])
+    value = rule["value"]
+    if isinstance(value, list):
+        ids = list(variable.value_ids())
+        rule["value"] = rng.sample(ids, k=min(len(ids), max(1, len(value) + rng.randint(-1, 1))))
+    elif isinstance(value, str) and rule["operator"] == "equals":
+        rule["value"] = rng.choice(variable.value_ids())
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        low = variable.min or 0
+        high = variable.max if variable.max is not None else max(10.0, float(value) * 3)
+        rule["value"] = (
+            round(rng.uniform(low, high)) if variable.type == "integer" else rng.uniform(low, high)
+        )
+
+
+def synthetic_catalogue(
+    real: list[Scheme], size: int, vocabulary: Vocabulary, seed: int = 7
+) -> list[Scheme]:
+    """size schemes copied from the real ones that have rules, with varied values."""
+    rng = random.Random(seed)
+    models = [s for s in real if s.criteria]
+    result = []
+    for number in range(size):
+        document = rng.choice(models).document()
+        document["id"] = f"synthetic-{number}"
+        document.pop("examples", None)
+        document.pop("parent", None)
+        document["lifecycle"] = {"status": "open", "source": document["sources"][0]["id"]}
+        for criterion in document.get("criteria", ()):
+            if "rule" in criterion:
+                _vary_rule(criterion["rule"], vocabulary, rng)
+        result.append(Scheme.model_validate(document))
+    return result
+
+
+def _random_answer(variable: Variable, rng: random.Random) -> Any:
+    if variable.type == "choice":
+        return rng.choice(variable.value_ids())
+    if variable.type == "set":
+        return rng.sample(variable.value_ids(), k=rng.randint(0, 3))
+    if variable.type == "boolean":
+        return rng.random() < 0.5
+    low = variable.min or 0
+    high = variable.max if variable.max is not None else low + 50
+    return rng.randint(int(low), int(high))
+
+
+def profiles(vocabulary: Vocabulary, count: int, share: float, seed: int = 11) -> list[Answers]:
+    """Random profiles answering about `share` of the questions."""
+    rng = random.Random(seed)
+    result = []
+    for _ in range(count):
+        raw = {
+            v.id: _random_answer(v, rng)
+            for v in vocabulary.variables.values()
+            if rng.random() < share
+        }
+        answers, errors = validate_answers(raw, vocabulary)
+        assert not errors, errors
+        result.append(answers)
+    return result
+
+
+def timed(function: Callable[[Answers], object], inputs: list[Answers]) -> tuple[float, float]:
+    """p50 and p95 in milliseconds over the inputs."""
+    durations = []
+    for item in inputs:
+        start = time.perf_counter()
+        function(item)
+        durations.append((time.perf_counter() - start) * 1000)
+    durations.sort()
+    return statistics.median(durations), durations[int(len(durations) * 0.95) - 1]
+
+
+def measure(label: str, catalogue: list[Scheme], vocabulary: Vocabulary, count: int) -> None:
+    schemes = compile_catalogue(catalogue)  # once per catalogue version, as the app does
+    # A long-lived catalogue is moved out of the garbage collector's sight, as the app does after
+    # loading it: otherwise full collections scanning ~10^6 objects dominate the p95.
+    gc.collect()
+    gc.freeze()
+    full = profiles(vocabulary, count, share=1.0)
+    partial = profiles(vocabulary, count, share=0.3)
+    e50, e95 = timed(lambda a: evaluate_all(schemes, a), full)
+    q50, q95 = timed(lambda a: progress(evaluate_all(schemes, a), vocabulary), partial)
+    tracemalloc.start()
+    verdicts = evaluate_all(schemes, partial[0])
+    progress(verdicts, vocabulary)
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(
+        f"{label:<24} {len(catalogue):>6} | evaluate p50 {e50:7.2f} ms  p95 {e95:7.2f} ms "
+        f"| next question p50 {q50:7.2f} ms  p95 {q95:7.2f} ms | peak {peak / 1e6:6.1f} MB"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--profiles", type=int, default=60)
+    args = parser.parse_args()
+    vocabulary = load_vocabulary(DEFAULT_SCHEMES_DIR)
+    real = read_directory(DEFAULT_SCHEMES_DIR, vocabulary)
+    print(f"Python {sys.version.split()[0]}, {args.profiles} profiles per measure")
+    measure("real catalogue (baseline)", [s for s in real if s.criteria], vocabulary, args.profiles)
+    for size in (1_000, 10_000):
+        start = time.perf_counter()
+        tracemalloc.start()
+        schemes = synthetic_catalogue(real, size, vocabulary)
+        held = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        print(
+            f"  built {size} synthetic schemes in {time.perf_counter() - start:.1f} s, "
+            f"holding {held / 1e6:.0f} MB"
+        )
+        measure("synthetic", schemes, vocabulary, args.profiles)
+    print("Goal: p95 under 20 ms for 10,000 schemes (evaluate and next question).")
+
+
+if __name__ == "__main__":
+    main()
