@@ -109,3 +109,10 @@ def test_unknown_api_path_is_a_json_404(client: FlaskClient) -> None:
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404
     assert response.is_json
+
+
+def test_scheme_detail_lists_criteria(client: FlaskClient, catalogue: list[Scheme]) -> None:
+    scheme = next(s for s in catalogue if s.id == "cnc-creation-immersive-ecriture")
+    body = client.get(f"/api/v1/schemes/{scheme.id}?lang=en").get_json()
+    assert [c["id"] for c in body["criteria"]] == [c.id for c in scheme.criteria]
+    assert all(c["label"] and c["source"] for c in body["criteria"])

@@ -208,3 +208,15 @@ def test_security_headers(client: FlaskClient) -> None:
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"]
     assert "<script" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_scheme_page_lists_each_condition_with_its_source(
+    client: FlaskClient, catalogue: list[Scheme], lang: str
+) -> None:
+    scheme = by_id(catalogue, "cnl-bourse-residence")
+    html = page(client, f"/{lang}/aides/{scheme.id}")
+    conditions = html.split('id="conditions"')[1].split("</section>")[0]
+    for criterion in scheme.criteria:
+        assert escape(criterion.label.get(lang)) in conditions
+    assert f'href="#source-{scheme.criteria[0].source}"' in conditions

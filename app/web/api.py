@@ -174,6 +174,16 @@ def _detail_json(scheme: Scheme, lang: str, linked: dict[str, Scheme]) -> dict[s
             "source": calendar.source,
         },
         "notes": [{"text": n.text.get(lang), "source": n.source} for n in scheme.notes],
+        "criteria": [
+            {
+                "id": c.id,
+                "label": c.label.get(lang),
+                "variables": list(c.rule.variables()) if c.rule else [],
+                "verify_by": c.verify_by,
+                "source": c.source,
+            }
+            for c in scheme.criteria
+        ],
         "sources": [
             {
                 "id": s.id,

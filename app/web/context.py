@@ -8,7 +8,13 @@ from urllib.parse import urlencode
 from flask import Flask, request, url_for
 
 from app.i18n import LANGUAGE_NAMES, LANGUAGES, Localized
-from app.web.labels import KIND_LABELS, LIFECYCLE_LABELS, SOURCE_KIND_LABELS
+from app.web.labels import (
+    KIND_LABELS,
+    LIFECYCLE_LABELS,
+    SOURCE_KIND_LABELS,
+    VERIFY_LABELS,
+    VERIFY_NOTES,
+)
 from app.web.listing import vocabulary
 from app.web.locale import current_language, switch_language_url
 
@@ -52,4 +58,6 @@ def init_app(app: Flask) -> None:
             "kind_labels": KIND_LABELS,
             "lifecycle_labels": LIFECYCLE_LABELS,
             "source_kind_labels": SOURCE_KIND_LABELS,
+            "verify_labels": VERIFY_LABELS,
+            "verify_notes": VERIFY_NOTES,
         }

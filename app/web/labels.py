@@ -42,3 +42,8 @@ VERIFY_LABELS: dict[str, LazyString] = {
     "applicant": _l("For you to check:"),
     "funder": _l("Checked by the funder:"),
 }
+
+VERIFY_NOTES: dict[str, LazyString] = {
+    "applicant": _l("you check this yourself"),
+    "funder": _l("the funder checks this"),
+}

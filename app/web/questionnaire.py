@@ -21,7 +21,7 @@ from app.vocabulary import Variable
 from app.web.answers_url import answers_from_args, answers_query, hidden_fields
 from app.web.catalogue_cache import current_catalogue
 from app.web.database import db_session
-from app.web.labels import VERDICT_GROUP_TITLES, VERIFY_LABELS
+from app.web.labels import VERDICT_GROUP_TITLES
 from app.web.listing import vocabulary
 from app.web.locale import current_language
 from app.web.questionnaire_forms import question_form
@@ -220,5 +220,4 @@ def results() -> tuple[str, int] | str:
         share_url=_with_query("questionnaire.results", state.query(), _external=True),
         with_query=_with_query,
         group_titles=VERDICT_GROUP_TITLES,
-        verify_labels=VERIFY_LABELS,
     )
