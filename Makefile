@@ -22,6 +22,7 @@ translations: $(STAMP)
 setup: $(STAMP) translations
 	$(BIN)/aides db upgrade
 	$(BIN)/aides schemes load
+	$(BIN)/aides search reindex
 
 ## run: set up, then serve on http://127.0.0.1:5000
 run: setup

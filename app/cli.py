@@ -10,6 +10,7 @@ from typing import TextIO
 import click
 from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
+from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from app.catalogue import (
@@ -28,8 +29,16 @@ from app.eligibility.answers import validate_answers
 from app.eligibility.engine import evaluate_all, evaluate_scheme
 from app.eligibility.questions import progress
 from app.eligibility.report import verdict_data
-from app.repository import SchemeFilters, import_schemes, list_schemes
-from app.vocabulary import ReferenceDataError, Vocabulary, load_vocabulary
+from app.repository import (
+    SchemeFilters,
+    catalogue_version,
+    fingerprint_text,
+    import_schemes,
+    list_schemes,
+)
+from app.search import SearchIndex
+from app.search_text import Synonyms
+from app.vocabulary import SYNONYMS_FILE, ReferenceDataError, Vocabulary, load_vocabulary
 
 
 def _vocabulary() -> Vocabulary:
@@ -214,6 +223,41 @@ def check_command(answers_file: TextIO, lang: str, as_json: bool) -> None:
         click.echo(f"Next questions: {', '.join(state.next_questions)}")
 
 
+def _reindex(engine: Engine) -> int:
+    """Rebuild the search index from the database; returns the number of schemes indexed."""
+    settings = load_settings()
+    vocabulary = _vocabulary()
+    with make_session_factory(engine)() as session:
+        schemes = list_schemes(session, SchemeFilters(include_inactive=True))
+        fingerprint = fingerprint_text(catalogue_version(session))
+    index = SearchIndex(
+        settings.search_index_dir, Synonyms.load(settings.schemes_dir / SYNONYMS_FILE)
+    )
+    index.rebuild(schemes, vocabulary, fingerprint)
+    return len(schemes)
+
+
+@click.group("search")
+def search_group() -> None:
+    """The full-text index."""
+
+
+@search_group.command("reindex")
+def reindex_command() -> None:
+    """Rebuild the search index from the database (readers keep the old one meanwhile)."""
+    engine = make_engine(load_settings().database_url)
+    try:
+        count = _reindex(engine)
+    except (OperationalError, ProgrammingError) as error:
+        click.echo(
+            f"The database is not ready ({error.orig}): run `aides db upgrade` first.", err=True
+        )
+        sys.exit(1)
+    finally:
+        engine.dispose()
+    click.echo(f"{count} schemes indexed in {load_settings().search_index_dir}.")
+
+
 @click.group("db")
 def db_group() -> None:
     """The database schema."""
@@ -253,3 +297,4 @@ def main() -> None:
 main.add_command(schemes_group)
 main.add_command(db_group)
 main.add_command(eligibility_group)
+main.add_command(search_group)

@@ -38,3 +38,15 @@ def next_deadline(scheme: Scheme, today: date) -> NextDeadline:
         return NextDeadline("rolling")
     session = scheme.next_session(today)
     return NextDeadline("session", session) if session else NextDeadline("none")
+
+
+def is_open_now(scheme: Scheme, today: date) -> bool:
+    """Applications can be made today: all year round, a session under way, or an open call."""
+    if not scheme.is_active():
+        return False
+    if scheme.is_rolling():
+        return True
+    sessions = scheme.sessions_sorted()
+    if not sessions:
+        return scheme.lifecycle.status == "open"
+    return any((s.opens is None or s.opens <= today) and today <= s.closes for s in sessions)

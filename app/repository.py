@@ -182,3 +182,15 @@ def catalogue_version(session: Session) -> tuple[int, datetime | None]:
     """A cheap fingerprint that changes whenever a scheme is added, changed or removed."""
     row = session.execute(select(func.count(), func.max(SchemeRecord.updated_at))).one()
     return int(row[0]), row[1]
+
+
+def fingerprint_text(version: tuple[int, datetime | None]) -> str:
+    """The catalogue version as the search index records it."""
+    count, updated = version
+    return f"{count}:{updated.isoformat() if updated else '-'}"
+
+
+def updated_times(session: Session, scheme_ids: Sequence[str]) -> dict[str, datetime]:
+    """When each of these schemes last changed."""
+    query = select(SchemeRecord.id, SchemeRecord.updated_at).where(SchemeRecord.id.in_(scheme_ids))
+    return dict(session.execute(query).tuples().all())

@@ -13,7 +13,8 @@ from app.i18n import Localized
 VariableType = Literal["choice", "set", "number", "integer", "boolean"]
 QUESTIONS_FILE = "questions.yaml"
 ORGANISATIONS_FILE = "organisations.yaml"
-REFERENCE_FILES = frozenset({QUESTIONS_FILE, ORGANISATIONS_FILE})
+SYNONYMS_FILE = "synonyms.yaml"
+REFERENCE_FILES = frozenset({QUESTIONS_FILE, ORGANISATIONS_FILE, SYNONYMS_FILE})
 _SLUG = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
 
 

@@ -75,11 +75,17 @@ def db(session_factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
+@pytest.fixture(scope="session")
+def search_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # Shared by the tests: the catalogue they see is the same, so one build serves them all.
+    return tmp_path_factory.mktemp("search-index")
+
+
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
+def settings(database_url: str, tmp_path: Path, search_index_dir: Path) -> Settings:
     return Settings(
         database_url=database_url,
-        search_index_dir=tmp_path / "index",
+        search_index_dir=search_index_dir,
         secret_key="test-secret-key",
         schemes_dir=DEFAULT_SCHEMES_DIR,
         redis_url=None,

@@ -17,6 +17,7 @@ from app.web import (
     database,
     eligibility_api,
     errors,
+    feeds,
     formatting,
     locale,
     public,
@@ -51,6 +52,7 @@ def create_app(
     security.init_app(app)
     errors.init_app(app)
     app.register_blueprint(public.blueprint, url_prefix="/<lang>")
+    app.register_blueprint(feeds.blueprint, url_prefix="/<lang>")
     app.register_blueprint(questionnaire.blueprint, url_prefix="/<lang>/questionnaire")
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(eligibility_api.blueprint, url_prefix="/api/v1")

@@ -10,17 +10,20 @@ from flask_babel import gettext as _
 
 from app.deadlines import NextDeadline, next_deadline, today_in_paris
 from app.i18n import LANGUAGES
-from app.repository import get_scheme, get_schemes, list_schemes
+from app.repository import get_scheme, get_schemes
 from app.schemes import Scheme
 from app.web.database import db_session
 from app.web.errors import json_error
-from app.web.listing import FilterForm, facet_counts, localized, sort_and_page, vocabulary
+from app.web.listing import ListedScheme, localized, run_listing
+from app.web.listing_form import FilterForm
+from app.web.reference import vocabulary
 
 blueprint = Blueprint("api", __name__)
 
 LIST_PARAMETERS = frozenset(
     {
         "q",
+        "open_now",
         "lang",
         "page",
         "per_page",
@@ -53,7 +56,8 @@ def deadline_json(deadline: NextDeadline) -> dict[str, Any] | None:
     return {"rolling": False, "closes": deadline.closes.isoformat() if deadline.closes else None}
 
 
-def _summary_json(scheme: Scheme, lang: str, deadline: NextDeadline) -> dict[str, Any]:
+def _summary_json(item: ListedScheme, lang: str) -> dict[str, Any]:
+    scheme = item.scheme
     return {
         "id": scheme.id,
         "name": scheme.name.get(lang),
@@ -62,44 +66,36 @@ def _summary_json(scheme: Scheme, lang: str, deadline: NextDeadline) -> dict[str
         "lifecycle": scheme.lifecycle.status,
         "url": url_for("public.scheme_detail", lang=lang, scheme_id=scheme.id, _external=True),
         "summary": scheme.summary.get(lang),
-        "score": None,
-        "next_deadline": deadline_json(deadline),
+        "score": round(item.score, 4) if item.score is not None else None,
+        "next_deadline": deadline_json(item.deadline),
     }
 
 
 @blueprint.get("/schemes")
 def scheme_list() -> Response:
-    """Filter and page the catalogue; facet counts describe the whole filtered list."""
+    """Search (q) and filter the catalogue; facet counts describe the whole result."""
     lang, errors = language()
     errors += [
         {"field": name, "message": _("Unknown parameter.")}
         for name in sorted(set(request.args) - LIST_PARAMETERS)
     ]
-    if request.args.get("q"):
-        errors.append({"field": "q", "message": _("Full-text search is not available yet.")})
     if errors or lang is None:
         return json_error(400, errors)
     with force_locale(lang):
         form = FilterForm(request.args, lang)
         if not form.validate():
             return json_error(400, form.error_list())
-    schemes = list_schemes(db_session(), form.filters())
-    page = sort_and_page(
-        schemes,
-        today=today_in_paris(),
-        lang=lang,
-        sort=form.sort.data or "deadline",
-        page=form.page.data or 1,
-        per_page=form.per_page.data or 20,
-    )
+    listing = run_listing(form, lang)
+    page = listing.page
     return jsonify(
         {
             "total": page.total,
             "page": page.page,
             "per_page": page.per_page,
-            "items": [_summary_json(i.scheme, lang, i.deadline) for i in page.items],
-            "facets": facet_counts(schemes),
-            "suggestion": None,
+            "items": [_summary_json(item, lang) for item in page.items],
+            "facets": listing.facets,
+            "suggestion": listing.suggestion,
+            "fuzzy": listing.fuzzy,
         }
     )
 
@@ -131,7 +127,7 @@ def _detail_json(scheme: Scheme, lang: str, linked: dict[str, Scheme]) -> dict[s
     amounts = scheme.amounts
     calendar = scheme.calendar
     return {
-        **_summary_json(scheme, lang, next_deadline(scheme, today_in_paris())),
+        **_summary_json(ListedScheme(scheme, next_deadline(scheme, today_in_paris())), lang),
         "description": scheme.description.get(lang),
         "funder": _organisation(scheme.funder, lang),
         "operator": _organisation(scheme.operator, lang),

@@ -15,8 +15,8 @@ from app.web.labels import (
     VERIFY_LABELS,
     VERIFY_NOTES,
 )
-from app.web.listing import vocabulary
 from app.web.locale import current_language, switch_language_url
+from app.web.reference import vocabulary
 
 
 def localize(text: Localized | None) -> str:
@@ -29,14 +29,14 @@ def value_label(variable_id: str, value: str) -> str:
     return vocabulary().variable(variable_id).value_label(value, current_language())
 
 
-def url_with(**changes: Any) -> str:
-    """The current URL with some query parameters replaced (None removes one)."""
+def url_with(_endpoint: str | None = None, **changes: Any) -> str:
+    """The current URL (or another endpoint's) with query parameters replaced (None removes)."""
     args = request.args.copy()
     for key, value in changes.items():
         args.pop(key, None)
         if value is not None:
             args[key] = value
-    url = url_for(str(request.endpoint), **(request.view_args or {}))
+    url = url_for(_endpoint or str(request.endpoint), **(request.view_args or {}))
     query = urlencode(list(args.items(multi=True)))
     return f"{url}?{query}" if query else url
 

@@ -16,7 +16,7 @@ from app.i18n import LANGUAGES
 from app.web.api import deadline_json, language
 from app.web.catalogue_cache import current_catalogue
 from app.web.errors import json_error
-from app.web.listing import vocabulary
+from app.web.reference import vocabulary
 
 blueprint = Blueprint("eligibility_api", __name__)
 BODY_KEYS = frozenset({"answers", "lang"})

@@ -1,4 +1,4 @@
-"""The scheme list shared by page and API: filter form, sorting, pagination, facet counts."""
+"""The scheme list shared by page and API: search or filter, then sort, page and count facets."""
 
 from __future__ import annotations
 
@@ -6,100 +6,16 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from flask import current_app
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import NumberRange, Optional
-
-from app.deadlines import NextDeadline, next_deadline
+from app.deadlines import NextDeadline, is_open_now, next_deadline, today_in_paris
 from app.i18n import Localized
-from app.repository import SchemeFilters
-from app.schemes import KINDS, LIFECYCLE_STATUSES, Scheme
-from app.vocabulary import Vocabulary
-from app.web.labels import KIND_LABELS, LIFECYCLE_LABELS
-
-# Query parameter -> vocabulary variable whose values it takes.
-VOCABULARY_FACETS = {"sector": "sectors", "applicant_type": "applicant_type", "role": "roles"}
-FACETS = ("funder", "sector", "applicant_type", "kind", "lifecycle")
-PER_PAGE = 20
-MAX_PER_PAGE = 100
-
-
-def vocabulary() -> Vocabulary:
-    """The profile vocabulary and organisations loaded at start-up."""
-    vocab: Vocabulary = current_app.extensions["aides.vocabulary"]
-    return vocab
-
-
-class FilterForm(FlaskForm):
-    """Filters of the scheme list, read from the query string (GET, so no CSRF token)."""
-
-    class Meta:
-        csrf = False
-
-    funder = SelectMultipleField(_l("Funder"), validators=[Optional()])
-    sector = SelectMultipleField(_l("Sector"), validators=[Optional()])
-    applicant_type = SelectMultipleField(_l("Applicant"), validators=[Optional()])
-    role = SelectMultipleField(_l("Role"), validators=[Optional()])
-    kind = SelectMultipleField(_l("Kind of support"), validators=[Optional()])
-    lifecycle = SelectMultipleField(_l("Status"), validators=[Optional()])
-    include_closed = BooleanField(_l("Include closed and replaced schemes"))
-    sort = SelectField(
-        _l("Sort by"),
-        choices=[SelectChoice("deadline", _l("Next deadline")), SelectChoice("name", _l("Name"))],
-        default="deadline",
-        validators=[Optional()],
-    )
-    page = IntegerField(_l("Page"), default=1, validators=[Optional(), NumberRange(min=1)])
-    per_page = IntegerField(
-        _l("Results per page"),
-        default=PER_PAGE,
-        validators=[Optional(), NumberRange(min=1, max=MAX_PER_PAGE)],
-    )
-
-    def __init__(self, formdata: MultiDict[str, Any], lang: str) -> None:
-        super().__init__(formdata=formdata)
-        vocab = vocabulary()
-        organisations = sorted(vocab.organisations.values(), key=lambda o: o.acronym.lower())
-        self.funder.choices = [SelectChoice(org.id, org.acronym) for org in organisations]
-        for field_name, variable_id in VOCABULARY_FACETS.items():
-            variable = vocab.variable(variable_id)
-            getattr(self, field_name).choices = [
-                SelectChoice(c.id, c.label.get(lang)) for c in variable.values
-            ]
-        self.kind.choices = [SelectChoice(kind, KIND_LABELS[kind]) for kind in KINDS]
-        self.lifecycle.choices = [
-            SelectChoice(status, LIFECYCLE_LABELS[status]) for status in LIFECYCLE_STATUSES
-        ]
-
-    def filters(self) -> SchemeFilters:
-        """The validated filters as the repository takes them."""
-        return SchemeFilters(
-            funders=tuple(self.funder.data or ()),
-            kinds=tuple(self.kind.data or ()),
-            lifecycles=tuple(self.lifecycle.data or ()),
-            sectors=tuple(self.sector.data or ()),
-            applicant_types=tuple(self.applicant_type.data or ()),
-            roles=tuple(self.role.data or ()),
-            include_inactive=bool(self.include_closed.data),
-        )
-
-    def error_list(self) -> list[dict[str, str]]:
-        """Errors as the API reports them: one entry per field and message."""
-        return [
-            {"field": name, "message": str(message)}
-            for name, messages in self.errors.items()
-            for message in messages
-        ]
-
-    def active_filter_count(self) -> int:
-        """How many filter values the reader has chosen (shown on the collapsed filter panel)."""
-        return sum(len(getattr(self, name).data or ()) for name in (*FACETS, "role"))
+from app.repository import list_schemes
+from app.schemes import Scheme
+from app.search import SearchFilters
+from app.web.catalogue_cache import current_catalogue
+from app.web.database import db_session
+from app.web.listing_form import FACETS, FilterForm
+from app.web.search_service import search_index
 
 
 @dataclass(frozen=True)
@@ -108,6 +24,7 @@ class ListedScheme:
 
     scheme: Scheme
     deadline: NextDeadline
+    score: float | None = None
 
 
 @dataclass(frozen=True)
@@ -125,28 +42,51 @@ class Page:
         return max(1, math.ceil(self.total / self.per_page))
 
 
+@dataclass
+class Listing:
+    """What a list request found: a page, facet counts, and what search has to say."""
+
+    page: Page
+    facets: dict[str, dict[str, int]]
+    suggestion: str | None = None
+    fuzzy: bool = False
+    truncated: bool = False
+    common_words_only: bool = False
+    corrected: bool = False  # the results are those of the suggestion
+
+    def searched_text(self, typed: str) -> str:
+        """The words the results answer: the suggestion when the typed words found nothing."""
+        return self.suggestion if self.corrected and self.suggestion else typed
+
+
 def _name_key(scheme: Scheme, lang: str) -> str:
     return scheme.name.get(lang).casefold()
 
 
 def sort_and_page(
-    schemes: list[Scheme], *, today: date, lang: str, sort: str, page: int, per_page: int
+    items: list[ListedScheme], *, lang: str, sort: str, page: int, per_page: int
 ) -> Page:
-    """Sort by next deadline (dated sessions first, then all-year, then none) or by name."""
-    listed = [ListedScheme(s, next_deadline(s, today)) for s in schemes]
+    """Sort by relevance (as given), next deadline, name, or maximum amount; then cut a page."""
     rank = {"session": 0, "rolling": 1, "none": 2}
     if sort == "name":
-        listed.sort(key=lambda item: _name_key(item.scheme, lang))
-    else:
-        listed.sort(
+        items = sorted(items, key=lambda item: _name_key(item.scheme, lang))
+    elif sort == "amount":
+        items = sorted(items, key=lambda item: -_max_amount(item.scheme))
+    elif sort == "deadline":
+        items = sorted(
+            items,
             key=lambda item: (
                 rank[item.deadline.kind],
                 item.deadline.closes or date.max,
                 _name_key(item.scheme, lang),
-            )
+            ),
         )
     start = (page - 1) * per_page
-    return Page(listed[start : start + per_page], len(listed), page, per_page)
+    return Page(items[start : start + per_page], len(items), page, per_page)
+
+
+def _max_amount(scheme: Scheme) -> int:
+    return scheme.amounts.max_eur or 0 if scheme.amounts else 0
 
 
 def facet_counts(schemes: list[Scheme]) -> dict[str, dict[str, int]]:
@@ -158,7 +98,49 @@ def facet_counts(schemes: list[Scheme]) -> dict[str, dict[str, int]]:
         counts["lifecycle"][scheme.lifecycle.status] += 1
         counts["sector"].update(set(scheme.audience.sectors))
         counts["applicant_type"].update(set(scheme.audience.applicant_types))
+        counts["role"].update(set(scheme.audience.roles))
     return {facet: dict(sorted(counter.items())) for facet, counter in counts.items()}
+
+
+def run_listing(form: FilterForm, lang: str) -> Listing:
+    """Search (words) or filter (none) the catalogue, then sort and cut the asked page."""
+    today = today_in_paris()
+    suggestion, fuzzy, truncated, common_only, corrected = None, False, False, False, False
+    scores: dict[str, float] = {}
+    facets: dict[str, dict[str, int]] | None = None
+    if form.text:
+        catalogue = current_catalogue()
+        by_id = {scheme.id: scheme for scheme in catalogue.schemes}
+        filters = form.filters()
+        found = search_index().search(
+            form.text,
+            SearchFilters(values=form.facet_values(), include_inactive=filters.include_inactive),
+        )
+        schemes = [by_id[i] for i in found.ids if i in by_id]
+        scores = found.scores
+        suggestion, fuzzy, common_only = found.suggestion, found.fuzzy, found.common_words_only
+        corrected = found.mode == "corrected"
+        truncated = bool(found.query and found.query.truncated)
+        facets = {
+            name: dict(sorted((k, v) for k, v in found.facets.get(name, {}).items() if k))
+            for name in FACETS
+        }
+    else:
+        schemes = list_schemes(db_session(), form.filters())
+    if facets is None:
+        facets = facet_counts(schemes)
+    facets["open_now"] = {"true": sum(is_open_now(s, today) for s in schemes)}
+    if form.open_now.data:
+        schemes = [s for s in schemes if is_open_now(s, today)]
+    items = [ListedScheme(s, next_deadline(s, today), scores.get(s.id)) for s in schemes]
+    page = sort_and_page(
+        items,
+        lang=lang,
+        sort=form.chosen_sort,
+        page=form.page.data or 1,
+        per_page=form.per_page.data or 20,
+    )
+    return Listing(page, facets, suggestion, fuzzy, truncated, common_only, corrected)
 
 
 def localized(text: Localized | None, lang: str) -> str | None:

@@ -14,8 +14,11 @@ from app.repository import (
     strand_ids,
 )
 from app.web.database import db_session
-from app.web.listing import FilterForm, sort_and_page, vocabulary
+from app.web.listing import ListedScheme, run_listing, sort_and_page
+from app.web.listing_form import FilterForm
 from app.web.locale import current_language
+from app.web.reference import vocabulary
+from app.web.search_service import search_index
 
 blueprint = Blueprint("public", __name__)
 
@@ -24,14 +27,9 @@ blueprint = Blueprint("public", __name__)
 def home() -> str:
     """What the service is, and its ways in."""
     schemes = list_schemes(db_session(), SchemeFilters())
-    page = sort_and_page(
-        schemes,
-        today=today_in_paris(),
-        lang=current_language(),
-        sort="deadline",
-        page=1,
-        per_page=5,
-    )
+    today = today_in_paris()
+    items = [ListedScheme(s, next_deadline(s, today)) for s in schemes]
+    page = sort_and_page(items, lang=current_language(), sort="deadline", page=1, per_page=5)
     funders = sorted({s.funder for s in schemes})
     return render_template(
         "public/home.html",
@@ -43,25 +41,31 @@ def home() -> str:
 
 @blueprint.get("/aides/")
 def scheme_list() -> tuple[str, int] | str:
-    """Every scheme, filtered; closed and replaced ones only when asked."""
+    """Search and filter the schemes; closed and replaced ones only when asked."""
     lang = current_language()
     form = FilterForm(request.args, lang)
     if not form.validate():
-        return render_template("public/list.html", form=form, page=None, linked={}), 400
-    schemes = list_schemes(db_session(), form.filters())
-    page = sort_and_page(
-        schemes,
-        today=today_in_paris(),
-        lang=lang,
-        sort=form.sort.data or "deadline",
-        page=form.page.data or 1,
-        per_page=form.per_page.data or 20,
+        return render_template("public/list.html", form=form, listing=None, linked={}), 400
+    listing = run_listing(form, lang)
+    items = listing.page.items
+    successors = [i.scheme.lifecycle.replaced_by for i in items if i.scheme.lifecycle.replaced_by]
+    highlights = (
+        {
+            item.scheme.id: search_index().highlight(
+                form.text, item.scheme.description.get(lang), lang
+            )
+            for item in items
+        }
+        if form.text
+        else {}
     )
-    successors = [
-        i.scheme.lifecycle.replaced_by for i in page.items if i.scheme.lifecycle.replaced_by
-    ]
     return render_template(
-        "public/list.html", form=form, page=page, linked=get_schemes(db_session(), successors)
+        "public/list.html",
+        form=form,
+        listing=listing,
+        page=listing.page,
+        highlights=highlights,
+        linked=get_schemes(db_session(), successors),
     )
 
 

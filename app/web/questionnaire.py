@@ -22,9 +22,9 @@ from app.web.answers_url import answers_from_args, answers_query, hidden_fields
 from app.web.catalogue_cache import current_catalogue
 from app.web.database import db_session
 from app.web.labels import VERDICT_GROUP_TITLES
-from app.web.listing import vocabulary
 from app.web.locale import current_language
 from app.web.questionnaire_forms import question_form
+from app.web.reference import vocabulary
 
 blueprint = Blueprint("questionnaire", __name__)
 

@@ -1,0 +1,382 @@
+"""The full-text index (the only module importing Whoosh): schema, analyzers, build, search.
+
+The index is derived data, rebuilt from the database. Each build is written to a new folder and
+published by atomically replacing the `current` link, so readers keep the old index while a new
+one is written, and a failed build (a full disk) leaves the old one serving.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+from whoosh import index as whoosh_index
+from whoosh import query as q
+from whoosh import sorting
+from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.highlight import ContextFragmenter, HtmlFormatter
+from whoosh.highlight import highlight as whoosh_highlight
+from whoosh.lang import stopwords_for_language
+from whoosh.searching import Searcher
+
+from app.schemes import ACTIVE_STATUSES, Scheme
+from app.search_text import ParsedQuery, Synonyms, document_texts, fold, parse_query
+from app.vocabulary import Vocabulary
+
+log = logging.getLogger(__name__)
+
+# Bump when the schema or the analyzers change: existing indexes are then rebuilt.
+SCHEMA_VERSION = 1
+LANGS = ("fr", "en")
+TEXT_FIELDS = {"name": 3.0, "summary": 2.0, "body": 1.0}
+FACET_FIELDS = ("funder", "sector", "applicant_type", "role", "kind", "lifecycle")
+# Elided articles and words the stock lists lack ("les" is missing from Whoosh's French list).
+EXTRA_STOP_WORDS = {"fr": {"les", "l", "d", "qu", "s", "n", "c", "j", "m", "t"}, "en": {"s"}}
+
+
+class _FoldFilter(Filter):  # type: ignore[misc]
+    """Accent and ligature folding, the same function the queries go through."""
+
+    def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
+        for token in tokens:
+            token.text = fold(token.text)
+            yield token
+
+
+def _stop_words(lang: str) -> frozenset[str]:
+    return frozenset(fold(w) for w in stopwords_for_language(lang)) | EXTRA_STOP_WORDS[lang]
+
+
+def _analyzer(lang: str | None) -> Any:
+    # Fold before stemming, so "éligibilité" and "eligibilite" stem alike.
+    base = RegexTokenizer(r"[^\W_]+") | LowercaseFilter() | _FoldFilter()
+    if lang is None:
+        return base
+    return base | StopFilter(stoplist=_stop_words(lang)) | StemFilter(lang=lang, cachesize=50000)
+
+
+def build_schema() -> Schema:
+    """One text field per language and part (boosted names over summaries over bodies)."""
+    fields: dict[str, Any] = {
+        "id": ID(stored=True, unique=True),
+        # Unstemmed words of both languages: for typo tolerance and "did you mean".
+        "plain": TEXT(analyzer=_analyzer(None), spelling=True),
+        # 0 when no amount is confirmed: sorting by amount puts those last.
+        "max_amount": NUMERIC(sortable=True, stored=True),
+    }
+    for lang in LANGS:
+        for part, boost in TEXT_FIELDS.items():
+            fields[f"{part}_{lang}"] = TEXT(analyzer=_analyzer(lang), field_boost=boost)
+    for name in FACET_FIELDS:
+        fields[name] = KEYWORD(commas=True, scorable=False, stored=True)
+    return Schema(**fields)
+
+
+def _document(scheme: Scheme, vocabulary: Vocabulary) -> dict[str, Any]:
+    doc: dict[str, Any] = {"id": scheme.id}
+    plain = []
+    for lang in LANGS:
+        for part, text in document_texts(scheme, vocabulary, lang).items():
+            doc[f"{part}_{lang}"] = text
+            plain.append(text)
+    doc["plain"] = "\n".join(plain)
+    audience = scheme.audience
+    facets = {
+        "funder": [scheme.funder],
+        "sector": audience.sectors,
+        "applicant_type": audience.applicant_types,
+        "role": audience.roles,
+        "kind": [scheme.kind],
+        "lifecycle": [scheme.lifecycle.status],
+    }
+    for name, values in facets.items():
+        doc[name] = ",".join(values)
+    amounts = scheme.amounts
+    doc["max_amount"] = amounts.max_eur if amounts and amounts.max_eur is not None else 0
+    return doc
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Facet filters: values within a facet are alternatives; facets combine with AND."""
+
+    values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    include_inactive: bool = False
+    only_ids: frozenset[str] | None = None  # e.g. the schemes open today
+
+
+@dataclass
+class SearchResults:
+    """Matching scheme ids by relevance, facet counts, and a spelling suggestion."""
+
+    @property
+    def fuzzy(self) -> bool:
+        """The results only match close spellings of the words."""
+        return self.mode == "fuzzy" and bool(self.ids)
+
+    ids: list[str]
+    scores: dict[str, float]
+    facets: dict[str, dict[str, int]]
+    suggestion: str | None = None
+    # How the results were found: all words, the corrected spelling, any word, or close spellings.
+    mode: str = "exact"
+    query: ParsedQuery | None = None
+    common_words_only: bool = False
+
+
+class IndexUnavailableError(Exception):
+    """No usable index exists and none could be built."""
+
+
+class SearchIndex:
+    """The on-disk index in `directory`, with its build, its freshness check and its queries."""
+
+    def __init__(self, directory: Path, synonyms: Synonyms) -> None:
+        self.directory = directory
+        self.synonyms = synonyms
+        self.schema = build_schema()
+
+    # -- building -------------------------------------------------------------------------
+
+    @property
+    def _current(self) -> Path:
+        return self.directory / "current"
+
+    def metadata(self) -> dict[str, Any] | None:
+        """The published index's metadata, or None when there is no readable index."""
+        try:
+            data: dict[str, Any] = json.loads((self._current / "meta.json").read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data
+
+    def is_fresh(self, fingerprint: str) -> bool:
+        """True when a readable index of this schema version and catalogue exists."""
+        meta = self.metadata()
+        if (
+            meta is None
+            or meta.get("schema") != SCHEMA_VERSION
+            or meta.get("catalogue") != fingerprint
+        ):
+            return False
+        try:
+            whoosh_index.open_dir(str(self._current)).close()
+        except Exception:
+            log.warning("Search index at %s is unreadable; it will be rebuilt", self._current)
+            return False
+        return True
+
+    def rebuild(self, schemes: Iterable[Scheme], vocabulary: Vocabulary, fingerprint: str) -> None:
+        """Write a complete new index, then publish it atomically; on failure the old one stays."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        target = self.directory / f"index-{time.time_ns()}"
+        try:
+            target.mkdir()
+            ix = whoosh_index.create_in(str(target), self.schema)
+            writer = ix.writer(limitmb=256)
+            try:
+                for scheme in schemes:
+                    writer.add_document(**_document(scheme, vocabulary))
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+            ix.close()
+            meta = {"schema": SCHEMA_VERSION, "catalogue": fingerprint}
+            (target / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+            link = self.directory / f".current-{target.name}"
+            link.symlink_to(target.name)
+            os.replace(link, self._current)
+        except BaseException:
+            shutil.rmtree(target, ignore_errors=True)
+            raise
+        self._remove_old_builds(keep={target.name})
+
+    def _remove_old_builds(self, keep: set[str]) -> None:
+        # The build just replaced may still be read by a searcher opened a moment ago: keep the
+        # newest two and let the rest go.
+        builds = sorted(p for p in self.directory.glob("index-*") if p.name not in keep)
+        for old in builds[:-1]:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def ensure(
+        self, fingerprint: str, load: Any, vocabulary: Vocabulary, wait_seconds: float = 30
+    ) -> None:
+        """Rebuild when missing, corrupt, of another schema, or older than the catalogue.
+
+        One process rebuilds at a time (a file lock); the others keep reading the published
+        index meanwhile, or wait for the first build when there is none yet.
+        """
+        if self.is_fresh(fingerprint):
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.directory / "build.lock"))
+        has_index = self.metadata() is not None
+        try:
+            with lock.acquire(timeout=0 if has_index else wait_seconds):
+                if not self.is_fresh(fingerprint):
+                    self.rebuild(load(), vocabulary, fingerprint)
+        except Timeout:
+            if not has_index:
+                raise IndexUnavailableError("the search index is being built") from None
+
+    # -- searching ------------------------------------------------------------------------
+
+    def _searcher(self) -> Searcher:
+        # A new searcher per query: Searcher.refresh() returns stale duplicates in this Whoosh.
+        return whoosh_index.open_dir(str(self._current)).searcher()
+
+    def _word_query(self, word: str) -> q.Query:
+        """A word in any language's fields, analyzed by each field's own analyzer."""
+        parts = []
+        for lang in LANGS:
+            for part in TEXT_FIELDS:
+                name = f"{part}_{lang}"
+                terms = [t.text for t in self.schema[name].analyzer(word)]
+                if terms:
+                    parts.append(q.Term(name, terms[0]))
+        return q.Or(parts) if parts else q.NullQuery
+
+    def _phrase_query(self, phrase: tuple[str, ...]) -> q.Query:
+        if len(phrase) == 1:
+            return self._word_query(phrase[0])
+        parts = []
+        for lang in LANGS:
+            for part in TEXT_FIELDS:
+                name = f"{part}_{lang}"
+                terms = [t.text for t in self.schema[name].analyzer(" ".join(phrase))]
+                if len(terms) > 1:
+                    parts.append(q.Phrase(name, terms))
+                elif terms:
+                    parts.append(q.Term(name, terms[0]))
+        return q.Or(parts) if parts else q.NullQuery
+
+    def _concept(self, phrase: tuple[str, ...], alternatives: list[tuple[str, ...]]) -> q.Query:
+        queries = [self._phrase_query(p) for p in (phrase, *alternatives)]
+        queries = [query for query in queries if query is not q.NullQuery]
+        return q.Or(queries) if queries else q.NullQuery
+
+    def build_query(self, parsed: ParsedQuery, require_all: bool = True) -> q.Query:
+        """Each word or synonym phrase as a concept searched in both languages."""
+        concepts = [
+            self._concept(phrase, alts) for phrase, alts in self.synonyms.segment(parsed.words)
+        ]
+        concepts += [self._phrase_query(phrase) for phrase in parsed.phrases]
+        concepts = [c for c in concepts if c is not q.NullQuery]
+        if not concepts:
+            return q.NullQuery
+        return q.And(concepts) if require_all else q.Or(concepts)
+
+    def _fuzzy_query(self, parsed: ParsedQuery) -> q.Query:
+        words = [w for w in (*parsed.words, *(w for p in parsed.phrases for w in p)) if len(w) >= 4]
+        return (
+            q.Or(
+                [
+                    q.FuzzyTerm("plain", w, maxdist=2 if len(w) >= 8 else 1, prefixlength=1)
+                    for w in words
+                ]
+            )
+            if words
+            else q.NullQuery
+        )
+
+    @staticmethod
+    def _filter(filters: SearchFilters) -> q.Query | None:
+        parts: list[q.Query] = []
+        for name, values in filters.values.items():
+            if values:
+                parts.append(q.Or([q.Term(name, v) for v in values]))
+        # Closed and replaced schemes are hidden unless asked for, here or by a lifecycle filter.
+        if not filters.values.get("lifecycle") and not filters.include_inactive:
+            parts.append(q.Or([q.Term("lifecycle", s) for s in sorted(ACTIVE_STATUSES)]))
+        if filters.only_ids is not None:
+            parts.append(
+                q.Or([q.Term("id", i) for i in sorted(filters.only_ids)])
+                if filters.only_ids
+                else q.NullQuery
+            )
+        return q.And(parts) if parts else None
+
+    def _correct(self, searcher: Searcher, parsed: ParsedQuery) -> ParsedQuery | None:
+        """The query with unknown words replaced by the closest indexed words, if any changed."""
+        reader = searcher.reader()
+        corrector = searcher.corrector("plain")
+        corrected = []
+        for word in parsed.words:
+            if len(word) >= 4 and not reader.frequency("plain", word):
+                # The nearest spelling first: one edit away before two.
+                better = corrector.suggest(word, limit=1, maxdist=1) or corrector.suggest(
+                    word, limit=1, maxdist=2
+                )
+                corrected.append(better[0] if better else word)
+            else:
+                corrected.append(word)
+        if tuple(corrected) == parsed.words:
+            return None
+        return ParsedQuery(tuple(corrected), parsed.phrases, parsed.truncated)
+
+    def search(self, text: str, filters: SearchFilters) -> SearchResults:
+        """Every matching id by relevance, facet counts over all matches, and a suggestion.
+
+        All words must match (in either language, or a synonym); when nothing does, a corrected
+        spelling is tried, then any word, then words within one or two typos.
+        """
+        parsed = parse_query(text)
+        if parsed.empty:
+            return SearchResults([], {}, {}, query=parsed)
+        if self.build_query(parsed) is q.NullQuery:
+            return SearchResults([], {}, {}, query=parsed, common_words_only=True)
+        flt = self._filter(filters)
+        facets = {name: sorting.FieldFacet(name, allow_overlap=True) for name in FACET_FIELDS}
+        with self._searcher() as searcher:
+            correction = self._correct(searcher, parsed)
+            attempts = [("exact", self.build_query(parsed))]
+            if correction:
+                attempts.append(("corrected", self.build_query(correction)))
+            attempts.append(("any", self.build_query(parsed, require_all=False)))
+            fuzzy = q.Or([self.build_query(parsed, require_all=False), self._fuzzy_query(parsed)])
+            attempts.append(("fuzzy", fuzzy))
+            for mode, query in attempts:
+                results = searcher.search(query, filter=flt, limit=None, groupedby=facets)
+                if results.scored_length() or mode == "fuzzy":
+                    break
+            ids = [hit["id"] for hit in results]
+            counts = {
+                name: {key: len(docs) for key, docs in results.groups(name).items()}
+                for name in FACET_FIELDS
+            }
+            scores = {hit["id"]: hit.score or 0.0 for hit in results}
+            suggestion = " ".join(correction.words) if correction else None
+            return SearchResults(ids, scores, counts, suggestion, mode, parsed)
+
+    def highlight(self, text: str, document_text: str, lang: str) -> str:
+        """An escaped passage of document_text with the query's words (and synonyms) marked."""
+        parsed = parse_query(text)
+        analyzer = self.schema[f"body_{lang}"].analyzer
+        segments = [*self.synonyms.segment(parsed.words), *((p, []) for p in parsed.phrases)]
+        terms = {
+            token.text
+            for phrase, alternatives in segments
+            for words in (phrase, *alternatives)
+            for token in analyzer(" ".join(words))
+        }
+        if not terms:
+            return ""
+        passage = whoosh_highlight(
+            document_text,
+            frozenset(terms),
+            analyzer,
+            ContextFragmenter(maxchars=240, surround=70),
+            HtmlFormatter(tagname="mark", between=" … "),
+            top=2,
+        )
+        return str(passage)

@@ -1,0 +1,109 @@
+"""The filter and search form of the scheme list, read from the query string (page and API)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import BooleanField, IntegerField, SearchField, SelectField, SelectMultipleField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, NumberRange, Optional
+
+from app.repository import SchemeFilters
+from app.schemes import KINDS, LIFECYCLE_STATUSES
+from app.web.labels import KIND_LABELS, LIFECYCLE_LABELS
+from app.web.reference import vocabulary
+
+# Query parameter -> vocabulary variable whose values it takes.
+VOCABULARY_FACETS = {"sector": "sectors", "applicant_type": "applicant_type", "role": "roles"}
+FACETS = ("funder", "sector", "applicant_type", "role", "kind", "lifecycle")
+SORTS = ("relevance", "deadline", "name", "amount")
+PER_PAGE = 20
+MAX_PER_PAGE = 100
+MAX_QUERY_INPUT = 10_000  # longer input is refused; search itself reads the first 200 characters
+
+
+class FilterForm(FlaskForm):
+    """Search words, filters, sort and page of the scheme list (GET, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Search"), validators=[Optional(), Length(max=MAX_QUERY_INPUT)])
+    funder = SelectMultipleField(_l("Funder"), validators=[Optional()])
+    sector = SelectMultipleField(_l("Sector"), validators=[Optional()])
+    applicant_type = SelectMultipleField(_l("Applicant"), validators=[Optional()])
+    role = SelectMultipleField(_l("Role"), validators=[Optional()])
+    kind = SelectMultipleField(_l("Kind of support"), validators=[Optional()])
+    lifecycle = SelectMultipleField(_l("Status"), validators=[Optional()])
+    open_now = BooleanField(_l("Open now"))
+    include_closed = BooleanField(_l("Include closed and replaced schemes"))
+    sort = SelectField(
+        _l("Sort by"),
+        choices=[
+            SelectChoice("relevance", _l("Relevance")),
+            SelectChoice("deadline", _l("Next deadline")),
+            SelectChoice("name", _l("Name")),
+            SelectChoice("amount", _l("Maximum amount")),
+        ],
+        validators=[Optional()],
+    )
+    page = IntegerField(_l("Page"), default=1, validators=[Optional(), NumberRange(min=1)])
+    per_page = IntegerField(
+        _l("Results per page"),
+        default=PER_PAGE,
+        validators=[Optional(), NumberRange(min=1, max=MAX_PER_PAGE)],
+    )
+
+    def __init__(self, formdata: MultiDict[str, Any], lang: str) -> None:
+        super().__init__(formdata=formdata)
+        vocab = vocabulary()
+        organisations = sorted(vocab.organisations.values(), key=lambda o: o.acronym.lower())
+        self.funder.choices = [SelectChoice(org.id, org.acronym) for org in organisations]
+        for field_name, variable_id in VOCABULARY_FACETS.items():
+            variable = vocab.variable(variable_id)
+            getattr(self, field_name).choices = [
+                SelectChoice(c.id, c.label.get(lang)) for c in variable.values
+            ]
+        self.kind.choices = [SelectChoice(kind, KIND_LABELS[kind]) for kind in KINDS]
+        self.lifecycle.choices = [
+            SelectChoice(status, LIFECYCLE_LABELS[status]) for status in LIFECYCLE_STATUSES
+        ]
+
+    @property
+    def text(self) -> str:
+        """The search words, trimmed."""
+        return (self.q.data or "").strip()
+
+    @property
+    def chosen_sort(self) -> str:
+        """The sort asked for; relevance only means something with search words."""
+        default = "relevance" if self.text else "deadline"
+        chosen = self.sort.data or default
+        return "deadline" if chosen == "relevance" and not self.text else chosen
+
+    def filters(self) -> SchemeFilters:
+        """The validated filters as the repository takes them."""
+        return SchemeFilters(
+            funders=tuple(self.funder.data or ()),
+            kinds=tuple(self.kind.data or ()),
+            lifecycles=tuple(self.lifecycle.data or ()),
+            sectors=tuple(self.sector.data or ()),
+            applicant_types=tuple(self.applicant_type.data or ()),
+            roles=tuple(self.role.data or ()),
+            include_inactive=bool(self.include_closed.data),
+        )
+
+    def facet_values(self) -> dict[str, tuple[str, ...]]:
+        """The chosen values of each facet, by facet name."""
+        return {name: tuple(getattr(self, name).data or ()) for name in FACETS}
+
+    def error_list(self) -> list[dict[str, str]]:
+        """Errors as the API reports them: one entry per field and message."""
+        return [
+            {"field": name, "message": str(message)}
+            for name, messages in self.errors.items()
+            for message in messages
+        ]
