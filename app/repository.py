@@ -193,4 +193,4 @@ def fingerprint_text(version: tuple[int, datetime | None]) -> str:
 def updated_times(session: Session, scheme_ids: Sequence[str]) -> dict[str, datetime]:
     """When each of these schemes last changed."""
     query = select(SchemeRecord.id, SchemeRecord.updated_at).where(SchemeRecord.id.in_(scheme_ids))
-    return dict(session.execute(query).tuples().all())
+    return {row[0]: row[1] for row in session.execute(query)}

@@ -12,6 +12,7 @@ import logging
 import os
 import shutil
 import time
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,6 +145,7 @@ class SearchIndex:
         self.directory = directory
         self.synonyms = synonyms
         self.schema = build_schema()
+        self._stop_words = frozenset().union(*(_stop_words(lang) for lang in LANGS))
 
     # -- building -------------------------------------------------------------------------
 
@@ -168,12 +170,17 @@ class SearchIndex:
             or meta.get("catalogue") != fingerprint
         ):
             return False
-        try:
-            whoosh_index.open_dir(str(self._current)).close()
-        except Exception:
+        readable = True
+        # Whoosh leaves a corrupt file open when it fails; it is closed as the error is dropped.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            try:
+                whoosh_index.open_dir(str(self._current)).close()
+            except Exception:  # any failure to open means the index must be rebuilt
+                readable = False
+        if not readable:
             log.warning("Search index at %s is unreadable; it will be rebuilt", self._current)
-            return False
-        return True
+        return readable
 
     def rebuild(self, schemes: Iterable[Scheme], vocabulary: Vocabulary, fingerprint: str) -> None:
         """Write a complete new index, then publish it atomically; on failure the old one stays."""
@@ -266,10 +273,13 @@ class SearchIndex:
         return q.Or(queries) if queries else q.NullQuery
 
     def build_query(self, parsed: ParsedQuery, require_all: bool = True) -> q.Query:
-        """Each word or synonym phrase as a concept searched in both languages."""
-        concepts = [
-            self._concept(phrase, alts) for phrase, alts in self.synonyms.segment(parsed.words)
-        ]
+        """Each word or synonym phrase as a concept searched in both languages.
+
+        A word that is a stop word in either language ("les", "the") is left out of free words,
+        so that it does not match the other language's fields; quoted phrases keep all words.
+        """
+        kept = tuple(word for word in parsed.words if word not in self._stop_words)
+        concepts = [self._concept(phrase, alts) for phrase, alts in self.synonyms.segment(kept)]
         concepts += [self._phrase_query(phrase) for phrase in parsed.phrases]
         concepts = [c for c in concepts if c is not q.NullQuery]
         if not concepts:

@@ -1,0 +1,286 @@
+"""Search: relevance set, folding, synonyms, typos, index lifecycle, hostile input, feeds."""
+
+from __future__ import annotations
+
+import errno
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.config import DEFAULT_SCHEMES_DIR, PROJECT_ROOT
+from app.schemes import Scheme
+from app.search import SearchFilters, SearchIndex
+from app.search_text import Synonyms, parse_query
+from app.vocabulary import SYNONYMS_FILE, Vocabulary
+
+RELEVANCE = yaml.safe_load((PROJECT_ROOT / "tests" / "relevance.yaml").read_text(encoding="utf-8"))[
+    "queries"
+]
+
+
+@pytest.fixture(scope="module")
+def index(
+    tmp_path_factory: pytest.TempPathFactory, catalogue: list[Scheme], vocabulary: Vocabulary
+) -> SearchIndex:
+    built = SearchIndex(
+        tmp_path_factory.mktemp("idx"), Synonyms.load(DEFAULT_SCHEMES_DIR / SYNONYMS_FILE)
+    )
+    built.rebuild(catalogue, vocabulary, "test")
+    return built
+
+
+def ranked(index: SearchIndex, query: dict[str, Any]) -> list[str]:
+    return index.search(
+        query["query"], SearchFilters(include_inactive=bool(query.get("include_closed")))
+    ).ids
+
+
+def test_the_relevance_set_has_forty_queries_in_each_language() -> None:
+    langs = [q["lang"] for q in RELEVANCE]
+    assert langs.count("fr") >= 20
+    assert langs.count("en") >= 20
+    assert len(RELEVANCE) >= 40
+
+
+@pytest.mark.parametrize("query", RELEVANCE, ids=lambda q: f"{q['lang']}:{q['query']}")
+def test_relevance_hit_at_3(index: SearchIndex, query: dict[str, Any]) -> None:
+    assert set(ranked(index, query)[:3]) & set(query["expect"]), ranked(index, query)[:5]
+
+
+def test_relevance_hit_at_1_overall(index: SearchIndex) -> None:
+    hits = sum(bool(ranked(index, q)[:1]) and ranked(index, q)[0] in q["expect"] for q in RELEVANCE)
+    assert hits / len(RELEVANCE) >= 0.9
+
+
+@pytest.mark.parametrize(
+    ("accented", "plain"),
+    [
+        ("numérisation", "numerisation"),
+        ("réalité virtuelle", "REALITE VIRTUELLE"),
+        ("éditeurs", "editeurs"),
+    ],
+)
+def test_accents_and_case_do_not_matter(index: SearchIndex, accented: str, plain: str) -> None:
+    assert index.search(accented, SearchFilters()).ids == index.search(plain, SearchFilters()).ids
+
+
+def test_synonyms_cross_languages(index: SearchIndex) -> None:
+    vr = set(index.search("VR", SearchFilters()).ids)
+    assert "cnc-creation-immersive" in vr
+    assert vr == set(index.search("réalité virtuelle", SearchFilters()).ids)
+
+
+def test_a_typo_gets_a_suggestion_and_results(index: SearchIndex) -> None:
+    found = index.search("résidance", SearchFilters())
+    assert found.suggestion == "residence"
+    assert "cnl-bourse-residence" in found.ids[:3]
+
+
+def test_closed_schemes_are_hidden_unless_asked(index: SearchIndex) -> None:
+    assert "cnc-dicream-production" not in index.search("dicream", SearchFilters()).ids
+    assert (
+        "cnc-dicream-production"
+        in index.search("dicream", SearchFilters(include_inactive=True)).ids
+    )
+
+
+def test_facet_filters_and_counts(index: SearchIndex, catalogue: list[Scheme]) -> None:
+    found = index.search("bourse", SearchFilters(values={"funder": ("cnl",)}))
+    by_id = {s.id: s for s in catalogue}
+    assert found.ids
+    assert all(by_id[i].funder == "cnl" for i in found.ids)
+    assert found.facets["funder"] == {"cnl": len(found.ids)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "les",
+        "the of and",
+        "*",
+        '"',
+        '"unbalanced',
+        "AND OR NOT",
+        "title:x",
+        "\x00\x1f",
+        "a" * 10_000,
+        "((((",
+        "~~~",
+        "é" * 300,
+    ],
+)
+def test_hostile_queries_answer_calmly(index: SearchIndex, text: str) -> None:
+    found = index.search(text, SearchFilters())
+    assert isinstance(found.ids, list)
+
+
+def test_stop_words_only_are_reported(index: SearchIndex) -> None:
+    assert index.search("les de la", SearchFilters()).common_words_only
+    assert parse_query("x" * 500).truncated
+
+
+def test_highlights_are_escaped(index: SearchIndex) -> None:
+    passage = index.highlight("réalité", "<script>alert(1)</script> une réalité virtuelle", "fr")
+    assert "<script>" not in passage
+    assert "&lt;/script&gt;" in passage
+    assert "<mark" in passage
+
+
+def test_rebuilds_never_serve_stale_or_duplicate_hits(
+    tmp_path: Path, catalogue: list[Scheme], vocabulary: Vocabulary
+) -> None:
+    # Whoosh-reloaded 2.7.5's Searcher.refresh() returned duplicates after updates: we open a new
+    # searcher per query, and this guards it.
+    index = SearchIndex(tmp_path, Synonyms.load(DEFAULT_SCHEMES_DIR / SYNONYMS_FILE))
+    base = next(s for s in catalogue if s.id == "cnl-bourse-auteurs")
+    for round_number in range(20):
+        name = base.name.model_copy(update={"en": f"Zebracorn grant {round_number}"})
+        changed = base.model_copy(update={"name": name})
+        index.rebuild(
+            [changed, *[s for s in catalogue if s.id != base.id]], vocabulary, str(round_number)
+        )
+        found = index.search("zebracorn", SearchFilters())
+        assert found.ids == ["cnl-bourse-auteurs"]
+    assert len(list(tmp_path.glob("index-*"))) <= 2
+
+
+def test_missing_corrupt_or_outdated_index_is_rebuilt(
+    tmp_path: Path, catalogue: list[Scheme], vocabulary: Vocabulary
+) -> None:
+    index = SearchIndex(tmp_path, Synonyms.load(DEFAULT_SCHEMES_DIR / SYNONYMS_FILE))
+    calls: list[int] = []
+
+    def load() -> list[Scheme]:
+        calls.append(1)
+        return catalogue
+
+    index.ensure("v1", load, vocabulary)  # missing
+    assert len(calls) == 1
+    index.ensure("v1", load, vocabulary)  # fresh: nothing to do
+    assert len(calls) == 1
+    index.ensure("v2", load, vocabulary)  # the catalogue changed
+    assert len(calls) == 2
+    for segment in (tmp_path / "current").resolve().glob("*.seg"):
+        segment.write_bytes(b"garbage")  # corrupt
+    for toc in (tmp_path / "current").resolve().glob("_MAIN_*.toc"):
+        toc.write_bytes(b"garbage")
+    index.ensure("v2", load, vocabulary)
+    assert len(calls) == 3
+    assert index.search("bourse", SearchFilters()).ids
+
+
+def test_a_failed_build_leaves_the_old_index_serving(
+    tmp_path: Path, catalogue: list[Scheme], vocabulary: Vocabulary, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = SearchIndex(tmp_path, Synonyms.load(DEFAULT_SCHEMES_DIR / SYNONYMS_FILE))
+    index.rebuild(catalogue, vocabulary, "v1")
+    before = index.search("bourse", SearchFilters()).ids
+
+    def disk_full(*_args: object, **_kwargs: object) -> dict[str, Any]:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("app.search._document", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        index.rebuild(catalogue, vocabulary, "v2")
+    assert index.search("bourse", SearchFilters()).ids == before
+    assert index.metadata() == {"schema": 1, "catalogue": "v1"}
+    assert len(list(tmp_path.glob("index-*"))) == 1
+
+
+def test_readers_keep_working_while_the_index_is_rebuilt(
+    tmp_path: Path, catalogue: list[Scheme], vocabulary: Vocabulary
+) -> None:
+    index = SearchIndex(tmp_path, Synonyms.load(DEFAULT_SCHEMES_DIR / SYNONYMS_FILE))
+    index.rebuild(catalogue, vocabulary, "v0")
+    failures: list[BaseException] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            try:
+                assert index.search("bourse", SearchFilters()).ids
+            except BaseException as error:
+                failures.append(error)
+                return
+
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    for reader in readers:
+        reader.start()
+    for version in range(5):
+        index.rebuild(catalogue, vocabulary, f"v{version + 1}")
+    stop.set()
+    for reader in readers:
+        reader.join()
+    assert failures == []
+
+
+# Through HTTP, as users and partners send them.
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=st.text(max_size=300))
+def test_any_query_gets_an_answer_not_a_5xx(client: FlaskClient, text: str) -> None:
+    page = client.get("/fr/aides/", query_string={"q": text})
+    assert page.status_code in (200, 400)
+    api = client.get("/api/v1/schemes", query_string={"q": text, "lang": "en"})
+    assert api.status_code in (200, 400)
+    assert api.is_json
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_search_page_shows_snippets_suggestions_and_facets(client: FlaskClient, lang: str) -> None:
+    html = client.get(f"/{lang}/aides/?q=r%C3%A9sidance").get_data(as_text=True)
+    assert "residence" in html
+    assert 'class="count"' in html
+    html = client.get(f"/{lang}/aides/?q=streaming").get_data(as_text=True)
+    assert "<mark" in html
+
+
+def test_api_search_returns_scores_facets_and_suggestion(client: FlaskClient) -> None:
+    body = client.get("/api/v1/schemes?q=numerisaton&lang=en").get_json()
+    assert body["suggestion"] == "numerisation"
+    assert body["items"]
+    assert all(item["score"] is not None for item in body["items"])
+    assert "open_now" in body["facets"]
+
+
+def test_search_sorts_by_amount(client: FlaskClient, catalogue: list[Scheme]) -> None:
+    body = client.get("/api/v1/schemes?q=bourse&sort=amount&per_page=100").get_json()
+    by_id = {s.id: s for s in catalogue}
+    amounts = [
+        (by_id[i["id"]].amounts.max_eur or 0) if by_id[i["id"]].amounts else 0
+        for i in body["items"]
+    ]
+    assert amounts == sorted(amounts, reverse=True)
+
+
+def test_calendar_and_feed_of_a_search(client: FlaskClient) -> None:
+    ics = client.get("/fr/aides/calendar.ics?q=bourse")
+    assert ics.status_code == 200
+    assert ics.mimetype == "text/calendar"
+    assert ics.get_data(as_text=True).startswith("BEGIN:VCALENDAR")
+    feed = client.get("/en/aides/feed.atom?funder=cnl")
+    assert feed.mimetype == "application/atom+xml"
+    text = feed.get_data(as_text=True)
+    assert text.count("<entry>") >= 5
+    assert "/en/aides/cnl-bourse-auteurs" in text
+
+
+def test_scheme_calendar_lists_upcoming_deadlines(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime as dt
+
+    import app.web.feeds as feeds
+
+    monkeypatch.setattr(feeds, "today_in_paris", lambda: dt.date(2024, 1, 1))
+    text = client.get("/en/aides/cnl-bourse-residence/calendar.ics").get_data(as_text=True)
+    assert "BEGIN:VEVENT" in text
+    assert "Deadline: CNL" in text
+    assert client.get("/en/aides/nope/calendar.ics").status_code == 404
