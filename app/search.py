@@ -146,6 +146,7 @@ class SearchIndex:
         self.synonyms = synonyms
         self.schema = build_schema()
         self._stop_words = frozenset().union(*(_stop_words(lang) for lang in LANGS))
+        self._verified: tuple[str, str] | None = None  # (published build, catalogue) opened fine
 
     # -- building -------------------------------------------------------------------------
 
@@ -170,6 +171,9 @@ class SearchIndex:
             or meta.get("catalogue") != fingerprint
         ):
             return False
+        published = os.readlink(self._current)
+        if self._verified == (published, fingerprint):
+            return True  # opened fine before: do not reopen it on every request
         readable = True
         # Whoosh leaves a corrupt file open when it fails; it is closed as the error is dropped.
         with warnings.catch_warnings():
@@ -180,7 +184,9 @@ class SearchIndex:
                 readable = False
         if not readable:
             log.warning("Search index at %s is unreadable; it will be rebuilt", self._current)
-        return readable
+            return False
+        self._verified = (published, fingerprint)
+        return True
 
     def rebuild(self, schemes: Iterable[Scheme], vocabulary: Vocabulary, fingerprint: str) -> None:
         """Write a complete new index, then publish it atomically; on failure the old one stays."""
@@ -240,7 +246,13 @@ class SearchIndex:
 
     def _searcher(self) -> Searcher:
         # A new searcher per query: Searcher.refresh() returns stale duplicates in this Whoosh.
-        return whoosh_index.open_dir(str(self._current)).searcher()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ResourceWarning)
+                return whoosh_index.open_dir(str(self._current)).searcher()
+        except Exception as error:  # missing or corrupt since last checked
+            self._verified = None
+            raise IndexUnavailableError(str(error)) from error
 
     def _word_query(self, word: str) -> q.Query:
         """A word in any language's fields, analyzed by each field's own analyzer."""

@@ -15,6 +15,7 @@ import cProfile
 import gc
 import io
 import itertools
+import os
 import pstats
 import random
 import re
@@ -345,6 +346,13 @@ class Timings:
     modes: dict[str, Counter[str]] = field(default_factory=dict)
     slowest: list[tuple[float, Query]] = field(default_factory=list)
 
+    def add(self, query: Query, duration: float, count: int, mode: str) -> None:
+        """One query's duration (ms), number of matches and search mode."""
+        self.durations.setdefault(query.kind, []).append(duration)
+        self.matches.setdefault(query.kind, []).append(count)
+        self.modes.setdefault(query.kind, Counter())[mode] += 1
+        self.slowest.append((duration, query))
+
     def percentiles(self, kind: str | None = None) -> tuple[float, float]:
         """p50 and p95 in milliseconds, for one kind or all queries."""
         values = sorted(
@@ -353,23 +361,24 @@ class Timings:
         return statistics.median(values), values[max(0, int(len(values) * 0.95) - 1)]
 
 
-def timed(search: Callable[[Query], tuple[int, str]], queries: list[Query], label: str) -> Timings:
-    """Each query once, after a warm-up of a few; progress every fifth of the way."""
-    for query in queries[:10]:
-        search(query)
-    timings = Timings()
+def timed(
+    engines: dict[str, Callable[[Query], tuple[int, str]]], queries: list[Query]
+) -> dict[str, Timings]:
+    """Each query once per engine, the engines in turn, so a busy machine slows both alike."""
+    for query in queries[:10]:  # warm-up: files opened, caches filled
+        for search in engines.values():
+            search(query)
+    timings = {engine: Timings() for engine in engines}
     step = max(1, len(queries) // 5)
     for number, query in enumerate(queries, 1):
-        start = time.perf_counter()
-        count, mode = search(query)
-        duration = (time.perf_counter() - start) * 1000
-        timings.durations.setdefault(query.kind, []).append(duration)
-        timings.matches.setdefault(query.kind, []).append(count)
-        timings.modes.setdefault(query.kind, Counter())[mode] += 1
-        timings.slowest.append((duration, query))
+        for engine, search in engines.items():
+            start = time.perf_counter()
+            count, mode = search(query)
+            timings[engine].add(query, (time.perf_counter() - start) * 1000, count, mode)
         if number % step == 0:
-            print(f"  {label}: {number}/{len(queries)} queries", flush=True)
-    timings.slowest.sort(key=lambda pair: -pair[0])
+            print(f"  {number}/{len(queries)} queries", flush=True)
+    for result in timings.values():
+        result.slowest.sort(key=lambda pair: -pair[0])
     return timings
 
 
@@ -432,7 +441,8 @@ def main() -> None:
         f"{len(schemes)} synthetic schemes from {len(real)} real ones "
         f"(built in {time.perf_counter() - start:.1f} s), "
         f"{sum(s.is_active() for s in schemes)} active; indexed words per scheme: "
-        f"fr {average['fr']:.0f}, en {average['en']:.0f}; {args.queries} queries",
+        f"fr {average['fr']:.0f}, en {average['en']:.0f}; {args.queries} queries; "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}",
         flush=True,
     )
     # The catalogue lives as long as the app: out of the cyclic collector's scans, as the app does.
@@ -445,10 +455,13 @@ def main() -> None:
         db, fts_build = build_fts(schemes, vocabulary, Path(tmp) / "fts5.sqlite3")
         print(f"  done in {fts_build:.1f} s", flush=True)
         queries = make_queries(schemes, index, args.queries)
-        timings = {
-            "Whoosh": timed(lambda query: whoosh_search(index, query), queries, "Whoosh"),
-            "FTS5": timed(lambda query: fts_search(db, query), queries, "FTS5"),
+        print(f"Searching ({len(queries)} queries, each by Whoosh then FTS5)…", flush=True)
+        engines: dict[str, Callable[[Query], tuple[int, str]]] = {
+            "Whoosh": lambda query: whoosh_search(index, query),
+            "FTS5": lambda query: fts_search(db, query),
         }
+        timings = timed(engines, queries)
+        print(f"  load average {os.getloadavg()[0]:.1f} (other work on the machine slows both)")
         print()
         print_table({"Whoosh": whoosh_build, "FTS5": fts_build}, timings)
         whoosh_p95 = timings["Whoosh"].percentiles()[1]

@@ -284,3 +284,17 @@ def test_scheme_calendar_lists_upcoming_deadlines(
     assert "BEGIN:VEVENT" in text
     assert "Deadline: CNL" in text
     assert client.get("/en/aides/nope/calendar.ics").status_code == 404
+
+
+def test_a_corrupt_or_deleted_index_is_rebuilt_during_requests(
+    client: FlaskClient, search_index_dir: Path
+) -> None:
+    assert client.get("/api/v1/schemes?q=bourse").get_json()["items"]
+    for damaged in (search_index_dir / "current").resolve().glob("*"):
+        if damaged.suffix in (".toc", ".seg"):
+            damaged.write_bytes(b"not an index")
+    response = client.get("/fr/aides/?q=bourse")
+    assert response.status_code == 200
+    assert "cnl-bourse-auteurs" in response.get_data(as_text=True)
+    (search_index_dir / "current").unlink()
+    assert client.get("/api/v1/schemes?q=bourse").get_json()["items"]

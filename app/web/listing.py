@@ -15,7 +15,7 @@ from app.search import SearchFilters
 from app.web.catalogue_cache import current_catalogue
 from app.web.database import db_session
 from app.web.listing_form import FACETS, FilterForm
-from app.web.search_service import search_index
+from app.web.search_service import search
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def run_listing(form: FilterForm, lang: str) -> Listing:
         catalogue = current_catalogue()
         by_id = {scheme.id: scheme for scheme in catalogue.schemes}
         filters = form.filters()
-        found = search_index().search(
+        found = search(
             form.text,
             SearchFilters(values=form.facet_values(), include_inactive=filters.include_inactive),
         )

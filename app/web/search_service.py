@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import current_app
 
 from app.config import Settings
 from app.repository import fingerprint_text
-from app.search import SearchIndex
+from app.search import IndexUnavailableError, SearchFilters, SearchIndex, SearchResults
 from app.search_text import Synonyms
 from app.vocabulary import SYNONYMS_FILE
 from app.web.catalogue_cache import current_catalogue
 from app.web.reference import vocabulary
+
+log = logging.getLogger(__name__)
+
+
+def search(text: str, filters: SearchFilters) -> SearchResults:
+    """Search; an index found broken mid-way is rebuilt and the search tried once more."""
+    try:
+        return search_index().search(text, filters)
+    except IndexUnavailableError:
+        log.warning("Search index unavailable; rebuilding it", exc_info=True)
+        return search_index().search(text, filters)
 
 
 def search_index() -> SearchIndex:
