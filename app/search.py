@@ -7,6 +7,7 @@ one is written, and a failed build (a full disk) leaves the old one serving.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -51,6 +52,11 @@ class _FoldFilter(Filter):  # type: ignore[misc]
         for token in tokens:
             token.text = fold(token.text)
             yield token
+
+
+def _release_leaked_files() -> None:
+    """Whoosh leaves a corrupt index's file open when it fails to read it: collect it now."""
+    gc.collect()
 
 
 def _stop_words(lang: str) -> frozenset[str]:
@@ -182,6 +188,8 @@ class SearchIndex:
                 whoosh_index.open_dir(str(self._current)).close()
             except Exception:  # any failure to open means the index must be rebuilt
                 readable = False
+            if not readable:
+                _release_leaked_files()
         if not readable:
             log.warning("Search index at %s is unreadable; it will be rebuilt", self._current)
             return False
@@ -246,13 +254,15 @@ class SearchIndex:
 
     def _searcher(self) -> Searcher:
         # A new searcher per query: Searcher.refresh() returns stale duplicates in this Whoosh.
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ResourceWarning)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            try:
                 return whoosh_index.open_dir(str(self._current)).searcher()
-        except Exception as error:  # missing or corrupt since last checked
-            self._verified = None
-            raise IndexUnavailableError(str(error)) from error
+            except Exception as error:  # missing or corrupt since last checked
+                message = str(error)
+            _release_leaked_files()
+        self._verified = None
+        raise IndexUnavailableError(message)
 
     def _word_query(self, word: str) -> q.Query:
         """A word in any language's fields, analyzed by each field's own analyzer."""

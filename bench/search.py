@@ -166,21 +166,26 @@ class QueryMaker:
         self.active = [s for s in schemes if s.is_active()]
         self.index = index
         self.rng = rng
-        self._content: dict[tuple[str, str], bool] = {}
+        self._content: dict[str, bool] = {}
 
-    def is_content(self, word: str, lang: str) -> bool:
-        """Not a stop word of its language (the index's own analyzer decides), 3 letters or more."""
-        key = (word, lang)
-        if key not in self._content:
-            analyzer = self.index.schema[f"body_{lang}"].analyzer
-            self._content[key] = len(word) >= 3 and any(True for _ in analyzer(word))
-        return self._content[key]
+    def is_content(self, word: str) -> bool:
+        """3 letters or more, and a stop word in neither language (the index's analyzers decide).
+
+        The search leaves out a stop word of either language ("son", "des"): such a word would
+        be searched by FTS5 alone.
+        """
+        if word not in self._content:
+            self._content[word] = len(word) >= 3 and all(
+                any(True for _ in self.index.schema[f"body_{lang}"].analyzer(word))
+                for lang in LANGS
+            )
+        return self._content[word]
 
     def _tokens(self, scheme: Scheme, lang: str) -> list[str]:
         return [t.lower() for t in _TOKEN.findall(scheme.description.get(lang))]
 
     def _content_words(self, scheme: Scheme, lang: str, count: int) -> list[str]:
-        candidates = [t for t in self._tokens(scheme, lang) if self.is_content(t, lang)]
+        candidates = [t for t in self._tokens(scheme, lang) if self.is_content(t)]
         chosen: list[str] = []
         while len(chosen) < count:
             word = self.rng.choice(candidates)
@@ -205,7 +210,7 @@ class QueryMaker:
             pairs = [
                 (a, b)
                 for a, b in itertools.pairwise(self._tokens(scheme, lang))
-                if a != b and self.is_content(a, lang) and self.is_content(b, lang)
+                if a != b and self.is_content(a) and self.is_content(b)
             ]
         first, second = self.rng.choice(pairs)
         return Query("phrase", f'"{first} {second}"')
@@ -215,7 +220,7 @@ class QueryMaker:
         while not long_words:
             scheme, lang = self.rng.choice(self.active), self.rng.choice(LANGS)
             long_words = [
-                t for t in self._tokens(scheme, lang) if len(t) >= 6 and self.is_content(t, lang)
+                t for t in self._tokens(scheme, lang) if len(t) >= 6 and self.is_content(t)
             ]
         word = self.rng.choice(long_words)
         at = self.rng.randrange(1, len(word) - 1)  # the first letter is rarely the wrong one
