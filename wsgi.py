@@ -1,6 +1,6 @@
 """WSGI entry point: `flask --app wsgi run` or `gunicorn wsgi:app`."""
 
-from app.cli import db_group, eligibility_group, schemes_group, search_group
+from app.cli import db_group, eligibility_group, schemes_group, search_group, users_group
 from app.web import create_app
 
 app = create_app()
@@ -8,3 +8,4 @@ app.cli.add_command(schemes_group)
 app.cli.add_command(db_group)
 app.cli.add_command(eligibility_group)
 app.cli.add_command(search_group)
+app.cli.add_command(users_group)

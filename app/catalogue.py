@@ -110,7 +110,10 @@ def _check_sources(name: str, scheme: Scheme) -> list[Problem]:
 
 
 def check_catalogue(
-    files: Mapping[Path, Scheme], vocabulary: Vocabulary, other_ids: Iterable[str] = ()
+    files: Mapping[Path, Scheme],
+    vocabulary: Vocabulary,
+    other_ids: Iterable[str] = (),
+    run_examples: bool = True,
 ) -> list[Problem]:
     """Checks that span files: ids, links between schemes (to these files or other_ids)."""
     problems: list[Problem] = []
@@ -139,7 +142,8 @@ def check_catalogue(
         problems += _check_vocabulary(name, scheme, vocabulary)
         problems += _check_sources(name, scheme)
         problems += [
-            Problem(name, field, message) for field, message in check_rules(scheme, vocabulary)
+            Problem(name, field, message)
+            for field, message in check_rules(scheme, vocabulary, run_examples)
         ]
     return problems
 

@@ -13,6 +13,7 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from app import accounts, audit
 from app.catalogue import (
     CatalogueError,
     dump_scheme,
@@ -289,6 +290,30 @@ def downgrade_command(revision: str) -> None:
     alembic_command.downgrade(_alembic_config(), revision)
 
 
+@click.group("users")
+def users_group() -> None:
+    """Admin accounts."""
+
+
+@users_group.command("create-admin")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "editor"]), default="admin", show_default=True)
+@click.password_option(help="Asked for twice when not given.")
+def create_admin_command(email: str, role: str, password: str) -> None:
+    """Create an account (the first admin, typically): there is no default account."""
+    engine = make_engine(load_settings().database_url)
+    try:
+        with make_session_factory(engine).begin() as session:
+            user = accounts.create_user(session, email, password, role)  # type: ignore[arg-type]
+            audit.record(session, "user.create", actor="command line", target=user.email, role=role)
+    except accounts.AccountError as error:
+        click.echo(f"Refused: {error}", err=True)
+        sys.exit(1)
+    finally:
+        engine.dispose()
+    click.echo(f"{role} {email} created. Administrators enrol a TOTP app at first sign-in.")
+
+
 @click.group("aides")
 def main() -> None:
     """Aides culture numérique, command line."""
@@ -298,3 +323,4 @@ main.add_command(schemes_group)
 main.add_command(db_group)
 main.add_command(eligibility_group)
 main.add_command(search_group)
+main.add_command(users_group)

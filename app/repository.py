@@ -55,7 +55,7 @@ def _tags(scheme: Scheme) -> list[SchemeTag]:
     ]
 
 
-def _apply(
+def apply_scheme(
     record: SchemeRecord, scheme: Scheme, document: dict[str, object], now: datetime
 ) -> None:
     record.funder = scheme.funder
@@ -88,7 +88,7 @@ def import_schemes(
             report.created.append(scheme.id)
         else:
             report.updated.append(scheme.id)
-        _apply(record, scheme, document, now)
+        apply_scheme(record, scheme, document, now)
         record.revision += 1
         session.add(
             SchemeRevision(
@@ -106,7 +106,7 @@ def import_schemes(
 
 
 def _filtered(filters: SchemeFilters) -> Select[SchemeRecord]:
-    query = select(SchemeRecord)
+    query = select(SchemeRecord).where(SchemeRecord.published.is_(True))
     if filters.funders:
         query = query.where(SchemeRecord.funder.in_(filters.funders))
     if filters.kinds:
@@ -135,14 +135,18 @@ def list_schemes(session: Session, filters: SchemeFilters) -> list[Scheme]:
 
 
 def get_scheme(session: Session, scheme_id: str) -> Scheme | None:
-    """One scheme by id, or None."""
+    """One published scheme by id, or None."""
     record = session.get(SchemeRecord, scheme_id)
-    return Scheme.model_validate(record.document) if record else None
+    return Scheme.model_validate(record.document) if record and record.published else None
 
 
 def get_schemes(session: Session, scheme_ids: Sequence[str]) -> dict[str, Scheme]:
     """Several schemes by id (for linked parents, successors, strands)."""
-    records = session.scalars(select(SchemeRecord).where(SchemeRecord.id.in_(scheme_ids)))
+    records = session.scalars(
+        select(SchemeRecord).where(
+            SchemeRecord.id.in_(scheme_ids), SchemeRecord.published.is_(True)
+        )
+    )
     return {record.id: Scheme.model_validate(record.document) for record in records}
 
 
@@ -151,7 +155,7 @@ def strand_ids(session: Session, parent_id: str) -> list[str]:
     return list(
         session.scalars(
             select(SchemeRecord.id)
-            .where(SchemeRecord.parent_id == parent_id)
+            .where(SchemeRecord.parent_id == parent_id, SchemeRecord.published.is_(True))
             .order_by(SchemeRecord.id)
         )
     )
@@ -162,7 +166,7 @@ def predecessor_ids(session: Session, scheme_id: str) -> list[str]:
     return list(
         session.scalars(
             select(SchemeRecord.id)
-            .where(SchemeRecord.replaced_by_id == scheme_id)
+            .where(SchemeRecord.replaced_by_id == scheme_id, SchemeRecord.published.is_(True))
             .order_by(SchemeRecord.id)
         )
     )
@@ -180,7 +184,10 @@ def scheme_count(session: Session) -> int:
 
 def catalogue_version(session: Session) -> tuple[int, datetime | None]:
     """A cheap fingerprint that changes whenever a scheme is added, changed or removed."""
-    row = session.execute(select(func.count(), func.max(SchemeRecord.updated_at))).one()
+    query = select(func.count(), func.max(SchemeRecord.updated_at)).where(
+        SchemeRecord.published.is_(True)
+    )
+    row = session.execute(query).one()
     return int(row[0]), row[1]
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask
 from flask_babel import Babel
+from flask_wtf import CSRFProtect
 from sqlalchemy.orm import sessionmaker
 
 from app.config import Settings, load_settings
@@ -22,8 +23,13 @@ from app.web import (
     locale,
     public,
     questionnaire,
+    rate_limits,
     security,
 )
+from app.web.admin import auth as admin_auth
+from app.web.admin import views as admin_views
+
+csrf = CSRFProtect()
 
 
 def create_app(
@@ -38,6 +44,8 @@ def create_app(
         BABEL_DEFAULT_LOCALE="fr",
         BABEL_TRANSLATION_DIRECTORIES=str(settings.schemes_dir.parent / "translations"),
         JSON_SORT_KEYS=False,
+        PERMANENT_SESSION_LIFETIME=8 * 3600,
+        WTF_CSRF_TIME_LIMIT=8 * 3600,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["aides.settings"] = settings
@@ -50,10 +58,17 @@ def create_app(
     formatting.init_app(app)
     context.init_app(app)
     security.init_app(app)
+    csrf.init_app(app)
+    rate_limits.init_app(app, settings.redis_url)
     errors.init_app(app)
     app.register_blueprint(public.blueprint, url_prefix="/<lang>")
     app.register_blueprint(feeds.blueprint, url_prefix="/<lang>")
     app.register_blueprint(questionnaire.blueprint, url_prefix="/<lang>/questionnaire")
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(eligibility_api.blueprint, url_prefix="/api/v1")
+    # The JSON API takes no cookies and changes nothing: CSRF protects the forms only.
+    csrf.exempt(api.blueprint)
+    csrf.exempt(eligibility_api.blueprint)
+    app.register_blueprint(admin_auth.blueprint, url_prefix="/<lang>/admin")
+    app.register_blueprint(admin_views.blueprint, url_prefix="/<lang>/admin")
     return app

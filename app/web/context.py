@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, request, url_for
+from flask import Flask, g, request, url_for
 
 from app.i18n import LANGUAGE_NAMES, LANGUAGES, Localized
 from app.web.labels import (
     KIND_LABELS,
     LIFECYCLE_LABELS,
+    ROLE_LABELS,
     SOURCE_KIND_LABELS,
     VERIFY_LABELS,
     VERIFY_NOTES,
@@ -60,4 +61,7 @@ def init_app(app: Flask) -> None:
             "source_kind_labels": SOURCE_KIND_LABELS,
             "verify_labels": VERIFY_LABELS,
             "verify_notes": VERIFY_NOTES,
+            # Set by the admin views' access check; None on public pages.
+            "current_admin": g.get("user"),
+            "role_labels": ROLE_LABELS,
         }

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from flask import Flask
-from flask_babel import format_currency, format_date, format_percent, get_locale
+from flask_babel import format_currency, format_date, format_datetime, format_percent, get_locale
 
 
 def amount(value: int) -> str:
@@ -36,9 +36,15 @@ def partial_date(value: str) -> str:
     return long_date(date(parts[0], parts[1], parts[2]))
 
 
+def datetime_utc(value: datetime) -> str:
+    """A moment in UTC, formatted for the reader's language."""
+    return str(format_datetime(value, format="medium", rebase=False)) + " UTC"
+
+
 def init_app(app: Flask) -> None:
     """Expose the formatters to templates."""
     app.add_template_filter(amount)
     app.add_template_filter(percent)
     app.add_template_filter(long_date)
     app.add_template_filter(partial_date)
+    app.add_template_filter(datetime_utc)

@@ -47,3 +47,8 @@ VERIFY_NOTES: dict[str, LazyString] = {
     "applicant": _l("you check this yourself"),
     "funder": _l("the funder checks this"),
 }
+
+ROLE_LABELS: dict[str, LazyString] = {
+    "editor": _l("editor"),
+    "admin": _l("administrator"),
+}

@@ -37,3 +37,9 @@ def search_index() -> SearchIndex:
     catalogue = current_catalogue()
     index.ensure(fingerprint_text(catalogue.version), lambda: catalogue.schemes, vocabulary())
     return index
+
+
+def refresh_after_publish() -> None:
+    """After a publish: the cached catalogue and the search index follow at once."""
+    current_app.extensions.pop("aides.catalogue", None)
+    search_index()

@@ -1,0 +1,253 @@
+"""Editing schemes: drafts with revisions, publishing once the examples pass, rollback, diffs.
+
+Each operation validates, writes, records its revision and an audit event, then commits, in one
+place. Two people editing the same scheme: the second save is refused with the other's changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app import audit
+from app.catalogue import Problem, check_catalogue
+from app.models import SchemeRecord, SchemeRevision
+from app.repository import apply_scheme, content_hash
+from app.schemes import Scheme
+from app.vocabulary import Vocabulary
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field that differs between two versions of a scheme."""
+
+    field: str
+    before: Any
+    after: Any
+
+
+class EditError(Exception):
+    """A refused edit; `problems` say why, field by field."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+class ConflictError(EditError):
+    """Someone saved the scheme since this edit began; nothing was written."""
+
+    def __init__(self, theirs: SchemeRevision, changes: list[Change]) -> None:
+        super().__init__(f"revision {theirs.number} by {theirs.author} was saved meanwhile")
+        self.theirs = theirs
+        self.changes = changes
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict):
+        flat: dict[str, Any] = {}
+        for key, item in value.items():
+            flat.update(_flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    if isinstance(value, list) and value and any(isinstance(item, dict | list) for item in value):
+        flat = {}
+        for position, item in enumerate(value):
+            flat.update(_flatten(item, f"{prefix}[{position}]"))
+        return flat
+    return {prefix: value}
+
+
+def diff_documents(before: dict[str, Any] | None, after: dict[str, Any]) -> list[Change]:
+    """The fields that changed, as readable paths (name.fr, criteria[2].rule.value…)."""
+    old, new = _flatten(before or {}), _flatten(after)
+    keys = sorted(set(old) | set(new))
+    return [Change(key, old.get(key), new.get(key)) for key in keys if old.get(key) != new.get(key)]
+
+
+def revisions(session: Session, scheme_id: str) -> list[SchemeRevision]:
+    """Every revision of a scheme, newest first."""
+    query = (
+        select(SchemeRevision)
+        .where(SchemeRevision.scheme_id == scheme_id)
+        .order_by(SchemeRevision.number.desc())
+    )
+    return list(session.scalars(query))
+
+
+def latest_revision(session: Session, scheme_id: str) -> SchemeRevision | None:
+    """The newest revision, draft or published."""
+    query = (
+        select(SchemeRevision)
+        .where(SchemeRevision.scheme_id == scheme_id)
+        .order_by(SchemeRevision.number.desc())
+        .limit(1)
+    )
+    return session.scalar(query)
+
+
+def revision(session: Session, scheme_id: str, number: int) -> SchemeRevision | None:
+    """One revision by number."""
+    query = select(SchemeRevision).where(
+        SchemeRevision.scheme_id == scheme_id, SchemeRevision.number == number
+    )
+    return session.scalar(query)
+
+
+def all_records(session: Session) -> list[SchemeRecord]:
+    """Every scheme record, published or not, by id."""
+    return list(session.scalars(select(SchemeRecord).order_by(SchemeRecord.id)))
+
+
+def _problems(
+    session: Session, scheme: Scheme, vocabulary: Vocabulary, run_examples: bool
+) -> list[Problem]:
+    other_ids = [i for i in session.scalars(select(SchemeRecord.id)) if i != scheme.id]
+    return check_catalogue(
+        {Path(f"{scheme.id}.yaml"): scheme}, vocabulary, other_ids, run_examples=run_examples
+    )
+
+
+def _next_number(session: Session, scheme_id: str) -> int:
+    query = select(func.max(SchemeRevision.number)).where(SchemeRevision.scheme_id == scheme_id)
+    return (session.scalar(query) or 0) + 1
+
+
+def _add_revision(
+    session: Session, scheme: Scheme, number: int, state: str, author: str, comment: str
+) -> SchemeRevision:
+    document = scheme.document()
+    row = SchemeRevision(
+        scheme_id=scheme.id,
+        number=number,
+        document=document,
+        content_hash=content_hash(document),
+        author=author,
+        comment=comment,
+        state=state,
+        created_at=datetime.now(UTC),
+    )
+    session.add(row)
+    return row
+
+
+def _commit_or_conflict(session: Session, scheme_id: str, base: int) -> None:
+    try:
+        session.commit()
+    except IntegrityError:
+        # Someone took the same revision number between our check and our write.
+        session.rollback()
+        theirs = latest_revision(session, scheme_id)
+        if theirs is None:
+            raise
+        raise ConflictError(theirs, _changes_since(session, scheme_id, base, theirs)) from None
+
+
+def _changes_since(
+    session: Session, scheme_id: str, base: int, theirs: SchemeRevision
+) -> list[Change]:
+    start = revision(session, scheme_id, base) if base else None
+    return diff_documents(start.document if start else None, theirs.document)
+
+
+def save_draft(
+    session: Session,
+    scheme: Scheme,
+    *,
+    base: int,
+    author: str,
+    comment: str,
+    vocabulary: Vocabulary,
+) -> SchemeRevision:
+    """Save a new draft revision made from revision `base` (0 for a new scheme).
+
+    Refused, with nothing written, when the scheme is invalid or someone saved since `base`.
+    """
+    problems = _problems(session, scheme, vocabulary, run_examples=False)
+    if problems:
+        raise EditError("the scheme is not valid", problems)
+    latest = latest_revision(session, scheme.id)
+    if latest is None and base != 0:
+        raise EditError("no such scheme")
+    if latest is not None and latest.number != base:
+        raise ConflictError(latest, _changes_since(session, scheme.id, base, latest))
+    now = datetime.now(UTC)
+    if session.get(SchemeRecord, scheme.id) is None:
+        # A new scheme: its record exists from the first draft, hidden until published.
+        record = SchemeRecord(id=scheme.id, revision=0, created_at=now, published=False)
+        apply_scheme(record, scheme, scheme.document(), now)
+        session.add(record)
+    row = _add_revision(session, scheme, base + 1, "draft", author, comment)
+    audit.record(session, "scheme.draft", actor=author, target=scheme.id, revision=base + 1)
+    _commit_or_conflict(session, scheme.id, base)
+    return row
+
+
+def publish(
+    session: Session,
+    scheme_id: str,
+    *,
+    author: str,
+    comment: str,
+    vocabulary: Vocabulary,
+    after_commit: Callable[[], None] | None = None,
+) -> SchemeRevision:
+    """Publish the latest draft: refused while an example fails or the scheme is invalid."""
+    draft = latest_revision(session, scheme_id)
+    if draft is None or draft.state != "draft":
+        raise EditError("there is no draft to publish")
+    scheme = Scheme.model_validate(draft.document)
+    return _make_public(session, scheme, draft.number, author, comment, vocabulary, after_commit)
+
+
+def rollback(
+    session: Session,
+    scheme_id: str,
+    number: int,
+    *,
+    author: str,
+    comment: str,
+    vocabulary: Vocabulary,
+    after_commit: Callable[[], None] | None = None,
+) -> SchemeRevision:
+    """Publish an earlier revision's content again, as a new revision (history is kept)."""
+    old = revision(session, scheme_id, number)
+    latest = latest_revision(session, scheme_id)
+    if old is None or latest is None:
+        raise EditError("no such revision")
+    scheme = Scheme.model_validate(old.document)
+    note = comment or f"Rollback to revision {number}"
+    return _make_public(session, scheme, latest.number, author, note, vocabulary, after_commit)
+
+
+def _make_public(
+    session: Session,
+    scheme: Scheme,
+    base: int,
+    author: str,
+    comment: str,
+    vocabulary: Vocabulary,
+    after_commit: Callable[[], None] | None,
+) -> SchemeRevision:
+    problems = _problems(session, scheme, vocabulary, run_examples=True)
+    if problems:
+        raise EditError("publishing refused", problems)
+    record = session.get(SchemeRecord, scheme.id)
+    if record is None:
+        raise EditError("no such scheme")
+    number = base + 1
+    apply_scheme(record, scheme, scheme.document(), datetime.now(UTC))
+    record.revision = number
+    record.published = True
+    row = _add_revision(session, scheme, number, "published", author, comment)
+    audit.record(session, "scheme.publish", actor=author, target=scheme.id, revision=number)
+    _commit_or_conflict(session, scheme.id, base)
+    if after_commit is not None:
+        after_commit()  # the search index and caches follow at once
+    return row

@@ -1,0 +1,1 @@
+"""The admin area: accounts, scheme editing with drafts, revisions and publishing."""

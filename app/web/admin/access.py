@@ -1,0 +1,89 @@
+"""Who is signed in: server-checked sessions with idle and absolute timeouts, and roles."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import abort, g, redirect, request, session, url_for
+
+from app import audit
+from app.models import User
+from app.web.database import db_session
+
+IDLE_SECONDS = 30 * 60
+ABSOLUTE_SECONDS = 8 * 3600
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def start_session(user: User, second_factor_done: bool) -> None:
+    """A fresh session for this user (the old cookie's content is dropped)."""
+    session.clear()
+    now = time.time()
+    session.permanent = True
+    session.update(
+        user_id=user.id,
+        version=user.session_version,
+        started=now,
+        seen=now,
+        second_factor=second_factor_done,
+    )
+
+
+def signed_in_user(require_second_factor: bool = True) -> User | None:
+    """The user of this session, if it is still valid on the server side."""
+    if "user" in g:
+        return cast(User | None, g.user)
+    user: User | None = None
+    user_id = session.get("user_id")
+    now = time.time()
+    if user_id is not None:
+        candidate = db_session().get(User, user_id)
+        fresh = (
+            now - float(session.get("seen", 0)) < IDLE_SECONDS
+            and now - float(session.get("started", 0)) < ABSOLUTE_SECONDS
+        )
+        if (
+            candidate is not None
+            and candidate.active
+            and candidate.session_version == session.get("version")
+            and fresh
+        ):
+            user = candidate
+        else:
+            session.clear()
+    needs_code = require_second_factor and user is not None and user.role == "admin"
+    if needs_code and not session.get("second_factor"):
+        user = None
+    if user is not None:
+        session["seen"] = now
+    g.user = user
+    return user
+
+
+def require_role(*roles: str) -> Callable[[View], View]:
+    """Only signed-in users with one of these roles; others go to login or get 403."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            user = signed_in_user()
+            if user is None:
+                return redirect(url_for("admin_auth.login", next=request.path))
+            if user.role not in roles:
+                audit.record(
+                    db_session(),
+                    "access.refused",
+                    actor=user.email,
+                    target=request.path,
+                    address=request.remote_addr,
+                )
+                db_session().commit()
+                abort(403)
+            return view(*args, **kwargs)
+
+        return cast(View, wrapped)
+
+    return decorator

@@ -1,0 +1,120 @@
+"""Signing in (password, then a TOTP code for administrators) and out."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import segno
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from app import accounts, audit
+from app.models import User
+from app.web.admin.access import signed_in_user, start_session
+from app.web.admin.forms import CodeForm, EmptyForm, LoginForm
+from app.web.database import db_session
+from app.web.rate_limits import limiter
+
+blueprint = Blueprint("admin_auth", __name__)
+Page = str | Response | tuple[str, int]
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never an open redirect."""
+    local = bool(target) and target.startswith("/") and not target.startswith("//")
+    if local and not urlsplit(target).netloc and "\\" not in target:
+        return target
+    return url_for("admin.dashboard")
+
+
+def _login_key() -> str:
+    return accounts.normalise_email(request.form.get("email", ""))[:254] or "-"
+
+
+def _failed(response: Response) -> bool:
+    """Only refused attempts count against the limits."""
+    return response.status_code != 302
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute;50 per hour", methods=["POST"], deduct_when=_failed)
+@limiter.limit(
+    "5 per minute;20 per hour", key_func=_login_key, methods=["POST"], deduct_when=_failed
+)
+def login() -> Page:
+    """Email and password; administrators then give a TOTP code."""
+    form = LoginForm()
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("admin/login.html", form=form), status
+    db = db_session()
+    user = accounts.find_user(db, form.email.data or "")
+    if user is None or not accounts.check_password(user, form.password.data or ""):
+        audit.record(db, "login.failed", actor=form.email.data, address=request.remote_addr)
+        db.commit()
+        form.password.errors = [_("Wrong email or password.")]
+        return render_template("admin/login.html", form=form), 401
+    start_session(user, second_factor_done=False)
+    session["next"] = _safe_next(request.args.get("next"))
+    if user.role == "admin":
+        return redirect(url_for("admin_auth.second_factor"))
+    return _signed_in(user)
+
+
+def _signed_in(user: User) -> Response:
+    db = db_session()
+    user.last_login_at = datetime.now(UTC)
+    audit.record(db, "login", actor=user.email, address=request.remote_addr)
+    db.commit()
+    return redirect(session.pop("next", None) or url_for("admin.dashboard"))
+
+
+@blueprint.route("/second-factor", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"], deduct_when=_failed)
+def second_factor() -> Page:
+    """The TOTP code of an administrator; the first time, the secret to enrol is shown."""
+    user = signed_in_user(require_second_factor=False)
+    if user is None:
+        return redirect(url_for("admin_auth.login"))
+    if user.role != "admin" or session.get("second_factor"):
+        return redirect(url_for("admin.dashboard"))
+    enrolling = user.totp_secret is None
+    if enrolling and "pending_totp" not in session:
+        session["pending_totp"] = accounts.new_totp_secret()
+    secret = user.totp_secret or session["pending_totp"]
+    form = CodeForm()
+    if form.validate_on_submit():
+        if accounts.check_totp(secret, form.code.data or ""):
+            if enrolling:
+                user.totp_secret = session.pop("pending_totp")
+            session["second_factor"] = True
+            return _signed_in(user)
+        db = db_session()
+        audit.record(
+            db, "login.second_factor_failed", actor=user.email, address=request.remote_addr
+        )
+        db.commit()
+        form.code.errors = [_("This code is not valid. Check your device's clock and try again.")]
+    uri = accounts.totp_uri(user, secret) if enrolling else None
+    qr = segno.make(uri).svg_data_uri(scale=4) if uri else None
+    status = 401 if form.code.errors else 200
+    return render_template(
+        "admin/second_factor.html", form=form, enrolling=enrolling, secret=secret, qr=qr
+    ), status
+
+
+@blueprint.post("/logout")
+def logout() -> Response:
+    """End the session here and on every device: the server stops accepting the old cookie."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    user = signed_in_user(require_second_factor=False)
+    if user is not None:
+        accounts.end_sessions(user)
+        db = db_session()
+        audit.record(db, "logout", actor=user.email, address=request.remote_addr)
+        db.commit()
+    session.clear()
+    return redirect(url_for("public.home"))

@@ -1,0 +1,53 @@
+"""Admin forms (POST, with CSRF tokens)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+
+class LoginForm(FlaskForm):
+    """Email and password."""
+
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)])
+
+
+class CodeForm(FlaskForm):
+    """A six-digit code from the authenticator app."""
+
+    code = StringField(_l("Six-digit code"), validators=[DataRequired(), Length(min=6, max=8)])
+
+
+class EmptyForm(FlaskForm):
+    """A button that changes state: only its CSRF token."""
+
+
+class CommentForm(FlaskForm):
+    """Why a revision is published or rolled back."""
+
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
+
+
+class UserForm(FlaskForm):
+    """A new account."""
+
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=12, max=1000)])
+    role = SelectField(
+        _l("Role"),
+        choices=[SelectChoice("editor", _l("Editor")), SelectChoice("admin", _l("Administrator"))],
+    )
+
+
+class RoleForm(FlaskForm):
+    """A role change, confirmed with the administrator's own password."""
+
+    role = SelectField(
+        _l("Role"),
+        choices=[SelectChoice("editor", _l("Editor")), SelectChoice("admin", _l("Administrator"))],
+    )
+    password = PasswordField(_l("Your password, to confirm"), validators=[DataRequired()])

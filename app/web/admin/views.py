@@ -1,0 +1,222 @@
+"""Admin pages: the scheme dashboard, revisions with diffs, publishing, rollback, export, users
+and the audit log. Editors edit and submit drafts; administrators publish, roll back and manage
+users."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from app import accounts, audit
+from app.catalogue import dump_scheme
+from app.editing import EditError, all_records, diff_documents, publish, revisions, rollback
+from app.models import SchemeRevision, User
+from app.repository import SchemeFilters, list_schemes
+from app.web.admin.access import require_role, signed_in_user
+from app.web.admin.forms import CommentForm, EmptyForm, RoleForm, UserForm
+from app.web.database import db_session
+from app.web.reference import vocabulary
+from app.web.search_service import refresh_after_publish
+
+blueprint = Blueprint("admin", __name__)
+Page = str | Response | tuple[str, int]
+
+
+def _actor() -> str:
+    user = signed_in_user()
+    return user.email if user else "-"
+
+
+@blueprint.get("/")
+@require_role("editor", "admin")
+def dashboard() -> str:
+    """Every scheme with its state: published, draft waiting, or never published."""
+    db = db_session()
+    latest: dict[str, SchemeRevision] = {}
+    for row in db.scalars(select(SchemeRevision).order_by(SchemeRevision.number)):
+        latest[row.scheme_id] = row
+    return render_template("admin/dashboard.html", records=all_records(db), latest=latest)
+
+
+@blueprint.get("/schemes/<scheme_id>/revisions")
+@require_role("editor", "admin")
+def scheme_revisions(scheme_id: str) -> str:
+    """Who changed what and when, each revision with its readable diff."""
+    history = revisions(db_session(), scheme_id)
+    if not history:
+        abort(404)
+    changes = [
+        (row, diff_documents(older.document if older else None, row.document))
+        for row, older in zip(history, [*history[1:], None], strict=True)
+    ]
+    return render_template(
+        "admin/revisions.html", scheme_id=scheme_id, changes=changes, form=CommentForm()
+    )
+
+
+def _refused(error: EditError, scheme_id: str) -> Response:
+    flash(str(error), "error")
+    for problem in error.problems:
+        flash(f"{problem.field}: {problem.message}", "error")
+    return redirect(url_for("admin.scheme_revisions", scheme_id=scheme_id))
+
+
+@blueprint.post("/schemes/<scheme_id>/publish")
+@require_role("admin")
+def publish_scheme(scheme_id: str) -> Response:
+    """Publish the latest draft; refused while one of its examples fails."""
+    form = CommentForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        publish(
+            db_session(),
+            scheme_id,
+            author=_actor(),
+            comment=form.comment.data or "",
+            vocabulary=vocabulary(),
+            after_commit=refresh_after_publish,
+        )
+    except EditError as error:
+        return _refused(error, scheme_id)
+    flash(_("Published."), "success")
+    return redirect(url_for("admin.scheme_revisions", scheme_id=scheme_id))
+
+
+@blueprint.post("/schemes/<scheme_id>/rollback/<int:number>")
+@require_role("admin")
+def rollback_scheme(scheme_id: str, number: int) -> Response:
+    """Publish an earlier revision again, as a new revision."""
+    form = CommentForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        rollback(
+            db_session(),
+            scheme_id,
+            number,
+            author=_actor(),
+            comment=form.comment.data or "",
+            vocabulary=vocabulary(),
+            after_commit=refresh_after_publish,
+        )
+    except EditError as error:
+        return _refused(error, scheme_id)
+    flash(_("Revision %(number)d is published again.", number=number), "success")
+    return redirect(url_for("admin.scheme_revisions", scheme_id=scheme_id))
+
+
+@blueprint.post("/export")
+@require_role("admin")
+def export() -> Response:
+    """The published catalogue as scheme files (a zip), as `aides schemes export` writes them."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for scheme in list_schemes(db_session(), SchemeFilters(include_inactive=True)):
+            archive.writestr(f"aid_schemes/{scheme.id}.yaml", dump_scheme(scheme))
+    buffer.seek(0)
+    db = db_session()
+    audit.record(db, "catalogue.export", actor=_actor(), address=request.remote_addr)
+    db.commit()
+    return send_file(buffer, mimetype="application/zip", download_name="aid_schemes.zip")
+
+
+@blueprint.route("/users", methods=["GET", "POST"])
+@require_role("admin")
+def users() -> Page:
+    """Accounts, and a form to create one."""
+    db = db_session()
+    form = UserForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(
+                db, form.email.data or "", form.password.data or "", form.role.data or "editor"
+            )
+        except accounts.AccountError as error:
+            form.email.errors = [str(error)]
+            status = 400
+        else:
+            audit.record(db, "user.create", actor=_actor(), target=user.email, role=user.role)
+            db.commit()
+            flash(_("Account created for %(email)s.", email=user.email), "success")
+            return redirect(url_for("admin.users"))
+    elif request.method == "POST":
+        status = 400
+    everyone = list(db.scalars(select(User).order_by(User.email)))
+    return render_template(
+        "admin/users.html", form=form, users=everyone, role_form=RoleForm(), button=EmptyForm()
+    ), status
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db_session().get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@blueprint.post("/users/<int:user_id>/disable")
+@require_role("admin")
+def disable_user(user_id: int) -> Response:
+    """Disable an account; its sessions end at once."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    user = _user_or_404(user_id)
+    if user.email == _actor():
+        flash(_("You cannot disable your own account."), "error")
+        return redirect(url_for("admin.users"))
+    user.active = False
+    accounts.end_sessions(user)
+    db = db_session()
+    audit.record(db, "user.disable", actor=_actor(), target=user.email)
+    db.commit()
+    flash(_("%(email)s is disabled.", email=user.email), "success")
+    return redirect(url_for("admin.users"))
+
+
+@blueprint.post("/users/<int:user_id>/role")
+@require_role("admin")
+def change_role(user_id: int) -> Response:
+    """Change a role, after the administrator re-enters their own password."""
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    admin = signed_in_user()
+    if admin is None or not accounts.check_password(admin, form.password.data or ""):
+        db = db_session()
+        audit.record(db, "user.role_refused", actor=_actor(), target=str(user_id))
+        db.commit()
+        flash(_("Your password was not confirmed; the role is unchanged."), "error")
+        return redirect(url_for("admin.users"))
+    user = _user_or_404(user_id)
+    user.role = form.role.data or user.role
+    accounts.end_sessions(user)
+    db = db_session()
+    audit.record(db, "user.role", actor=_actor(), target=user.email, role=user.role)
+    db.commit()
+    flash(_("%(email)s is now %(role)s.", email=user.email, role=user.role), "success")
+    return redirect(url_for("admin.users"))
+
+
+@blueprint.get("/audit")
+@require_role("admin")
+def audit_log() -> str:
+    """The latest logins, refusals and changes."""
+    return render_template("admin/audit.html", events=audit.recent(db_session()))

@@ -1,0 +1,40 @@
+"""Signing in through the real forms, for the admin tests."""
+
+from __future__ import annotations
+
+import re
+
+import pyotp
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from app import accounts
+from app.models import User
+
+PASSWORD = "correct-horse-battery-staple-42"
+
+
+def csrf_token(client: FlaskClient, url: str) -> str:
+    html = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', html)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1) or match.group(2)
+
+
+def make_user(db: Session, email: str, role: str) -> User:
+    user = accounts.create_user(db, email, PASSWORD, role)  # type: ignore[arg-type]
+    if role == "admin":
+        user.totp_secret = pyotp.random_base32()
+    db.commit()
+    return user
+
+
+def sign_in(client: FlaskClient, user: User, password: str = PASSWORD) -> None:
+    token = csrf_token(client, "/en/admin/login")
+    response = client.post("/en/admin/login", data={"csrf_token": token, "email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    if user.role == "admin":
+        token = csrf_token(client, "/en/admin/second-factor")
+        code = pyotp.TOTP(user.totp_secret or "").now()
+        response = client.post("/en/admin/second-factor", data={"csrf_token": token, "code": code})
+        assert response.status_code == 302
