@@ -22,6 +22,8 @@ class Settings:
     schemes_dir: Path
     redis_url: str | None
     instance_dir: Path
+    # Served over HTTPS: cookies get Secure and the __Host- prefix, and HSTS is sent.
+    secure_cookies: bool = False
 
 
 def _secret_key(instance_dir: Path) -> str:
@@ -53,4 +55,5 @@ def load_settings() -> Settings:
         schemes_dir=Path(os.environ.get("SCHEMES_DIR", DEFAULT_SCHEMES_DIR)),
         redis_url=os.environ.get("REDIS_URL") or None,
         instance_dir=instance_dir,
+        secure_cookies=os.environ.get("SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
     )

@@ -27,6 +27,7 @@ SCHEME = "cnl-bourse-auteurs"
 ADMIN_URLS = [
     ("GET", "/en/admin/", {"editor", "admin"}),
     ("GET", f"/en/admin/schemes/{SCHEME}/revisions", {"editor", "admin"}),
+    ("GET", f"/en/admin/schemes/{SCHEME}/draft", {"editor", "admin"}),
     ("GET", f"/en/admin/schemes/{SCHEME}/edit", {"editor", "admin"}),
     ("GET", "/en/admin/schemes/new", {"editor", "admin"}),
     ("POST", f"/en/admin/schemes/{SCHEME}/publish", {"admin"}),
@@ -266,3 +267,37 @@ def test_admin_pages_render_in_both_languages(client: FlaskClient, db: Session, 
         response = client.get(f"/{lang}{url}")
         assert response.status_code == 200, url
         assert f'<html lang="{lang}">' in response.get_data(as_text=True)
+
+
+def test_session_cookie_flags(settings, session_factory, db: Session) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from app.web import create_app
+
+    secure_app = create_app(replace(settings, secure_cookies=True), session_factory)
+    client = secure_app.test_client()
+    user = make_user(db, "editor@example.org", "editor")
+    page = client.get("/en/admin/login", base_url="https://localhost").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    response = client.post(
+        "/en/admin/login",
+        data={"csrf_token": token, "email": user.email, "password": PASSWORD},
+        base_url="https://localhost",
+    )
+    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("__Host-session="))
+    assert "Secure" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert "Path=/" in cookie
+    assert "Strict-Transport-Security" in response.headers
+
+
+def test_a_draft_can_be_previewed_but_is_not_public(client: FlaskClient, db: Session, catalogue: list[Scheme], vocabulary: Vocabulary) -> None:
+    base = latest_revision(db, SCHEME)
+    original = next(s for s in catalogue if s.id == SCHEME)
+    name = original.name.model_copy(update={"en": "Secret draft title"})
+    save_draft(db, _edited(catalogue, name=name), base=base.number, author="e@example.org", comment="", vocabulary=vocabulary)  # type: ignore[union-attr]
+    assert "Secret draft title" not in client.get(f"/en/aides/{SCHEME}").get_data(as_text=True)
+    assert "Secret draft title" not in client.get("/api/v1/schemes?q=secret").get_data(as_text=True)
+    sign_in(client, make_user(db, "editor@example.org", "editor"))
+    assert "Secret draft title" in client.get(f"/en/admin/schemes/{SCHEME}/draft").get_data(as_text=True)

@@ -57,7 +57,7 @@ def create_app(
     locale.init_app(app)
     formatting.init_app(app)
     context.init_app(app)
-    security.init_app(app)
+    security.init_app(app, settings.secure_cookies)
     csrf.init_app(app)
     rate_limits.init_app(app, settings.redis_url)
     errors.init_app(app)

@@ -10,11 +10,14 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def init_app(app: Flask) -> None:
-    """Add the headers of the security checklist to each response."""
+def init_app(app: Flask, secure_cookies: bool) -> None:
+    """Cookie flags, and the headers of the security checklist on each response."""
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure_cookies,
+        # The __Host- prefix needs Secure: browsers then refuse it from any other origin.
+        SESSION_COOKIE_NAME="__Host-session" if secure_cookies else "session",
     )
 
     @app.after_request

@@ -23,9 +23,19 @@ from werkzeug.wrappers import Response
 
 from app import accounts, audit
 from app.catalogue import dump_scheme
-from app.editing import EditError, all_records, diff_documents, publish, revisions, rollback
+from app.deadlines import next_deadline, today_in_paris
+from app.editing import (
+    EditError,
+    all_records,
+    diff_documents,
+    latest_revision,
+    publish,
+    revisions,
+    rollback,
+)
 from app.models import SchemeRevision, User
-from app.repository import SchemeFilters, list_schemes
+from app.repository import SchemeFilters, get_schemes, list_schemes
+from app.schemes import Scheme
 from app.web.admin.access import require_role, signed_in_user
 from app.web.admin.forms import CommentForm, EmptyForm, RoleForm, UserForm
 from app.web.database import db_session
@@ -73,6 +83,30 @@ def _refused(error: EditError, scheme_id: str) -> Response:
     for problem in error.problems:
         flash(f"{problem.field}: {problem.message}", "error")
     return redirect(url_for("admin.scheme_revisions", scheme_id=scheme_id))
+
+
+@blueprint.get("/schemes/<scheme_id>/draft")
+@require_role("editor", "admin")
+def draft_preview(scheme_id: str) -> str:
+    """The latest revision (a draft, typically) as the public page would show it."""
+    db = db_session()
+    latest = latest_revision(db, scheme_id)
+    if latest is None:
+        abort(404)
+    scheme = Scheme.model_validate(latest.document)
+    links = [i for i in (scheme.parent, scheme.lifecycle.replaced_by) if i]
+    return render_template(
+        "public/scheme.html",
+        scheme=scheme,
+        draft=latest,
+        linked=get_schemes(db, links),
+        strands=[],
+        predecessors=[],
+        deadline=next_deadline(scheme, today_in_paris()),
+        today=today_in_paris(),
+        funder=vocabulary().organisations[scheme.funder],
+        operator=vocabulary().organisations.get(scheme.operator or ""),
+    )
 
 
 @blueprint.post("/schemes/<scheme_id>/publish")
