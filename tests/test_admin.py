@@ -283,6 +283,7 @@ def test_session_cookie_flags(settings, session_factory, db: Session) -> None:  
         "/en/admin/login",
         data={"csrf_token": token, "email": user.email, "password": PASSWORD},
         base_url="https://localhost",
+        headers={"Referer": "https://localhost/en/admin/login"},  # checked over HTTPS
     )
     cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("__Host-session="))
     assert "Secure" in cookie
