@@ -12,21 +12,26 @@ import json
 import logging
 import os
 import shutil
+import threading
 import time
 import warnings
+import weakref
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from filelock import FileLock, Timeout
 from whoosh import index as whoosh_index
 from whoosh import query as q
-from whoosh import sorting
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.highlight import ContextFragmenter, HtmlFormatter
 from whoosh.highlight import highlight as whoosh_highlight
+from whoosh.idsets import BitSet
 from whoosh.lang import stopwords_for_language
 from whoosh.searching import Searcher
 
@@ -45,13 +50,52 @@ FACET_FIELDS = ("funder", "sector", "applicant_type", "role", "kind", "lifecycle
 EXTRA_STOP_WORDS = {"fr": {"les", "l", "d", "qu", "s", "n", "c", "j", "m", "t"}, "en": {"s"}}
 
 
+# Folding runs once per token of every indexed text: cache it (a corpus has few distinct words).
+_fold_word = lru_cache(maxsize=200_000)(fold)
+
+
 class _FoldFilter(Filter):  # type: ignore[misc]
     """Accent and ligature folding, the same function the queries go through."""
 
     def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
         for token in tokens:
-            token.text = fold(token.text)
+            token.text = _fold_word(token.text)
             yield token
+
+
+@dataclass
+class _Build:
+    """What a published build needs for every query, read once: ids and facet values by
+    document number, and the document sets of the filters asked so far."""
+
+    ids: list[str]
+    facets: dict[str, list[tuple[str, ...]]]
+    filters: dict[str, Any] = field(default_factory=dict)  # Whoosh BitSets
+
+
+def _open_index(path: str) -> Any:
+    """Open a build without memory-mapping it: a file damaged under a long-lived searcher must
+    raise an error, not kill the process with SIGBUS."""
+    return FileStorage(path, supports_mmap=False).open_index()
+
+
+def _close_all(searchers: list[Searcher]) -> None:
+    for searcher in searchers:
+        if not searcher.is_closed:
+            searcher.close()
+
+
+def _read_build(searcher: Searcher) -> _Build:
+    """Ids and facet values of every document, by document number."""
+    reader = searcher.reader()
+    size = reader.doc_count_all()
+    ids = [""] * size
+    facets: dict[str, list[tuple[str, ...]]] = {name: [()] * size for name in FACET_FIELDS}
+    for docnum, stored in reader.iter_docs():
+        ids[docnum] = stored["id"]
+        for name in FACET_FIELDS:
+            facets[name][docnum] = tuple(v for v in stored.get(name, "").split(",") if v)
+    return _Build(ids, facets)
 
 
 def _release_leaked_files() -> None:
@@ -153,6 +197,11 @@ class SearchIndex:
         self.schema = build_schema()
         self._stop_words = frozenset().union(*(_stop_words(lang) for lang in LANGS))
         self._verified: tuple[str, str] | None = None  # (published build, catalogue) opened fine
+        self._local = threading.local()  # each thread its own searcher
+        self._lock = threading.Lock()
+        self._builds: dict[str, _Build] = {}
+        self._opened: list[Searcher] = []  # every searcher opened, closed with this object
+        weakref.finalize(self, _close_all, self._opened)
 
     # -- building -------------------------------------------------------------------------
 
@@ -185,7 +234,7 @@ class SearchIndex:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ResourceWarning)
             try:
-                whoosh_index.open_dir(str(self._current)).close()
+                _open_index(str(self._current)).close()
             except Exception:  # any failure to open means the index must be rebuilt
                 readable = False
             if not readable:
@@ -252,17 +301,67 @@ class SearchIndex:
 
     # -- searching ------------------------------------------------------------------------
 
-    def _searcher(self) -> Searcher:
-        # A new searcher per query: Searcher.refresh() returns stale duplicates in this Whoosh.
+    def _searcher(self) -> tuple[Searcher, _Build]:
+        """This thread's searcher of the published build, and the build's cached data.
+
+        Builds never change once published, so a searcher stays valid until `current` points
+        to a new one; then a new searcher is opened (Searcher.refresh() is never used: it
+        returns stale duplicates in this Whoosh).
+        """
+        path = os.path.realpath(self._current)
+        searchers: dict[str, Searcher] = self._local.__dict__.setdefault("searchers", {})
+        searcher = searchers.get(path)
+        if searcher is None:
+            message = "the index could not be opened"
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ResourceWarning)
+                try:
+                    searcher = _open_index(path).searcher()
+                except Exception as error:  # missing or corrupt since last checked
+                    message = str(error)
+                if searcher is None:
+                    _release_leaked_files()
+            if searcher is None:
+                self._verified = None
+                raise IndexUnavailableError(message)
+            for old in searchers.values():
+                old.close()
+            searchers.clear()
+            searchers[path] = searcher
+            with self._lock:
+                self._opened[:] = [s for s in self._opened if not s.is_closed]
+                self._opened.append(searcher)
+        with self._lock:
+            build = self._builds.get(path)
+            if build is None:
+                build = _read_build(searcher)
+                self._builds = {path: build}  # older builds are no longer read
+        return searcher, build
+
+    def _forget_searcher(self) -> None:
+        """Drop this thread's searcher and the verified mark: the next use checks the build."""
+        searchers: dict[str, Searcher] = self._local.__dict__.setdefault("searchers", {})
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ResourceWarning)
-            try:
-                return whoosh_index.open_dir(str(self._current)).searcher()
-            except Exception as error:  # missing or corrupt since last checked
-                message = str(error)
+            for searcher in searchers.values():
+                searcher.close()
             _release_leaked_files()
+        searchers.clear()
         self._verified = None
-        raise IndexUnavailableError(message)
+
+    def _filter_docs(self, searcher: Searcher, build: _Build, filters: SearchFilters) -> Any:
+        """The document set of the filters, computed once per build (Whoosh takes a BitSet)."""
+        query = self._filter(filters)
+        if query is None:
+            return None
+        key = repr(query)
+        docs = build.filters.get(key)
+        if docs is None:
+            docs = BitSet(searcher.docs_for_query(query), size=searcher.doc_count_all())
+            if len(build.filters) > 256:
+                build.filters.clear()
+            build.filters[key] = docs
+        return docs
 
     def _word_query(self, word: str) -> q.Query:
         """A word in any language's fields, analyzed by each field's own analyzer."""
@@ -367,9 +466,9 @@ class SearchIndex:
             return SearchResults([], {}, {}, query=parsed)
         if self.build_query(parsed) is q.NullQuery:
             return SearchResults([], {}, {}, query=parsed, common_words_only=True)
-        flt = self._filter(filters)
-        facets = {name: sorting.FieldFacet(name, allow_overlap=True) for name in FACET_FIELDS}
-        with self._searcher() as searcher:
+        searcher, build = self._searcher()
+        try:
+            allowed = self._filter_docs(searcher, build, filters)
             correction = self._correct(searcher, parsed)
             attempts = [("exact", self.build_query(parsed))]
             if correction:
@@ -378,17 +477,22 @@ class SearchIndex:
             fuzzy = q.Or([self.build_query(parsed, require_all=False), self._fuzzy_query(parsed)])
             attempts.append(("fuzzy", fuzzy))
             for mode, query in attempts:
-                results = searcher.search(query, filter=flt, limit=None, groupedby=facets)
+                results = searcher.search(query, filter=allowed, limit=None)
                 if results.scored_length() or mode == "fuzzy":
                     break
-            ids = [hit["id"] for hit in results]
-            counts = {
-                name: {key: len(docs) for key, docs in results.groups(name).items()}
-                for name in FACET_FIELDS
-            }
-            scores = {hit["id"]: hit.score or 0.0 for hit in results}
-            suggestion = " ".join(correction.words) if correction else None
-            return SearchResults(ids, scores, counts, suggestion, mode, parsed)
+            matches = list(results.items())  # (document number, score), best first
+        except Exception as error:  # the build was damaged under the searcher
+            self._forget_searcher()
+            raise IndexUnavailableError(str(error)) from None
+        counts: dict[str, dict[str, int]] = {}
+        for name in FACET_FIELDS:
+            values = build.facets[name]
+            counter = Counter(value for docnum, _ in matches for value in values[docnum])
+            counts[name] = dict(counter)
+        ids = [build.ids[docnum] for docnum, _ in matches]
+        scores = {build.ids[docnum]: score or 0.0 for docnum, score in matches}
+        suggestion = " ".join(correction.words) if correction else None
+        return SearchResults(ids, scores, counts, suggestion, mode, parsed)
 
     def highlight(self, text: str, document_text: str, lang: str) -> str:
         """An escaped passage of document_text with the query's words (and synonyms) marked."""
