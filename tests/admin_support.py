@@ -16,7 +16,9 @@ PASSWORD = "correct-horse-battery-staple-42"
 
 def csrf_token(client: FlaskClient, url: str) -> str:
     html = client.get(url).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', html)
+    match = re.search(
+        r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', html
+    )
     assert match, f"no CSRF token on {url}"
     return match.group(1) or match.group(2)
 
@@ -31,7 +33,9 @@ def make_user(db: Session, email: str, role: str) -> User:
 
 def sign_in(client: FlaskClient, user: User, password: str = PASSWORD) -> None:
     token = csrf_token(client, "/en/admin/login")
-    response = client.post("/en/admin/login", data={"csrf_token": token, "email": user.email, "password": password})
+    response = client.post(
+        "/en/admin/login", data={"csrf_token": token, "email": user.email, "password": password}
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     if user.role == "admin":
         token = csrf_token(client, "/en/admin/second-factor")

@@ -9,12 +9,12 @@ import zipfile
 
 import pyotp
 import pytest
+from admin_support import PASSWORD, csrf_token, make_user, sign_in
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from admin_support import PASSWORD, csrf_token, make_user, sign_in
 from app import accounts
 from app.catalogue import parse_scheme
 from app.editing import ConflictError, EditError, latest_revision, publish, rollback, save_draft
@@ -45,9 +45,13 @@ def events(db: Session, action: str) -> list[AuditEvent]:
     return list(db.scalars(select(AuditEvent).where(AuditEvent.action == action)))
 
 
-@pytest.mark.parametrize(("method", "url", "allowed"), ADMIN_URLS, ids=[f"{m} {u}" for m, u, _ in ADMIN_URLS])
+@pytest.mark.parametrize(
+    ("method", "url", "allowed"), ADMIN_URLS, ids=[f"{m} {u}" for m, u, _ in ADMIN_URLS]
+)
 @pytest.mark.parametrize("who", ["anonymous", "editor", "admin"])
-def test_access_matrix(client: FlaskClient, db: Session, method: str, url: str, allowed: set[str], who: str) -> None:
+def test_access_matrix(
+    client: FlaskClient, db: Session, method: str, url: str, allowed: set[str], who: str
+) -> None:
     if who != "anonymous":
         sign_in(client, make_user(db, f"{who}@example.org", who))
     token = csrf_token(client, "/en/admin/login")
@@ -61,11 +65,18 @@ def test_access_matrix(client: FlaskClient, db: Session, method: str, url: str, 
         assert response.status_code == 403
 
 
-def test_no_admin_url_answers_an_anonymous_visitor_with_content(app: Flask, client: FlaskClient) -> None:
+def test_no_admin_url_answers_an_anonymous_visitor_with_content(
+    app: Flask, client: FlaskClient
+) -> None:
     for rule in app.url_map.iter_rules():
         if "/admin" not in rule.rule or rule.endpoint.startswith("admin_auth."):
             continue
-        url = rule.rule.replace("<lang>", "en").replace("<scheme_id>", SCHEME).replace("<int:number>", "1").replace("<int:user_id>", "1")
+        url = (
+            rule.rule.replace("<lang>", "en")
+            .replace("<scheme_id>", SCHEME)
+            .replace("<int:number>", "1")
+            .replace("<int:user_id>", "1")
+        )
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             response = client.open(url, method=method)
             assert response.status_code in (302, 400, 401, 403), (method, url, response.status_code)
@@ -78,7 +89,12 @@ def test_forms_without_csrf_token_are_refused(client: FlaskClient, db: Session) 
     sign_in(client, admin)
     assert client.post("/en/admin/export").status_code == 400
     assert client.post("/en/admin/logout").status_code == 400
-    assert client.post("/en/admin/login", data={"email": admin.email, "password": PASSWORD}).status_code == 400
+    assert (
+        client.post(
+            "/en/admin/login", data={"email": admin.email, "password": PASSWORD}
+        ).status_code
+        == 400
+    )
 
 
 def test_no_default_account_and_weak_passwords_refused(db: Session) -> None:
@@ -97,7 +113,10 @@ def test_passwords_are_argon2id_hashes(db: Session) -> None:
 def test_wrong_password_is_refused_and_audited(client: FlaskClient, db: Session) -> None:
     user = make_user(db, "editor@example.org", "editor")
     token = csrf_token(client, "/en/admin/login")
-    response = client.post("/en/admin/login", data={"csrf_token": token, "email": user.email, "password": "wrong-password-123456"})
+    response = client.post(
+        "/en/admin/login",
+        data={"csrf_token": token, "email": user.email, "password": "wrong-password-123456"},
+    )
     assert response.status_code == 401
     assert "Wrong email or password" in response.get_data(as_text=True)
     assert events(db, "login.failed")[0].actor == user.email
@@ -108,7 +127,12 @@ def test_login_is_rate_limited_per_account(client: FlaskClient, db: Session) -> 
     statuses = []
     for _ in range(7):
         token = csrf_token(client, "/en/admin/login")
-        statuses.append(client.post("/en/admin/login", data={"csrf_token": token, "email": user.email, "password": "guess-guess-guess-1"}).status_code)
+        statuses.append(
+            client.post(
+                "/en/admin/login",
+                data={"csrf_token": token, "email": user.email, "password": "guess-guess-guess-1"},
+            ).status_code
+        )
     assert 429 in statuses
     assert statuses[:5] == [401] * 5
 
@@ -116,12 +140,22 @@ def test_login_is_rate_limited_per_account(client: FlaskClient, db: Session) -> 
 def test_admins_need_a_totp_code(client: FlaskClient, db: Session) -> None:
     admin = make_user(db, "admin@example.org", "admin")
     token = csrf_token(client, "/en/admin/login")
-    client.post("/en/admin/login", data={"csrf_token": token, "email": admin.email, "password": PASSWORD})
+    client.post(
+        "/en/admin/login", data={"csrf_token": token, "email": admin.email, "password": PASSWORD}
+    )
     assert client.get("/en/admin/users").status_code == 302  # password alone is not enough
     token = csrf_token(client, "/en/admin/second-factor")
-    assert client.post("/en/admin/second-factor", data={"csrf_token": token, "code": "000000"}).status_code == 401
+    assert (
+        client.post(
+            "/en/admin/second-factor", data={"csrf_token": token, "code": "000000"}
+        ).status_code
+        == 401
+    )
     code = pyotp.TOTP(admin.totp_secret or "").now()
-    assert client.post("/en/admin/second-factor", data={"csrf_token": token, "code": code}).status_code == 302
+    assert (
+        client.post("/en/admin/second-factor", data={"csrf_token": token, "code": code}).status_code
+        == 302
+    )
     assert client.get("/en/admin/users").status_code == 200
 
 
@@ -129,13 +163,18 @@ def test_first_admin_enrols_a_totp_secret(client: FlaskClient, db: Session) -> N
     admin = accounts.create_user(db, "first@example.org", PASSWORD, "admin")
     db.commit()
     token = csrf_token(client, "/en/admin/login")
-    client.post("/en/admin/login", data={"csrf_token": token, "email": admin.email, "password": PASSWORD})
+    client.post(
+        "/en/admin/login", data={"csrf_token": token, "email": admin.email, "password": PASSWORD}
+    )
     page = client.get("/en/admin/second-factor").get_data(as_text=True)
     secret = re.search(r"<code>([A-Z2-7]+)</code>", page)
     assert secret
     token = csrf_token(client, "/en/admin/second-factor")
     code = pyotp.TOTP(secret.group(1)).now()
-    assert client.post("/en/admin/second-factor", data={"csrf_token": token, "code": code}).status_code == 302
+    assert (
+        client.post("/en/admin/second-factor", data={"csrf_token": token, "code": code}).status_code
+        == 302
+    )
     db.refresh(admin)
     assert admin.totp_secret == secret.group(1)
 
@@ -159,11 +198,16 @@ def test_disabling_a_user_ends_their_sessions(app: Flask, client: FlaskClient, d
     assert editor_client.get("/en/admin/").status_code == 200
     sign_in(client, admin)
     token = csrf_token(client, "/en/admin/users")
-    assert client.post(f"/en/admin/users/{editor.id}/disable", data={"csrf_token": token}).status_code == 302
+    assert (
+        client.post(f"/en/admin/users/{editor.id}/disable", data={"csrf_token": token}).status_code
+        == 302
+    )
     assert editor_client.get("/en/admin/").status_code == 302
 
 
-def test_idle_sessions_expire(client: FlaskClient, db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_idle_sessions_expire(
+    client: FlaskClient, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sign_in(client, make_user(db, "editor@example.org", "editor"))
     later = time.time() + 31 * 60
     monkeypatch.setattr("app.web.admin.access.time.time", lambda: later)
@@ -174,17 +218,30 @@ def test_role_change_needs_the_admins_password(client: FlaskClient, db: Session)
     editor = make_user(db, "editor@example.org", "editor")
     sign_in(client, make_user(db, "admin@example.org", "admin"))
     token = csrf_token(client, "/en/admin/users")
-    client.post(f"/en/admin/users/{editor.id}/role", data={"csrf_token": token, "role": "admin", "password": "not-my-password-x"})
+    client.post(
+        f"/en/admin/users/{editor.id}/role",
+        data={"csrf_token": token, "role": "admin", "password": "not-my-password-x"},
+    )
     db.refresh(editor)
     assert editor.role == "editor"
-    client.post(f"/en/admin/users/{editor.id}/role", data={"csrf_token": token, "role": "admin", "password": PASSWORD})
+    client.post(
+        f"/en/admin/users/{editor.id}/role",
+        data={"csrf_token": token, "role": "admin", "password": PASSWORD},
+    )
     db.refresh(editor)
     assert editor.role == "admin"
 
 
 def test_audit_lines_cannot_be_forged(client: FlaskClient, db: Session) -> None:
     token = csrf_token(client, "/en/admin/login")
-    client.post("/en/admin/login", data={"csrf_token": token, "email": "x@example.org\nlogin admin", "password": "whatever-whatever"})
+    client.post(
+        "/en/admin/login",
+        data={
+            "csrf_token": token,
+            "email": "x@example.org\nlogin admin",
+            "password": "whatever-whatever",
+        },
+    )
     assert all("\n" not in (event.actor or "") for event in events(db, "login.failed"))
 
 
@@ -193,29 +250,51 @@ def _edited(catalogue: list[Scheme], **changes: object) -> Scheme:
     return scheme.model_copy(update=changes)
 
 
-def test_draft_publish_rollback_and_history(db: Session, catalogue: list[Scheme], vocabulary: Vocabulary) -> None:
+def test_draft_publish_rollback_and_history(
+    db: Session, catalogue: list[Scheme], vocabulary: Vocabulary
+) -> None:
     base = latest_revision(db, SCHEME)
     assert base is not None
     original = next(s for s in catalogue if s.id == SCHEME)
     name = original.name.model_copy(update={"en": "CNL – Authors' grant (edited)"})
-    save_draft(db, _edited(catalogue, name=name), base=base.number, author="editor@example.org", comment="rename", vocabulary=vocabulary)
+    save_draft(
+        db,
+        _edited(catalogue, name=name),
+        base=base.number,
+        author="editor@example.org",
+        comment="rename",
+        vocabulary=vocabulary,
+    )
     from app.repository import get_scheme
 
     assert get_scheme(db, SCHEME) == original  # the public still sees the published text
     published = publish(db, SCHEME, author="admin@example.org", comment="ok", vocabulary=vocabulary)
     assert get_scheme(db, SCHEME).name.en.endswith("(edited)")  # type: ignore[union-attr]
-    back = rollback(db, SCHEME, base.number, author="admin@example.org", comment="", vocabulary=vocabulary)
+    back = rollback(
+        db, SCHEME, base.number, author="admin@example.org", comment="", vocabulary=vocabulary
+    )
     assert back.number == published.number + 1
     assert get_scheme(db, SCHEME) == original
 
 
-def test_publishing_is_refused_while_an_example_fails(db: Session, catalogue: list[Scheme], vocabulary: Vocabulary) -> None:
+def test_publishing_is_refused_while_an_example_fails(
+    db: Session, catalogue: list[Scheme], vocabulary: Vocabulary
+) -> None:
     original = next(s for s in catalogue if s.id == SCHEME)
     criterion = next(c for c in original.criteria if c.rule and c.rule.operator == "at_least")
-    stricter = criterion.model_copy(update={"rule": criterion.rule.model_copy(update={"value": 50})})  # type: ignore[union-attr]
+    stricter = criterion.model_copy(
+        update={"rule": criterion.rule.model_copy(update={"value": 50})}
+    )  # type: ignore[union-attr]
     criteria = tuple(stricter if c.id == criterion.id else c for c in original.criteria)
     base = latest_revision(db, SCHEME)
-    save_draft(db, _edited(catalogue, criteria=criteria), base=base.number, author="e", comment="", vocabulary=vocabulary)  # type: ignore[union-attr]
+    save_draft(
+        db,
+        _edited(catalogue, criteria=criteria),
+        base=base.number,
+        author="e",
+        comment="",
+        vocabulary=vocabulary,
+    )  # type: ignore[union-attr]
     with pytest.raises(EditError) as refused:
         publish(db, SCHEME, author="admin", comment="", vocabulary=vocabulary)
     assert any("expects" in problem.message for problem in refused.value.problems)
@@ -224,20 +303,30 @@ def test_publishing_is_refused_while_an_example_fails(db: Session, catalogue: li
     assert get_scheme(db, SCHEME) == original
 
 
-def test_the_second_of_two_concurrent_saves_is_refused(db: Session, catalogue: list[Scheme], vocabulary: Vocabulary) -> None:
+def test_the_second_of_two_concurrent_saves_is_refused(
+    db: Session, catalogue: list[Scheme], vocabulary: Vocabulary
+) -> None:
     base = latest_revision(db, SCHEME).number  # type: ignore[union-attr]
     original = next(s for s in catalogue if s.id == SCHEME)
-    first = _edited(catalogue, summary=original.summary.model_copy(update={"en": "First editor's summary."}))
-    second = _edited(catalogue, summary=original.summary.model_copy(update={"en": "Second editor's summary."}))
+    first = _edited(
+        catalogue, summary=original.summary.model_copy(update={"en": "First editor's summary."})
+    )
+    second = _edited(
+        catalogue, summary=original.summary.model_copy(update={"en": "Second editor's summary."})
+    )
     save_draft(db, first, base=base, author="one@example.org", comment="", vocabulary=vocabulary)
     with pytest.raises(ConflictError) as conflict:
-        save_draft(db, second, base=base, author="two@example.org", comment="", vocabulary=vocabulary)
+        save_draft(
+            db, second, base=base, author="two@example.org", comment="", vocabulary=vocabulary
+        )
     assert conflict.value.theirs.author == "one@example.org"
     assert any(change.field == "summary.en" for change in conflict.value.changes)
     assert latest_revision(db, SCHEME).document["summary"]["en"] == "First editor's summary."  # type: ignore[union-attr]
 
 
-def test_an_invalid_save_leaves_the_previous_revision_intact(db: Session, catalogue: list[Scheme], vocabulary: Vocabulary) -> None:
+def test_an_invalid_save_leaves_the_previous_revision_intact(
+    db: Session, catalogue: list[Scheme], vocabulary: Vocabulary
+) -> None:
     before = latest_revision(db, SCHEME)
     broken = _edited(catalogue, funder="nobody")
     with pytest.raises(EditError) as refused:
@@ -246,7 +335,9 @@ def test_an_invalid_save_leaves_the_previous_revision_intact(db: Session, catalo
     assert latest_revision(db, SCHEME).number == before.number  # type: ignore[union-attr]
 
 
-def test_export_button_writes_files_that_validate(client: FlaskClient, db: Session, catalogue: list[Scheme]) -> None:
+def test_export_button_writes_files_that_validate(
+    client: FlaskClient, db: Session, catalogue: list[Scheme]
+) -> None:
     sign_in(client, make_user(db, "admin@example.org", "admin"))
     token = csrf_token(client, "/en/admin/")
     response = client.post("/en/admin/export", data={"csrf_token": token})
@@ -285,7 +376,9 @@ def test_session_cookie_flags(settings, session_factory, db: Session) -> None:  
         base_url="https://localhost",
         headers={"Referer": "https://localhost/en/admin/login"},  # checked over HTTPS
     )
-    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("__Host-session="))
+    cookie = next(
+        h for h in response.headers.getlist("Set-Cookie") if h.startswith("__Host-session=")
+    )
     assert "Secure" in cookie
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
@@ -293,12 +386,23 @@ def test_session_cookie_flags(settings, session_factory, db: Session) -> None:  
     assert "Strict-Transport-Security" in response.headers
 
 
-def test_a_draft_can_be_previewed_but_is_not_public(client: FlaskClient, db: Session, catalogue: list[Scheme], vocabulary: Vocabulary) -> None:
+def test_a_draft_can_be_previewed_but_is_not_public(
+    client: FlaskClient, db: Session, catalogue: list[Scheme], vocabulary: Vocabulary
+) -> None:
     base = latest_revision(db, SCHEME)
     original = next(s for s in catalogue if s.id == SCHEME)
     name = original.name.model_copy(update={"en": "Secret draft title"})
-    save_draft(db, _edited(catalogue, name=name), base=base.number, author="e@example.org", comment="", vocabulary=vocabulary)  # type: ignore[union-attr]
+    save_draft(
+        db,
+        _edited(catalogue, name=name),
+        base=base.number,
+        author="e@example.org",
+        comment="",
+        vocabulary=vocabulary,
+    )  # type: ignore[union-attr]
     assert "Secret draft title" not in client.get(f"/en/aides/{SCHEME}").get_data(as_text=True)
     assert "Secret draft title" not in client.get("/api/v1/schemes?q=secret").get_data(as_text=True)
     sign_in(client, make_user(db, "editor@example.org", "editor"))
-    assert "Secret draft title" in client.get(f"/en/admin/schemes/{SCHEME}/draft").get_data(as_text=True)
+    assert "Secret draft title" in client.get(f"/en/admin/schemes/{SCHEME}/draft").get_data(
+        as_text=True
+    )

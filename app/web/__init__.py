@@ -27,6 +27,7 @@ from app.web import (
     security,
 )
 from app.web.admin import auth as admin_auth
+from app.web.admin import editor as admin_editor
 from app.web.admin import views as admin_views
 
 csrf = CSRFProtect()
@@ -71,4 +72,5 @@ def create_app(
     csrf.exempt(eligibility_api.blueprint)
     app.register_blueprint(admin_auth.blueprint, url_prefix="/<lang>/admin")
     app.register_blueprint(admin_views.blueprint, url_prefix="/<lang>/admin")
+    app.register_blueprint(admin_editor.blueprint, url_prefix="/<lang>/admin")
     return app

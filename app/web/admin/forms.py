@@ -38,7 +38,7 @@ class UserForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=12, max=1000)])
     role = SelectField(
-        _l("Role"),
+        _l("Account role"),
         choices=[SelectChoice("editor", _l("Editor")), SelectChoice("admin", _l("Administrator"))],
     )
 
@@ -47,7 +47,7 @@ class RoleForm(FlaskForm):
     """A role change, confirmed with the administrator's own password."""
 
     role = SelectField(
-        _l("Role"),
+        _l("Account role"),
         choices=[SelectChoice("editor", _l("Editor")), SelectChoice("admin", _l("Administrator"))],
     )
     password = PasswordField(_l("Your password, to confirm"), validators=[DataRequired()])

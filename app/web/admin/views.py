@@ -39,6 +39,7 @@ from app.schemes import Scheme
 from app.web.admin.access import require_role, signed_in_user
 from app.web.admin.forms import CommentForm, EmptyForm, RoleForm, UserForm
 from app.web.database import db_session
+from app.web.labels import ROLE_LABELS
 from app.web.reference import vocabulary
 from app.web.search_service import refresh_after_publish
 
@@ -245,7 +246,7 @@ def change_role(user_id: int) -> Response:
     db = db_session()
     audit.record(db, "user.role", actor=_actor(), target=user.email, role=user.role)
     db.commit()
-    flash(_("%(email)s is now %(role)s.", email=user.email, role=user.role), "success")
+    flash(_("%(email)s is now %(role)s.", email=user.email, role=ROLE_LABELS[user.role]), "success")
     return redirect(url_for("admin.users"))
 
 

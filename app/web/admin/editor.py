@@ -1,0 +1,418 @@
+"""The scheme editor: every fact in both languages, rules as rows, a preview that runs the examples
+and a typed profile against the unsaved rules, and saving as a draft (publishing is elsewhere)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pydantic
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from werkzeug.wrappers import Response
+from wtforms import FieldList, FormField
+
+from app.deadlines import today_in_paris
+from app.editing import (
+    ConflictError,
+    EditError,
+    all_records,
+    latest_revision,
+    revision,
+    save_draft,
+)
+from app.eligibility.answers import validate_answers
+from app.eligibility.checks import check_rules
+from app.eligibility.engine import evaluate_scheme
+from app.eligibility.rules import Rule
+from app.i18n import Localized
+from app.models import SchemeRecord, SchemeRevision
+from app.schemes import Scheme
+from app.web.admin.access import require_role, signed_in_user
+from app.web.admin.scheme_form import SchemeForm, configure
+from app.web.admin.scheme_form_data import form_data_from_scheme
+from app.web.admin.scheme_form_document import scheme_from_form
+from app.web.admin.scheme_form_errors import SchemeFormError, attach_error
+from app.web.admin.scheme_form_rules import OPERATOR_LABELS, TYPE_LABELS, VERDICT_LABELS
+from app.web.admin.scheme_form_values import (
+    ANSWERS_HELP,
+    format_answers,
+    number_text,
+    parse_answers_text,
+    rule_value_text,
+)
+from app.web.database import db_session
+from app.web.locale import current_language
+from app.web.reference import vocabulary
+
+blueprint = Blueprint("admin_editor", __name__)
+Page = str | Response | tuple[str, int]
+
+# What a new row of each list starts with.
+NEW_ROWS: dict[str, Callable[[], dict[str, Any]]] = {
+    "sessions": dict,
+    "notes": dict,
+    "sources": lambda: {"kind": "official", "checked": today_in_paris().isoformat()},
+    "criteria": lambda: {"combinator": "all", "conditions": [{}]},
+    "conditions": dict,
+    "examples": lambda: {"expect": "eligible"},
+}
+ROW_LABELS = {
+    "sessions": _l("Session %(number)d"),
+    "notes": _l("Note %(number)d"),
+    "sources": _l("Source %(number)d"),
+    "criteria": _l("Criterion %(number)d"),
+    "conditions": _l("Condition %(number)d"),
+    "examples": _l("Example %(number)d"),
+}
+
+
+@dataclass(frozen=True)
+class CriterionLine:
+    """One criterion's status for a profile."""
+
+    id: str
+    label: Localized
+    status: str
+    to_verify: bool
+
+
+@dataclass(frozen=True)
+class Run:
+    """One profile evaluated against the unsaved rules, with the verdict it should get."""
+
+    title: str
+    status: str
+    failed: tuple[str, ...]
+    criteria: tuple[CriterionLine, ...]
+    expect: str | None = None
+    expect_failed: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        """The verdict (and the failing criteria) are the expected ones."""
+        if self.problems:
+            return False
+        same_failed = not self.expect_failed or sorted(self.failed) == sorted(self.expect_failed)
+        return self.status == self.expect and same_failed
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The examples' results, and the typed profile's."""
+
+    examples: tuple[Run, ...]
+    trial: Run | None
+
+    @property
+    def failing(self) -> int:
+        """How many examples do not give the expected verdict."""
+        return sum(not run.passed for run in self.examples)
+
+
+@dataclass(frozen=True)
+class SummaryItem:
+    """One line of the error summary, linking to its field."""
+
+    anchor: str
+    where: str
+    message: str
+
+
+def row_label(entries: FieldList, position: int) -> str:
+    """ "Criterion 2 (author-applicant)": a row named by its place and its identifier."""
+    text = ROW_LABELS[entries.short_name] % {"number": position + 1}
+    ident = entries.entries[position].form._fields.get("id")
+    return f"{text} ({ident.data})" if ident is not None and ident.data else text
+
+
+def _collect(form: SchemeForm, field: Any, trail: list[str], items: list[SummaryItem]) -> None:
+    where = " › ".join(trail)
+    items += [SummaryItem(field.id, where, m) for m in form.group_errors.get(field.id, ())]
+    if isinstance(field, FieldList):
+        for position, entry in enumerate(field.entries):
+            _collect(form, entry, [*trail[:-1], row_label(field, position)], items)
+    elif isinstance(field, FormField):
+        for sub in field.form:
+            _collect(form, sub, [*trail, str(sub.label.text)], items)
+    else:
+        items += [SummaryItem(field.id, where, str(message)) for message in field.errors]
+
+
+def error_summary(form: SchemeForm) -> list[SummaryItem]:
+    """Every error of the form, in page order, each naming its field."""
+    items: list[SummaryItem] = []
+    for field in form:
+        if field.type not in ("CSRFTokenField", "HiddenField"):
+            _collect(form, field, [str(field.label.text)], items)
+    items += [SummaryItem("scheme-form", _("Scheme"), message) for message in form.other_errors]
+    return items
+
+
+def read_rule(text: str) -> Rule | None:
+    """A rule kept as JSON (too deep for rows), to show it read-only."""
+    try:
+        return Rule.model_validate_json(text)
+    except pydantic.ValidationError:
+        return None
+
+
+def _scheme_choices() -> list[tuple[str, str]]:
+    lang = current_language()
+    return [
+        (record.id, Localized.model_validate(record.document["name"]).get(lang))
+        for record in all_records(db_session())
+    ]
+
+
+def _configured(form: SchemeForm, scheme_id: str | None) -> SchemeForm:
+    if scheme_id is not None:
+        form.id.data = scheme_id  # the id of an existing scheme never changes
+    configure(form, vocabulary(), current_language(), _scheme_choices())
+    return form
+
+
+def _form_from(data: dict[str, Any], scheme_id: str | None) -> SchemeForm:
+    return _configured(SchemeForm(formdata=None, data=data), scheme_id)
+
+
+def _data(form: SchemeForm) -> dict[str, Any]:
+    data: dict[str, Any] = form.data
+    data.pop("csrf_token", None)
+    return data
+
+
+def _change_rows(data: dict[str, Any], action: str) -> dict[str, Any]:
+    """Add a row to a list (`add:criteria-0-conditions`) or remove one (`remove:sources-2`)."""
+    verb, _sep, target = action.partition(":")
+    tokens: list[str | int] = [int(t) if t.isdigit() else t for t in target.split("-")]
+    path, position = (tokens, None) if verb == "add" else (tokens[:-1], tokens[-1])
+    if not path or path[-1] not in NEW_ROWS:
+        abort(400)
+    node: Any = data
+    for token in path:
+        try:
+            node = node[token]
+        except (KeyError, IndexError, TypeError):
+            abort(400)
+    if not isinstance(node, list):
+        abort(400)
+    if verb == "add":
+        node.append(NEW_ROWS[str(path[-1])]())
+    elif isinstance(position, int) and 0 <= position < len(node):
+        del node[position]
+    else:
+        abort(400)
+    return data
+
+
+def _run(
+    scheme: Scheme,
+    title: str,
+    raw: dict[str, Any],
+    expect: str | None = None,
+    expect_failed: tuple[str, ...] = (),
+) -> Run:
+    answers, errors = validate_answers(raw, vocabulary())
+    if errors:
+        problems = tuple(f"{error.variable}: {error.message}" for error in errors)
+        return Run(title, "unknown", (), (), expect, expect_failed, problems)
+    verdict = evaluate_scheme(scheme, answers)
+    lines = tuple(
+        CriterionLine(r.criterion.id, r.criterion.label, r.status, r.to_verify)
+        for r in verdict.criteria
+    )
+    failed = tuple(r.criterion.id for r in verdict.failed())
+    return Run(title, verdict.status, failed, lines, expect, expect_failed)
+
+
+def _preview(form: SchemeForm, scheme: Scheme) -> Preview:
+    examples = tuple(
+        _run(scheme, example.title, example.answers, example.expect, example.failed)
+        for example in scheme.examples
+    )
+    trial = None
+    if form.trial_answers.data:
+        answers, problems = parse_answers_text(form.trial_answers.data, vocabulary())
+        if problems:
+            form.trial_answers.errors = [*form.trial_answers.errors, *problems]
+        else:
+            title = form.trial_title.data or _("Profile tried in the preview")
+            trial = _run(scheme, title, answers)
+    return Preview(examples, trial)
+
+
+def _valid_scheme(form: SchemeForm, order_like: Scheme | None = None) -> Scheme | None:
+    """The scheme of a submitted form, or None with the errors put on the fields."""
+    if not form.validate():
+        return None
+    try:
+        return scheme_from_form(form, vocabulary(), order_like)
+    except SchemeFormError as error:
+        error.apply(form)
+        return None
+
+
+def _render(
+    form: SchemeForm,
+    scheme_id: str | None,
+    latest: SchemeRevision | None,
+    *,
+    preview: Preview | None = None,
+    conflict: ConflictError | None = None,
+) -> tuple[str, int]:
+    summary = error_summary(form)
+    status = 409 if conflict else 400 if summary else 200
+    title = _("Edit %(id)s", id=scheme_id) if scheme_id else _("New scheme")
+    page = render_template(
+        "admin/edit.html",
+        form=form,
+        scheme_id=scheme_id,
+        latest=latest,
+        title=title,
+        summary=summary,
+        preview=preview,
+        conflict=conflict,
+        row_label=row_label,
+        read_rule=read_rule,
+        operator_labels=OPERATOR_LABELS,
+        type_labels=TYPE_LABELS,
+        verdict_labels=VERDICT_LABELS,
+        answers_help=ANSWERS_HELP,
+        variables=vocabulary().variables,
+        number_text=number_text,
+        value_text=rule_value_text,
+    )
+    return page, status
+
+
+def _save(
+    form: SchemeForm, scheme_id: str | None, latest: SchemeRevision | None, base: int
+) -> Page:
+    db = db_session()
+    start = revision(db, scheme_id, base) if scheme_id else None
+    order_like = Scheme.model_validate(start.document) if start else None
+    scheme = _valid_scheme(form, order_like)
+    if scheme is None:
+        return _render(form, scheme_id, latest)
+    if scheme_id is None and db.get(SchemeRecord, scheme.id) is not None:
+        form.id.errors = [_("A scheme with this identifier already exists.")]
+        return _render(form, scheme_id, latest)
+    user = signed_in_user()
+    try:
+        row = save_draft(
+            db,
+            scheme,
+            base=base,
+            author=user.email if user else "-",
+            comment=form.comment.data or "",
+            vocabulary=vocabulary(),
+        )
+    except ConflictError as conflict:
+        return _render(form, scheme_id, latest, conflict=conflict)
+    except EditError as error:
+        for problem in error.problems:
+            attach_error(form, problem.field, problem.message)
+        if not error.problems:
+            form.other_errors.append(str(error))
+        return _render(form, scheme_id, latest)
+    flash(
+        _(
+            "Draft %(number)d of %(id)s is saved. It is not public until an administrator "
+            "publishes it.",
+            number=row.number,
+            id=scheme.id,
+        ),
+        "success",
+    )
+    failing = len(check_rules(scheme, vocabulary(), run_examples=True))
+    if failing:
+        flash(
+            ngettext(
+                "%(num)d example does not give the expected verdict: publishing is refused "
+                "until it does.",
+                "%(num)d examples do not give the expected verdict: publishing is refused "
+                "until they do.",
+                failing,
+            ),
+            "error",
+        )
+    return redirect(url_for("admin.scheme_revisions", scheme_id=scheme.id))
+
+
+def _add_example(form: SchemeForm, scheme_id: str | None, latest: SchemeRevision | None) -> Page:
+    """Append the typed profile to the examples, expecting the verdict it got."""
+    scheme = _valid_scheme(form)
+    if scheme is None:
+        return _render(form, scheme_id, latest)
+    preview = _preview(form, scheme)
+    if preview.trial is None:
+        if not form.trial_answers.errors:
+            form.trial_answers.errors = [_("Type a profile first.")]
+        return _render(form, scheme_id, latest, preview=preview)
+    answers, _problems = parse_answers_text(form.trial_answers.data or "", vocabulary())
+    trial = preview.trial
+    data = _data(form)
+    data["examples"].append(
+        {
+            "title": trial.title,
+            "answers": format_answers(answers),
+            "expect": trial.status,
+            "failed": ", ".join(trial.failed) if trial.status == "ineligible" else "",
+        }
+    )
+    data["trial_answers"] = data["trial_title"] = ""
+    form = _form_from(data, scheme_id)
+    flash(_("The profile is now an example; it is kept when you save the draft."), "success")
+    return _render(form, scheme_id, latest, preview=_preview(form, scheme_from_form(form)))
+
+
+def _blank() -> dict[str, Any]:
+    return {"base_revision": "0", "sources": [NEW_ROWS["sources"]()]}
+
+
+def _editor(scheme_id: str | None, latest: SchemeRevision | None) -> Page:
+    if request.method == "GET":
+        data = _blank()
+        if latest is not None:
+            data = form_data_from_scheme(Scheme.model_validate(latest.document))
+            data["base_revision"] = str(latest.number)
+        return _render(_form_from(data, scheme_id), scheme_id, latest)
+    form = _configured(SchemeForm(), scheme_id)
+    try:
+        base = int(form.base_revision.data or "") if scheme_id else 0
+    except ValueError:
+        abort(400)
+    action = request.form.get("action", "preview")
+    if action.startswith(("add:", "remove:")):
+        return _render(_form_from(_change_rows(_data(form), action), scheme_id), scheme_id, latest)
+    if action == "preview":
+        scheme = _valid_scheme(form)
+        preview = _preview(form, scheme) if scheme else None
+        return _render(form, scheme_id, latest, preview=preview)
+    if action == "add-example":
+        return _add_example(form, scheme_id, latest)
+    if action == "save":
+        return _save(form, scheme_id, latest, base)
+    abort(400)
+
+
+@blueprint.route("/schemes/new", methods=["GET", "POST"])
+@require_role("editor", "admin")
+def new_scheme() -> Page:
+    """Create a scheme: a draft, hidden from the public until an administrator publishes it."""
+    return _editor(None, None)
+
+
+@blueprint.route("/schemes/<scheme_id>/edit", methods=["GET", "POST"])
+@require_role("editor", "admin")
+def edit_scheme(scheme_id: str) -> Page:
+    """Edit the latest revision (draft or published) of a scheme; saving makes a new draft."""
+    latest = latest_revision(db_session(), scheme_id)
+    if latest is None:
+        abort(404)
+    return _editor(scheme_id, latest)

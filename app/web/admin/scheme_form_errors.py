@@ -1,0 +1,118 @@
+"""Where the problems of a scheme belong in the editor's form: scheme paths to fields, messages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import pydantic
+from flask_babel import lazy_gettext as _l
+from wtforms import FieldList, FormField
+from wtforms.form import BaseForm
+
+from app.web.admin.scheme_form import SchemeForm
+
+
+class SchemeFormError(ValueError):
+    """The form's content is not a valid scheme; `errors` are (field path, message) pairs."""
+
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{path}: {message}" for path, message in errors))
+        self.errors = errors
+
+    @classmethod
+    def from_model(cls, error: pydantic.ValidationError) -> SchemeFormError:
+        """The errors of a document the Scheme model refuses, by field path."""
+        return cls(
+            [(model_path(detail["loc"]), _model_message(detail)) for detail in error.errors()]
+        )
+
+    def apply(self, form: SchemeForm) -> None:
+        """Attach each error to its field in the form."""
+        for path, message in self.errors:
+            attach_error(form, path, message)
+
+
+_LANGUAGE_MESSAGES = {
+    "fr": _l("Missing French translation."),
+    "en": _l("Missing English translation."),
+}
+
+
+def _model_message(detail: Any) -> str:
+    loc = detail["loc"]
+    missing = detail["type"] in ("missing", "string_too_short", "model_type")
+    if missing and loc and loc[-1] in _LANGUAGE_MESSAGES:
+        return str(_LANGUAGE_MESSAGES[loc[-1]])
+    return str(detail["msg"]).removeprefix("Value error, ")
+
+
+def model_path(loc: Iterable[int | str]) -> str:
+    """A pydantic location as a field path: criteria[2].rule.all[1].value."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+
+
+def _tokens(path: str) -> list[str | int]:
+    return [int(index) if index else name for name, index in _TOKEN.findall(path)]
+
+
+def _form_tokens(form: SchemeForm, tokens: list[str | int]) -> tuple[list[str | int], str]:
+    """Translate a scheme path to a form path where they differ: rules and answers."""
+    if len(tokens) > 2 and tokens[0] == "criteria" and tokens[2] == "rule":
+        head, rest = tokens[:2], tokens[3:]
+        index = tokens[1]
+        entries = form.criteria.entries
+        nested = not isinstance(index, int) or index >= len(entries)
+        if nested or entries[index].form.nested_rule.data:
+            return head, model_path(["rule", *rest])
+        if len(rest) > 1 and rest[0] in ("all", "any") and isinstance(rest[1], int):
+            return [*head, "conditions", rest[1], *rest[2:]], ""
+        if rest and rest[0] in ("variable", "operator", "value"):
+            return [*head, "conditions", 0, *rest], ""
+        return [*head, "conditions"], ""
+    if len(tokens) > 3 and tokens[0] == "examples" and tokens[2] == "answers":
+        return tokens[:3], str(tokens[3])
+    return tokens, ""
+
+
+def _child(node: Any, token: str | int) -> Any:
+    if isinstance(node, FieldList):
+        if isinstance(token, int) and 0 <= token < len(node.entries):
+            return node.entries[token]
+        return None
+    fields = node.form if isinstance(node, FormField) else node
+    if isinstance(fields, BaseForm) and isinstance(token, str):
+        return fields._fields.get(token)
+    return None
+
+
+def attach_error(form: SchemeForm, path: str, message: str) -> None:
+    """Put a message on the field a scheme path names (`criteria[2].rule.all[1].value`,
+    `name.en`, `calendar.sessions[0].closes`), on its group, or else with the form."""
+    tokens, context = _form_tokens(form, _tokens(path))
+    node: Any = form
+    while tokens:
+        child = _child(node, tokens[0])
+        if child is None:
+            break
+        node = child
+        tokens.pop(0)
+        if not isinstance(node, FormField | FieldList):
+            break
+    where = ".".join(
+        part for part in (context, model_path(t for t in tokens if isinstance(t, str))) if part
+    )
+    text = f"{where}: {message}" if where else message
+    if node is form:
+        form.other_errors.append(f"{path}: {message}" if path else message)
+    elif isinstance(node, FormField | FieldList):
+        form.group_errors.setdefault(node.id, []).append(text)
+    else:
+        node.errors = [*node.errors, text]
