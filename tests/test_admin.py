@@ -38,6 +38,8 @@ ADMIN_URLS = [
     ("POST", "/en/admin/users/1/disable", {"admin"}),
     ("POST", "/en/admin/users/1/role", {"admin"}),
     ("GET", "/en/admin/audit", {"admin"}),
+    ("GET", "/en/admin/account", {"editor", "admin"}),
+    ("POST", "/en/admin/account", {"editor", "admin"}),
 ]
 
 
@@ -406,3 +408,52 @@ def test_a_draft_can_be_previewed_but_is_not_public(
     assert "Secret draft title" in client.get(f"/en/admin/schemes/{SCHEME}/draft").get_data(
         as_text=True
     )
+
+
+def test_changing_ones_password_needs_the_current_one_and_ends_sessions(
+    client: FlaskClient, db: Session
+) -> None:
+    user = make_user(db, "editor@example.org", "editor")
+    sign_in(client, user)
+    token = csrf_token(client, "/en/admin/account")
+    new = "another-long-passphrase-for-tests-7"
+    refused = client.post(
+        "/en/admin/account",
+        data={"csrf_token": token, "current": "wrong-wrong-wrong-1", "new": new, "repeat": new},
+    )
+    assert refused.status_code == 400
+    changed = client.post(
+        "/en/admin/account",
+        data={"csrf_token": token, "current": PASSWORD, "new": new, "repeat": new},
+    )
+    assert changed.status_code == 302
+    assert client.get("/en/admin/").status_code == 302  # the session ended
+    sign_in(client, user, password=new)
+    assert client.get("/en/admin/").status_code == 200
+
+
+def test_login_limits_are_shared_through_redis(settings, session_factory, db: Session) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    import redis
+
+    from app.web import create_app
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url).flushdb()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    user = make_user(db, "shared@example.org", "editor")
+
+    def attempt(worker: Flask) -> int:
+        client = worker.test_client()
+        token = csrf_token(client, "/en/admin/login")
+        data = {"csrf_token": token, "email": user.email, "password": "guess-guess-guess-2"}
+        return client.post("/en/admin/login", data=data).status_code
+
+    first_worker = create_app(replace(settings, redis_url=url), session_factory)
+    assert [attempt(first_worker) for _ in range(5)] == [401] * 5
+    second_worker = create_app(replace(settings, redis_url=url), session_factory)  # another process
+    assert attempt(second_worker) == 429
+    redis.Redis.from_url(url).flushdb()

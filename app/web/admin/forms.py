@@ -51,3 +51,11 @@ class RoleForm(FlaskForm):
         choices=[SelectChoice("editor", _l("Editor")), SelectChoice("admin", _l("Administrator"))],
     )
     password = PasswordField(_l("Your password, to confirm"), validators=[DataRequired()])
+
+
+class PasswordChangeForm(FlaskForm):
+    """A new password, after the current one."""
+
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=12, max=1000)])
+    repeat = PasswordField(_l("New password, again"), validators=[DataRequired()])

@@ -37,7 +37,13 @@ from app.models import SchemeRevision, User
 from app.repository import SchemeFilters, get_schemes, list_schemes
 from app.schemes import Scheme
 from app.web.admin.access import require_role, signed_in_user
-from app.web.admin.forms import CommentForm, EmptyForm, RoleForm, UserForm
+from app.web.admin.forms import (
+    CommentForm,
+    EmptyForm,
+    PasswordChangeForm,
+    RoleForm,
+    UserForm,
+)
 from app.web.database import db_session
 from app.web.labels import ROLE_LABELS
 from app.web.reference import vocabulary
@@ -248,6 +254,41 @@ def change_role(user_id: int) -> Response:
     db.commit()
     flash(_("%(email)s is now %(role)s.", email=user.email, role=ROLE_LABELS[user.role]), "success")
     return redirect(url_for("admin.users"))
+
+
+@blueprint.route("/account", methods=["GET", "POST"])
+@require_role("editor", "admin")
+def account() -> Page:
+    """Change one's own password: the current one first; every session ends afterwards."""
+    form = PasswordChangeForm()
+    user = signed_in_user()
+    if user is None:  # require_role guarantees a user; this narrows the type
+        abort(403)
+    status = 200
+    if form.validate_on_submit():
+        db = db_session()
+        if not accounts.check_password(user, form.current.data or ""):
+            form.current.errors = [_("This is not your current password.")]
+            audit.record(db, "password.refused", actor=user.email, address=request.remote_addr)
+            db.commit()
+            status = 400
+        elif form.new.data != form.repeat.data:
+            form.repeat.errors = [_("The two new passwords differ.")]
+            status = 400
+        else:
+            try:
+                accounts.set_password(user, form.new.data or "")
+            except accounts.AccountError as error:
+                form.new.errors = [str(error)]
+                status = 400
+            else:
+                audit.record(db, "password.change", actor=user.email, address=request.remote_addr)
+                db.commit()
+                flash(_("Your password is changed. Sign in again with it."), "success")
+                return redirect(url_for("admin_auth.login"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("admin/account.html", form=form), status
 
 
 @blueprint.get("/audit")
