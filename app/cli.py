@@ -37,6 +37,7 @@ from app.repository import (
     import_schemes,
     list_schemes,
 )
+from app.schemes import Scheme
 from app.search import SearchIndex
 from app.search_text import Synonyms
 from app.vocabulary import SYNONYMS_FILE, ReferenceDataError, Vocabulary, load_vocabulary
@@ -59,18 +60,22 @@ def schemes_group() -> None:
     """Scheme files: validate, load into the database, export."""
 
 
-@schemes_group.command("validate")
-@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
-def validate_command(path: Path | None) -> None:
-    """Check scheme files (a directory or one file); exit 1 listing every problem."""
-    target = _path_or_default(path)
+def _read_or_exit(target: Path) -> tuple[list[Path], dict[Path, Scheme]]:
+    """The scheme files at target and their schemes; exit 1 listing every problem."""
     files = scheme_files(target)
     try:
-        read_catalogue(files, _vocabulary(), sibling_ids(target))
+        return files, read_catalogue(files, _vocabulary(), sibling_ids(target))
     except CatalogueError as error:
         for problem in error.problems:
             click.echo(str(problem), err=True)
         sys.exit(1)
+
+
+@schemes_group.command("validate")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+def validate_command(path: Path | None) -> None:
+    """Check scheme files (a directory or one file); exit 1 listing every problem."""
+    files, _catalogue = _read_or_exit(_path_or_default(path))
     click.echo(f"{len(files)} scheme files are valid.")
 
 
@@ -78,14 +83,7 @@ def validate_command(path: Path | None) -> None:
 @click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
 def format_command(path: Path | None) -> None:
     """Rewrite valid scheme files in their canonical form (what `export` writes)."""
-    target = _path_or_default(path)
-    files = scheme_files(target)
-    try:
-        catalogue = read_catalogue(files, _vocabulary(), sibling_ids(target))
-    except CatalogueError as error:
-        for problem in error.problems:
-            click.echo(str(problem), err=True)
-        sys.exit(1)
+    files, catalogue = _read_or_exit(_path_or_default(path))
     changed = 0
     for file in files:
         text = dump_scheme(catalogue[file])
