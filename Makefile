@@ -38,7 +38,8 @@ test: $(STAMP) translations $(AXE)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check app tests migrations wsgi.py
+	$(BIN)/ruff format --check app tests migrations wsgi.py bench
+	$(BIN)/bandit -q -r app
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

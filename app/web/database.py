@@ -1,11 +1,15 @@
-"""One database session per request, closed when the request ends."""
+"""One database session per request, closed when the request ends, and dropped when it fails."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask, current_app, g
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask, session_factory: sessionmaker[Any]) -> None:
@@ -14,9 +18,7 @@ def init_app(app: Flask, session_factory: sessionmaker[Any]) -> None:
 
     @app.teardown_appcontext
     def _close_session(_error: BaseException | None) -> None:
-        session: Session | None = g.pop("db_session", None)
-        if session is not None:
-            session.close()
+        discard_session()
 
 
 def db_session() -> Session:
@@ -25,3 +27,20 @@ def db_session() -> Session:
         g.db_session = current_app.extensions["aides.sessions"]()
     session: Session = g.db_session
     return session
+
+
+def discard_session() -> None:
+    """Roll back and close this request's session, if it has one; a later db_session() opens a
+    fresh one. Never raises: after a lost connection the rollback itself may fail."""
+    session: Session | None = g.pop("db_session", None)
+    if session is None:
+        return
+    try:
+        session.close()  # rolls back whatever the request left unfinished
+    except SQLAlchemyError as error:
+        # The link is gone: drop it rather than hand it back to the pool.
+        log.warning("Database session closed by invalidation: %s", type(error).__name__)
+        try:
+            session.invalidate()
+        except SQLAlchemyError:
+            log.warning("Database session could not be invalidated either")
