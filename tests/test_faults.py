@@ -1,0 +1,538 @@
+"""Faults: an unreachable database answers 503 (page and JSON) and the same app recovers when it
+comes back; a crash in the middle of an admin save leaves the previous revision intact.
+
+How each fault is made:
+- database down, PostgreSQL: the real app talks to PostgreSQL through a TCP relay written here,
+  which the test cuts (listener and every connection closed) and restores;
+- database down, SQLite (always runs): an engine whose pool finds every link dead and whose
+  connect raises the driver's OperationalError while a switch is on;
+- error mapping: a route that raises each SQLAlchemy error;
+- crash during a save: `audit.record` (called after the revision is written) flushes then
+  raises, or the commit fails with OperationalError after flushing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pytest
+from admin_support import csrf_token, make_user, sign_in
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_babel import force_locale, gettext
+from markupsafe import escape
+from sqlalchemy import Engine, event, func, make_url, select, text
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.orm import Session, sessionmaker
+from support import isolated_database_url, migrate
+from werkzeug.test import TestResponse
+
+from app import audit, editing
+from app.config import Settings
+from app.db import make_engine, make_session_factory
+from app.editing import latest_revision, publish, revisions, save_draft
+from app.models import AuditEvent, SchemeRecord
+from app.repository import get_scheme, import_schemes
+from app.schemes import Scheme
+from app.vocabulary import Vocabulary
+from app.web import create_app
+from app.web.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
+
+SCHEME = "cnl-bourse-auteurs"
+PAGE = f"/{{lang}}/aides/{SCHEME}"
+API = f"/api/v1/schemes/{SCHEME}"
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+NEW_NAME = "CNL – Authors' grant (never saved)"
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def prepare(engine: Engine, catalogue: list[Scheme]) -> None:
+    """Migrate an empty database and load the catalogue, as the session fixture does."""
+    migrate(engine)
+    with sessionmaker(bind=engine).begin() as session:
+        import_schemes(session, catalogue, author="tests", comment="test catalogue")
+
+
+def unavailable_text(app: Flask, lang: str) -> str:
+    """The 503 message as the catalogs translate it today (the msgid until translated)."""
+    with app.test_request_context(f"/{lang}/"), force_locale(lang):
+        return str(DATABASE_UNAVAILABLE)
+
+
+def unavailable_heading(app: Flask, lang: str) -> str:
+    with app.test_request_context(f"/{lang}/"), force_locale(lang):
+        return gettext("Service temporarily unavailable")
+
+
+def assert_unavailable_page(app: Flask, response: TestResponse, lang: str) -> None:
+    assert response.status_code == 503
+    assert response.mimetype == "text/html"
+    assert response.headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
+    page = response.get_data(as_text=True)
+    assert f'<html lang="{lang}">' in page
+    assert str(escape(unavailable_text(app, lang))) in page
+    assert "Traceback" not in page
+    assert f"<h1>{escape(unavailable_heading(app, lang))}</h1>" in page
+    for leak in ("sqlalchemy", "OperationalError", "psycopg", "sqlite3", "SELECT"):
+        assert leak not in page
+
+
+def assert_unavailable_json(app: Flask, response: TestResponse, lang: str) -> None:
+    assert response.status_code == 503
+    assert response.mimetype == "application/json"
+    assert response.headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
+    assert response.get_json() == {
+        "errors": [{"field": None, "message": unavailable_text(app, lang)}]
+    }
+
+
+def assert_serving(client: FlaskClient) -> None:
+    for lang in ("fr", "en"):
+        assert client.get(PAGE.format(lang=lang)).status_code == 200
+    response = client.get(API)
+    assert response.status_code == 200
+    assert response.get_json()["id"] == SCHEME
+
+
+def assert_unavailable(app: Flask, client: FlaskClient) -> None:
+    for lang in ("fr", "en"):
+        assert_unavailable_page(app, client.get(PAGE.format(lang=lang)), lang)
+        assert_unavailable_json(app, client.get(f"{API}?lang={lang}"), lang)
+
+
+# --- database unavailable: how each error maps -------------------------------------------------
+
+
+def _dbapi(kind: type[DBAPIError], **options: Any) -> DBAPIError:
+    return kind("SELECT 1", {}, Exception("server closed the connection unexpectedly"), **options)
+
+
+UNREACHABLE: list[Any] = [
+    pytest.param(lambda: _dbapi(OperationalError), id="OperationalError"),
+    pytest.param(lambda: _dbapi(InterfaceError), id="InterfaceError"),
+    pytest.param(
+        lambda: _dbapi(DBAPIError, connection_invalidated=True), id="DBAPIError-invalidated"
+    ),
+    pytest.param(lambda: PoolTimeoutError("QueuePool limit reached"), id="pool-timeout"),
+]
+BUGS: list[Any] = [
+    pytest.param(lambda: _dbapi(IntegrityError), id="IntegrityError"),
+    pytest.param(lambda: _dbapi(ProgrammingError), id="ProgrammingError"),
+    pytest.param(lambda: _dbapi(DBAPIError), id="DBAPIError"),
+]
+
+
+def _raising_app(app: Flask, make_error: Callable[[], Exception]) -> Flask:
+    def fail() -> NoReturn:
+        raise make_error()
+
+    app.add_url_rule("/en/fault", "fault_page", fail)
+    app.add_url_rule("/fr/fault", "fault_page_fr", fail)
+    app.add_url_rule("/api/v1/fault", "fault_api", fail)
+    return app
+
+
+@pytest.mark.parametrize("make_error", UNREACHABLE)
+def test_an_unreachable_database_is_a_503_page_and_json(
+    app: Flask, make_error: Callable[[], Exception], caplog: pytest.LogCaptureFixture
+) -> None:
+    client = _raising_app(app, make_error).test_client()
+    with caplog.at_level(logging.WARNING, logger="app.web.errors"):
+        assert_unavailable_page(app, client.get("/fr/fault"), "fr")
+        assert_unavailable_page(app, client.get("/en/fault"), "en")
+        assert_unavailable_json(app, client.get("/api/v1/fault?lang=en"), "en")
+    lines = [r for r in caplog.records if r.name == "app.web.errors"]
+    assert len(lines) == 3
+    assert all(r.levelno == logging.WARNING and r.exc_info is None for r in lines)
+    assert "Database unreachable on GET /fr/fault" in lines[0].getMessage()
+
+
+@pytest.mark.parametrize("make_error", BUGS)
+def test_other_database_errors_stay_500s(app: Flask, make_error: Callable[[], Exception]) -> None:
+    client = _raising_app(app, make_error).test_client()
+    page = client.get("/en/fault")
+    assert page.status_code == 500
+    assert "Retry-After" not in page.headers
+    assert "Traceback" not in page.get_data(as_text=True)
+    api = client.get("/api/v1/fault")
+    assert api.status_code == 500
+    assert api.get_json()["errors"][0]["field"] is None
+
+
+def test_a_database_failure_after_the_view_is_a_503_too(app: Flask) -> None:
+    # Outside views, Flask turns the error into a 500 InternalServerError (in production).
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    failures = [_dbapi(OperationalError)]
+
+    @app.after_request
+    def _fail_once(response: Any) -> Any:
+        if failures:
+            raise failures.pop()
+        return response
+
+    assert_unavailable_page(app, app.test_client().get(PAGE.format(lang="en")), "en")
+
+
+# --- database unavailable, then back: SQLite, always ------------------------------------------
+
+
+class Switch:
+    """Makes an engine's database unreachable while on: pooled links are found dead on checkout
+    (as pool_pre_ping finds them) and new connections are refused by the driver."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.on = False
+        self.refused = 0
+        driver_error = engine.dialect.loaded_dbapi.OperationalError
+
+        @event.listens_for(engine.pool, "checkout")
+        def _checkout(*_args: Any) -> None:
+            if self.on:
+                raise DisconnectionError("link lost")
+
+        @event.listens_for(engine, "do_connect")
+        def _connect(*_args: Any) -> None:
+            if self.on:
+                self.refused += 1
+                raise driver_error("unable to open database file")
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path, catalogue: list[Scheme]) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'faults.sqlite3'}")
+    prepare(engine, catalogue)
+    yield engine
+    engine.dispose()
+
+
+def test_sqlite_down_then_back_without_restart(
+    settings: Settings, sqlite_engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    switch = Switch(sqlite_engine)
+    app = create_app(settings, make_session_factory(sqlite_engine))
+    client = app.test_client()
+    assert_serving(client)
+
+    switch.on = True
+    with caplog.at_level(logging.WARNING, logger="app.web.errors"):
+        assert_unavailable(app, client)
+    assert switch.refused >= 4  # each request really tried to connect
+    assert not [r for r in caplog.records if r.exc_info]
+
+    switch.on = False
+    assert_serving(client)
+
+
+# --- database unavailable, then back: PostgreSQL through a relay the test can cut ---------------
+
+
+class Relay:
+    """A TCP relay from 127.0.0.1:<port> to target, that the test can cut and restore."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.port = 0
+        self._lock = threading.Lock()
+        self._links: list[socket.socket] = []
+        self._threads: list[threading.Thread] = []
+        self._stop = threading.Event()
+        self._listener: socket.socket | None = None
+
+    def restore(self) -> None:
+        """Listen again, on the same port once it is known."""
+        self._stop = threading.Event()
+        listener = socket.create_server(("127.0.0.1", self.port))  # SO_REUSEADDR on POSIX
+        listener.settimeout(0.05)
+        self.port = listener.getsockname()[1]
+        self._listener = listener
+        self._spawn(self._accept, listener, self._stop)
+
+    def cut(self) -> None:
+        """Stop listening and break every open connection, as a crashed server would."""
+        self._stop.set()
+        with self._lock:
+            links, self._links = self._links, []
+        for link in links:
+            with contextlib.suppress(OSError):
+                link.shutdown(socket.SHUT_RDWR)  # wakes the pumps blocked in recv()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._threads = []
+        for link in links:
+            link.close()
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+
+    def _spawn(self, target: Callable[..., None], *args: Any) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _accept(self, listener: socket.socket, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                client, _address = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            client.settimeout(None)
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            upstream.settimeout(None)
+            with self._lock:
+                if stop.is_set():
+                    client.close()
+                    upstream.close()
+                    return
+                self._links += [client, upstream]
+                self._spawn(self._pump, client, upstream)
+                self._spawn(self._pump, upstream, client)
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)  # pass the end of stream on
+
+
+def _postgres_base_url() -> str:
+    for name in ("TEST_POSTGRES_URL", "TEST_DATABASE_URL"):
+        url = os.environ.get(name)
+        if url and make_url(url).get_backend_name() == "postgresql":
+            return url
+    return DEFAULT_POSTGRES_URL
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    """A reachable PostgreSQL server; skipped without one unless REQUIRE_POSTGRES is set."""
+    url = _postgres_base_url()
+    probe = make_engine(url, connect_args={"connect_timeout": 3})
+    try:
+        with probe.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except SQLAlchemyError as error:
+        message = f"PostgreSQL is not reachable at {make_url(url)!r}: {type(error).__name__}"
+        if os.environ.get("REQUIRE_POSTGRES"):
+            pytest.fail(message)
+        pytest.skip(message)
+    finally:
+        probe.dispose()
+    return url
+
+
+@pytest.fixture
+def postgres_database(postgres_url: str, catalogue: list[Scheme], tmp_path: Path) -> Iterator[str]:
+    """A fresh PostgreSQL schema, migrated, with the catalogue; dropped afterwards."""
+    for url in isolated_database_url(postgres_url, tmp_path):
+        direct = make_engine(url)
+        prepare(direct, catalogue)
+        direct.dispose()
+        yield url
+
+
+def test_postgresql_down_then_back_without_restart(
+    postgres_database: str, settings: Settings
+) -> None:
+    server = make_url(postgres_database)
+    relay = Relay((server.host or "127.0.0.1", server.port or 5432))
+    relay.restore()
+    relayed = server.set(host="127.0.0.1", port=relay.port)
+    # The app builds its own engine from the URL, as in production.
+    app = create_app(replace(settings, database_url=relayed.render_as_string(hide_password=False)))
+    engine: Engine = app.extensions["aides.sessions"].kw["bind"]
+    try:
+        assert engine.pool._pre_ping  # type: ignore[attr-defined]
+        client = app.test_client()
+        assert_serving(client)
+        assert engine.pool.checkedin() >= 1  # pooled links, all through the relay
+
+        relay.cut()
+        assert_unavailable(app, client)
+
+        relay.restore()
+        assert_serving(client)
+
+        # A restart between two requests goes unnoticed: pre-ping replaces the dead links.
+        relay.cut()
+        relay.restore()
+        assert_serving(client)
+    finally:
+        engine.dispose()
+        relay.cut()
+
+
+# --- a crash during an admin save leaves the previous revision intact --------------------------
+
+
+def snapshot(session: Session) -> dict[str, Any]:
+    """Everything a save or a publish of SCHEME could touch."""
+    session.expire_all()
+    record = session.get(SchemeRecord, SCHEME)
+    assert record is not None
+    columns = SchemeRecord.__table__.columns.keys()
+    return {
+        "record": {name: getattr(record, name) for name in columns},
+        "tags": sorted((tag.facet, tag.value) for tag in record.tags),
+        "scheme": get_scheme(session, SCHEME),
+        "revisions": [
+            (r.id, r.number, r.state, r.content_hash, r.document, r.author, r.comment)
+            for r in revisions(session, SCHEME)
+        ],
+        "audit": session.scalar(select(func.count()).select_from(AuditEvent)),
+    }
+
+
+def renamed(catalogue: list[Scheme]) -> Scheme:
+    original = next(s for s in catalogue if s.id == SCHEME)
+    return original.model_copy(update={"name": original.name.model_copy(update={"en": NEW_NAME})})
+
+
+def crash_in_audit(monkeypatch: pytest.MonkeyPatch) -> type[Exception]:
+    """audit.record runs after the revision is added: write everything so far, then crash."""
+
+    def record(session: Session, *_args: Any, **_kwargs: Any) -> NoReturn:
+        session.flush()
+        raise RuntimeError("crash in the middle of a save")
+
+    monkeypatch.setattr(audit, "record", record)
+    return RuntimeError
+
+
+def failing_commit(monkeypatch: pytest.MonkeyPatch) -> type[Exception]:
+    """Everything is written, then the commit fails: the database went away at that moment."""
+
+    def commit(session: Session, _scheme_id: str, _base: int) -> NoReturn:
+        session.flush()
+        raise _dbapi(OperationalError)
+
+    monkeypatch.setattr(editing, "_commit_or_conflict", commit)
+    return OperationalError
+
+
+CRASHES = [
+    pytest.param(crash_in_audit, id="crash-after-writing"),
+    pytest.param(failing_commit, id="commit-fails"),
+]
+
+
+@pytest.mark.parametrize("crash", CRASHES)
+def test_a_crash_while_saving_a_draft_keeps_the_previous_revision(
+    db: Session,
+    client: FlaskClient,
+    catalogue: list[Scheme],
+    vocabulary: Vocabulary,
+    monkeypatch: pytest.MonkeyPatch,
+    crash: Callable[[pytest.MonkeyPatch], type[Exception]],
+) -> None:
+    before = snapshot(db)
+    base = latest_revision(db, SCHEME)
+    assert base is not None
+    error = crash(monkeypatch)
+    with pytest.raises(error):
+        save_draft(
+            db, renamed(catalogue), base=base.number, author="e", comment="", vocabulary=vocabulary
+        )
+    db.rollback()  # what the web layer does with a failed request's session
+    assert snapshot(db) == before
+    monkeypatch.undo()
+    page = client.get(PAGE.format(lang="en")).get_data(as_text=True)
+    assert NEW_NAME not in page
+    # The next save starts from the same revision and works.
+    row = save_draft(
+        db, renamed(catalogue), base=base.number, author="e", comment="", vocabulary=vocabulary
+    )
+    assert row.number == base.number + 1
+
+
+@pytest.mark.parametrize("crash", CRASHES)
+def test_a_crash_while_publishing_keeps_the_published_scheme(
+    db: Session,
+    client: FlaskClient,
+    catalogue: list[Scheme],
+    vocabulary: Vocabulary,
+    monkeypatch: pytest.MonkeyPatch,
+    crash: Callable[[pytest.MonkeyPatch], type[Exception]],
+) -> None:
+    base = latest_revision(db, SCHEME)
+    assert base is not None
+    save_draft(
+        db, renamed(catalogue), base=base.number, author="e", comment="", vocabulary=vocabulary
+    )
+    before = snapshot(db)
+    published = before["scheme"]
+    error = crash(monkeypatch)
+    refreshed: list[bool] = []
+    with pytest.raises(error):
+        publish(
+            db,
+            SCHEME,
+            author="admin",
+            comment="",
+            vocabulary=vocabulary,
+            after_commit=lambda: refreshed.append(True),
+        )
+    db.rollback()
+    assert snapshot(db) == before
+    assert refreshed == []  # nothing committed, so the index and caches are left alone
+    assert get_scheme(db, SCHEME) == published
+    assert NEW_NAME not in client.get(PAGE.format(lang="en")).get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("crash", "status"), [(crash_in_audit, 500), (failing_commit, 503)])
+def test_a_crash_while_publishing_through_http_keeps_the_published_scheme(
+    db: Session,
+    client: FlaskClient,
+    catalogue: list[Scheme],
+    vocabulary: Vocabulary,
+    monkeypatch: pytest.MonkeyPatch,
+    crash: Callable[[pytest.MonkeyPatch], type[Exception]],
+    status: int,
+) -> None:
+    base = latest_revision(db, SCHEME)
+    assert base is not None
+    save_draft(
+        db, renamed(catalogue), base=base.number, author="e", comment="", vocabulary=vocabulary
+    )
+    sign_in(client, make_user(db, "admin@example.org", "admin"))
+    token = csrf_token(client, f"/en/admin/schemes/{SCHEME}/revisions")
+    before = snapshot(db)
+    crash(monkeypatch)
+
+    response = client.post(
+        f"/en/admin/schemes/{SCHEME}/publish", data={"csrf_token": token, "comment": "go"}
+    )
+
+    assert response.status_code == status
+    assert "Traceback" not in response.get_data(as_text=True)
+    assert snapshot(db) == before
+    monkeypatch.undo()
+    assert NEW_NAME not in client.get(PAGE.format(lang="en")).get_data(as_text=True)
+    history = client.get(f"/en/admin/schemes/{SCHEME}/revisions")
+    assert history.status_code == 200  # the next request starts on a clean session
