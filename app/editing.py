@@ -20,7 +20,7 @@ from app import audit
 from app.catalogue import Problem, check_catalogue
 from app.models import SchemeRecord, SchemeRevision
 from app.repository import apply_scheme, content_hash
-from app.schemes import Scheme
+from app.schemes import Scheme, is_scheme_id
 from app.vocabulary import Vocabulary
 
 
@@ -83,6 +83,8 @@ def revisions(session: Session, scheme_id: str) -> list[SchemeRevision]:
 
 def latest_revision(session: Session, scheme_id: str) -> SchemeRevision | None:
     """The newest revision, draft or published."""
+    if not is_scheme_id(scheme_id):
+        return None
     query = (
         select(SchemeRevision)
         .where(SchemeRevision.scheme_id == scheme_id)

@@ -12,7 +12,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.models import SchemeRecord, SchemeRevision, SchemeTag
-from app.schemes import ACTIVE_STATUSES, Scheme
+from app.schemes import ACTIVE_STATUSES, Scheme, is_scheme_id
 
 # Set-valued facets stored as tags: facet name -> Audience attribute.
 TAG_FACETS = {"sector": "sectors", "applicant_type": "applicant_types", "role": "roles"}
@@ -136,6 +136,8 @@ def list_schemes(session: Session, filters: SchemeFilters) -> list[Scheme]:
 
 def get_scheme(session: Session, scheme_id: str) -> Scheme | None:
     """One published scheme by id, or None."""
+    if not is_scheme_id(scheme_id):
+        return None  # not an id: never sent to the database (a NUL byte breaks PostgreSQL)
     record = session.get(SchemeRecord, scheme_id)
     return Scheme.model_validate(record.document) if record and record.published else None
 

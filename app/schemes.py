@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any, Literal, get_args
 
@@ -30,6 +31,11 @@ SourceKind = Literal["official", "legal", "press", "aggregator"]
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 # A date as precise as the source gives it: 2022, 2022-07 or 2022-07-01.
 PARTIAL_DATE_PATTERN = r"^\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?$"
+
+
+def is_scheme_id(text: str) -> bool:
+    """Whether text can be a scheme id (ids are slugs; other text is never looked up)."""
+    return re.fullmatch(SLUG_PATTERN, text) is not None
 
 
 class _Strict(BaseModel):

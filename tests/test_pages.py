@@ -220,3 +220,10 @@ def test_scheme_page_lists_each_condition_with_its_source(
     for criterion in scheme.criteria:
         assert escape(criterion.label.get(lang)) in conditions
     assert f'href="#source-{scheme.criteria[0].source}"' in conditions
+
+
+@pytest.mark.parametrize(
+    "url", ["/fr/aides/a%00b", "/fr/aides/?role=&role=a%00b", "/en/aides/?lifecycle=&q=x%00"]
+)
+def test_text_no_database_accepts_is_not_a_5xx(client: FlaskClient, url: str) -> None:
+    assert client.get(url).status_code in (200, 400, 404)

@@ -21,6 +21,7 @@ from app.web import (
     feeds,
     formatting,
     locale,
+    openapi,
     public,
     questionnaire,
     rate_limits,
@@ -67,9 +68,11 @@ def create_app(
     app.register_blueprint(questionnaire.blueprint, url_prefix="/<lang>/questionnaire")
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(eligibility_api.blueprint, url_prefix="/api/v1")
+    app.register_blueprint(openapi.blueprint, url_prefix="/api/v1")
     # The JSON API takes no cookies and changes nothing: CSRF protects the forms only.
     csrf.exempt(api.blueprint)
     csrf.exempt(eligibility_api.blueprint)
+    csrf.exempt(openapi.blueprint)
     app.register_blueprint(admin_auth.blueprint, url_prefix="/<lang>/admin")
     app.register_blueprint(admin_views.blueprint, url_prefix="/<lang>/admin")
     app.register_blueprint(admin_editor.blueprint, url_prefix="/<lang>/admin")

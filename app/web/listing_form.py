@@ -58,7 +58,10 @@ class FilterForm(FlaskForm):
     )
 
     def __init__(self, formdata: MultiDict[str, Any], lang: str) -> None:
-        super().__init__(formdata=formdata)
+        # An empty facet value means no filter. Dropping it matters too because Optional() reads
+        # only the first value: ?role=&role=<anything> would otherwise skip the choice check.
+        cleaned = MultiDict([(k, v) for k, v in formdata.items(multi=True) if v or k not in FACETS])
+        super().__init__(formdata=cleaned)
         vocab = vocabulary()
         organisations = sorted(vocab.organisations.values(), key=lambda o: o.acronym.lower())
         self.funder.choices = [SelectChoice(org.id, org.acronym) for org in organisations]

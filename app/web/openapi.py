@@ -1,0 +1,568 @@
+"""The OpenAPI 3.1 description of the JSON API (contract.md §4), built from the code.
+
+Nothing here is a copy to keep in step by hand: the paths and methods come from the URL map,
+the list parameters, their enums and bounds from the filter form (FilterForm) and its
+validators, the answers' schema from the vocabulary (questions.yaml), the funders from
+organisations.yaml, kinds and statuses from the scheme format. Where the views keep their own
+list (api.LIST_PARAMETERS, eligibility_api.BODY_KEYS), building the document checks that both
+agree. tests/test_openapi.py runs schemathesis against the document.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Any, get_args
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.datastructures import MultiDict
+from wtforms import BooleanField, Field, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import Length, NumberRange
+
+from app.eligibility.answers import DONT_KNOW
+from app.eligibility.conditions import Status
+from app.eligibility.rules import SLUG, Verdict, VerifyBy
+from app.i18n import DEFAULT_LANG, LANGUAGES
+from app.schemes import KINDS, LIFECYCLE_STATUSES, PARTIAL_DATE_PATTERN, SLUG_PATTERN, SourceKind
+from app.vocabulary import Variable, VariableType, Vocabulary
+from app.web.api import LIST_PARAMETERS
+from app.web.eligibility_api import BODY_KEYS
+from app.web.listing_form import FACETS, SORTS, VOCABULARY_FACETS, FilterForm
+from app.web.reference import vocabulary
+
+API_PREFIX = "/api/v1"
+OPENAPI_VERSION = "3.1.0"
+JSON = "application/json"
+# Flask answers these itself for every route; they are not operations of the API.
+IMPLICIT_METHODS = frozenset({"HEAD", "OPTIONS"})
+ERROR_STATUSES = {
+    400: "The request is not valid: each entry names the parameter or field and what is wrong.",
+    404: "Nothing here: an unknown scheme id, or an unknown path under /api/v1.",
+    405: "The method is not allowed on this path; Allow lists those that are.",
+    413: "The body is larger than the server accepts (1 MiB).",
+}
+PARAMETER_DESCRIPTIONS = {
+    "q": "Search words (French or English; accents and typos are forgiven).",
+    "lang": "Language of names, summaries and messages.",
+    "page": "Page number, from 1.",
+    "per_page": "Results per page.",
+    "sort": "Order of the results; relevance needs search words (else the next deadline).",
+    "include_closed": "Include closed and replaced schemes (any value but `false` or empty).",
+    "open_now": "Only schemes that can be applied to today (any value but `false` or empty).",
+    "funder": "Funder ids (organisations.yaml); repeat the parameter for several.",
+    "sector": "Sectors (questions.yaml `sectors`); repeat the parameter for several.",
+    "applicant_type": "Applicant types (questions.yaml `applicant_type`); repeatable.",
+    "role": "Roles (questions.yaml `roles`); repeat the parameter for several.",
+    "kind": "Kinds of support; repeat the parameter for several.",
+    "lifecycle": "Lifecycle statuses; repeat the parameter for several.",
+}
+_CONVERTER = re.compile(r"<(?:[a-zA-Z_][a-zA-Z0-9_]*(?:\([^)]*\))?:)?([a-zA-Z_][a-zA-Z0-9_]*)>")
+
+
+class ContractMismatchError(RuntimeError):
+    """The code's own lists disagree with what the document derives (a bug to fix in code)."""
+
+
+# --- small JSON Schema builders ------------------------------------------------------------
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _string(**extra: Any) -> dict[str, Any]:
+    return {"type": "string", **extra}
+
+
+def _enum(values: Iterable[str]) -> dict[str, Any]:
+    return {"type": "string", "enum": list(values)}
+
+
+def _array(items: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"type": "array", "items": items, **extra}
+
+
+def _object(
+    properties: dict[str, dict[str, Any]], *, optional: Iterable[str] = ()
+) -> dict[str, Any]:
+    """A closed object: every property present unless optional, no others."""
+    skipped = set(optional)
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": [name for name in properties if name not in skipped],
+        "additionalProperties": False,
+    }
+
+
+def _counts(keys: Iterable[str]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "propertyNames": _enum(keys),
+        "additionalProperties": {"type": "integer", "minimum": 0},
+    }
+
+
+def _number(value: float) -> int | float:
+    return int(value) if value.is_integer() else value
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {JSON: {"schema": schema}}
+
+
+# --- what the code defines ----------------------------------------------------------------
+
+
+def _choice_values(field: Field) -> list[str]:
+    return [str(getattr(choice, "value", choice)) for choice in field.choices or ()]
+
+
+def _field_schema(field: Field) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A form field as a query parameter schema, and extra parameter keys (style, explode)."""
+    if isinstance(field, SelectMultipleField):
+        return _array(_enum(_choice_values(field))), {"style": "form", "explode": True}
+    if isinstance(field, SelectField):
+        return _enum(_choice_values(field)), {}
+    if isinstance(field, BooleanField):
+        return {"type": "boolean"}, {}
+    if isinstance(field, IntegerField):
+        schema: dict[str, Any] = {"type": "integer"}
+        for validator in field.validators:
+            if isinstance(validator, NumberRange):
+                if validator.min is not None:
+                    schema["minimum"] = validator.min
+                if validator.max is not None:
+                    schema["maximum"] = validator.max
+        if field.default is not None:
+            schema["default"] = field.default
+        return schema, {}
+    if isinstance(field, StringField):
+        schema = {"type": "string"}
+        for validator in field.validators:
+            if isinstance(validator, Length) and validator.max >= 0:
+                schema["maxLength"] = validator.max
+        return schema, {}
+    raise ContractMismatchError(f"FilterForm.{field.name}: no schema for {type(field).__name__}")
+
+
+def _lang_parameter() -> dict[str, Any]:
+    return {
+        "name": "lang",
+        "in": "query",
+        "required": False,
+        "description": PARAMETER_DESCRIPTIONS["lang"],
+        "schema": {**_enum(LANGUAGES), "default": DEFAULT_LANG},
+    }
+
+
+def _list_parameters(form: FilterForm) -> list[dict[str, Any]]:
+    """The query parameters of the scheme list: ?lang= and one per field of the filter form."""
+    parameters = [_lang_parameter()]
+    for field in form:
+        schema, extra = _field_schema(field)
+        parameters.append(
+            {
+                "name": field.name,
+                "in": "query",
+                "required": False,
+                "description": PARAMETER_DESCRIPTIONS[field.name],
+                "schema": schema,
+                **extra,
+            }
+        )
+    names = {p["name"] for p in parameters}
+    if names != LIST_PARAMETERS:
+        raise ContractMismatchError(
+            f"FilterForm fields and api.LIST_PARAMETERS differ: {sorted(names ^ LIST_PARAMETERS)}"
+        )
+    if tuple(_choice_values(form.sort)) != SORTS:
+        raise ContractMismatchError("FilterForm.sort choices and listing_form.SORTS differ")
+    return parameters
+
+
+def _facet_values(form: FilterForm) -> dict[str, list[str]]:
+    return {name: _choice_values(form[name]) for name in FACETS}
+
+
+def _answer_schema(variable: Variable) -> dict[str, Any]:
+    """What one answer may be: a typed value, or "?" (or null) for "I don't know"."""
+    dont_know = {"enum": [DONT_KNOW, None], "description": "I don't know."}
+    typed: dict[str, Any]
+    if variable.type == "choice":
+        typed = _enum(variable.value_ids())
+    elif variable.type == "set":
+        typed = _array(_enum(variable.value_ids()))
+    elif variable.type == "boolean":
+        typed = {"type": "boolean"}
+    else:
+        typed = {"type": variable.type}
+        if variable.min is not None:
+            typed["minimum"] = _number(variable.min)
+        if variable.max is not None:
+            typed["maximum"] = _number(variable.max)
+    return {"description": variable.label.en, "anyOf": [typed, dont_know]}
+
+
+def _schemas(vocab: Vocabulary, facets: dict[str, list[str]]) -> dict[str, Any]:
+    variables = list(vocab.variables)
+    organisations = list(vocab.organisations)
+    text = _string()
+    optional_text = _nullable(_string())
+    url = _string(format="uri")
+    date = _string(format="date")
+    partial_date = _nullable(_string(pattern=PARTIAL_DATE_PATTERN))
+    scheme_id = _string(pattern=SLUG_PATTERN)
+
+    def labelled(variable_id: str) -> dict[str, Any]:
+        return _array(
+            _object({"id": _enum(vocab.variable(variable_id).value_ids()), "label": text})
+        )
+
+    summary = {
+        "id": scheme_id,
+        "name": text,
+        "funder": _enum(organisations),
+        "kind": _enum(KINDS),
+        "lifecycle": _enum(LIFECYCLE_STATUSES),
+        "url": url,
+        "summary": text,
+        "score": _nullable({"type": "number"}),
+        "next_deadline": _nullable(_ref("Deadline")),
+    }
+    facet_schemas = {name: _counts(values) for name, values in facets.items()}
+    facet_schemas["open_now"] = _object({"true": {"type": "integer", "minimum": 0}})
+    verdict_criterion = {
+        "id": _string(pattern=SLUG),
+        "status": _enum(get_args(Status)),
+        "label": text,
+        "variables": _array(_enum(variables)),
+        "verify_by": _nullable(_enum(get_args(VerifyBy))),
+        "source": _nullable(url),
+    }
+    return {
+        "Error": _object({"field": optional_text, "message": text}),
+        "Errors": _object({"errors": _array(_ref("Error"), minItems=1)}),
+        "Deadline": {
+            **_object({"rolling": {"type": "boolean"}, "closes": _nullable(date)}),
+            "description": (
+                "The next date to apply by: all year round (rolling), or the closing date of "
+                "the next session; null when none is announced or the scheme is inactive."
+            ),
+        },
+        "SchemeSummary": _object(summary),
+        "Facets": _object(facet_schemas),
+        "SchemeList": _object(
+            {
+                "total": {"type": "integer", "minimum": 0},
+                "page": {"type": "integer", "minimum": 1},
+                "per_page": {"type": "integer", "minimum": 1},
+                "items": _array(_ref("SchemeSummary")),
+                "facets": _ref("Facets"),
+                "suggestion": optional_text,
+                "fuzzy": {"type": "boolean"},
+            }
+        ),
+        "Organisation": _object(
+            {"id": _enum(organisations), "acronym": text, "name": text, "url": url}
+        ),
+        "Link": _object({"id": scheme_id, "name": optional_text, "url": url}),
+        "SchemeDetail": _object(
+            {
+                **summary,
+                "description": text,
+                "funder": _ref("Organisation"),
+                "operator": _nullable(_ref("Organisation")),
+                "parent": _nullable(_ref("Link")),
+                "lifecycle": _object(
+                    {
+                        "status": _enum(LIFECYCLE_STATUSES),
+                        "since": partial_date,
+                        "replaced_by": _nullable(_ref("Link")),
+                        "note": optional_text,
+                        "source": text,
+                    }
+                ),
+                "audience": _object(
+                    {
+                        "applicant_types": labelled("applicant_type"),
+                        "roles": labelled("roles"),
+                        "sectors": labelled("sectors"),
+                        "note": optional_text,
+                        "source": text,
+                    }
+                ),
+                "amounts": _nullable(
+                    _object(
+                        {
+                            "min_eur": _nullable({"type": "integer", "minimum": 0}),
+                            "max_eur": _nullable({"type": "integer", "minimum": 0}),
+                            "max_rate_percent": _nullable(
+                                {"type": "number", "exclusiveMinimum": 0, "maximum": 100}
+                            ),
+                            "note": optional_text,
+                            "source": text,
+                        }
+                    )
+                ),
+                "calendar": _nullable(
+                    _object(
+                        {
+                            "rolling": {"type": "boolean"},
+                            "sessions": _array(
+                                _object(
+                                    {
+                                        "label": optional_text,
+                                        "opens": _nullable(date),
+                                        "closes": date,
+                                        "source": text,
+                                    }
+                                )
+                            ),
+                            "note": optional_text,
+                            "source": optional_text,
+                        }
+                    )
+                ),
+                "notes": _array(_object({"text": text, "source": text})),
+                "criteria": _array(
+                    _object(
+                        {
+                            "id": _string(pattern=SLUG),
+                            "label": text,
+                            "variables": _array(_enum(variables)),
+                            "verify_by": _nullable(_enum(get_args(VerifyBy))),
+                            "source": text,
+                        }
+                    )
+                ),
+                "sources": _array(
+                    _object(
+                        {
+                            "id": _string(pattern=SLUG_PATTERN),
+                            "url": url,
+                            "title": text,
+                            "kind": _enum(get_args(SourceKind)),
+                            "page_date": partial_date,
+                            "checked": date,
+                        }
+                    ),
+                    minItems=1,
+                ),
+            }
+        ),
+        "Question": _object(
+            {
+                "id": _enum(variables),
+                "type": _enum(get_args(VariableType)),
+                "label": text,
+                "help": text,
+                "values": _array(_object({"id": text, "label": text}), minItems=1),
+                "min": {"type": "number"},
+                "max": {"type": "number"},
+            },
+            optional=("values", "min", "max"),
+        ),
+        "Questions": _object({"questions": _array(_ref("Question"))}),
+        "Answers": {
+            **_object(
+                {name: _answer_schema(v) for name, v in vocab.variables.items()},
+                optional=variables,
+            ),
+            "description": 'Answers by variable (GET /questions); "?" or null: I don\'t know.',
+        },
+        "EligibilityRequest": _object(
+            {"answers": _ref("Answers"), "lang": {**_enum(LANGUAGES), "default": DEFAULT_LANG}},
+            optional=("answers", "lang"),
+        ),
+        "Verdict": _object(
+            {
+                "scheme": _object({"id": scheme_id, "name": text, "url": url}),
+                "status": _enum(get_args(Verdict)),
+                "lifecycle": _object(
+                    {"status": _enum(LIFECYCLE_STATUSES), "replaced_by": _nullable(scheme_id)}
+                ),
+                "criteria": _array(_object(verdict_criterion)),
+                "next_deadline": _nullable(_ref("Deadline")),
+            }
+        ),
+        "EligibilityResult": _object(
+            {
+                "results": _array(_ref("Verdict")),
+                "next_questions": _array(_enum(variables)),
+                "finished": {"type": "boolean"},
+                "nothing_can_match": {"type": "boolean"},
+                "rules_date": _nullable(date),
+            }
+        ),
+        "OpenAPI": {
+            "type": "object",
+            "required": ["openapi", "info", "paths"],
+            "description": "This document.",
+        },
+    }
+
+
+def _error_responses() -> dict[str, Any]:
+    responses: dict[str, Any] = {}
+    for status, description in ERROR_STATUSES.items():
+        response: dict[str, Any] = {"description": description, "content": _json(_ref("Errors"))}
+        if status == 405:
+            response["headers"] = {
+                "Allow": {
+                    "description": "The methods this path accepts.",
+                    "required": True,
+                    "schema": _string(),
+                }
+            }
+        responses[str(status)] = response
+    return responses
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    return {str(s): {"$ref": f"#/components/responses/{s}"} for s in statuses}
+
+
+def _ok(description: str, schema: str) -> dict[str, Any]:
+    return {"200": {"description": description, "content": _json(_ref(schema))}}
+
+
+# --- operations, by endpoint and method -----------------------------------------------------
+
+Operation = Callable[[list[dict[str, Any]]], dict[str, Any]]
+
+
+def _scheme_list(list_parameters: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "operationId": "listSchemes",
+        "summary": "Search and filter the schemes",
+        "description": (
+            "Search words (q) and filters; facet counts describe the whole result, not the page. "
+            "Closed and replaced schemes are left out unless include_closed. Any other query "
+            "parameter is refused (400)."
+        ),
+        "parameters": list_parameters,
+        "responses": {**_ok("One page of schemes.", "SchemeList"), **_errors(400)},
+    }
+
+
+def _scheme_detail(_: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "operationId": "getScheme",
+        "summary": "One scheme",
+        "description": "Its facts, lifecycle, audience, amounts, calendar, criteria and sources.",
+        "parameters": [
+            {
+                "name": "scheme_id",
+                "in": "path",
+                "required": True,
+                "description": "The scheme's id (its file name in aid_schemes/).",
+                "schema": _string(),
+            },
+            _lang_parameter(),
+        ],
+        "responses": {**_ok("The scheme.", "SchemeDetail"), **_errors(400, 404)},
+    }
+
+
+def _questions(_: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "operationId": "listQuestions",
+        "summary": "The profile vocabulary",
+        "description": "Every variable of a profile, in question order, with labels in lang.",
+        "parameters": [_lang_parameter()],
+        "responses": {**_ok("The questions.", "Questions"), **_errors(400)},
+    }
+
+
+def _eligibility(_: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "operationId": "checkEligibility",
+        "summary": "Verdicts for a profile",
+        "description": (
+            "One verdict per scheme with rules (eligible, then unknown, then ineligible), each "
+            "criterion with its status, and the most decisive unanswered questions first."
+        ),
+        "requestBody": {"required": True, "content": _json(_ref("EligibilityRequest"))},
+        "responses": {**_ok("Verdicts.", "EligibilityResult"), **_errors(400, 413)},
+    }
+
+
+def _openapi(_: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "operationId": "getOpenAPI",
+        "summary": "This description",
+        "responses": _ok("The OpenAPI document of the API.", "OpenAPI"),
+    }
+
+
+OPERATIONS: dict[str, dict[str, Operation]] = {
+    "api.scheme_list": {"GET": _scheme_list},
+    "api.scheme_detail": {"GET": _scheme_detail},
+    "openapi.openapi_json": {"GET": _openapi},
+    "eligibility_api.questions": {"GET": _questions},
+    "eligibility_api.eligibility": {"POST": _eligibility},
+}
+
+
+def api_routes() -> list[tuple[str, str, str]]:
+    """(OpenAPI path, method, endpoint) of every route of the API in the URL map."""
+    routes = []
+    for rule in current_app.url_map.iter_rules():
+        if not rule.rule.startswith(API_PREFIX + "/"):
+            continue
+        path = _CONVERTER.sub(r"{\1}", rule.rule.removeprefix(API_PREFIX))
+        for method in sorted((rule.methods or set()) - IMPLICIT_METHODS):
+            routes.append((path, method, rule.endpoint))
+    return sorted(routes)
+
+
+def openapi_document(server_url: str = API_PREFIX) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of /api/v1, from the URL map, the form and the vocabulary."""
+    vocab = vocabulary()
+    form = FilterForm(MultiDict(), DEFAULT_LANG)
+    list_parameters = _list_parameters(form)
+    facets = _facet_values(form)
+    for name, variable_id in VOCABULARY_FACETS.items():
+        if facets[name] != list(vocab.variable(variable_id).value_ids()):
+            raise ContractMismatchError(f"facet {name} and variable {variable_id} differ")
+    schemas = _schemas(vocab, facets)
+    body_keys = set(schemas["EligibilityRequest"]["properties"])
+    if body_keys != BODY_KEYS:
+        raise ContractMismatchError(f"eligibility_api.BODY_KEYS differ: {sorted(body_keys)}")
+    paths: dict[str, dict[str, Any]] = {}
+    for path, method, endpoint in api_routes():
+        build = OPERATIONS.get(endpoint, {}).get(method)
+        if build is None:
+            raise ContractMismatchError(f"{method} {API_PREFIX}{path} ({endpoint}) is undocumented")
+        paths.setdefault(path, {})[method.lower()] = build(list_parameters)
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {
+            "title": "Aides culture numérique",
+            "version": "1",
+            "description": (
+                "The bilingual directory of French public support schemes for digital culture: "
+                "search and filter the schemes, read one, and check a profile's eligibility. "
+                'Every error is JSON: {"errors": [{"field": ..., "message": ...}]}, with 400 '
+                "(invalid request), 404 (unknown scheme or path), 405 (method not allowed, "
+                "with Allow) or 413 (body too large)."
+            ),
+        },
+        "servers": [{"url": server_url}],
+        "paths": paths,
+        "components": {"schemas": schemas, "responses": _error_responses()},
+    }
+
+
+blueprint = Blueprint("openapi", __name__)
+
+
+@blueprint.get("/openapi.json")
+def openapi_json() -> Response:
+    """The OpenAPI 3.1 description of this API, built from the code."""
+    return jsonify(openapi_document(request.script_root + API_PREFIX))
