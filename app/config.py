@@ -24,6 +24,9 @@ class Settings:
     instance_dir: Path
     # Served over HTTPS: cookies get Secure and the __Host- prefix, and HSTS is sent.
     secure_cookies: bool = False
+    # Behind one reverse proxy: trust its X-Forwarded-For/-Proto (client address for the login
+    # limits and the audit log, https). Never set it when clients reach the app directly.
+    behind_proxy: bool = False
 
 
 def _secret_key(instance_dir: Path) -> str:
@@ -43,6 +46,10 @@ def _secret_key(instance_dir: Path) -> str:
     return key
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in ("1", "true", "yes")
+
+
 def load_settings() -> Settings:
     """Build the settings from the environment, with laptop-friendly defaults."""
     instance_dir = Path(os.environ.get("INSTANCE_DIR", DEFAULT_INSTANCE_DIR))
@@ -55,5 +62,6 @@ def load_settings() -> Settings:
         schemes_dir=Path(os.environ.get("SCHEMES_DIR", DEFAULT_SCHEMES_DIR)),
         redis_url=os.environ.get("REDIS_URL") or None,
         instance_dir=instance_dir,
-        secure_cookies=os.environ.get("SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
+        secure_cookies=_flag("SECURE_COOKIES"),
+        behind_proxy=_flag("BEHIND_PROXY"),
     )

@@ -184,19 +184,23 @@ def scheme_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(SchemeRecord)) or 0
 
 
-def catalogue_version(session: Session) -> tuple[int, datetime | None]:
-    """A cheap fingerprint that changes whenever a scheme is added, changed or removed."""
-    query = select(func.count(), func.max(SchemeRecord.updated_at)).where(
-        SchemeRecord.published.is_(True)
-    )
-    row = session.execute(query).one()
-    return int(row[0]), row[1]
+def catalogue_version(session: Session) -> tuple[int, int, datetime | None]:
+    """What changes whenever a scheme is published, added or removed: (count, sum of revision
+    numbers, last change). Revision numbers only grow, so the sum moves with every publish,
+    whatever the publishing machine's clock says."""
+    query = select(
+        func.count(),
+        func.coalesce(func.sum(SchemeRecord.revision), 0),
+        func.max(SchemeRecord.updated_at),
+    ).where(SchemeRecord.published.is_(True))
+    count, revisions, updated = session.execute(query).one()
+    return int(count), int(revisions), updated
 
 
-def fingerprint_text(version: tuple[int, datetime | None]) -> str:
-    """The catalogue version as the search index records it."""
-    count, updated = version
-    return f"{count}:{updated.isoformat() if updated else '-'}"
+def fingerprint_text(version: tuple[int, int, datetime | None]) -> str:
+    """The catalogue version as the search index records it (the clock is not part of it)."""
+    count, revisions, _updated = version
+    return f"{count}:{revisions}"
 
 
 def updated_times(session: Session, scheme_ids: Sequence[str]) -> dict[str, datetime]:

@@ -459,3 +459,30 @@ def test_login_limits_are_shared_through_redis(settings, session_factory, db: Se
     second_worker = create_app(replace(settings, redis_url=url), session_factory)  # another process
     assert attempt(second_worker) == 429
     redis.Redis.from_url(url).flushdb()
+
+
+def test_client_address_comes_from_the_proxy_only_when_told(
+    settings, session_factory, db: Session
+) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from app.web import create_app
+
+    for behind_proxy, expected in ((False, "127.0.0.1"), (True, "203.0.113.9")):
+        client = create_app(
+            replace(settings, behind_proxy=behind_proxy), session_factory
+        ).test_client()
+        token = csrf_token(client, "/en/admin/login")
+        client.post(
+            "/en/admin/login",
+            data={
+                "csrf_token": token,
+                "email": f"{behind_proxy}@example.org",
+                "password": "x" * 14,
+            },
+            headers={"X-Forwarded-For": "203.0.113.9"},
+        )
+        event = next(
+            e for e in events(db, "login.failed") if e.actor == f"{behind_proxy}@example.org"
+        )
+        assert event.address == expected

@@ -28,13 +28,14 @@ import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+import redis
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 
@@ -54,7 +55,7 @@ GUNICORN_OPTIONS = [
     "--worker-class=gthread",
     "--threads=2",
     "--timeout=60",
-    "--graceful-timeout=20",
+    "--graceful-timeout=30",
     "--keep-alive=5",
     "--no-control-socket",  # two servers on one machine would share ~/.gunicorn/gunicorn.ctl
 ]
@@ -133,8 +134,8 @@ class Machine:
     port: int
     index_dir: Path
     access_log: Path
+    error_log: Path
     process: subprocess.Popen[bytes] | None = None
-    errors: Path = field(default_factory=Path)
 
     def pids_by_probe(self) -> dict[str, int]:
         """Which worker answered each tagged request, from the access log."""
@@ -155,7 +156,7 @@ def start(machine: Machine, env: dict[str, str]) -> None:
         f"--bind=127.0.0.1:{machine.port}",
         f"--access-logfile={machine.access_log}",
         f"--access-logformat={ACCESS_FORMAT}",
-        f"--error-logfile={machine.errors}",
+        f"--error-logfile={machine.error_log}",
         "wsgi:app",
     ]
     machine.process = subprocess.Popen(
@@ -174,7 +175,7 @@ def wait_until_up(machine: Machine, seconds: float = 30) -> None:
     assert machine.process is not None
     while time.monotonic() < deadline:
         if machine.process.poll() is not None:
-            pytest.fail(f"gunicorn {machine.name} exited: {machine.errors.read_text()[-3000:]}")
+            pytest.fail(f"gunicorn {machine.name} exited: {machine.error_log.read_text()[-3000:]}")
         try:
             if request(machine.port, "/api/v1/questions").status == 200:
                 return
@@ -191,7 +192,7 @@ def stop(machine: Machine) -> None:
     if process.poll() is None:
         process.terminate()  # SIGTERM: the master stops its workers gracefully
         try:
-            process.wait(timeout=30)
+            process.wait(timeout=40)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
@@ -203,6 +204,18 @@ def stop(machine: Machine) -> None:
 class Deployment:
     database_url: str
     machines: list[Machine]
+    with_redis: bool
+
+
+def redis_reachable() -> bool:
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+    try:
+        client.flushdb()  # this database belongs to this test
+    except redis.exceptions.ConnectionError:
+        return False
+    finally:
+        client.close()
+    return True
 
 
 @pytest.fixture(scope="module")
@@ -212,6 +225,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     base_url = postgres_url()
     require_postgres(base_url)
     tmp = tmp_path_factory.mktemp("deployment")
+    with_redis = redis_reachable()
     schema = f"deploy_{uuid.uuid4().hex[:12]}"
     admin = make_engine(base_url)
     with admin.begin() as conn:
@@ -227,15 +241,13 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         "INSTANCE_DIR": str(tmp / "instance"),
         # Shared by every machine: sessions and CSRF tokens signed on one are valid on all.
         "SECRET_KEY": secrets.token_urlsafe(32),
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": REDIS_URL if with_redis else "",
         "SECURE_COOKIES": "1",
     }
     machines = [
-        Machine(name, free_port(), tmp / f"index-{name}", tmp / f"access-{name}.log")
-        for name in ("a", "b")
+        Machine(n, free_port(), tmp / f"index-{n}", tmp / f"access-{n}.log", tmp / f"error-{n}.log")
+        for n in ("a", "b")
     ]
-    for machine in machines:
-        machine.errors = tmp / f"errors-{machine.name}.log"
     try:
         run_cli(env, "db", "upgrade")
         run_cli(env, "schemes", "load")
@@ -246,7 +258,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             start(machine, env)
         for machine in machines:
             wait_until_up(machine)
-        yield Deployment(database_url, machines)
+        yield Deployment(database_url, machines, with_redis)
     finally:
         for machine in machines:
             stop(machine)
@@ -337,17 +349,19 @@ def test_a_publish_reaches_every_worker_of_every_machine(deployment: Deployment)
     published = time.monotonic()
 
     # Until every machine has noticed, some answers may be stale; afterwards none may be.
-    stale_rounds = 0
+    stale_answers = 0
     while True:
+        began = time.monotonic()
         current = probe_round(machines, word, name)
         if all(p.found and p.named for p in current):
             break
-        stale_rounds += 1
+        stale_answers += sum(not (p.found and p.named) for p in current)
         assert time.monotonic() - published < SETTLE_SECONDS, (
             f"still stale {SETTLE_SECONDS} s after publishing: "
             f"{[(p.machine.name, p.found, p.named) for p in current]}"
         )
-    settled = time.monotonic() - published
+    settled = began - published  # the round that began then was fresh throughout
+    print(f"all fresh from {settled:.2f} s after the publish; {stale_answers} stale answers before")
 
     # Then rounds of 20 in a row, all fresh, until every worker of both machines has answered.
     fresh: list[Probe] = list(current)
@@ -400,21 +414,16 @@ def login_attempt(machine: Machine, email: str) -> tuple[int, str]:
 
 
 def test_login_limits_are_shared_by_every_worker_through_redis(deployment: Deployment) -> None:
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.flushdb()
-    except redis.exceptions.ConnectionError:
-        if os.environ.get("REQUIRE_POSTGRES"):
-            pytest.fail("Redis is unreachable at 127.0.0.1:6379")
+    if not deployment.with_redis:
         pytest.skip("no Redis on 127.0.0.1:6379")
+    client = redis.Redis.from_url(REDIS_URL)
     try:
         email = f"nobody-{uuid.uuid4().hex[:8]}@example.org"
         machines = deployment.machines
         attempts = [login_attempt(machines[n % 2], email) for n in range(8)]
         statuses = [status for status, _tag in attempts]
         # 5 refused passwords per minute per email, counted once for all workers of all
-        # machines; with per-process counts, 8 attempts over 4 workers would never reach 429.
+        # machines; counted per process, 4 attempts per machine would never reach 429.
         assert statuses[:5] == [401] * 5, statuses
         assert statuses[5:] == [429] * 3, statuses
         pids = {
@@ -427,11 +436,6 @@ def test_login_limits_are_shared_by_every_worker_through_redis(deployment: Deplo
         client.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the catalogue fingerprint is (count, max(updated_at)): a publish stamped by a "
-    "machine whose clock is behind (or committed after a later-stamped one) does not change it",
-)
 def test_a_publish_from_a_machine_with_a_slow_clock_reaches_every_worker(
     deployment: Deployment, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -173,7 +173,7 @@ def test_nothing_can_match_is_said_early(
         )
         for s in only_companies
     ]
-    fake = Catalogue((len(active), None), active, compile_catalogue(active))
+    fake = Catalogue((len(active), 0, None), active, compile_catalogue(active))
     monkeypatch.setattr(questionnaire, "current_catalogue", lambda: fake)
     response = client.get("/fr/questionnaire/question?applicant_type=individual")
     html = response.get_data(as_text=True)

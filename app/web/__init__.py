@@ -8,6 +8,7 @@ from flask import Flask
 from flask_babel import Babel
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import sessionmaker
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import Settings, load_settings
 from app.db import make_engine, make_session_factory
@@ -76,4 +77,6 @@ def create_app(
     app.register_blueprint(admin_auth.blueprint, url_prefix="/<lang>/admin")
     app.register_blueprint(admin_views.blueprint, url_prefix="/<lang>/admin")
     app.register_blueprint(admin_editor.blueprint, url_prefix="/<lang>/admin")
+    if settings.behind_proxy:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
     return app

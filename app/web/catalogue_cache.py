@@ -21,14 +21,14 @@ _lock = threading.Lock()
 class Catalogue:
     """Every scheme (id order) and the compiled rules of those that have criteria."""
 
-    version: tuple[int, datetime | None]
+    version: tuple[int, int, datetime | None]
     schemes: list[Scheme]
     compiled: list[CompiledScheme]
 
     @property
     def rules_date(self) -> datetime | None:
         """When the catalogue last changed."""
-        return self.version[1]
+        return self.version[2]
 
 
 def current_catalogue() -> Catalogue:

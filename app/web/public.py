@@ -49,16 +49,13 @@ def scheme_list() -> tuple[str, int] | str:
     listing = run_listing(form, lang)
     items = listing.page.items
     successors = [i.scheme.lifecycle.replaced_by for i in items if i.scheme.lifecycle.replaced_by]
-    highlights = (
-        {
-            item.scheme.id: search_index().highlight(
-                form.text, item.scheme.description.get(lang), lang
-            )
-            for item in items
-        }
-        if form.text
-        else {}
-    )
+    highlights: dict[str, str] = {}
+    if form.text:
+        # The corrected words when the typed ones found nothing; one index lookup per page.
+        index, searched = search_index(), listing.searched_text(form.text)
+        for item in items:
+            description = item.scheme.description.get(lang)
+            highlights[item.scheme.id] = index.highlight(searched, description, lang)
     return render_template(
         "public/list.html",
         form=form,

@@ -1,0 +1,776 @@
+"""Load test: gunicorn serving wsgi:app on PostgreSQL on this machine, driven by locust.
+
+It builds a fresh PostgreSQL schema (migrations, the catalogue, the search index, an
+administrator with a TOTP secret), starts gunicorn on a free loopback port, then runs locust
+headless in this process: visitors (home, lists with filters, searches with typos, scheme pages,
+questionnaire steps and results, the JSON API) and one administrator who signs in through the
+real forms and, every few seconds, saves a draft with a small change and publishes it. It prints
+requests, requests per second, p50/p95/p99 and errors per endpoint, checks the goal, checks that
+every save the administrator saw succeed is a revision in the database and that every worker
+serves the last published change, then stops gunicorn and drops the schema.
+
+Run: .venv/bin/python bench/load.py [--users 50] [--spawn-rate 10] [--run-time 60]
+     [--workers 5] [--threads 2] [--worker-class gthread] [--wait 1 3] [--no-publish]
+Loopback only; the run is bounded by --run-time.
+"""
+
+from __future__ import annotations
+
+# isort: off
+# locust patches the standard library for gevent when it is imported: before anything else.
+import locust
+from locust import FastHttpUser, between, task
+# isort: on
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import re
+import secrets
+import signal
+import socket
+import string
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+from urllib.request import urlopen
+
+import gevent
+import psutil
+import pyotp
+import redis
+from locust.env import Environment
+from sqlalchemy import make_url, select, text
+
+from app import accounts
+from app.catalogue import scheme_files
+from app.config import DEFAULT_SCHEMES_DIR, PROJECT_ROOT
+from app.db import make_engine, make_session_factory
+from app.models import SchemeRecord, SchemeRevision
+from app.schemes import KINDS
+from app.vocabulary import Variable, load_vocabulary
+
+BIN = Path(sys.executable).parent
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"  # owned by this benchmark (flushed)
+ADMIN_EMAIL = "load-admin@example.org"
+ADMIN_PASSWORD = "load-test-correct-horse-battery-77"  # noqa: S105 (a throwaway schema)
+GOAL_P95_MS = 200
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+# Schemes the administrator edits in turn (published ones, with passing examples).
+EDITED_SCHEMES = ("cnl-bourse-auteurs", "cnm-transition-numerique", "cnc-numerisation-patrimoine")
+
+VOCABULARY = load_vocabulary(DEFAULT_SCHEMES_DIR)
+SCHEME_IDS = [path.stem for path in scheme_files(DEFAULT_SCHEMES_DIR)]
+QUERIES = {
+    "fr": [
+        "jeux vidéo",
+        "musique",
+        "numérisation patrimoine",
+        "réalité virtuelle",
+        "bourse auteur",
+        "édition numérique",
+        "spectacle vivant",
+        "création immersive",
+        "numérisaton",  # typos: the corrected and fuzzy paths
+        "musiqe enregistree",
+        "imersive",
+        "litérature jeunesse",
+    ],
+    "en": [
+        "video games",
+        "virtual reality",
+        "grant for authors",
+        "publishing",
+        "music",
+        "heritage digitisation",
+        "immersve",
+        "publishng grant",
+    ],
+}
+
+
+# -- a realistic profile ------------------------------------------------------------------------
+
+
+def value_for(variable: Variable, rng: random.Random) -> Any:
+    """A valid answer to variable, as JSON holds it."""
+    if variable.type == "choice":
+        return rng.choice(variable.values).id
+    if variable.type == "set":
+        return [c.id for c in rng.sample(variable.values, k=min(2, len(variable.values)))]
+    if variable.type == "boolean":
+        return rng.random() < 0.5
+    low = int(variable.min or 0)
+    if low >= 1000:  # a year
+        return rng.randint(max(low, 2005), 2025)
+    if variable.max is not None:
+        return rng.randint(low, int(variable.max))
+    if variable.id.endswith("_eur"):
+        return rng.choice([low, 12_000, 150_000])
+    return rng.randint(low, max(low, 40))  # years of activity, employees, titles…
+
+
+def query_value(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return value
+    if isinstance(value, bool):
+        return ["true" if value else "false"]
+    return [str(value)]
+
+
+# -- the editor's form, as a browser submits it -------------------------------------------------
+
+
+class FormReader(HTMLParser):
+    """The fields a browser submits from the form with id `form_id` (buttons left out)."""
+
+    def __init__(self, form_id: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.form_id = form_id
+        self.fields: list[tuple[str, str]] = []
+        self._inside = False
+        self._textarea: str | None = None
+        self._text: list[str] = []
+        self._select: str | None = None
+        self._options: list[tuple[str, bool]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attr = {key: value or "" for key, value in attrs}
+        present = {key for key, _value in attrs}
+        if tag == "form" and attr.get("id") == self.form_id:
+            self._inside = True
+        if not self._inside:
+            return
+        name, kind = attr.get("name"), attr.get("type", "text")
+        if tag == "input" and name and kind not in ("submit", "button", "image", "reset"):
+            if kind not in ("checkbox", "radio") or "checked" in present:
+                self.fields.append((name, attr.get("value", "on")))
+        elif tag == "textarea" and name:
+            self._textarea, self._text = name, []
+        elif tag == "select" and name:
+            self._select, self._options = name, []
+        elif tag == "option" and self._select is not None:
+            self._options.append((attr.get("value", ""), "selected" in present))
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._inside = False
+        elif tag == "textarea" and self._textarea is not None:
+            self.fields.append((self._textarea, "".join(self._text).removeprefix("\n")))
+            self._textarea = None
+        elif tag == "select" and self._select is not None:
+            chosen = [value for value, selected in self._options if selected]
+            if chosen or self._options:
+                self.fields.append((self._select, (chosen or [self._options[0][0]])[0]))
+            self._select = None
+
+
+def read_form(html: str, form_id: str) -> list[tuple[str, str]]:
+    reader = FormReader(form_id)
+    reader.feed(html)
+    return reader.fields
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    if not match:
+        raise ValueError("no CSRF token on the page")
+    return match.group(1)
+
+
+# -- the simulated people -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Save:
+    """A save the administrator saw succeed: the revision it must have made."""
+
+    scheme_id: str
+    number: int
+    state: str  # draft or published
+    marker: str  # the comment, and the word added to the English name
+    at: float = field(default_factory=time.monotonic)  # when the administrator saw it succeed
+
+
+@dataclass
+class Record:
+    saves: list[Save] = field(default_factory=list)
+    sign_in_failures: int = 0
+
+
+RECORD = Record()
+
+
+class Visitor(FastHttpUser):
+    """Someone reading the site or calling the API."""
+
+    wait_time = between(1, 3)
+
+    def on_start(self) -> None:
+        self.rng = random.Random()
+
+    @property
+    def lang(self) -> str:
+        return self.rng.choice(("fr", "fr", "en"))
+
+    @task(4)
+    def home(self) -> None:
+        self.client.get(f"/{self.lang}/", name="home")
+
+    @task(3)
+    def list_with_filters(self) -> None:
+        rng = self.rng
+        params: list[tuple[str, str]] = []
+        facet = rng.choice(("sector", "applicant_type", "role", "kind", "funder", "open_now"))
+        if facet == "kind":
+            params.append(("kind", rng.choice(KINDS)))
+        elif facet == "funder":
+            params.append(("funder", rng.choice(sorted(VOCABULARY.organisations))))
+        elif facet == "open_now":
+            params.append(("open_now", "y"))
+        else:
+            variable = {"sector": "sectors", "role": "roles"}.get(facet, facet)
+            params.append((facet, rng.choice(VOCABULARY.variable(variable).values).id))
+        params.append(("sort", rng.choice(("relevance", "deadline", "name", "amount"))))
+        self.client.get(f"/{self.lang}/aides/?{urlencode(params)}", name="list (filters)")
+
+    @task(4)
+    def search_page(self) -> None:
+        lang = self.lang
+        query = urlencode({"q": self.rng.choice(QUERIES[lang])})
+        self.client.get(f"/{lang}/aides/?{query}", name="search page")
+
+    @task(4)
+    def scheme_page(self) -> None:
+        self.client.get(f"/{self.lang}/aides/{self.rng.choice(SCHEME_IDS)}", name="scheme page")
+
+    @task(3)
+    def questionnaire(self) -> None:
+        """A few questions answered through the real forms, then the results."""
+        lang, query = self.lang, ""
+        base = f"/{lang}/questionnaire"
+        for _step in range(self.rng.randint(2, 6)):
+            page = self.client.get(f"{base}/question?{query}", name="questionnaire: question")
+            match = re.search(r'name="asked" value="([a-z_]+)"', page.text or "")
+            if match is None:
+                break  # every question answered
+            variable = VOCABULARY.variable(match.group(1))
+            params = [("asked", variable.id)]
+            if self.rng.random() < 0.1:
+                params.append(("dont_know", variable.id))
+            else:
+                value = value_for(variable, self.rng)
+                params += [(variable.id, v) for v in query_value(value)]
+            url = f"{base}/question?{'&'.join(p for p in (query, urlencode(params)) if p)}"
+            with self.client.get(
+                url, name="questionnaire: answer", allow_redirects=False, catch_response=True
+            ) as answer:
+                if answer.status_code != 302:
+                    answer.failure(f"answer refused: {answer.status_code}")
+                    return
+                answer.success()
+            query = urlsplit(answer.headers["Location"]).query
+        self.client.get(f"{base}/results?{query}", name="questionnaire: results")
+
+    @task(2)
+    def api_list(self) -> None:
+        lang = self.lang
+        if self.rng.random() < 0.5:
+            params = {"lang": lang, "q": self.rng.choice(QUERIES[lang])}
+            self.client.get(f"/api/v1/schemes?{urlencode(params)}", name="api: search")
+        else:
+            params = {"lang": lang, "sort": "deadline", "per_page": "50"}
+            self.client.get(f"/api/v1/schemes?{urlencode(params)}", name="api: list")
+
+    @task(2)
+    def api_detail(self) -> None:
+        scheme_id = self.rng.choice(SCHEME_IDS)
+        self.client.get(f"/api/v1/schemes/{scheme_id}?lang={self.lang}", name="api: scheme")
+
+    @task(1)
+    def api_questions(self) -> None:
+        self.client.get(f"/api/v1/questions?lang={self.lang}", name="api: questions")
+
+    @task(2)
+    def api_eligibility(self) -> None:
+        chosen = self.rng.sample(list(VOCABULARY.variables.values()), k=self.rng.randint(2, 8))
+        answers = {v.id: value_for(v, self.rng) for v in chosen}
+        self.client.post(
+            "/api/v1/eligibility",
+            json={"answers": answers, "lang": self.lang},
+            name="api: eligibility",
+        )
+
+
+class Administrator(FastHttpUser):
+    """One administrator: signs in once (password, TOTP), then saves and publishes changes."""
+
+    fixed_count = 1
+    wait_time = between(5, 10)
+    publish = True
+    totp_secret = ""
+
+    def on_start(self) -> None:
+        self.turn = 0
+        self.signed_in = False
+        login = self.client.get("/en/admin/login", name="admin: sign in")
+        data = {"csrf_token": csrf_token(login.text), "email": ADMIN_EMAIL}
+        data["password"] = ADMIN_PASSWORD
+        with self.client.post(
+            "/en/admin/login",
+            data=urlencode(data),
+            headers=FORM,
+            name="admin: sign in",
+            allow_redirects=False,
+            catch_response=True,
+        ) as answer:
+            if answer.status_code != 302:
+                answer.failure(f"sign-in refused: {answer.status_code}")
+                RECORD.sign_in_failures += 1
+                return
+        page = self.client.get("/en/admin/second-factor", name="admin: second factor")
+        code = pyotp.TOTP(self.totp_secret).now()
+        with self.client.post(
+            "/en/admin/second-factor",
+            headers=FORM,
+            name="admin: second factor",
+            data=urlencode({"csrf_token": csrf_token(page.text), "code": code}),
+            allow_redirects=False,
+            catch_response=True,
+        ) as answer:
+            if answer.status_code != 302:
+                answer.failure(f"second factor refused: {answer.status_code}")
+                RECORD.sign_in_failures += 1
+                return
+        self.signed_in = True
+
+    @task
+    def save_and_publish(self) -> None:
+        if not self.signed_in:
+            return
+        scheme_id = EDITED_SCHEMES[self.turn % len(EDITED_SCHEMES)]
+        self.turn += 1
+        marker = "lq" + "".join(random.choices(string.ascii_lowercase, k=8))
+        edit = f"/en/admin/schemes/{scheme_id}/edit"
+        page = self.client.get(edit, name="admin: edit form")
+        fields = read_form(page.text or "", "scheme-form")
+        values = dict(fields)
+        base = int(values["base_revision"])
+        # A small change: a new word at the end of the English name, and the comment.
+        name_en = re.sub(r"( lq[a-z]{8})?$", f" {marker}", values["name-en"], count=1)
+        changed = {"name-en": name_en, "comment": marker}
+        sent = [(k, changed.get(k, v)) for k, v in fields if k != "action"]
+        sent += [("comment", marker)] if "comment" not in values else []
+        sent.append(("action", "save"))
+        with self.client.post(
+            edit,
+            data=urlencode(sent),
+            headers=FORM,
+            name="admin: save draft",
+            allow_redirects=False,
+            catch_response=True,
+        ) as answer:
+            if answer.status_code != 302:
+                answer.failure(f"draft refused: {answer.status_code}")
+                return
+            answer.success()
+        RECORD.saves.append(Save(scheme_id, base + 1, "draft", marker))
+        if not self.publish:
+            return
+        history = self.client.get(
+            f"/en/admin/schemes/{scheme_id}/revisions", name="admin: revisions"
+        )
+        data = {"csrf_token": csrf_token(history.text), "comment": marker}
+        with self.client.post(
+            f"/en/admin/schemes/{scheme_id}/publish",
+            data=urlencode(data),
+            headers=FORM,
+            name="admin: publish",
+            allow_redirects=False,
+            catch_response=True,
+        ) as answer:
+            if answer.status_code != 302:
+                answer.failure(f"publish refused: {answer.status_code}")
+                return
+            answer.success()
+        # The flash message on the revisions page says whether the publish was refused.
+        with self.client.get(
+            f"/en/admin/schemes/{scheme_id}/revisions",
+            name="admin: revisions",
+            catch_response=True,
+        ) as shown:
+            if "Published." not in (shown.text or ""):
+                shown.failure("publish refused (flash message)")
+                return
+        RECORD.saves.append(Save(scheme_id, base + 2, "published", marker))
+
+
+# -- the server ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def run_cli(env: dict[str, str], *args: str) -> None:
+    result = subprocess.run(  # noqa: S603 (our own venv scripts)
+        [str(BIN / "aides"), *args],
+        env=env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"aides {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    port: int
+    error_log: Path
+
+    def processes(self) -> list[psutil.Process]:
+        with contextlib.suppress(psutil.Error):
+            master = psutil.Process(self.process.pid)
+            return [master, *master.children(recursive=True)]
+        return []
+
+
+def start_server(env: dict[str, str], options: argparse.Namespace, tmp: Path) -> Server:
+    port = free_port()
+    error_log = tmp / "gunicorn-errors.log"
+    command = [
+        str(BIN / "gunicorn"),
+        f"--workers={options.workers}",
+        f"--worker-class={options.worker_class}",
+        f"--threads={options.threads}",
+        "--timeout=60",
+        "--graceful-timeout=30",
+        "--keep-alive=5",
+        "--no-control-socket",
+        f"--bind=127.0.0.1:{port}",
+        f"--error-logfile={error_log}",
+        "wsgi:app",
+    ]
+    process = subprocess.Popen(  # noqa: S603 (our own venv script)
+        command,
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    server = Server(process, port, error_log)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited:\n{error_log.read_text()[-3000:]}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+            return server
+        time.sleep(0.2)
+    stop_server(server)
+    raise SystemExit("gunicorn did not start within 60 s")
+
+
+def stop_server(server: Server) -> None:
+    if server.process.poll() is None:
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait(timeout=10)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.process.pid, signal.SIGKILL)  # nothing of its group outlives it
+
+
+def warm_up(base: str) -> None:
+    """Every worker opens its catalogue and index before the clock starts (as after a deploy)."""
+    for _ in range(40):
+        for path in ("/api/v1/schemes?q=musique", "/fr/questionnaire/results"):
+            with urlopen(base + path, timeout=30) as answer:  # noqa: S310 (loopback)
+                answer.read()
+
+
+def create_admin(database_url: str) -> str:
+    engine = make_engine(database_url)
+    try:
+        with make_session_factory(engine).begin() as session:
+            user = accounts.create_user(session, ADMIN_EMAIL, ADMIN_PASSWORD, "admin")
+            user.totp_secret = pyotp.random_base32()
+            return user.totp_secret
+    finally:
+        engine.dispose()
+
+
+# -- the report ---------------------------------------------------------------------------------
+
+
+def print_table(env: Environment, seconds: float) -> tuple[bool, int, float]:
+    entries = sorted(env.stats.entries.values(), key=lambda e: (e.name.startswith("admin"), e.name))
+    header = f"{'endpoint':28} {'method':6} {'requests':>8} {'rps':>7} {'p50':>6} {'p95':>6} "
+    header += f"{'p99':>6} {'max':>6} {'errors':>6}"
+    print(header)
+    print("-" * len(header))
+    worst = 0.0
+    for entry in [*entries, env.stats.total]:
+        if entry is env.stats.total:
+            print("-" * len(header))
+        p50, p95, p99 = (entry.get_response_time_percentile(p) for p in (0.5, 0.95, 0.99))
+        if entry is not env.stats.total and not entry.name.startswith("admin"):
+            worst = max(worst, p95)
+        print(
+            f"{entry.name:28} {entry.method or '':6} {entry.num_requests:8d} "
+            f"{entry.num_requests / seconds:7.1f} {p50:6.0f} {p95:6.0f} {p99:6.0f} "
+            f"{entry.max_response_time or 0:6.0f} {entry.num_failures:6d}"
+        )
+    total = env.stats.total
+    p95 = total.get_response_time_percentile(0.95)
+    met = total.num_failures == 0 and p95 < GOAL_P95_MS
+    print(f"\nmilliseconds; rps over the {seconds:.0f} s run")
+    for error in env.stats.errors.values():
+        print(f"error: {error.method} {error.name}: {error.error} ({error.occurrences}x)")
+    print(
+        f"goal (0 errors, p95 < {GOAL_P95_MS} ms): {'MET' if met else 'NOT MET'} "
+        f"(errors {total.num_failures}, p95 {p95:.0f} ms; "
+        f"slowest visitor endpoint p95 {worst:.0f} ms)"
+    )
+    return met, total.num_failures, p95
+
+
+def found(base: str, save: Save) -> bool:
+    url = f"{base}/api/v1/schemes?q={save.marker}&lang=en&include_closed=1"
+    with urlopen(url, timeout=30) as answer:  # noqa: S310 (loopback)
+        items = json.load(answer)["items"]
+    return save.scheme_id in [item["id"] for item in items]
+
+
+def served_everywhere(base: str, save: Save, settle: float = 15) -> bool:
+    """The last published word is found by 20 searches in a row (every worker answers some).
+
+    Until the worker that rebuilds the index has published the new build, the others keep
+    serving the previous one: the stale answers seen before that are counted.
+    """
+    began = time.monotonic()
+    in_a_row = stale = 0
+    while in_a_row < 20 and time.monotonic() - began < settle:
+        if found(base, save):
+            in_a_row += 1
+        else:
+            in_a_row, stale = 0, stale + 1
+    print(
+        f"last published word, searched from {began - save.at:.2f} s after its publish answered: "
+        f"{stale} stale answers, then {in_a_row} fresh in a row ({time.monotonic() - began:.2f} s)"
+    )
+    return in_a_row == 20
+
+
+def verify_saves(database_url: str, base: str) -> bool:
+    """Every save the administrator saw succeed is a revision; the last change is served."""
+    saves = RECORD.saves
+    engine = make_engine(database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            rows = session.scalars(
+                select(SchemeRevision).where(SchemeRevision.author == ADMIN_EMAIL)
+            ).all()
+            found = {(r.scheme_id, r.number, r.state, r.comment) for r in rows}
+            missing = [s for s in saves if (s.scheme_id, s.number, s.state, s.marker) not in found]
+            published = [s for s in saves if s.state == "published"]
+            current = {
+                r.id: r.revision
+                for r in session.scalars(
+                    select(SchemeRecord).where(SchemeRecord.id.in_(EDITED_SCHEMES))
+                )
+            }
+    finally:
+        engine.dispose()
+    drafts = sum(s.state == "draft" for s in saves)
+    print(
+        f"\nadmin saves reported: {drafts} drafts, {len(published)} publishes; "
+        f"in the database: {len(saves) - len(missing)} of {len(saves)}; "
+        f"revisions by the administrator: {len(rows)}"
+    )
+    for save in missing:
+        print(f"MISSING: {save}")
+    reported = {(s.scheme_id, s.number, s.state, s.marker) for s in saves}
+    for row in rows:
+        if (row.scheme_id, row.number, row.state, row.comment) not in reported:
+            print(f"unreported revision: {row.scheme_id} {row.number} {row.state} {row.comment}")
+    if RECORD.sign_in_failures:
+        print("the administrator could not sign in")
+    ok = not missing and len(rows) == len(saves) and RECORD.sign_in_failures == 0
+    last: dict[str, Save] = {s.scheme_id: s for s in published}
+    for scheme_id, save in last.items():
+        if current.get(scheme_id) != save.number:
+            print(
+                f"{scheme_id}: published revision {current.get(scheme_id)}, expected {save.number}"
+            )
+            ok = False
+    if published:
+        ok = served_everywhere(base, published[-1]) and ok
+    print(f"saves check: {'OK' if ok else 'FAILED'}")
+    return ok
+
+
+# -- main ---------------------------------------------------------------------------------------
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=50, help="concurrent visitors (+1 admin)")
+    parser.add_argument("--spawn-rate", type=float, default=10)
+    parser.add_argument("--run-time", type=float, default=60, help="seconds")
+    parser.add_argument(
+        "--wait",
+        type=float,
+        nargs=2,
+        default=(1, 3),
+        metavar=("MIN", "MAX"),
+        help="visitors' think time between requests, seconds",
+    )
+    parser.add_argument("--workers", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--worker-class", default="gthread")
+    parser.add_argument("--no-publish", action="store_true", help="drafts only, no publishing")
+    parser.add_argument(
+        "--database-url", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    )
+    parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL, help="'' for in-memory limits")
+    options = parser.parse_args()
+    if not 1 <= options.users <= 500 or not 1 <= options.run_time <= 1800:
+        parser.error("--users must be 1..500 and --run-time 1..1800 seconds")
+    return options
+
+
+def main() -> int:
+    options = parse_args()
+    if make_url(options.database_url).get_backend_name() != "postgresql":
+        raise SystemExit("--database-url must name PostgreSQL")
+    schema = f"load_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(options.database_url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    database_url = (
+        make_url(options.database_url)
+        .update_query_dict({"options": f"-csearch_path={schema}"})
+        .render_as_string(hide_password=False)
+    )
+    server: Server | None = None
+    try:
+        with tempfile.TemporaryDirectory(prefix="aides-load-") as tmp_name:
+            tmp = Path(tmp_name)
+            env = {
+                **os.environ,
+                "DATABASE_URL": database_url,
+                "SEARCH_INDEX_DIR": str(tmp / "search-index"),
+                "INSTANCE_DIR": str(tmp / "instance"),
+                "SECRET_KEY": secrets.token_urlsafe(32),
+                "REDIS_URL": options.redis_url,
+            }
+            if options.redis_url:
+                redis.Redis.from_url(options.redis_url).flushdb()
+            started = time.monotonic()
+            run_cli(env, "db", "upgrade")
+            run_cli(env, "schemes", "load")
+            run_cli(env, "search", "reindex")
+            Administrator.totp_secret = create_admin(database_url)
+            server = start_server(env, options, tmp)
+            base = f"http://127.0.0.1:{server.port}"
+            warm_up(base)
+            print(
+                f"gunicorn: {options.workers} workers x {options.threads} threads "
+                f"({options.worker_class}) on {base}, PostgreSQL schema {schema}; "
+                f"set up in {time.monotonic() - started:.1f} s"
+            )
+            Visitor.wait_time = between(*options.wait)
+            Administrator.publish = not options.no_publish
+            result = run_locust(base, options, server)
+            ok = verify_saves(database_url, base)
+            errors = server.error_log.read_text(encoding="utf-8", errors="replace")
+            for line in errors.splitlines():
+                if any(word in line for word in ("ERROR", "CRITICAL", "Traceback")):
+                    print(f"gunicorn log: {line}")
+            stop_server(server)
+            server = None
+            return 0 if ok and result else 1
+    finally:
+        if server is not None:
+            stop_server(server)
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+        if options.redis_url:
+            redis.Redis.from_url(options.redis_url).flushdb()
+
+
+def cpu_seconds(processes: list[psutil.Process]) -> float:
+    """User and system CPU seconds of these processes (one that has gone counts for nothing)."""
+    total = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            times = process.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+def run_locust(base: str, options: argparse.Namespace, server: Server) -> bool:
+    # At the end, users finish the task they are in (a save is never cut between the server's
+    # commit and the user's record of it); they stop at once when waiting.
+    env = Environment(
+        user_classes=[Visitor, Administrator], host=base, events=locust.events, stop_timeout=30
+    )
+    env.stats.reset_all()
+    runner = env.create_local_runner()
+    me = psutil.Process()
+    cpu_before = me.cpu_times()
+    workers = server.processes()
+    server_before = cpu_seconds(workers)
+    machine_before = psutil.cpu_times()
+    started = time.monotonic()
+    runner.start(options.users + 1, spawn_rate=options.spawn_rate)
+    gevent.spawn_later(options.run_time, runner.quit)
+    runner.greenlet.join()
+    seconds = time.monotonic() - started
+    server_cpu = cpu_seconds(workers) - server_before
+    own = me.cpu_times()
+    own_cpu = own.user + own.system - cpu_before.user - cpu_before.system
+    machine_after = psutil.cpu_times()
+    idle = sum(getattr(machine_after, n) - getattr(machine_before, n) for n in ("idle", "iowait"))
+    busy = sum(machine_after) - sum(machine_before) - idle
+    print(
+        f"\n{options.users} visitors (think time {options.wait[0]:g}-{options.wait[1]:g} s) + 1 "
+        f"administrator, {seconds:.0f} s; CPU in cores (of {os.cpu_count()}): machine "
+        f"{busy / seconds:.2f}, gunicorn {server_cpu / seconds:.2f}, locust "
+        f"{own_cpu / seconds:.2f}, other processes (PostgreSQL, anything else running) "
+        f"{(busy - server_cpu - own_cpu) / seconds:.2f}\n"
+    )
+    met, _errors, _p95 = print_table(env, seconds)
+    return met
+
+
+if __name__ == "__main__":
+    sys.exit(main())
