@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 
 from flask import (
     Blueprint,
@@ -116,17 +117,16 @@ def draft_preview(scheme_id: str) -> str:
     )
 
 
-@blueprint.post("/schemes/<scheme_id>/publish")
-@require_role("admin")
-def publish_scheme(scheme_id: str) -> Response:
-    """Publish the latest draft; refused while one of its examples fails."""
+def _make_public(scheme_id: str, action: Callable[..., object], done: str, *args: int) -> Response:
+    """Publish (or republish) through the editing service; refusals come back as messages."""
     form = CommentForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        publish(
+        action(
             db_session(),
             scheme_id,
+            *args,
             author=_actor(),
             comment=form.comment.data or "",
             vocabulary=vocabulary(),
@@ -134,31 +134,23 @@ def publish_scheme(scheme_id: str) -> Response:
         )
     except EditError as error:
         return _refused(error, scheme_id)
-    flash(_("Published."), "success")
+    flash(done, "success")
     return redirect(url_for("admin.scheme_revisions", scheme_id=scheme_id))
+
+
+@blueprint.post("/schemes/<scheme_id>/publish")
+@require_role("admin")
+def publish_scheme(scheme_id: str) -> Response:
+    """Publish the latest draft; refused while one of its examples fails."""
+    return _make_public(scheme_id, publish, _("Published."))
 
 
 @blueprint.post("/schemes/<scheme_id>/rollback/<int:number>")
 @require_role("admin")
 def rollback_scheme(scheme_id: str, number: int) -> Response:
     """Publish an earlier revision again, as a new revision."""
-    form = CommentForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        rollback(
-            db_session(),
-            scheme_id,
-            number,
-            author=_actor(),
-            comment=form.comment.data or "",
-            vocabulary=vocabulary(),
-            after_commit=refresh_after_publish,
-        )
-    except EditError as error:
-        return _refused(error, scheme_id)
-    flash(_("Revision %(number)d is published again.", number=number), "success")
-    return redirect(url_for("admin.scheme_revisions", scheme_id=scheme_id))
+    done = _("Revision %(number)d is published again.", number=number)
+    return _make_public(scheme_id, rollback, done, number)
 
 
 @blueprint.post("/export")
