@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
+from flask import current_app, g
 
 from app.eligibility.engine import CompiledScheme, compile_catalogue
 from app.repository import SchemeFilters, catalogue_version, list_schemes
@@ -32,11 +32,17 @@ class Catalogue:
 
 
 def current_catalogue() -> Catalogue:
-    """The cached catalogue, rebuilt when its fingerprint in the database has changed."""
+    """The cached catalogue, rebuilt when its fingerprint in the database has changed.
+
+    The fingerprint is read once per request: search, highlights and verdicts share it.
+    """
+    if "catalogue" in g:
+        return g.catalogue  # type: ignore[no-any-return]
     session = db_session()
     version = catalogue_version(session)
     cached: Catalogue | None = current_app.extensions.get("aides.catalogue")
     if cached is not None and cached.version == version:
+        g.catalogue = cached
         return cached
     with _lock:
         schemes = list_schemes(session, SchemeFilters(include_inactive=True))
@@ -46,4 +52,11 @@ def current_catalogue() -> Catalogue:
         # its many objects on every full collection (bench/eligibility.py shows the p95 cost).
         gc.collect()
         gc.freeze()
+    g.catalogue = catalogue
     return catalogue
+
+
+def forget_catalogue() -> None:
+    """After a publish in this request: the next use reads the database again."""
+    g.pop("catalogue", None)
+    current_app.extensions.pop("aides.catalogue", None)

@@ -11,7 +11,7 @@ from app.repository import fingerprint_text
 from app.search import IndexUnavailableError, SearchFilters, SearchIndex, SearchResults
 from app.search_text import Synonyms
 from app.vocabulary import SYNONYMS_FILE
-from app.web.catalogue_cache import current_catalogue
+from app.web.catalogue_cache import current_catalogue, forget_catalogue
 from app.web.reference import vocabulary
 
 log = logging.getLogger(__name__)
@@ -41,5 +41,5 @@ def search_index() -> SearchIndex:
 
 def refresh_after_publish() -> None:
     """After a publish: the cached catalogue and the search index follow at once."""
-    current_app.extensions.pop("aides.catalogue", None)
+    forget_catalogue()
     search_index()
