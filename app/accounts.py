@@ -23,16 +23,27 @@ _DUMMY_HASH = _hasher.hash("not a real password, only for timing")
 
 
 class AccountError(ValueError):
-    """A refused account operation, with a message naming the problem."""
+    """A refused account operation: an English message (command line) and a reason code that
+    the web layer words in the reader's language."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+_PASSWORD_PROBLEMS = {
+    "password_short": f"at least {MIN_PASSWORD_LENGTH} characters are required",
+    "password_weak": "too common or too easy to guess",
+}
 
 
 def password_problem(password: str, email: str = "") -> str | None:
-    """Why a password is refused (too short, too common or guessable), or None."""
+    """Why a password is refused ("password_short", "password_weak"), or None."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"at least {MIN_PASSWORD_LENGTH} characters are required"
+        return "password_short"
     strength = zxcvbn(password[:200], user_inputs=[email, *email.split("@")])
     if strength["score"] < 3:
-        return "too common or too easy to guess"
+        return "password_weak"
     return None
 
 
@@ -50,14 +61,14 @@ def create_user(session: Session, email: str, password: str, role: Role) -> User
     """A new active user; refuses weak passwords, unknown roles and duplicate emails."""
     email = normalise_email(email)
     if "@" not in email or len(email) > 254:
-        raise AccountError("a valid email address is required")
+        raise AccountError("a valid email address is required", "email")
     if role not in ROLES:
-        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+        raise AccountError(f"role must be one of {', '.join(ROLES)}", "role")
     problem = password_problem(password, email)
     if problem:
-        raise AccountError(f"password refused: {problem}")
+        raise AccountError(f"password refused: {_PASSWORD_PROBLEMS[problem]}", problem)
     if session.scalar(select(User).where(User.email == email)):
-        raise AccountError("a user with this email already exists")
+        raise AccountError("a user with this email already exists", "duplicate")
     user = User(
         email=email,
         password_hash=hash_password(password),
@@ -92,7 +103,7 @@ def set_password(user: User, password: str) -> None:
     """A new password, which also ends every session of the user."""
     problem = password_problem(password, user.email)
     if problem:
-        raise AccountError(f"password refused: {problem}")
+        raise AccountError(f"password refused: {_PASSWORD_PROBLEMS[problem]}", problem)
     user.password_hash = hash_password(password)
     end_sessions(user)
 

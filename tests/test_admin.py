@@ -486,3 +486,35 @@ def test_client_address_comes_from_the_proxy_only_when_told(
             e for e in events(db, "login.failed") if e.actor == f"{behind_proxy}@example.org"
         )
         assert event.address == expected
+
+
+@pytest.mark.parametrize(("lang", "message"), [("fr", "trop courant"), ("en", "too common")])
+def test_a_refused_password_is_explained_in_the_readers_language(
+    client: FlaskClient, db: Session, lang: str, message: str
+) -> None:
+    sign_in(client, make_user(db, "admin@example.org", "admin"))
+    token = csrf_token(client, f"/{lang}/admin/users")
+    response = client.post(
+        f"/{lang}/admin/users",
+        data={
+            "csrf_token": token,
+            "email": "new@example.org",
+            "password": "password1234",
+            "role": "editor",
+        },
+    )
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+
+
+def test_an_admin_creates_an_account_through_the_form(client: FlaskClient, db: Session) -> None:
+    sign_in(client, make_user(db, "admin@example.org", "admin"))
+    token = csrf_token(client, "/en/admin/users")
+    data = {
+        "csrf_token": token,
+        "email": "new.editor@example.org",
+        "password": PASSWORD,
+        "role": "editor",
+    }
+    assert client.post("/en/admin/users", data=data).status_code == 302
+    assert accounts.find_user(db, "new.editor@example.org") is not None

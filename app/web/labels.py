@@ -52,3 +52,11 @@ ROLE_LABELS: dict[str, LazyString] = {
     "editor": _l("editor"),
     "admin": _l("administrator"),
 }
+
+ACCOUNT_REFUSALS: dict[str, LazyString] = {
+    "email": _l("Enter a valid email address."),
+    "role": _l("Choose a role from the list."),
+    "duplicate": _l("An account with this email already exists."),
+    "password_short": _l("The password needs at least 12 characters."),
+    "password_weak": _l("This password is too common or too easy to guess: choose a longer one."),
+}

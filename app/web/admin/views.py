@@ -46,7 +46,7 @@ from app.web.admin.forms import (
     UserForm,
 )
 from app.web.database import db_session
-from app.web.labels import ROLE_LABELS
+from app.web.labels import ACCOUNT_REFUSALS, ROLE_LABELS
 from app.web.reference import vocabulary
 from app.web.search_service import refresh_after_publish
 
@@ -183,7 +183,8 @@ def users() -> Page:
                 db, form.email.data or "", form.password.data or "", form.role.data or "editor"
             )
         except accounts.AccountError as error:
-            form.email.errors = [str(error)]
+            field = form.password if error.reason.startswith("password") else form.email
+            field.errors = [str(ACCOUNT_REFUSALS[error.reason])]
             status = 400
         else:
             audit.record(db, "user.create", actor=_actor(), target=user.email, role=user.role)
@@ -271,7 +272,7 @@ def account() -> Page:
             try:
                 accounts.set_password(user, form.new.data or "")
             except accounts.AccountError as error:
-                form.new.errors = [str(error)]
+                form.new.errors = [str(ACCOUNT_REFUSALS[error.reason])]
                 status = 400
             else:
                 audit.record(db, "password.change", actor=user.email, address=request.remote_addr)
