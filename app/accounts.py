@@ -31,19 +31,19 @@ class AccountError(ValueError):
         self.reason = reason
 
 
-_PASSWORD_PROBLEMS = {
-    "password_short": f"at least {MIN_PASSWORD_LENGTH} characters are required",
-    "password_weak": "too common or too easy to guess",
+_REFUSAL_MESSAGES = {
+    "too_short": f"at least {MIN_PASSWORD_LENGTH} characters are required",
+    "guessable": "too common or too easy to guess",
 }
 
 
 def password_problem(password: str, email: str = "") -> str | None:
-    """Why a password is refused ("password_short", "password_weak"), or None."""
+    """Why a password is refused ("too_short", "guessable"), or None."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return "password_short"
+        return "too_short"
     strength = zxcvbn(password[:200], user_inputs=[email, *email.split("@")])
     if strength["score"] < 3:
-        return "password_weak"
+        return "guessable"
     return None
 
 
@@ -66,7 +66,7 @@ def create_user(session: Session, email: str, password: str, role: Role) -> User
         raise AccountError(f"role must be one of {', '.join(ROLES)}", "role")
     problem = password_problem(password, email)
     if problem:
-        raise AccountError(f"password refused: {_PASSWORD_PROBLEMS[problem]}", problem)
+        raise AccountError(f"password refused: {_REFUSAL_MESSAGES[problem]}", problem)
     if session.scalar(select(User).where(User.email == email)):
         raise AccountError("a user with this email already exists", "duplicate")
     user = User(
@@ -103,7 +103,7 @@ def set_password(user: User, password: str) -> None:
     """A new password, which also ends every session of the user."""
     problem = password_problem(password, user.email)
     if problem:
-        raise AccountError(f"password refused: {_PASSWORD_PROBLEMS[problem]}", problem)
+        raise AccountError(f"password refused: {_REFUSAL_MESSAGES[problem]}", problem)
     user.password_hash = hash_password(password)
     end_sessions(user)
 

@@ -57,6 +57,6 @@ ACCOUNT_REFUSALS: dict[str, LazyString] = {
     "email": _l("Enter a valid email address."),
     "role": _l("Choose a role from the list."),
     "duplicate": _l("An account with this email already exists."),
-    "password_short": _l("The password needs at least 12 characters."),
-    "password_weak": _l("This password is too common or too easy to guess: choose a longer one."),
+    "too_short": _l("The password needs at least 12 characters."),
+    "guessable": _l("This password is too common or too easy to guess: choose a longer one."),
 }

@@ -183,7 +183,7 @@ def users() -> Page:
                 db, form.email.data or "", form.password.data or "", form.role.data or "editor"
             )
         except accounts.AccountError as error:
-            field = form.password if error.reason.startswith("password") else form.email
+            field = form.password if error.reason in ("too_short", "guessable") else form.email
             field.errors = [str(ACCOUNT_REFUSALS[error.reason])]
             status = 400
         else:
