@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import TextIO
 
@@ -24,8 +25,10 @@ from app.catalogue import (
     sibling_ids,
     write_directory,
 )
+from app.catalogue_audit import SchemeAudit, audit_catalogue, summary_lines
 from app.config import PROJECT_ROOT, load_settings
 from app.db import make_engine, make_session_factory
+from app.deadlines import today_in_paris
 from app.eligibility.answers import validate_answers
 from app.eligibility.engine import evaluate_all, evaluate_scheme
 from app.eligibility.questions import progress
@@ -40,6 +43,7 @@ from app.repository import (
 from app.schemes import Scheme
 from app.search import SearchIndex
 from app.search_text import Synonyms
+from app.source_check import check_urls
 from app.vocabulary import SYNONYMS_FILE, ReferenceDataError, Vocabulary, load_vocabulary
 
 
@@ -166,6 +170,87 @@ def test_command(path: Path | None) -> None:
             failures += not passed
     click.echo(f"{count - failures} of {count} examples pass.")
     if failures:
+        sys.exit(1)
+
+
+@schemes_group.command("audit")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the rows and summary as JSON.")
+@click.option("--flagged", is_flag=True, help="Only the schemes with something to fix.")
+def audit_command(path: Path | None, as_json: bool, flagged: bool) -> None:
+    """Per scheme: status, newest evidence, next session, amounts, criteria, sources; flags."""
+    _files, catalogue = _read_or_exit(_path_or_default(path))
+    rows = audit_catalogue(list(catalogue.values()), today_in_paris())
+    shown = [row for row in rows if row.flags or not flagged]
+    if as_json:
+        report = {"schemes": [r.as_json() for r in shown], "summary": summary_lines(rows)}
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    for row in shown:
+        click.echo(_audit_line(row))
+    for line in summary_lines(rows):
+        click.echo(line)
+
+
+def _audit_line(row: SchemeAudit) -> str:
+    scheme = row.scheme
+    session = row.next_session
+    when = "rolling" if scheme.is_rolling() else "no session"
+    if session:
+        when = f"next {session.closes}" + (" (expected)" if session.expected else "")
+    amounts = scheme.amounts
+    money = "no amount"
+    if amounts and row.has_amount:
+        money = " ".join(
+            f"{label} {value}"
+            for label, value in (
+                ("min", amounts.min_eur),
+                ("max", amounts.max_eur),
+                ("rate", amounts.max_rate_percent),
+            )
+            if value is not None
+        )
+    dates = ", ".join(f"{s.id} {s.page_date or 'undated'}" for s in scheme.sources)
+    flags = f" [{', '.join(row.flags)}]" if row.flags else ""
+    return (
+        f"{scheme.id}: {scheme.lifecycle.status}; evidence {row.newest_evidence or 'none'}; "
+        f"{when}; {money}; {len(scheme.criteria)} criteria; sources: {dates}{flags}"
+    )
+
+
+@click.group("sources")
+def sources_group() -> None:
+    """Source pages: check that they still answer."""
+
+
+@sources_group.command("check")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--timeout", default=15.0, show_default=True, help="Seconds per request.")
+@click.option(
+    "--interval", default=2.0, show_default=True, help="Seconds between two requests to a host."
+)
+@click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 16))
+def sources_check_command(path: Path | None, timeout: float, interval: float, workers: int) -> None:
+    """Fetch every source URL; report dead, moved and unreachable pages; exit 1 if any is dead."""
+    _files, catalogue = _read_or_exit(_path_or_default(path))
+    where = {
+        (scheme.id, source.id): source.url
+        for scheme in catalogue.values()
+        for source in scheme.sources
+    }
+    checks = check_urls(
+        where.values(), timeout=timeout, per_host_interval=interval, workers=workers
+    )
+    for (scheme_id, source_id), url in sorted(where.items()):
+        check = checks[url]
+        if check.verdict != "ok":
+            click.echo(f"{scheme_id}: {source_id}: {check.describe()}")
+    verdicts = Counter(check.verdict for check in checks.values())
+    click.echo(
+        f"{len(checks)} addresses checked: "
+        + ", ".join(f"{verdict} {verdicts[verdict]}" for verdict in sorted(verdicts))
+    )
+    if verdicts["dead"]:
         sys.exit(1)
 
 
@@ -322,3 +407,4 @@ main.add_command(db_group)
 main.add_command(eligibility_group)
 main.add_command(search_group)
 main.add_command(users_group)
+main.add_command(sources_group)

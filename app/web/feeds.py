@@ -60,7 +60,13 @@ def _calendar(schemes: list[Scheme], title: str) -> Response:
             event.add("uid", f"{scheme.id}-{session.closes.isoformat()}@aides-culture-numerique")
             event.add("dtstamp", stamp)
             event.add("dtstart", session.closes)  # an all-day event on the deadline
-            event.add("summary", _("Deadline: %(name)s", name=scheme.name.get(lang)))
+            name = scheme.name.get(lang)
+            if session.expected:
+                # Foreseen from the funder's usual rhythm: calendars show it as tentative.
+                event.add("status", "TENTATIVE")
+                event.add("summary", _("Expected deadline (not confirmed): %(name)s", name=name))
+            else:
+                event.add("summary", _("Deadline: %(name)s", name=name))
             label = session.label.get(lang) if session.label else ""
             event.add("description", f"{label}\n{page}".strip())
             event.add("url", page)

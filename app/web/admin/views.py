@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Callable
+from datetime import date
 
 from flask import (
     Blueprint,
@@ -34,6 +35,7 @@ from app.editing import (
     revisions,
     rollback,
 )
+from app.evidence import is_stale, newest_evidence
 from app.models import SchemeRevision, User
 from app.repository import SchemeFilters, get_schemes, list_schemes
 from app.schemes import Scheme
@@ -62,12 +64,22 @@ def _actor() -> str:
 @blueprint.get("/")
 @require_role("editor", "admin")
 def dashboard() -> str:
-    """Every scheme with its state: published, draft waiting, or never published."""
+    """Every scheme with its state and the age of its evidence, the stale ones first."""
     db = db_session()
     latest: dict[str, SchemeRevision] = {}
     for row in db.scalars(select(SchemeRevision).order_by(SchemeRevision.number)):
         latest[row.scheme_id] = row
-    return render_template("admin/dashboard.html", records=all_records(db), latest=latest)
+    today = today_in_paris()
+    evidence = {}
+    for record in all_records(db):
+        scheme = Scheme.model_validate(record.document)
+        evidence[record.id] = (is_stale(scheme, today), newest_evidence(scheme, today), record)
+    # Stale schemes first, the oldest evidence first: they are the ones to check.
+    rows = sorted(
+        evidence.values(),
+        key=lambda e: (0, e[1] or date.min, e[2].id) if e[0] else (1, date.min, e[2].id),
+    )
+    return render_template("admin/dashboard.html", rows=rows, latest=latest)
 
 
 @blueprint.get("/schemes/<scheme_id>/revisions")
