@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import date, timedelta
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from app.catalogue import dump_scheme
 from app.catalogue_audit import audit_catalogue, summary_lines
 from app.cli import main
 from app.deadlines import next_deadline, today_in_paris
+from app.eligibility.wording import numbers_in
 from app.evidence import end_of_partial_date, is_stale, months_before, newest_evidence
 from app.repository import import_schemes
 from app.schemes import Scheme
@@ -343,3 +345,33 @@ def test_the_sources_check_command_reports_dead_and_moved_pages(
     assert result.exit_code == 1, result.output
     assert f"cnc-fajv: {sources[-1]['id']}: dead 404 {site}/gone" in result.output
     assert "addresses checked: dead 1" in result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        ("Au moins 80 % de l'activité", {80}),
+        ("at least €1m (€600,000 before 2021)", {1_000_000, 600_000, 2021}),
+        ("au moins 10 000 € et 1,5 M€", {10_000, 1_500_000}),
+        ("50 k€ or 2.5 or 3 millions", {50_000, 2.5, 3_000_000}),
+        ("at least one year", set()),
+    ],
+)
+def test_numbers_are_read_in_either_languages_writing(text: str, numbers: set[float]) -> None:
+    assert numbers_in(text) == {Decimal(str(n)) for n in numbers}
+
+
+def test_a_wording_that_no_longer_matches_its_rule_is_refused(
+    tmp_path: Path, catalogue: list[Scheme]
+) -> None:
+    base = next(s for s in catalogue if s.id == "cnm-transition-numerique")
+    document = base.document()
+    share = next(c for c in document["criteria"] if c["id"] == "music-activity-share")
+    share["rule"]["value"] = 30  # the label still says 80 %
+    document["examples"] = [e for e in document["examples"] if e["expect"] != "ineligible"]
+    path = tmp_path / "cnm-transition-numerique.yaml"
+    path.write_text(dump_scheme(Scheme.model_validate(document)), encoding="utf-8")
+    result = CliRunner().invoke(main, ["schemes", "validate", str(path)])
+    assert result.exit_code == 1
+    assert "criteria[0].label.fr: the wording says 80 but the rule checks 30" in result.output
+    assert "criteria[0].label.en: the wording says 80 but the rule checks 30" in result.output
