@@ -33,6 +33,13 @@ SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 PARTIAL_DATE_PATTERN = r"^\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?$"
 
 
+def current_schemes(schemes: list[Scheme]) -> list[Scheme]:
+    """The schemes one can apply to now or soon: active, umbrella funds left out (their strands
+    are the schemes). The one count of "current schemes" every page shows."""
+    parents = {s.parent for s in schemes if s.parent}
+    return [s for s in schemes if s.is_active() and s.id not in parents]
+
+
 def is_scheme_id(text: str) -> bool:
     """Whether text can be a scheme id (ids are slugs; other text is never looked up)."""
     return re.fullmatch(SLUG_PATTERN, text) is not None

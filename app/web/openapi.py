@@ -243,6 +243,21 @@ def _schemas(vocab: Vocabulary, facets: dict[str, list[str]]) -> dict[str, Any]:
         "variables": _array(_enum(variables)),
         "verify_by": _nullable(_enum(get_args(VerifyBy))),
         "source": _nullable(url),
+        "explanation": {
+            **text,
+            "description": "The criterion for this profile in plain words: what is wrong and the "
+            "answer it came from, what to check and by whom, or that it is met.",
+        },
+        "answer": _array(
+            _object(
+                {
+                    "variable": _enum(variables),
+                    "question": text,
+                    "value": {"description": "The raw answer; null for I don't know."},
+                    "text": text,
+                }
+            )
+        ),
     }
     return {
         "Error": _object({"field": optional_text, "message": text}),

@@ -14,6 +14,8 @@ from app.repository import (
     predecessor_ids,
     strand_ids,
 )
+from app.schemes import current_schemes
+from app.web.catalogue_cache import current_catalogue
 from app.web.database import db_session
 from app.web.listing import ListedScheme, run_listing, sort_and_page
 from app.web.listing_form import FilterForm
@@ -35,7 +37,7 @@ def home() -> str:
     return render_template(
         "public/home.html",
         upcoming=[item for item in page.items if item.deadline.kind == "session"],
-        active_count=len(schemes),
+        active_count=len(current_schemes(current_catalogue().schemes)),
         funders=[vocabulary().organisations[f] for f in funders],
     )
 

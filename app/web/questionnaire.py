@@ -7,8 +7,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
-from flask_babel import format_decimal
-from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from app.deadlines import next_deadline, today_in_paris
@@ -16,11 +14,11 @@ from app.eligibility.answers import DONT_KNOW, Answers, parse_answer
 from app.eligibility.engine import SchemeVerdict, evaluate_all
 from app.eligibility.questions import Progress, progress
 from app.repository import get_schemes
-from app.schemes import Scheme
-from app.vocabulary import Variable
+from app.schemes import Scheme, current_schemes
 from app.web.answers_url import answers_from_args, answers_query, hidden_fields
 from app.web.catalogue_cache import current_catalogue
 from app.web.database import db_session
+from app.web.explanations import answer_text, answered, explanation
 from app.web.labels import VERDICT_GROUP_TITLES
 from app.web.locale import current_language
 from app.web.questionnaire_forms import question_form
@@ -53,6 +51,13 @@ def _state(answers: Answers, order: list[str]) -> State:
         s for s in schemes if not s.criteria and s.is_active() and not _is_parent(s, schemes)
     ]
     return State(answers, order, verdicts, unassessed, progress(verdicts, vocabulary()))
+
+
+def _standing(state: State) -> tuple[int, int]:
+    """How many current schemes are still possible for these answers, of how many."""
+    current = current_schemes(current_catalogue().schemes)
+    ruled_out = {v.scheme.id for v in state.verdicts if v.status == "ineligible"}
+    return sum(s.id not in ruled_out for s in current), len(current)
 
 
 def _is_parent(scheme: Scheme, schemes: list[Scheme]) -> bool:
@@ -133,7 +138,7 @@ def _next(answers: Answers, order: list[str], asked: str) -> Response:
 
 
 def _render_question(state: State, variable_id: str, form: Any) -> str:
-    decided = sum(1 for v in state.verdicts if v.status != "unknown")
+    possible, current = _standing(state)
     previous = [name for name in state.order if name != variable_id]
     # Back shows the previous question with its answer filled in, ready to change.
     back = (
@@ -147,8 +152,9 @@ def _render_question(state: State, variable_id: str, form: Any) -> str:
         field=form[variable_id],
         hidden=hidden_fields(state.answers, state.order, skip=variable_id),
         number=len(previous) + 1,
-        decided=decided,
-        total=len(state.verdicts),
+        possible=possible,
+        current=current,
+        left=len(state.progress.next_questions),
         state=state,
         back=back,
         dont_know=DONT_KNOW,
@@ -170,29 +176,11 @@ def recap() -> tuple[str, int] | str:
     )
 
 
-def answer_text(variable: Variable, answers: Answers) -> str:
-    """An answer in words, in the page's language."""
+def _group(verdicts: list[SchemeVerdict], status: str, active: bool) -> list[SchemeVerdict]:
+    """One verdict group of current (or of closed) schemes, by name."""
     lang = current_language()
-    if variable.id in answers.unknown:
-        return str(_("I don't know"))
-    value = answers.values.get(variable.id)
-    if isinstance(value, frozenset):
-        return ", ".join(variable.value_label(v, lang) for v in sorted(value)) or str(_("None"))
-    if isinstance(value, bool):
-        return str(_("Yes") if value else _("No"))
-    if isinstance(value, float):
-        number = format_decimal(value)
-        return f"{number} {variable.unit.get(lang)}" if variable.unit else str(number)
-    return variable.value_label(str(value), lang)
-
-
-def _group(verdicts: list[SchemeVerdict], status: str) -> list[SchemeVerdict]:
-    """One verdict group, schemes that can still be applied to first, then by name."""
-    lang = current_language()
-    chosen = [v for v in verdicts if v.status == status]
-    return sorted(
-        chosen, key=lambda v: (not v.scheme.is_active(), v.scheme.name.get(lang).casefold())
-    )
+    chosen = [v for v in verdicts if v.status == status and v.scheme.is_active() == active]
+    return sorted(chosen, key=lambda v: v.scheme.name.get(lang).casefold())
 
 
 @blueprint.get("/results")
@@ -210,10 +198,18 @@ def results() -> tuple[str, int] | str:
     return render_template(
         "questionnaire/results.html",
         state=state,
-        groups=[
-            (status, _group(state.verdicts, status))
+        groups={
+            status: _group(state.verdicts, status, active=True)
             for status in ("eligible", "unknown", "ineligible")
-        ],
+        },
+        # Closed and replaced schemes that would have fitted: listed apart, with their successor,
+        # never "to verify" (nobody can apply to them any more).
+        would_have_fitted=_group(state.verdicts, "eligible", active=False)
+        + _group(state.verdicts, "unknown", active=False),
+        explanation=explanation,
+        answered=answered,
+        answer_text=answer_text,
+        state_variable=vocabulary().variable,
         deadlines={v.scheme.id: next_deadline(v.scheme, today) for v in state.verdicts},
         linked=get_schemes(db_session(), successors),
         rules_date=updated.date() if updated else None,
