@@ -102,7 +102,7 @@ def test_progress_counts_current_schemes_like_the_home_page(
 
 
 def test_the_printout_carries_the_answers_and_the_address(client: FlaskClient) -> None:
-    url, html, _steps = walk(client, "fr", PROFILES["music-label"])
+    _url, html, _steps = walk(client, "fr", PROFILES["music-label"])
     answers = section(html, "your-answers")
     assert "Vos réponses" in answers
     assert "Entreprise" in answers
