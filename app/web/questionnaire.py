@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,6 +27,9 @@ from app.web.reference import vocabulary
 blueprint = Blueprint("questionnaire", __name__)
 
 
+FOCUS = "scheme"
+
+
 @dataclass(frozen=True)
 class State:
     """Answers from the URL, their order, the verdicts they give, and what is left to ask."""
@@ -36,21 +39,30 @@ class State:
     verdicts: list[SchemeVerdict]
     unassessed: list[Scheme]
     progress: Progress
+    # "Am I eligible?" from a scheme page: only this scheme's questions are asked.
+    focus: SchemeVerdict | None = None
 
     def query(self, skip: str | None = None) -> str:
-        """The URL query reproducing these answers."""
-        return answers_query(self.answers, self.order, skip)
+        """The URL query reproducing these answers (and the scheme checked, if one is)."""
+        query = answers_query(self.answers, self.order, skip)
+        if self.focus is None:
+            return query
+        return "&".join(part for part in (query, urlencode({FOCUS: self.focus.scheme.id})) if part)
 
 
-def _state(answers: Answers, order: list[str]) -> State:
+def _state(answers: Answers, order: list[str], focus_id: str | None = None) -> State:
     catalogue = current_catalogue()
     verdicts = evaluate_all(catalogue.compiled, answers)
+    focus = next((v for v in verdicts if v.scheme.id == focus_id), None)
+    if focus_id is not None and focus is None:
+        abort(404)  # no such scheme, or one whose conditions are not encoded
     # Active schemes without encoded rules are listed apart: we cannot say anything about them.
     schemes = catalogue.schemes
     unassessed = [
         s for s in schemes if not s.criteria and s.is_active() and not _is_parent(s, schemes)
     ]
-    return State(answers, order, verdicts, unassessed, progress(verdicts, vocabulary()))
+    asking = [focus] if focus else verdicts
+    return State(answers, order, verdicts, unassessed, progress(asking, vocabulary()), focus)
 
 
 def _standing(state: State) -> tuple[int, int]:
@@ -70,7 +82,7 @@ def _load_state(ignore: str | None = None) -> State | tuple[str, int]:
     answers, order, errors = answers_from_args(args, vocabulary())
     if errors:
         return render_template("questionnaire/invalid.html", errors=errors), 400
-    return _state(answers, order)
+    return _state(answers, order, args.get(FOCUS))
 
 
 def _with_query(endpoint: str, query: str, _external: bool = False, **extra: str) -> str:
@@ -115,7 +127,7 @@ def _record_answer(state: State, asked: str) -> Response | tuple[str, int]:
     variable = vocabulary().variable(asked)
     if request.args.get("dont_know") == asked:
         answers = Answers(state.answers.without(asked).values, state.answers.unknown | {asked})
-        return _next(answers, state.order, asked)
+        return _next(replace(state, answers=answers), asked)
     form = question_form(variable, current_language(), request.args)
     if not form.validate():
         return _render_question(state, asked, form), 400
@@ -124,16 +136,18 @@ def _record_answer(state: State, asked: str) -> Response | tuple[str, int]:
         form[asked].errors = [message or "invalid"]
         return _render_question(state, asked, form), 400
     base = state.answers.without(asked)
-    return _next(Answers({**base.values, asked: value}, base.unknown), state.order, asked)
+    return _next(
+        replace(state, answers=Answers({**base.values, asked: value}, base.unknown)), asked
+    )
 
 
 def _submitted(data: Any) -> Any:
     return str(data) if data is not None and not isinstance(data, list | str) else data
 
 
-def _next(answers: Answers, order: list[str], asked: str) -> Response:
-    order = [name for name in order if name != asked] + [asked]
-    query = answers_query(answers, order)
+def _next(state: State, asked: str) -> Response:
+    order = [name for name in state.order if name != asked] + [asked]
+    query = replace(state, order=order).query()
     return redirect(_with_query("questionnaire.question", query))  # type: ignore[return-value]
 
 
@@ -150,7 +164,8 @@ def _render_question(state: State, variable_id: str, form: Any) -> str:
         "questionnaire/question.html",
         variable=vocabulary().variable(variable_id),
         field=form[variable_id],
-        hidden=hidden_fields(state.answers, state.order, skip=variable_id),
+        hidden=hidden_fields(state.answers, state.order, skip=variable_id)
+        + ([(FOCUS, state.focus.scheme.id)] if state.focus else []),
         number=len(previous) + 1,
         possible=possible,
         current=current,
@@ -199,7 +214,7 @@ def results() -> tuple[str, int] | str:
         "questionnaire/results.html",
         state=state,
         groups={
-            status: _group(state.verdicts, status, active=True)
+            status: [v for v in _group(state.verdicts, status, active=True) if v is not state.focus]
             for status in ("eligible", "unknown", "ineligible")
         },
         # Closed and replaced schemes that would have fitted: listed apart, with their successor,
@@ -208,6 +223,7 @@ def results() -> tuple[str, int] | str:
         + _group(state.verdicts, "unknown", active=False),
         explanation=explanation,
         answered=answered,
+        all_query=answers_query(state.answers, state.order),
         answer_text=answer_text,
         state_variable=vocabulary().variable,
         deadlines={v.scheme.id: next_deadline(v.scheme, today) for v in state.verdicts},
