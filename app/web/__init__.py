@@ -26,6 +26,7 @@ from app.web import (
     public,
     questionnaire,
     rate_limits,
+    results_mail,
     security,
 )
 from app.web.admin import auth as admin_auth
@@ -67,6 +68,7 @@ def create_app(
     app.register_blueprint(public.blueprint, url_prefix="/<lang>")
     app.register_blueprint(feeds.blueprint, url_prefix="/<lang>")
     app.register_blueprint(questionnaire.blueprint, url_prefix="/<lang>/questionnaire")
+    app.register_blueprint(results_mail.blueprint, url_prefix="/<lang>/questionnaire")
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(eligibility_api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(openapi.blueprint, url_prefix="/api/v1")

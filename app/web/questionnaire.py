@@ -6,7 +6,16 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.datastructures import MultiDict
 
 from app.deadlines import next_deadline, today_in_paris
@@ -21,7 +30,7 @@ from app.web.database import db_session
 from app.web.explanations import answer_text, answered, explanation
 from app.web.labels import VERDICT_GROUP_TITLES
 from app.web.locale import current_language
-from app.web.questionnaire_forms import question_form
+from app.web.questionnaire_forms import MailResultsForm, question_form
 from app.web.reference import vocabulary
 
 blueprint = Blueprint("questionnaire", __name__)
@@ -76,7 +85,7 @@ def _is_parent(scheme: Scheme, schemes: list[Scheme]) -> bool:
     return any(other.parent == scheme.id for other in schemes)
 
 
-def _load_state(ignore: str | None = None) -> State | tuple[str, int]:
+def load_state(ignore: str | None = None) -> State | tuple[str, int]:
     """The state from the query string; the variable being answered is left to its form."""
     args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k != ignore])
     answers, order, errors = answers_from_args(args, vocabulary())
@@ -104,7 +113,7 @@ def question() -> Response | tuple[str, int] | str:
     asked = request.args.get("asked")
     if asked is not None and asked not in vocabulary().variables:
         abort(400)
-    loaded = _load_state(ignore=asked)
+    loaded = load_state(ignore=asked)
     if not isinstance(loaded, State):
         return loaded
     state = loaded
@@ -179,7 +188,7 @@ def _render_question(state: State, variable_id: str, form: Any) -> str:
 @blueprint.get("/recap")
 def recap() -> tuple[str, int] | str:
     """Every answer given, each with a link to change it."""
-    loaded = _load_state()
+    loaded = load_state()
     if not isinstance(loaded, State):
         return loaded
     return render_template(
@@ -201,10 +210,19 @@ def _group(verdicts: list[SchemeVerdict], status: str, active: bool) -> list[Sch
 @blueprint.get("/results")
 def results() -> tuple[str, int] | str:
     """Verdicts grouped eligible / to verify / not eligible; the URL reproduces them."""
-    loaded = _load_state()
+    loaded = load_state()
     if not isinstance(loaded, State):
         return loaded
-    state = loaded
+    return render_results(loaded, MailResultsForm())
+
+
+def results_url(state: State) -> str:
+    """The absolute address that reproduces these results."""
+    return _with_query("questionnaire.results", state.query(), _external=True)
+
+
+def render_results(state: State, mail_form: MailResultsForm) -> str:
+    """The results page, with the e-mail form as given (fresh, or with its errors)."""
     successors = [
         v.scheme.lifecycle.replaced_by for v in state.verdicts if v.scheme.lifecycle.replaced_by
     ]
@@ -229,7 +247,8 @@ def results() -> tuple[str, int] | str:
         deadlines={v.scheme.id: next_deadline(v.scheme, today) for v in state.verdicts},
         linked=get_schemes(db_session(), successors),
         rules_date=updated.date() if updated else None,
-        share_url=_with_query("questionnaire.results", state.query(), _external=True),
+        share_url=results_url(state),
+        mail_form=mail_form if current_app.extensions["aides.settings"].smtp_url else None,
         with_query=_with_query,
         group_titles=VERDICT_GROUP_TITLES,
     )
