@@ -184,3 +184,15 @@ def test_am_i_eligible_asks_only_what_that_scheme_needs(
 def test_checking_an_unknown_scheme_is_a_404(client: FlaskClient) -> None:
     assert client.get("/en/questionnaire/question?scheme=no-such-scheme").status_code == 404
     assert client.get("/en/questionnaire/results?scheme=no-such-scheme").status_code == 404
+
+
+def test_after_three_i_dont_know_the_questionnaire_offers_to_stop(client: FlaskClient) -> None:
+    html = client.get(
+        "/en/questionnaire/question?applicant_type=company&roles=%3F&sectors=%3F&country_zone=%3F"
+    ).get_data(as_text=True)
+    assert "You did not know the last 3 answers" in html
+    assert 'href="/en/questionnaire/results?applicant_type=company' in html
+    fewer = client.get("/en/questionnaire/question?applicant_type=company&roles=%3F").get_data(
+        as_text=True
+    )
+    assert "You did not know" not in fewer

@@ -81,6 +81,16 @@ def _standing(state: State) -> tuple[int, int]:
     return sum(s.id not in ruled_out for s in current), len(current)
 
 
+def _unknown_streak(state: State) -> int:
+    """How many of the latest answers were "I don't know", in a row."""
+    streak = 0
+    for name in reversed(state.order):
+        if name not in state.answers.unknown:
+            break
+        streak += 1
+    return streak
+
+
 def _is_parent(scheme: Scheme, schemes: list[Scheme]) -> bool:
     return any(other.parent == scheme.id for other in schemes)
 
@@ -179,6 +189,7 @@ def _render_question(state: State, variable_id: str, form: Any) -> str:
         possible=possible,
         current=current,
         left=len(state.progress.next_questions),
+        unknown_streak=_unknown_streak(state),
         state=state,
         back=back,
         dont_know=DONT_KNOW,
