@@ -397,6 +397,37 @@ def create_admin_command(email: str, role: str, password: str) -> None:
     click.echo(f"{role} {email} created. Administrators enrol a TOTP app at first sign-in.")
 
 
+@click.group("alerts")
+def alerts_group() -> None:
+    """E-mail alerts: send what is due."""
+
+
+@alerts_group.command("send")
+def alerts_send_command() -> None:
+    """Send due digests, reminders and renewal notices, each once; erase expired addresses.
+
+    Run it from a timer (docs/production.md); a second run while one is going does nothing.
+    """
+    settings = load_settings()
+    if settings.smtp_url is None:
+        click.echo("SMTP_URL is not set: no mail can be sent.", err=True)
+        sys.exit(1)
+    # What an alert matches is what the site shows for it: its API and mail templates live in
+    # the web package, which this one command loads (the rest of the CLI stays free of Flask).
+    from app.web.alerts_runner import send_alerts
+
+    report = send_alerts(settings)
+    if report.locked_out:
+        click.echo("Another run is sending alerts: nothing done.")
+        return
+    click.echo(
+        f"{len(report.sent)} mails sent, {len(report.failed)} failed (tried again next run), "
+        f"{report.skipped} skipped, {report.erased} expired addresses erased."
+    )
+    if report.failed:
+        sys.exit(1)
+
+
 @click.group("aides")
 def main() -> None:
     """Aides culture numérique, command line."""
@@ -408,3 +439,4 @@ main.add_command(eligibility_group)
 main.add_command(search_group)
 main.add_command(users_group)
 main.add_command(sources_group)
+main.add_command(alerts_group)

@@ -31,6 +31,8 @@ class Settings:
     smtp_url: str | None = None
     # The sender of every message.
     mail_from: str = "Aides culture numérique <no-reply@localhost>"
+    # The site's public address, for links in mail sent outside a web request.
+    public_base_url: str = "http://127.0.0.1:5000"
 
 
 def _secret_key(instance_dir: Path) -> str:
@@ -70,4 +72,5 @@ def load_settings() -> Settings:
         behind_proxy=_flag("BEHIND_PROXY"),
         smtp_url=os.environ.get("SMTP_URL") or None,
         mail_from=os.environ.get("MAIL_FROM") or Settings.mail_from,
+        public_base_url=os.environ.get("PUBLIC_BASE_URL") or Settings.public_base_url,
     )

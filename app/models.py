@@ -107,3 +107,53 @@ class AuditEvent(Base):
     target: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
     address: Mapped[str | None] = mapped_column(String(64))
+
+
+class AlertSubscription(Base):
+    """An e-mail alert without an account: a saved search or a questionnaire profile.
+
+    Created unconfirmed; confirmed through a signed link (double opt-in); erased on
+    unsubscribing, or after 12 months without a renewal.
+    """
+
+    __tablename__ = "alert_subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    lang: Mapped[str] = mapped_column(String(2))
+    # "search": the list's query string; "profile": the questionnaire's answers query string.
+    kind: Mapped[str] = mapped_column(String(10))
+    query: Mapped[str] = mapped_column(Text)
+    frequency: Mapped[str] = mapped_column(String(10))  # weekly | monthly
+    reminders: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Changes on every confirmation or unsubscription: links signed with an older one fail.
+    nonce: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    renewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AlertDelivery(Base):
+    """A mail claimed for sending, once: the unique key makes every run idempotent."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (UniqueConstraint("subscription_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("alert_subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    # "digest:2026-12-07", "reminder:cnc-fajv:2027-01-15:14"…
+    key: Mapped[str] = mapped_column(String(200))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class JobLock(Base):
+    """A lock held in the database, so that one machine only runs a job at a time."""
+
+    __tablename__ = "job_locks"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    until: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -14,7 +14,9 @@ from app.config import Settings, load_settings
 from app.db import make_engine, make_session_factory
 from app.vocabulary import load_vocabulary
 from app.web import (
+    alerts,
     api,
+    calendar_page,
     context,
     database,
     eligibility_api,
@@ -67,6 +69,10 @@ def create_app(
     errors.init_app(app)
     app.register_blueprint(public.blueprint, url_prefix="/<lang>")
     app.register_blueprint(feeds.blueprint, url_prefix="/<lang>")
+    app.register_blueprint(calendar_page.blueprint, url_prefix="/<lang>")
+    app.register_blueprint(alerts.blueprint, url_prefix="/<lang>")
+    # One-click unsubscription (RFC 8058) comes from mail clients: the signed token is the proof.
+    csrf.exempt(alerts.unsubscribe)
     app.register_blueprint(questionnaire.blueprint, url_prefix="/<lang>/questionnaire")
     app.register_blueprint(results_mail.blueprint, url_prefix="/<lang>/questionnaire")
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")

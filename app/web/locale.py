@@ -29,9 +29,18 @@ def preferred_language() -> str:
     return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANG) or DEFAULT_LANG
 
 
+# Pages whose address is spelt in each language: the endpoint to use for each language.
+SPELLED_ENDPOINTS: dict[str, dict[str, str]] = {
+    "calendar.calendrier": {"fr": "calendar.calendrier", "en": "calendar.calendar"},
+    "calendar.calendar": {"fr": "calendar.calendrier", "en": "calendar.calendar"},
+}
+
+
 def switch_language_url(lang: str) -> str:
     """The current page in another language, with the same query string."""
     endpoint = request.endpoint
+    if endpoint in SPELLED_ENDPOINTS:
+        endpoint = SPELLED_ENDPOINTS[endpoint].get(lang, endpoint)
     if endpoint and current_app.url_map.is_endpoint_expecting(endpoint, "lang"):
         url = url_for(endpoint, **{**(request.view_args or {}), "lang": lang})
         query = request.query_string.decode("utf-8", "replace")
