@@ -152,6 +152,16 @@ def erase(session: Session, subscription: AlertSubscription) -> None:
     session.delete(subscription)
 
 
+def erase_address(session: Session, email: str) -> int:
+    """Forget an address: every alert it subscribed to and every mail sent to it."""
+    subscriptions = session.scalars(
+        select(AlertSubscription).where(AlertSubscription.email == email)
+    ).all()
+    for subscription in subscriptions:
+        erase(session, subscription)
+    return len(subscriptions)
+
+
 def purge(session: Session, now: datetime) -> int:
     """Erase unconfirmed subscriptions past CONFIRM_WITHIN and confirmed ones past KEEP_FOR."""
     stale = session.scalars(

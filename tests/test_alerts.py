@@ -245,6 +245,7 @@ def test_one_click_unsubscribe_from_the_header_stops_and_erases(
 ) -> None:
     _url, inbox = mail
     _confirmed(db, "search", "funder=cnc&q=jeu+video", days_ago=8)
+    _confirmed(db, "search", "funder=cnl", days_ago=2)  # the same address, another alert
     send_alerts(mail_settings, session_factory=session_factory)
     header = inbox.messages[0]["List-Unsubscribe"]
     path = re.fullmatch(r"<https://aides\.example\.org(\S+)>", header)

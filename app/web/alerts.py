@@ -176,11 +176,12 @@ def confirm(token: str) -> str:
 
 @blueprint.route("/alerts/unsubscribe/<token>", methods=["GET", "POST"])
 def unsubscribe(token: str) -> str:
-    """GET: a button; POST (also RFC 8058 one-click from the mail client): erase the address."""
+    """GET: a button; POST (also RFC 8058 one-click from the mail client): erase the address
+    and every alert it had."""
     subscription = _subscription(token, "unsubscribe")
     if request.method == "GET":
         return render_template("alerts/action.html", action="unsubscribe")
-    alerts.erase(db_session(), subscription)
+    alerts.erase_address(db_session(), subscription.email)
     db_session().commit()
     return render_template("alerts/message.html", state="unsubscribed")
 
