@@ -29,7 +29,6 @@ from app.deadlines import next_deadline, today_in_paris
 from app.editing import (
     EditError,
     all_records,
-    diff_documents,
     latest_revision,
     publish,
     revisions,
@@ -47,6 +46,7 @@ from app.web.admin.forms import (
     RoleForm,
     UserForm,
 )
+from app.web.admin.readable_diff import readable_changes
 from app.web.database import db_session
 from app.web.labels import ACCOUNT_REFUSALS, ROLE_LABELS
 from app.web.reference import vocabulary
@@ -90,7 +90,7 @@ def scheme_revisions(scheme_id: str) -> str:
     if not history:
         abort(404)
     changes = [
-        (row, diff_documents(older.document if older else None, row.document))
+        (row, readable_changes(older.document if older else None, row.document))
         for row, older in zip(history, [*history[1:], None], strict=True)
     ]
     return render_template(
