@@ -21,7 +21,7 @@ def lowered_threshold(catalogue: list[Scheme], wording: bool) -> Scheme:
     share["rule"]["value"] = 30
     if wording:
         share["label"] = {
-            "fr": "Au moins 30 % de l'activité de votre structure relève de la musique et des variétés.",
+            "fr": "Au moins 30 % de l'activité de votre structure relève de la musique.",
             "en": "At least 30% of your organisation's activity is in music and variety.",
         }
     document["examples"] = [e for e in document["examples"] if "40%" not in e["title"]]
