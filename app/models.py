@@ -157,3 +157,24 @@ class JobLock(Base):
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
     owner: Mapped[str] = mapped_column(String(64))
     until: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Suggestion(Base):
+    """A correction or news about a scheme sent by anyone from its public page."""
+
+    __tablename__ = "suggestions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    scheme_id: Mapped[str] = mapped_column(String(100), index=True)
+    message: Mapped[str] = mapped_column(Text)
+    source_url: Mapped[str | None] = mapped_column(String(500))
+    # Optional, to be thanked or asked a question; erased when the suggestion is handled.
+    email: Mapped[str | None] = mapped_column(String(254))
+    lang: Mapped[str] = mapped_column(String(2))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(
+        String(10), default="new", index=True
+    )  # new|accepted|declined
+    handled_by: Mapped[str | None] = mapped_column(String(254))
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    note: Mapped[str | None] = mapped_column(Text)

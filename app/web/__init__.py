@@ -30,9 +30,11 @@ from app.web import (
     rate_limits,
     results_mail,
     security,
+    suggestions,
 )
 from app.web.admin import auth as admin_auth
 from app.web.admin import editor as admin_editor
+from app.web.admin import suggestions as admin_suggestions
 from app.web.admin import views as admin_views
 
 csrf = CSRFProtect()
@@ -85,6 +87,8 @@ def create_app(
     app.register_blueprint(admin_auth.blueprint, url_prefix="/<lang>/admin")
     app.register_blueprint(admin_views.blueprint, url_prefix="/<lang>/admin")
     app.register_blueprint(admin_editor.blueprint, url_prefix="/<lang>/admin")
+    app.register_blueprint(admin_suggestions.blueprint, url_prefix="/<lang>/admin")
+    app.register_blueprint(suggestions.blueprint, url_prefix="/<lang>")
     if settings.behind_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
     return app
