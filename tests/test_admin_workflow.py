@@ -35,8 +35,8 @@ def lowered_threshold(catalogue: list[Scheme], wording: bool) -> Scheme:
 @pytest.mark.parametrize(
     ("lang", "where", "before"),
     [
-        ("en", r"Criterion \d+ \(music-activity-share\) › Condition 1 › Value", "Wording before:"),
-        ("fr", r"Critère \d+ \(music-activity-share\) › Condition 1 › Valeur", "Formulation avant :"),
+        ("en", r"Criterion \d+ \(music-activity-share\) › Condition 1 › Value", "Wording before"),
+        ("fr", r"Critère \d+ \(music-activity-share\) › Condition 1 › Valeur", "Formulation avant"),
     ],
 )
 def test_the_revision_diff_names_fields_in_words_with_the_wording_of_both_versions(
