@@ -73,9 +73,12 @@ class SchemeRevision(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     author: Mapped[str] = mapped_column(String(200))
     comment: Mapped[str] = mapped_column(Text)
-    # "published" revisions are what the public saw; "draft" ones wait for an admin.
+    # "published" revisions are what the public saw; "draft" ones are being edited, "review"
+    # ones wait for an administrator.
     state: Mapped[str] = mapped_column(String(20), default="published", server_default="published")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Why an administrator sent the draft back to the editors.
+    review_note: Mapped[str | None] = mapped_column(Text)
 
 
 class User(Base):

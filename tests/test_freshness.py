@@ -366,12 +366,15 @@ def test_a_wording_that_no_longer_matches_its_rule_is_refused(
 ) -> None:
     base = next(s for s in catalogue if s.id == "cnm-transition-numerique")
     document = base.document()
-    share = next(c for c in document["criteria"] if c["id"] == "music-activity-share")
+    position, share = next(
+        (i, c) for i, c in enumerate(document["criteria"]) if c["id"] == "music-activity-share"
+    )
     share["rule"]["value"] = 30  # the label still says 80 %
     document["examples"] = [e for e in document["examples"] if e["expect"] != "ineligible"]
     path = tmp_path / "cnm-transition-numerique.yaml"
     path.write_text(dump_scheme(Scheme.model_validate(document)), encoding="utf-8")
     result = CliRunner().invoke(main, ["schemes", "validate", str(path)])
     assert result.exit_code == 1
-    assert "criteria[0].label.fr: the wording says 80 but the rule checks 30" in result.output
-    assert "criteria[0].label.en: the wording says 80 but the rule checks 30" in result.output
+    for lang in ("fr", "en"):
+        problem = f"criteria[{position}].label.{lang}: the wording says 80 but the rule checks 30"
+        assert problem in result.output

@@ -46,10 +46,12 @@ def _suggestion(number: int) -> Suggestion:
     return found
 
 
-@blueprint.post("/suggestions/<int:number>/<any(accepted, declined):decision>")
+@blueprint.post("/suggestions/<int:number>/<decision>")
 @require_role("editor", "admin")
 def decide(number: int, decision: str) -> Response:
     """Accept (then edit the scheme) or decline; either way the sender's address is erased."""
+    if decision not in ("accepted", "declined"):
+        abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
     suggestion = _suggestion(number)
