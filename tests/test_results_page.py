@@ -161,14 +161,15 @@ def walk_url(
 def test_am_i_eligible_asks_only_what_that_scheme_needs(
     client: FlaskClient, catalogue: list[Scheme], lang: str
 ) -> None:
-    scheme = next(s for s in catalogue if s.id == "cnl-bourse-auteurs")
+    scheme = next(s for s in catalogue if s.id == "cnm-transition-numerique")
     page = client.get(f"/{lang}/aides/{scheme.id}").get_data(as_text=True)
     start = f"/{lang}/questionnaire/question?scheme={scheme.id}"
     assert f'href="{start}"' in page
     profile = {
-        "applicant_type": "individual",
-        "roles": ["author"],
-        "published_books_sole_author": 0,
+        "applicant_type": "company",
+        "roles": ["music_company"],
+        "sectors": ["music"],
+        "music_activity_share_percent": 40,
     }
     url, html, asked = walk_url(client, start, profile)
     assert "/questionnaire/results" in url
@@ -177,7 +178,7 @@ def test_am_i_eligible_asks_only_what_that_scheme_needs(
     assert set(asked) <= needed
     focus = section(html, "focus")
     assert scheme.name.get(lang).replace("'", "&#39;") in focus
-    assert {"fr": "Votre réponse : 0", "en": "You answered: 0"}[lang] in focus
+    assert {"fr": "Votre réponse : 40", "en": "You answered: 40"}[lang] in focus
     assert 'id="group-eligible"' in html  # then the other schemes that fit
 
 
