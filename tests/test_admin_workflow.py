@@ -178,7 +178,8 @@ def test_an_editor_submits_for_review_and_an_administrator_sends_it_back(
     assert "Quote the 2026 rules." in editor.get(page).get_data(as_text=True)
     assert (
         editor.post(
-            f"/en/admin/schemes/{scheme.id}/send-back", data={"csrf_token": token}
+            f"/en/admin/schemes/{scheme.id}/send-back",
+            data={"csrf_token": _token(editor, page)},
         ).status_code
         == 403
     )
