@@ -11,9 +11,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, RadioField
+from wtforms import BooleanField, HiddenField, RadioField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, Email, InputRequired, Length
+from wtforms.validators import AnyOf, InputRequired, Length
 
 from app import alerts
 from app.alerts import DueMail, Purpose
@@ -21,6 +21,7 @@ from app.mail import MailError, SmtpServer, build_message, send
 from app.models import AlertSubscription
 from app.web.database import db_session
 from app.web.locale import current_language
+from app.web.questionnaire_forms import email_address_field
 from app.web.rate_limits import limiter
 
 log = logging.getLogger(__name__)
@@ -31,15 +32,7 @@ FREQUENCY_LABELS = {"weekly": _l("Every week"), "monthly": _l("Every month")}
 class NotifyForm(FlaskForm):
     """An address and how often; what to follow comes from the page it is on."""
 
-    email = EmailField(
-        _l("Your e-mail address"),
-        validators=[
-            InputRequired(_l("Enter your e-mail address.")),
-            Length(max=254, message=_l("An e-mail address has at most 254 characters.")),
-            Email(_l("Enter an e-mail address such as name@example.org.")),
-        ],
-        render_kw={"autocomplete": "email"},
-    )
+    email = email_address_field()
     frequency = RadioField(
         _l("How often"),
         choices=[SelectChoice(value, label) for value, label in FREQUENCY_LABELS.items()],

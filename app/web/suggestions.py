@@ -7,13 +7,14 @@ from datetime import UTC, datetime
 from flask import Blueprint, abort, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, StringField, TextAreaField, URLField
-from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
+from wtforms import StringField, TextAreaField, URLField
+from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from app import suggestions
 from app.repository import get_scheme
 from app.web.database import db_session
 from app.web.locale import current_language
+from app.web.questionnaire_forms import email_address_field
 from app.web.rate_limits import limiter
 
 blueprint = Blueprint("suggestions", __name__)
@@ -37,13 +38,8 @@ class SuggestionForm(FlaskForm):
             Regexp(r"^https?://\S+$", message=_l("Enter a web address starting with https://.")),
         ],
     )
-    email = EmailField(
-        _l("Your e-mail address, if we may ask you a question (optional)"),
-        validators=[
-            Optional(),
-            Length(max=254, message=_l("An e-mail address has at most 254 characters.")),
-            Email(_l("Enter an e-mail address such as name@example.org.")),
-        ],
+    email = email_address_field(
+        _l("Your e-mail address, if we may ask you a question (optional)"), required=False
     )
     # Left empty by people (hidden from them and from screen readers); filled by most bots.
     website = StringField(_l("Leave this field empty"))
