@@ -63,10 +63,11 @@ def test_the_revision_diff_names_fields_in_words_with_the_wording_of_both_versio
 
 
 def _suggest(client: FlaskClient, lang: str, data: dict[str, str]) -> tuple[int, str]:
-    page = client.get(f"/{lang}/aides/cnc-fajv").get_data(as_text=True)
-    token = re.search(
-        r'name="csrf_token" type="hidden" value="([^"]+)"', page.split('id="suggest"')[1]
-    )
+    scheme_page = client.get(f"/{lang}/aides/cnc-fajv").get_data(as_text=True)
+    assert f'href="/{lang}/aides/cnc-fajv/suggestion"' in scheme_page
+    assert "csrf_token" not in scheme_page  # cacheable: no session, no token
+    page = client.get(f"/{lang}/aides/cnc-fajv/suggestion").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
     assert token, "no suggestion form on the scheme page"
     response = client.post(
         f"/{lang}/aides/cnc-fajv/suggestion", data={"csrf_token": token[1], **data}

@@ -50,9 +50,8 @@ def notify_form_for(kind: str, query: str) -> NotifyForm:
 
 
 @blueprint.app_context_processor
-def _notify_form() -> dict[str, object]:
-    enabled = current_app.extensions["aides.settings"].smtp_url is not None
-    return {"notify_form_for": notify_form_for, "mail_enabled": enabled}
+def _mail_enabled() -> dict[str, object]:
+    return {"mail_enabled": current_app.extensions["aides.settings"].smtp_url is not None}
 
 
 def _now() -> datetime:
@@ -111,15 +110,20 @@ def render_mail(subscription: AlertSubscription, mail: DueMail | None) -> EmailM
         )
 
 
-@blueprint.post("/alerts/")
-@limiter.limit("5 per hour")
+@blueprint.route("/alerts/", methods=["GET", "POST"])
+@limiter.limit("5 per hour", methods=["POST"])
 def subscribe() -> tuple[str, int] | str:
-    """Create an unconfirmed alert and mail its confirmation link; the answer never says whether
-    the address was known."""
-    form = NotifyForm()
+    """GET: the form for the search or profile given; POST: create an unconfirmed alert and mail
+    its confirmation link. The answer never says whether the address was known."""
     settings = _settings()
     if settings.smtp_url is None:
         abort(404)
+    if request.method == "GET":
+        form = notify_form_for(request.args.get("kind", "search"), request.args.get("query", ""))
+        if not (form.kind.validate(form) and form.query.validate(form)):
+            abort(400)
+        return render_template("alerts/subscribe.html", form=form)
+    form = NotifyForm()
     if not form.validate_on_submit():
         return render_template("alerts/subscribe.html", form=form), 400
     session = db_session()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, render_template, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField, URLField
@@ -45,18 +45,16 @@ class SuggestionForm(FlaskForm):
     website = StringField(_l("Leave this field empty"))
 
 
-@blueprint.app_context_processor
-def _suggestion_form() -> dict[str, object]:
-    return {"new_suggestion_form": lambda: SuggestionForm(formdata=None)}
-
-
-@blueprint.post("/aides/<scheme_id>/suggestion")
-@limiter.limit("5 per hour")
+@blueprint.route("/aides/<scheme_id>/suggestion", methods=["GET", "POST"])
+@limiter.limit("5 per hour", methods=["POST"])
 def suggest(scheme_id: str) -> tuple[str, int] | str:
-    """Keep the suggestion for the editors; a bot that fills the honeypot is thanked, not kept."""
+    """The form (on its own page, so that scheme pages carry no session and can be cached);
+    keep the suggestion for the editors; a bot that fills the honeypot is thanked, not kept."""
     scheme = get_scheme(db_session(), scheme_id)
     if scheme is None:
         abort(404)
+    if request.method == "GET":
+        return render_template("public/suggestion.html", scheme=scheme, form=SuggestionForm())
     form = SuggestionForm()
     if not form.validate_on_submit():
         return render_template("public/suggestion.html", scheme=scheme, form=form), 400
