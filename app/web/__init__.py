@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -16,6 +17,7 @@ from app.vocabulary import load_vocabulary
 from app.web import (
     alerts,
     api,
+    caching,
     calendar_page,
     context,
     database,
@@ -66,6 +68,7 @@ def create_app(
     formatting.init_app(app)
     context.init_app(app)
     security.init_app(app, settings.secure_cookies)
+    caching.init_app(app, caching.build_id(Path(__file__).resolve().parent.parent))
     csrf.init_app(app)
     rate_limits.init_app(app, settings.redis_url)
     errors.init_app(app)
