@@ -63,12 +63,13 @@ def create_app(
     if session_factory is None:
         session_factory = make_session_factory(make_engine(settings.database_url))
     database.init_app(app, session_factory)
+    # First, so that its after_request runs last and sees every cookie the others set.
+    caching.init_app(app, caching.build_id(Path(__file__).resolve().parent.parent))
     Babel(app, locale_selector=locale.current_language)
     locale.init_app(app)
     formatting.init_app(app)
     context.init_app(app)
     security.init_app(app, settings.secure_cookies)
-    caching.init_app(app, caching.build_id(Path(__file__).resolve().parent.parent))
     csrf.init_app(app)
     rate_limits.init_app(app, settings.redis_url)
     errors.init_app(app)
