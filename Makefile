@@ -7,13 +7,22 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: setup run test lint typecheck translations extract-messages browser-deps clean
+.PHONY: setup run test lint typecheck translations extract-messages browser-deps clean lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip==25.3
-	$(BIN)/pip install --quiet -e '.[dev]'
+	# Exactly what was tested: every package at its locked version, checked by hash.
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+## lock: refresh requirements.lock from pyproject.toml after changing a dependency
+lock:
+	$(PYTHON) -m venv .venv-tools
+	.venv-tools/bin/pip install --quiet uv==0.13.9
+	.venv-tools/bin/uv pip compile pyproject.toml --extra dev --generate-hashes \
+		--python-version 3.11 --quiet --output-file requirements.lock
 
 translations: $(STAMP)
 	$(BIN)/pybabel compile -d translations --statistics
@@ -50,4 +59,4 @@ extract-messages: $(STAMP)
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i translations/messages.pot -d translations
 
 clean:
-	rm -rf $(VENV) node_modules instance
+	rm -rf $(VENV) .venv-tools node_modules instance
