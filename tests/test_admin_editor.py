@@ -350,6 +350,35 @@ def test_removing_a_condition_row_renumbers_the_rows(editor: FlaskClient) -> Non
     assert "criteria-0-conditions-1-variable" not in form
 
 
+def test_rows_move_up_and_down_without_javascript(editor: FlaskClient, db: Session) -> None:
+    scheme_id = "cnl-bourse-auteurs"
+    data = open_editor(editor, scheme_id)
+    first, second = data["criteria-0-id"], data["criteria-1-id"]
+    page = editor.get(edit_url(scheme_id)).get_data(as_text=True)
+    assert 'value="down:criteria-0"' in page
+    assert 'value="up:criteria-0"' not in page  # the first row cannot go up
+
+    status, _page, form = press(editor, edit_url(scheme_id), data, "down:criteria-0")
+    assert status == 200
+    assert (form["criteria-0-id"], form["criteria-1-id"]) == (second, first)
+    status, _page, form = press(editor, edit_url(scheme_id), form, "up:criteria-1")
+    assert (form["criteria-0-id"], form["criteria-1-id"]) == (first, second)
+    status, _page, _form = press(editor, edit_url(scheme_id), form, "up:criteria-0")
+    assert status == 400
+
+    status, _target, _form = press(
+        editor,
+        edit_url(scheme_id),
+        press(editor, edit_url(scheme_id), data, "down:criteria-0")[2],
+        "save",
+    )
+    assert status == 302
+    db.expire_all()
+    saved = latest_revision(db, scheme_id)
+    assert saved is not None
+    assert [c["id"] for c in saved.document["criteria"]][:2] == [second, first]
+
+
 def test_retiring_a_scheme_names_its_successor(editor: FlaskClient, db: Session) -> None:
     scheme_id = "cnl-bourse-auteurs"
     data = open_editor(editor, scheme_id)

@@ -189,7 +189,8 @@ def _data(form: SchemeForm) -> dict[str, Any]:
 
 
 def _change_rows(data: dict[str, Any], action: str) -> dict[str, Any]:
-    """Add a row to a list (`add:criteria-0-conditions`) or remove one (`remove:sources-2`)."""
+    """Add a row to a list (`add:criteria-0-conditions`), remove one (`remove:sources-2`) or
+    move one up or down (`up:criteria-3`, `down:sessions-0`)."""
     verb, _sep, target = action.partition(":")
     tokens: list[str | int] = [int(t) if t.isdigit() else t for t in target.split("-")]
     path, position = (tokens, None) if verb == "add" else (tokens[:-1], tokens[-1])
@@ -205,8 +206,16 @@ def _change_rows(data: dict[str, Any], action: str) -> dict[str, Any]:
         abort(400)
     if verb == "add":
         node.append(NEW_ROWS[str(path[-1])]())
-    elif isinstance(position, int) and 0 <= position < len(node):
+        return data
+    if not isinstance(position, int) or not 0 <= position < len(node):
+        abort(400)
+    if verb == "remove":
         del node[position]
+    elif verb in ("up", "down"):
+        other = position - 1 if verb == "up" else position + 1
+        if not 0 <= other < len(node):
+            abort(400)
+        node[position], node[other] = node[other], node[position]
     else:
         abort(400)
     return data
@@ -405,7 +414,7 @@ def _editor(scheme_id: str | None, latest: SchemeRevision | None) -> Page:
     except ValueError:
         abort(400)
     action = request.form.get("action", "preview")
-    if action.startswith(("add:", "remove:")):
+    if action.startswith(("add:", "remove:", "up:", "down:")):
         return _render(form_from(_change_rows(_data(form), action), scheme_id), scheme_id, latest)
     if action == "preview":
         scheme = _valid_scheme(form)
