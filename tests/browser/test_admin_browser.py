@@ -13,10 +13,15 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import sessionmaker
 
 from app import accounts
+from app.catalogue import parse_scheme, read_directory
+from app.config import DEFAULT_SCHEMES_DIR, PROJECT_ROOT
+from app.repository import import_schemes
+from app.vocabulary import load_vocabulary
 
 AxeCheck = Callable[[Page], list[dict[str, Any]]]
 PASSWORD = "correct-horse-battery-staple-42"
 SCHEME = "cnl-bourse-auteurs"
+FROZEN = PROJECT_ROOT / "tests" / "fixtures" / "editor-scheme.yaml"
 # A writer with one published book: eligible while the rule asks for one book, not after.
 PROFILE = (
     "applicant_type=individual&roles=author&published_books_sole_author=1"
@@ -44,6 +49,11 @@ BUTTONS = {
 def admin(engine: Engine) -> Iterator[tuple[str, str]]:
     """A real admin account in the live server's database, removed afterwards with its changes."""
     factory = sessionmaker(bind=engine)
+    frozen, problems = parse_scheme(f"{SCHEME}.yaml", FROZEN.read_text(encoding="utf-8"))
+    assert frozen is not None, problems
+    with factory.begin() as db:
+        # The scheme as this test knows it (its rows and threshold), whatever the catalogue says.
+        import_schemes(db, [frozen], author="tests", comment="the browser test's scheme")
     with factory.begin() as db:
         user = accounts.create_user(db, "browser-admin@example.org", PASSWORD, "admin")
         user.totp_secret = pyotp.random_base32()
@@ -59,11 +69,6 @@ def admin(engine: Engine) -> Iterator[tuple[str, str]]:
         )
         db.execute(text("DELETE FROM audit_events"))
         db.execute(text("DELETE FROM users"))
-    from app.catalogue import read_directory
-    from app.config import DEFAULT_SCHEMES_DIR
-    from app.repository import import_schemes
-    from app.vocabulary import load_vocabulary
-
     with factory.begin() as db:
         original = [
             s
