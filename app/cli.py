@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -13,7 +14,7 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from app import accounts, audit
+from app import accounts, audit, opendata
 from app.catalogue import (
     CatalogueError,
     dump_scheme,
@@ -26,6 +27,7 @@ from app.catalogue import (
 )
 from app.config import PROJECT_ROOT, load_settings
 from app.db import make_engine, make_session_factory
+from app.deadlines import today_in_paris
 from app.eligibility.answers import validate_answers
 from app.eligibility.engine import evaluate_all, evaluate_scheme
 from app.eligibility.questions import progress
@@ -312,6 +314,55 @@ def create_admin_command(email: str, role: str, password: str) -> None:
     click.echo(f"{role} {email} created. Administrators enrol a TOTP app at first sign-in.")
 
 
+@click.group("export")
+def export_group() -> None:
+    """Publish the catalogue in other formats."""
+
+
+@export_group.command("opendata")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json"]),
+    default="csv",
+    show_default=True,
+    help="CSV as the national schema defines it, or the same rows in JSON.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (default: standard output).",
+)
+def opendata_command(fmt: str, output: Path | None) -> None:
+    """The public catalogue in the national dispositif-aide schema (Licence Ouverte 2.0)."""
+    engine = make_engine(load_settings().database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            rows = opendata.public_rows(session, _vocabulary(), today_in_paris())
+    except (OperationalError, ProgrammingError) as error:
+        click.echo(
+            f"The database is not ready ({error.orig}): run `aides db upgrade` first.", err=True
+        )
+        sys.exit(1)
+    finally:
+        engine.dispose()
+    if fmt == "csv":
+        text = opendata.to_csv(rows)
+    else:
+        document = opendata.to_json_document(rows, datetime.now(UTC))
+        text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8", newline="")
+        click.echo(
+            f"{len(rows)} schemes written to {output} ({opendata.SCHEMA_NAME} "
+            f"{opendata.SCHEMA_VERSION}).",
+            err=True,
+        )
+
+
 @click.group("aides")
 def main() -> None:
     """Aides culture numérique, command line."""
@@ -322,3 +373,4 @@ main.add_command(db_group)
 main.add_command(eligibility_group)
 main.add_command(search_group)
 main.add_command(users_group)
+main.add_command(export_group)

@@ -23,6 +23,7 @@ from app.web import (
     formatting,
     locale,
     openapi,
+    opendata,
     public,
     questionnaire,
     rate_limits,
@@ -70,10 +71,13 @@ def create_app(
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(eligibility_api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(openapi.blueprint, url_prefix="/api/v1")
+    app.register_blueprint(opendata.api_blueprint, url_prefix="/api/v1")
+    app.register_blueprint(opendata.page_blueprint)
     # The JSON API takes no cookies and changes nothing: CSRF protects the forms only.
     csrf.exempt(api.blueprint)
     csrf.exempt(eligibility_api.blueprint)
     csrf.exempt(openapi.blueprint)
+    csrf.exempt(opendata.api_blueprint)
     app.register_blueprint(admin_auth.blueprint, url_prefix="/<lang>/admin")
     app.register_blueprint(admin_views.blueprint, url_prefix="/<lang>/admin")
     app.register_blueprint(admin_editor.blueprint, url_prefix="/<lang>/admin")
