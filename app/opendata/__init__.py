@@ -175,14 +175,6 @@ def _porteurs(scheme: Scheme, vocabulary: Vocabulary) -> str:
     return json.dumps(porteurs, ensure_ascii=False)
 
 
-def _official_url(scheme: Scheme) -> str:
-    preferred = scheme.source(scheme.lifecycle.source)
-    if preferred is not None and preferred.kind == "official":
-        return preferred.url
-    official = [s for s in scheme.sources if s.kind == "official"]
-    return (official or list(scheme.sources))[0].url
-
-
 def _dates(scheme: Scheme, today: date) -> tuple[str, str]:
     """Opening and closing of the current or next session; for an ended scheme, its last."""
     if scheme.is_active():
@@ -218,7 +210,7 @@ def scheme_row(
         "types_aides": TYPES_AIDES[scheme.kind],
         "porteurs": _porteurs(scheme, vocabulary),
         "programmes_parents": names.get(scheme.parent, "") if scheme.parent else "",
-        "url_source": _official_url(scheme),
+        "url_source": scheme.official_url(),
         "cibles": _cibles(scheme),
         "eligibilite_geographique": FRANCE,
         "eligibilite_geographique_exclusions": "",

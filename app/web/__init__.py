@@ -15,12 +15,14 @@ from app.db import make_engine, make_session_factory
 from app.vocabulary import load_vocabulary
 from app.web import (
     api,
+    compare,
     context,
     database,
     eligibility_api,
     errors,
     feeds,
     formatting,
+    landscape,
     locale,
     openapi,
     opendata,
@@ -67,12 +69,14 @@ def create_app(
     errors.init_app(app)
     app.register_blueprint(public.blueprint, url_prefix="/<lang>")
     app.register_blueprint(feeds.blueprint, url_prefix="/<lang>")
+    app.register_blueprint(compare.blueprint, url_prefix="/<lang>")
     app.register_blueprint(questionnaire.blueprint, url_prefix="/<lang>/questionnaire")
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(eligibility_api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(openapi.blueprint, url_prefix="/api/v1")
     app.register_blueprint(opendata.api_blueprint, url_prefix="/api/v1")
     app.register_blueprint(opendata.page_blueprint)
+    app.register_blueprint(landscape.blueprint)
     # The JSON API takes no cookies and changes nothing: CSRF protects the forms only.
     csrf.exempt(api.blueprint)
     csrf.exempt(eligibility_api.blueprint)
