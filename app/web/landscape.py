@@ -2,11 +2,12 @@
 
 Charts are drawn on the server by pygal 3.0.5 (pure Python, one small dependency, writes SVG
 and lets each bar be a link; matplotlib's SVG backend would bring numpy and Pillow and write a
-style attribute on every element, which the CSP refuses), then made fit for this site: pygal's <style> and <script> are removed (the CSP forbids inline
-style and script; site.css styles the classes pygal emits), and the <svg> gets role="img", a
-<title> and a <desc>. Each chart has a data table beside it with the same numbers and links,
-so nothing needs JavaScript, a mouse or sight. A bar links to the scheme list filtered the same
-way, and its number is that list's total (tests/test_landscape.py checks every one).
+style attribute on every element, which the CSP refuses), then made fit for this site: pygal's
+<style> and <script> are removed (the CSP forbids inline style and script; style.css styles the
+classes pygal emits), and the <svg> gets role="img", a <title> and a <desc>. Each chart has a
+data table beside it with the same numbers and links, so nothing needs JavaScript, a mouse or
+sight. A bar links to the scheme list filtered the same way, and for the charts by funder,
+sector, kind and status its number is that list's total (tests/test_landscape.py checks each).
 """
 
 from __future__ import annotations
