@@ -64,6 +64,19 @@ def test_every_bar_equals_the_list_it_links_to(client: FlaskClient, lang: str) -
     assert checked >= 15
 
 
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_every_table_link_equals_the_list_it_links_to(client: FlaskClient, lang: str) -> None:
+    page = client.get(PATHS[lang]).get_data(as_text=True)
+    checked = 0
+    for chart_id in EXACT:
+        section = page.split(f'aria-labelledby="{chart_id}">', 1)[1].split("</section>", 1)[0]
+        table = section.split('<table class="figures">', 1)[1].split("</table>", 1)[0]
+        for href, number in re.findall(r'<td class="number"><a href="([^"]+)">(\d+)<', table):
+            assert _list_total(client, html.unescape(href)) == int(number), (chart_id, href)
+            checked += 1
+    assert checked >= 15
+
+
 def test_the_status_bars_cover_the_whole_catalogue(
     client: FlaskClient, catalogue: list[Scheme]
 ) -> None:

@@ -125,6 +125,8 @@ class Chart:
     categories: list[str]
     series: list[Series]
     svg: Markup
+    # Stacked charts: the whole bar of each category, which is what its link lists.
+    totals: list[Mark] = field(default_factory=list)
 
 
 def _accessible(svg: str, chart_id: str, title: str, description: str) -> Markup:
@@ -157,6 +159,7 @@ def _draw(
     *,
     stacked: bool = False,
     horizontal: bool = True,
+    totals: list[Mark] | None = None,
 ) -> Chart:
     kind = (
         (pygal.HorizontalStackedBar if stacked else pygal.HorizontalBar)
@@ -212,6 +215,7 @@ def _draw(
         categories,
         series,
         _accessible(svg, chart_id, title, description),
+        totals or [],
     )
 
 
@@ -342,6 +346,14 @@ def _charts(land: Landscape, lang: str) -> list[Chart]:
             kind_categories,
             amount_series,
             stacked=True,
+            totals=[
+                Mark(
+                    str(KIND_LABELS[k]),
+                    sum(len(v) for v in land.by_kind[k].values()),
+                    _list_url(kind=k),
+                )
+                for k in kinds
+            ],
         ),
         _simple(
             "statuses",
