@@ -23,7 +23,7 @@ from app import opendata
 from app.cli import main
 from app.i18n import LANGUAGES
 from app.models import SchemeRecord
-from app.schemes import Scheme
+from app.schemes import Calendar, Scheme, Session
 from app.vocabulary import Vocabulary
 from app.web.opendata import FIELD_NOTES
 
@@ -177,3 +177,21 @@ def test_page_in_both_languages(client: FlaskClient, lang: str, path: str, words
     # Linked from the footer of every page.
     assert path in client.get(f"/{lang}/").get_data(as_text=True)
     assert set(LANGUAGES) == {"fr", "en"}
+
+
+def test_session_dates_in_paris_time(catalogue: list[Scheme], vocabulary: Vocabulary) -> None:
+    scheme = next(s for s in catalogue if s.id == "cnl-bourse-auteurs")
+    calendar = Calendar(
+        sessions=(
+            Session(opens=date(2026, 1, 5), closes=date(2026, 2, 15), source=scheme.sources[0].id),
+            Session(opens=date(2026, 6, 1), closes=date(2026, 7, 1), source=scheme.sources[0].id),
+        )
+    )
+    dated = scheme.model_copy(update={"calendar": calendar})
+    row = opendata.catalogue_rows([dated], vocabulary, updated={}, today=date(2026, 3, 1))[0]
+    # The next session (summer time in Paris), its deadline running to the end of the day.
+    assert row["date_ouverture"] == "2026-06-01T00:00:00+02:00"
+    assert row["date_cloture"] == "2026-07-01T23:59:59+02:00"
+    # Without a stored publication time, the last date a source was checked.
+    assert row["date_mise_a_jour"].endswith("T00:00:00Z")
+    assert validate_csv(opendata.to_csv([row])) == []
