@@ -23,7 +23,8 @@ from app import opendata
 from app.cli import main
 from app.i18n import LANGUAGES
 from app.models import SchemeRecord
-from app.schemes import Calendar, Scheme, Session
+from app.schemes import Calendar, Scheme
+from app.schemes import Session as Window
 from app.vocabulary import Vocabulary
 from app.web.opendata import FIELD_NOTES
 
@@ -183,8 +184,8 @@ def test_session_dates_in_paris_time(catalogue: list[Scheme], vocabulary: Vocabu
     scheme = next(s for s in catalogue if s.id == "cnl-bourse-auteurs")
     calendar = Calendar(
         sessions=(
-            Session(opens=date(2026, 1, 5), closes=date(2026, 2, 15), source=scheme.sources[0].id),
-            Session(opens=date(2026, 6, 1), closes=date(2026, 7, 1), source=scheme.sources[0].id),
+            Window(opens=date(2026, 1, 5), closes=date(2026, 2, 15), source=scheme.sources[0].id),
+            Window(opens=date(2026, 6, 1), closes=date(2026, 7, 1), source=scheme.sources[0].id),
         )
     )
     dated = scheme.model_copy(update={"calendar": calendar})
