@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
@@ -25,6 +26,7 @@ from app.catalogue import (
     sibling_ids,
     write_directory,
 )
+from app.catalogue_audit import SchemeAudit, audit_catalogue, summary_lines
 from app.config import PROJECT_ROOT, load_settings
 from app.db import make_engine, make_session_factory
 from app.deadlines import today_in_paris
@@ -42,6 +44,7 @@ from app.repository import (
 from app.schemes import Scheme
 from app.search import SearchIndex
 from app.search_text import Synonyms
+from app.source_check import check_urls
 from app.vocabulary import SYNONYMS_FILE, ReferenceDataError, Vocabulary, load_vocabulary
 
 
@@ -168,6 +171,87 @@ def test_command(path: Path | None) -> None:
             failures += not passed
     click.echo(f"{count - failures} of {count} examples pass.")
     if failures:
+        sys.exit(1)
+
+
+@schemes_group.command("audit")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the rows and summary as JSON.")
+@click.option("--flagged", is_flag=True, help="Only the schemes with something to fix.")
+def audit_command(path: Path | None, as_json: bool, flagged: bool) -> None:
+    """Per scheme: status, newest evidence, next session, amounts, criteria, sources; flags."""
+    _files, catalogue = _read_or_exit(_path_or_default(path))
+    rows = audit_catalogue(list(catalogue.values()), today_in_paris())
+    shown = [row for row in rows if row.flags or not flagged]
+    if as_json:
+        report = {"schemes": [r.as_json() for r in shown], "summary": summary_lines(rows)}
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    for row in shown:
+        click.echo(_audit_line(row))
+    for line in summary_lines(rows):
+        click.echo(line)
+
+
+def _audit_line(row: SchemeAudit) -> str:
+    scheme = row.scheme
+    session = row.next_session
+    when = "rolling" if scheme.is_rolling() else "no session"
+    if session:
+        when = f"next {session.closes}" + (" (expected)" if session.expected else "")
+    amounts = scheme.amounts
+    money = "no amount"
+    if amounts and row.has_amount:
+        money = " ".join(
+            f"{label} {value}"
+            for label, value in (
+                ("min", amounts.min_eur),
+                ("max", amounts.max_eur),
+                ("rate", amounts.max_rate_percent),
+            )
+            if value is not None
+        )
+    dates = ", ".join(f"{s.id} {s.page_date or 'undated'}" for s in scheme.sources)
+    flags = f" [{', '.join(row.flags)}]" if row.flags else ""
+    return (
+        f"{scheme.id}: {scheme.lifecycle.status}; evidence {row.newest_evidence or 'none'}; "
+        f"{when}; {money}; {len(scheme.criteria)} criteria; sources: {dates}{flags}"
+    )
+
+
+@click.group("sources")
+def sources_group() -> None:
+    """Source pages: check that they still answer."""
+
+
+@sources_group.command("check")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--timeout", default=15.0, show_default=True, help="Seconds per request.")
+@click.option(
+    "--interval", default=2.0, show_default=True, help="Seconds between two requests to a host."
+)
+@click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 16))
+def sources_check_command(path: Path | None, timeout: float, interval: float, workers: int) -> None:
+    """Fetch every source URL; report dead, moved and unreachable pages; exit 1 if any is dead."""
+    _files, catalogue = _read_or_exit(_path_or_default(path))
+    where = {
+        (scheme.id, source.id): source.url
+        for scheme in catalogue.values()
+        for source in scheme.sources
+    }
+    checks = check_urls(
+        where.values(), timeout=timeout, per_host_interval=interval, workers=workers
+    )
+    for (scheme_id, source_id), url in sorted(where.items()):
+        check = checks[url]
+        if check.verdict != "ok":
+            click.echo(f"{scheme_id}: {source_id}: {check.describe()}")
+    verdicts = Counter(check.verdict for check in checks.values())
+    click.echo(
+        f"{len(checks)} addresses checked: "
+        + ", ".join(f"{verdict} {verdicts[verdict]}" for verdict in sorted(verdicts))
+    )
+    if verdicts["dead"]:
         sys.exit(1)
 
 
@@ -363,6 +447,37 @@ def opendata_command(fmt: str, output: Path | None) -> None:
         )
 
 
+@click.group("alerts")
+def alerts_group() -> None:
+    """E-mail alerts: send what is due."""
+
+
+@alerts_group.command("send")
+def alerts_send_command() -> None:
+    """Send due digests, reminders and renewal notices, each once; erase expired addresses.
+
+    Run it from a timer (docs/production.md); a second run while one is going does nothing.
+    """
+    settings = load_settings()
+    if settings.smtp_url is None:
+        click.echo("SMTP_URL is not set: no mail can be sent.", err=True)
+        sys.exit(1)
+    # What an alert matches is what the site shows for it: its API and mail templates live in
+    # the web package, which this one command loads (the rest of the CLI stays free of Flask).
+    from app.web.alerts_runner import send_alerts
+
+    report = send_alerts(settings)
+    if report.locked_out:
+        click.echo("Another run is sending alerts: nothing done.")
+        return
+    click.echo(
+        f"{len(report.sent)} mails sent, {len(report.failed)} failed (tried again next run), "
+        f"{report.skipped} skipped, {report.erased} expired addresses erased."
+    )
+    if report.failed:
+        sys.exit(1)
+
+
 @click.group("aides")
 def main() -> None:
     """Aides culture numérique, command line."""
@@ -374,3 +489,5 @@ main.add_command(eligibility_group)
 main.add_command(search_group)
 main.add_command(users_group)
 main.add_command(export_group)
+main.add_command(sources_group)
+main.add_command(alerts_group)

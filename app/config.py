@@ -27,6 +27,12 @@ class Settings:
     # Behind one reverse proxy: trust its X-Forwarded-For/-Proto (client address for the login
     # limits and the audit log, https). Never set it when clients reach the app directly.
     behind_proxy: bool = False
+    # Where e-mail goes (smtp://user:password@host:587?starttls=1); unset: no mail is offered.
+    smtp_url: str | None = None
+    # The sender of every message.
+    mail_from: str = "Aides culture numérique <no-reply@localhost>"
+    # The site's public address, for links in mail sent outside a web request.
+    public_base_url: str = "http://127.0.0.1:5000"
 
 
 def _secret_key(instance_dir: Path) -> str:
@@ -64,4 +70,7 @@ def load_settings() -> Settings:
         instance_dir=instance_dir,
         secure_cookies=_flag("SECURE_COOKIES"),
         behind_proxy=_flag("BEHIND_PROXY"),
+        smtp_url=os.environ.get("SMTP_URL") or None,
+        mail_from=os.environ.get("MAIL_FROM") or Settings.mail_from,
+        public_base_url=os.environ.get("PUBLIC_BASE_URL") or Settings.public_base_url,
     )

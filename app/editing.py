@@ -64,6 +64,10 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix: value}
 
 
+# A revision not yet public: being edited, or waiting for an administrator's review.
+DRAFT_STATES = frozenset({"draft", "review"})
+
+
 def diff_documents(before: dict[str, Any] | None, after: dict[str, Any]) -> list[Change]:
     """The fields that changed, as readable paths (name.fr, criteria[2].rule.value…)."""
     old, new = _flatten(before or {}), _flatten(after)
@@ -202,10 +206,55 @@ def publish(
 ) -> SchemeRevision:
     """Publish the latest draft: refused while an example fails or the scheme is invalid."""
     draft = latest_revision(session, scheme_id)
-    if draft is None or draft.state != "draft":
+    if draft is None or draft.state not in DRAFT_STATES:
         raise EditError("there is no draft to publish")
     scheme = Scheme.model_validate(draft.document)
     return _make_public(session, scheme, draft.number, author, comment, vocabulary, after_commit)
+
+
+def publish_problems(session: Session, scheme_id: str, vocabulary: Vocabulary) -> list[Problem]:
+    """Why publishing the latest draft would be refused now (failing examples, wording that
+    disagrees with its rule…); empty when it would go through."""
+    draft = latest_revision(session, scheme_id)
+    if draft is None or draft.state not in DRAFT_STATES:
+        return []
+    scheme = Scheme.model_validate(draft.document)
+    return _problems(session, scheme, vocabulary, run_examples=True)
+
+
+def submit_for_review(session: Session, scheme_id: str, *, author: str, comment: str) -> None:
+    """An editor hands the latest draft to the administrators."""
+    draft = latest_revision(session, scheme_id)
+    if draft is None or draft.state != "draft":
+        raise EditError("there is no draft to submit")
+    draft.state = "review"
+    audit.record(
+        session,
+        "scheme.review",
+        actor=author,
+        target=scheme_id,
+        revision=draft.number,
+        note=comment,
+    )
+    session.commit()
+
+
+def send_back(session: Session, scheme_id: str, *, author: str, comment: str) -> None:
+    """An administrator returns a draft under review to the editors, saying why."""
+    draft = latest_revision(session, scheme_id)
+    if draft is None or draft.state != "review":
+        raise EditError("there is no draft under review")
+    draft.state = "draft"
+    draft.review_note = comment or None
+    audit.record(
+        session,
+        "scheme.sent_back",
+        actor=author,
+        target=scheme_id,
+        revision=draft.number,
+        note=comment,
+    )
+    session.commit()
 
 
 def rollback(

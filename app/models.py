@@ -73,9 +73,12 @@ class SchemeRevision(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     author: Mapped[str] = mapped_column(String(200))
     comment: Mapped[str] = mapped_column(Text)
-    # "published" revisions are what the public saw; "draft" ones wait for an admin.
+    # "published" revisions are what the public saw; "draft" ones are being edited, "review"
+    # ones wait for an administrator.
     state: Mapped[str] = mapped_column(String(20), default="published", server_default="published")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Why an administrator sent the draft back to the editors.
+    review_note: Mapped[str | None] = mapped_column(Text)
 
 
 class User(Base):
@@ -107,3 +110,74 @@ class AuditEvent(Base):
     target: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
     address: Mapped[str | None] = mapped_column(String(64))
+
+
+class AlertSubscription(Base):
+    """An e-mail alert without an account: a saved search or a questionnaire profile.
+
+    Created unconfirmed; confirmed through a signed link (double opt-in); erased on
+    unsubscribing, or after 12 months without a renewal.
+    """
+
+    __tablename__ = "alert_subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    lang: Mapped[str] = mapped_column(String(2))
+    # "search": the list's query string; "profile": the questionnaire's answers query string.
+    kind: Mapped[str] = mapped_column(String(10))
+    query: Mapped[str] = mapped_column(Text)
+    frequency: Mapped[str] = mapped_column(String(10))  # weekly | monthly
+    reminders: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Changes on every confirmation or unsubscription: links signed with an older one fail.
+    nonce: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    renewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AlertDelivery(Base):
+    """A mail claimed for sending, once: the unique key makes every run idempotent."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (UniqueConstraint("subscription_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("alert_subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    # "digest:2026-12-07", "reminder:cnc-fajv:2027-01-15:14"…
+    key: Mapped[str] = mapped_column(String(200))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class JobLock(Base):
+    """A lock held in the database, so that one machine only runs a job at a time."""
+
+    __tablename__ = "job_locks"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    until: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Suggestion(Base):
+    """A correction or news about a scheme sent by anyone from its public page."""
+
+    __tablename__ = "suggestions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    scheme_id: Mapped[str] = mapped_column(String(100), index=True)
+    message: Mapped[str] = mapped_column(Text)
+    source_url: Mapped[str | None] = mapped_column(String(500))
+    # Optional, to be thanked or asked a question; erased when the suggestion is handled.
+    email: Mapped[str | None] = mapped_column(String(254))
+    lang: Mapped[str] = mapped_column(String(2))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(
+        String(10), default="new", index=True
+    )  # new|accepted|declined
+    handled_by: Mapped[str | None] = mapped_column(String(254))
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    note: Mapped[str | None] = mapped_column(Text)

@@ -33,6 +33,13 @@ SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 PARTIAL_DATE_PATTERN = r"^\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?$"
 
 
+def current_schemes(schemes: list[Scheme]) -> list[Scheme]:
+    """The schemes one can apply to now or soon: active, umbrella funds left out (their strands
+    are the schemes). The one count of "current schemes" every page shows."""
+    parents = {s.parent for s in schemes if s.parent}
+    return [s for s in schemes if s.is_active() and s.id not in parents]
+
+
 def is_scheme_id(text: str) -> bool:
     """Whether text can be a scheme id (ids are slugs; other text is never looked up)."""
     return re.fullmatch(SLUG_PATTERN, text) is not None
@@ -114,6 +121,9 @@ class Session(_Strict):
     label: Localized | None = None
     opens: date | None = None
     closes: date
+    # True for a date foreseen from a rhythm the source states ("every 30 September", "three
+    # committees a year"), never confirmed by the funder yet: pages mark it as expected.
+    expected: bool = False
     source: str
 
     @model_validator(mode="after")
@@ -140,6 +150,18 @@ class Calendar(_Strict):
         return self
 
 
+class Apply(_Strict):
+    """Where and how to apply, as the funder publishes it."""
+
+    # The official application page or platform.
+    url: str = Field(pattern=r"^https?://\S+$")
+    # How to apply in plain words (online platform, by e-mail, through a partner…).
+    how: Localized | None = None
+    # The documents asked for, where the funder lists them.
+    documents: Localized | None = None
+    source: str
+
+
 class Note(_Strict):
     """A sourced remark that fits no other field."""
 
@@ -162,6 +184,7 @@ class Scheme(_Strict):
     audience: Audience
     amounts: Amounts | None = None
     calendar: Calendar | None = None
+    apply: Apply | None = None
     notes: tuple[Note, ...] = ()
     criteria: tuple[Criterion, ...] = ()
     examples: tuple[Example, ...] = ()
@@ -212,6 +235,8 @@ class Scheme(_Strict):
                 (f"calendar.sessions[{i}].source", s.source)
                 for i, s in enumerate(self.calendar.sessions)
             ]
+        if self.apply:
+            refs.append(("apply.source", self.apply.source))
         refs += [(f"notes[{i}].source", note.source) for i, note in enumerate(self.notes)]
         refs += [(f"criteria[{i}].source", c.source) for i, c in enumerate(self.criteria)]
         return refs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -68,6 +69,16 @@ class Variable(_Strict):
         return value_id
 
 
+class Contact(_Strict):
+    """How to reach a funder, as its official pages publish it."""
+
+    url: HttpUrl | None = None  # its contact page
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ().-]{6,25}$")
+    source: HttpUrl  # the official page that publishes these details
+    checked: date  # the date they were read there
+
+
 class Organisation(_Strict):
     """A funder or operator of schemes."""
 
@@ -75,6 +86,7 @@ class Organisation(_Strict):
     acronym: str
     name: Localized
     url: HttpUrl
+    contact: Contact | None = None
 
 
 class Vocabulary:

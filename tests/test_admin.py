@@ -285,15 +285,16 @@ def test_publishing_is_refused_while_an_example_fails(
     db: Session, catalogue: list[Scheme], vocabulary: Vocabulary
 ) -> None:
     original = next(s for s in catalogue if s.id == SCHEME)
-    criterion = next(c for c in original.criteria if c.rule and c.rule.operator == "at_least")
-    stricter = criterion.model_copy(
-        update={"rule": criterion.rule.model_copy(update={"value": 50})}
-    )  # type: ignore[union-attr]
-    criteria = tuple(stricter if c.id == criterion.id else c for c in original.criteria)
+    # An example now said to be ineligible: the rules no longer give what it expects.
+    example = next(e for e in original.examples if e.expect != "ineligible")
+    wrong = example.model_copy(
+        update={"expect": "ineligible", "failed": (original.criteria[0].id,)}
+    )
+    examples = tuple(wrong if e is example else e for e in original.examples)
     base = latest_revision(db, SCHEME)
     save_draft(
         db,
-        _edited(catalogue, criteria=criteria),
+        _edited(catalogue, examples=examples),
         base=base.number,
         author="e",
         comment="",

@@ -77,6 +77,19 @@ def test_every_table_link_equals_the_list_it_links_to(client: FlaskClient, lang:
     assert checked >= 15
 
 
+def test_deadline_bars_equal_the_calendar_months(client: FlaskClient) -> None:
+    charts = _bars(client.get("/en/landscape/").get_data(as_text=True))
+    for href, value in charts["deadlines"]:
+        path, month = href.split("#")
+        assert path == "/en/calendar/"
+        page = client.get(path).get_data(as_text=True)
+        section = page.split(f'aria-labelledby="{month}">', 1)[1].split("</section>", 1)[0]
+        assert section.count("<li>") == value, month
+    page = client.get("/en/landscape/").get_data(as_text=True)
+    # Each month with deadlines: its bar (xlink:href) and its table cell (href) link to it.
+    assert page.count('href="/en/calendar/#month-') == 2 * len(charts["deadlines"])
+
+
 def test_the_status_bars_cover_the_whole_catalogue(
     client: FlaskClient, catalogue: list[Scheme]
 ) -> None:
@@ -110,8 +123,9 @@ def test_charts_are_accessible_and_csp_safe(client: FlaskClient, lang: str) -> N
 
 
 def test_language_paths_and_switch(client: FlaskClient) -> None:
-    assert client.get("/en/panorama/").status_code == 404
-    assert client.get("/fr/landscape/").status_code == 404
+    assert client.get("/en/panorama/").headers["Location"] == "/en/landscape/"
+    assert client.get("/fr/landscape/").status_code == 301
+    assert client.get("/fr/landscape/").headers["Location"] == "/fr/panorama/"
     page = client.get("/fr/panorama/").get_data(as_text=True)
     assert 'hreflang="en" href="/en/landscape/"' in page
     assert "<h1>Le paysage en un coup d'œil</h1>" in page

@@ -21,7 +21,8 @@ from support import backend_url, isolated_database_url
 
 from app import opendata
 from app.cli import main
-from app.i18n import LANGUAGES
+from app.eligibility.rules import Criterion, Rule
+from app.i18n import LANGUAGES, Localized
 from app.models import SchemeRecord
 from app.schemes import Calendar, Scheme
 from app.schemes import Session as Window
@@ -173,8 +174,12 @@ def test_page_in_both_languages(client: FlaskClient, lang: str, path: str, words
     assert words in page
     assert "/api/v1/opendata.csv" in page
     assert all(f"<code>{name}</code>" in page for name in opendata.field_names())
-    other = "/en/donnees-ouvertes/" if lang == "fr" else "/fr/open-data/"
-    assert client.get(other).status_code == 404
+    # The other language's spelling leads to this language's (/en/donnees-ouvertes/ ->
+    # /en/open-data/), and the language switch to the other's.
+    other = "/open-data/" if lang == "fr" else "/donnees-ouvertes/"
+    moved = client.get(f"/{lang}{other}?x=1")
+    assert moved.status_code == 301
+    assert moved.headers["Location"] == f"{path}?x=1"
     # Linked from the footer of every page.
     assert path in client.get(f"/{lang}/").get_data(as_text=True)
     assert set(LANGUAGES) == {"fr", "en"}
@@ -196,3 +201,22 @@ def test_session_dates_in_paris_time(catalogue: list[Scheme], vocabulary: Vocabu
     # Without a stored publication time, the last date a source was checked.
     assert row["date_mise_a_jour"].endswith("T00:00:00Z")
     assert validate_csv(opendata.to_csv([row])) == []
+
+
+def test_regional_coverage_from_the_rules(catalogue: list[Scheme], vocabulary: Vocabulary) -> None:
+    scheme = next(s for s in catalogue if s.id == "cnl-bourse-auteurs")
+    label = Localized(fr="Projet mené dans la région.", en="Project run in the region.")
+
+    def with_rule(rule: Rule) -> dict[str, str]:
+        criterion = Criterion(id="in-region", label=label, rule=rule, source=scheme.sources[0].id)
+        changed = scheme.model_copy(update={"criteria": (*scheme.criteria, criterion)})
+        return opendata.catalogue_rows([changed], vocabulary, updated={}, today=date(2026, 3, 1))[0]
+
+    one = Rule(variable="region", operator="equals", value="grand_est")
+    two = Rule(variable="region", operator="in", value=("bretagne", "la_reunion"))
+    assert with_rule(one)["eligibilite_geographique"] == "REG-44"
+    assert with_rule(Rule(all=(two,)))["eligibilite_geographique"] == "REG-04|REG-53"
+    # Not a plain requirement (any / not): the coverage stays France.
+    assert with_rule(Rule(any=(one, two)))["eligibilite_geographique"] == "PAYS-99100"
+    assert with_rule(Rule(not_=one))["eligibilite_geographique"] == "PAYS-99100"
+    assert validate_csv(opendata.to_csv([with_rule(two)])) == []

@@ -7,6 +7,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from flask.testing import FlaskClient
+from markupsafe import escape
 
 from app.eligibility.engine import compile_catalogue
 from app.schemes import Scheme
@@ -111,10 +112,12 @@ def test_a_vr_author_is_eligible_for_the_immersive_writing_grant_and_told_why_no
     writing = next(s for s in catalogue if s.id == "cnc-creation-immersive-ecriture")
     assert f'href="/en/aides/{writing.id}"' in eligible
     not_eligible = html.split('id="group-ineligible"')[1]
-    assert "Not eligible because:" in not_eligible
     production = next(s for s in catalogue if s.id == "cnc-creation-immersive-production")
     failing = next(c for c in production.criteria if c.id == "producer-applicant")
-    assert failing.label.en in not_eligible
+    line = not_eligible.split(f'href="/en/aides/{production.id}"')[1].split("</li>")[0]
+    # The requirement, then the answer it failed on: never the requirement alone after a ✗.
+    assert str(escape("Required: " + failing.label.en.rstrip(" ."))) in line
+    assert "You answered: Individual" in line
 
 
 def test_an_invalid_answer_is_refused_naming_the_question(client: FlaskClient) -> None:

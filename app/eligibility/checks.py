@@ -7,6 +7,7 @@ from typing import Any
 from app.eligibility.answers import validate_answers
 from app.eligibility.engine import evaluate_scheme
 from app.eligibility.rules import OPERATORS_BY_TYPE, Rule
+from app.eligibility.wording import wording_mismatches
 from app.schemes import Scheme
 from app.vocabulary import Variable, Vocabulary
 
@@ -88,7 +89,8 @@ def _check_examples(scheme: Scheme, vocabulary: Vocabulary) -> list[tuple[str, s
 def check_rules(
     scheme: Scheme, vocabulary: Vocabulary, run_examples: bool = True
 ) -> list[tuple[str, str]]:
-    """(field, message) for each criterion not fitting the vocabulary and each failing example."""
+    """(field, message) for each criterion not fitting the vocabulary or whose wording writes
+    other numbers than its rule, and each failing example."""
     ids = [c.id for c in scheme.criteria]
     problems = [
         ("criteria", f"duplicate criterion id {i!r}") for i in sorted(set(ids)) if ids.count(i) > 1
@@ -96,6 +98,10 @@ def check_rules(
     for position, criterion in enumerate(scheme.criteria):
         if criterion.rule is not None:
             problems += _check_rule(criterion.rule, f"criteria[{position}].rule", vocabulary)
+        problems += [
+            (f"criteria[{position}].label.{lang}", message)
+            for lang, message in wording_mismatches(criterion)
+        ]
     if not problems and run_examples:
         problems += _check_examples(scheme, vocabulary)
     return problems

@@ -22,6 +22,7 @@ from babel.numbers import format_currency, format_percent
 from sqlalchemy.orm import Session
 
 from app.deadlines import PARIS
+from app.eligibility.rules import Rule
 from app.repository import SchemeFilters, list_schemes, updated_times
 from app.schemes import Scheme
 from app.vocabulary import Vocabulary
@@ -61,8 +62,30 @@ TYPES_AIDES = {
     "resource": "information",
     "offer_channel": "visibilité",
 }
-# The French State (COG code of France): every funder of the catalogue is national.
+# France in the Code officiel géographique: the coverage of a scheme open everywhere in France.
 FRANCE = "PAYS-99100"
+REGION_VARIABLE = "region"
+# Values of the `region` variable (questions.yaml) -> INSEE region codes of the COG.
+REGION_CODES = {
+    "guadeloupe": "01",
+    "martinique": "02",
+    "guyane": "03",
+    "la_reunion": "04",
+    "mayotte": "06",
+    "ile_de_france": "11",
+    "centre_val_de_loire": "24",
+    "bourgogne_franche_comte": "27",
+    "normandie": "28",
+    "hauts_de_france": "32",
+    "grand_est": "44",
+    "pays_de_la_loire": "52",
+    "bretagne": "53",
+    "nouvelle_aquitaine": "75",
+    "occitanie": "76",
+    "auvergne_rhone_alpes": "84",
+    "provence_alpes_cote_d_azur": "93",
+    "corse": "94",
+}
 STATUS_WORDS = {
     "open": "ouvert",
     "recurring": "sessions récurrentes",
@@ -165,6 +188,30 @@ def _cibles(scheme: Scheme) -> str:
     return "|".join(dict.fromkeys(CIBLES[t] for t in types if t in CIBLES))
 
 
+def _required_values(rule: Rule, variable: str) -> set[str] | None:
+    """The values a rule requires of a choice variable (equals / in, alone or inside `all`);
+    None when the rule does not restrict it that plainly (any, not, or another variable)."""
+    if rule.variable == variable and rule.operator in ("equals", "in"):
+        value = rule.value
+        return (
+            {value} if isinstance(value, str) else set(value) if isinstance(value, tuple) else None
+        )
+    found = [_required_values(child, variable) for child in rule.all or ()]
+    restricted = [values for values in found if values is not None]
+    return set.intersection(*restricted) if restricted else None
+
+
+def _coverage(scheme: Scheme) -> str:
+    """The regions the scheme's rules require (COG codes), else all of France."""
+    regions: set[str] | None = None
+    for criterion in scheme.criteria:
+        required = _required_values(criterion.rule, REGION_VARIABLE) if criterion.rule else None
+        if required is not None:
+            regions = required if regions is None else regions & required
+    codes = sorted(REGION_CODES[r] for r in regions or () if r in REGION_CODES)
+    return "|".join(f"REG-{code}" for code in codes) if codes else FRANCE
+
+
 def _porteurs(scheme: Scheme, vocabulary: Vocabulary) -> str:
     # No SIREN is recorded for our organisations: the key is left out rather than invented.
     funder = vocabulary.organisations[scheme.funder]
@@ -212,7 +259,7 @@ def scheme_row(
         "programmes_parents": names.get(scheme.parent, "") if scheme.parent else "",
         "url_source": scheme.official_url(),
         "cibles": _cibles(scheme),
-        "eligibilite_geographique": FRANCE,
+        "eligibilite_geographique": _coverage(scheme),
         "eligibilite_geographique_exclusions": "",
         "date_ouverture": opens,
         "date_cloture": closes,

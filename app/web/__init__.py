@@ -14,7 +14,9 @@ from app.config import Settings, load_settings
 from app.db import make_engine, make_session_factory
 from app.vocabulary import load_vocabulary
 from app.web import (
+    alerts,
     api,
+    calendar_page,
     compare,
     context,
     database,
@@ -29,10 +31,13 @@ from app.web import (
     public,
     questionnaire,
     rate_limits,
+    results_mail,
     security,
+    suggestions,
 )
 from app.web.admin import auth as admin_auth
 from app.web.admin import editor as admin_editor
+from app.web.admin import suggestions as admin_suggestions
 from app.web.admin import views as admin_views
 
 csrf = CSRFProtect()
@@ -70,13 +75,18 @@ def create_app(
     app.register_blueprint(public.blueprint, url_prefix="/<lang>")
     app.register_blueprint(feeds.blueprint, url_prefix="/<lang>")
     app.register_blueprint(compare.blueprint, url_prefix="/<lang>")
+    app.register_blueprint(calendar_page.blueprint, url_prefix="/<lang>")
+    app.register_blueprint(alerts.blueprint, url_prefix="/<lang>")
+    # One-click unsubscription (RFC 8058) comes from mail clients: the signed token is the proof.
+    csrf.exempt(alerts.unsubscribe)
     app.register_blueprint(questionnaire.blueprint, url_prefix="/<lang>/questionnaire")
+    app.register_blueprint(results_mail.blueprint, url_prefix="/<lang>/questionnaire")
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(eligibility_api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(openapi.blueprint, url_prefix="/api/v1")
     app.register_blueprint(opendata.api_blueprint, url_prefix="/api/v1")
-    app.register_blueprint(opendata.page_blueprint)
-    app.register_blueprint(landscape.blueprint)
+    app.register_blueprint(opendata.page_blueprint, url_prefix="/<lang>")
+    app.register_blueprint(landscape.blueprint, url_prefix="/<lang>")
     # The JSON API takes no cookies and changes nothing: CSRF protects the forms only.
     csrf.exempt(api.blueprint)
     csrf.exempt(eligibility_api.blueprint)
@@ -85,6 +95,8 @@ def create_app(
     app.register_blueprint(admin_auth.blueprint, url_prefix="/<lang>/admin")
     app.register_blueprint(admin_views.blueprint, url_prefix="/<lang>/admin")
     app.register_blueprint(admin_editor.blueprint, url_prefix="/<lang>/admin")
+    app.register_blueprint(admin_suggestions.blueprint, url_prefix="/<lang>/admin")
+    app.register_blueprint(suggestions.blueprint, url_prefix="/<lang>")
     if settings.behind_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request, url_for
@@ -9,6 +10,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app.deadlines import NextDeadline, next_deadline, today_in_paris
+from app.evidence import is_stale, newest_evidence
 from app.i18n import LANGUAGES
 from app.repository import get_scheme, get_schemes
 from app.schemes import Scheme
@@ -52,8 +54,12 @@ def deadline_json(deadline: NextDeadline) -> dict[str, Any] | None:
     if deadline.kind == "none":
         return None
     if deadline.kind == "rolling":
-        return {"rolling": True, "closes": None}
-    return {"rolling": False, "closes": deadline.closes.isoformat() if deadline.closes else None}
+        return {"rolling": True, "closes": None, "expected": False}
+    return {
+        "rolling": False,
+        "closes": deadline.closes.isoformat() if deadline.closes else None,
+        "expected": bool(deadline.session and deadline.session.expected),
+    }
 
 
 def _summary_json(item: ListedScheme, lang: str) -> dict[str, Any]:
@@ -120,7 +126,25 @@ def _organisation(org_id: str | None, lang: str) -> dict[str, Any] | None:
     if org_id is None:
         return None
     org = vocabulary().organisations[org_id]
-    return {"id": org.id, "acronym": org.acronym, "name": org.name.get(lang), "url": str(org.url)}
+    contact = org.contact
+    return {
+        "id": org.id,
+        "acronym": org.acronym,
+        "name": org.name.get(lang),
+        "url": str(org.url),
+        "contact": contact
+        and {
+            "url": contact.url and str(contact.url),
+            "email": contact.email,
+            "phone": contact.phone,
+            "source": str(contact.source),
+            "checked": contact.checked.isoformat(),
+        },
+    }
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
 
 
 def _detail_json(scheme: Scheme, lang: str, linked: dict[str, Scheme]) -> dict[str, Any]:
@@ -162,6 +186,7 @@ def _detail_json(scheme: Scheme, lang: str, linked: dict[str, Scheme]) -> dict[s
                     "label": localized(s.label, lang),
                     "opens": s.opens.isoformat() if s.opens else None,
                     "closes": s.closes.isoformat(),
+                    "expected": s.expected,
                     "source": s.source,
                 }
                 for s in scheme.sessions_sorted()
@@ -169,6 +194,15 @@ def _detail_json(scheme: Scheme, lang: str, linked: dict[str, Scheme]) -> dict[s
             "note": localized(calendar.note, lang),
             "source": calendar.source,
         },
+        "apply": scheme.apply
+        and {
+            "url": scheme.apply.url,
+            "how": localized(scheme.apply.how, lang),
+            "documents": localized(scheme.apply.documents, lang),
+            "source": scheme.apply.source,
+        },
+        "newest_evidence": _iso(newest_evidence(scheme, today_in_paris())),
+        "may_be_out_of_date": is_stale(scheme, today_in_paris()),
         "notes": [{"text": n.text.get(lang), "source": n.source} for n in scheme.notes],
         "criteria": [
             {

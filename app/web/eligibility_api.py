@@ -16,6 +16,7 @@ from app.i18n import LANGUAGES
 from app.web.api import deadline_json, language
 from app.web.catalogue_cache import current_catalogue
 from app.web.errors import json_error
+from app.web.explanations import answered, explanation
 from app.web.reference import vocabulary
 
 blueprint = Blueprint("eligibility_api", __name__)
@@ -56,6 +57,9 @@ def verdict_json(verdict: SchemeVerdict, lang: str) -> dict[str, Any]:
         "public.scheme_detail", lang=lang, scheme_id=verdict.scheme.id, _external=True
     )
     data["next_deadline"] = deadline_json(next_deadline(verdict.scheme, today_in_paris()))
+    for item, result in zip(data["criteria"], verdict.criteria, strict=True):
+        item["explanation"] = explanation(result, verdict.answers)
+        item["answer"] = answered(result, verdict.answers)
     return data
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from feedgen.feed import FeedGenerator
 from flask import Blueprint, Response, abort, request, url_for
 from flask_babel import gettext as _
-from icalendar import Calendar, Event
+from icalendar import Alarm, Calendar, Event
 
+from app.alerts import REMINDER_DAYS
 from app.deadlines import today_in_paris
 from app.repository import get_scheme, updated_times
 from app.schemes import Scheme
@@ -21,7 +22,7 @@ blueprint = Blueprint("feeds", __name__)
 FEED_SIZE = 50
 
 
-def _listed_schemes() -> list[Scheme]:
+def listed_schemes() -> list[Scheme]:
     """Every scheme of the list described by the query string (all pages), or a 400."""
     lang = current_language()
     args = request.args.copy()
@@ -60,10 +61,22 @@ def _calendar(schemes: list[Scheme], title: str) -> Response:
             event.add("uid", f"{scheme.id}-{session.closes.isoformat()}@aides-culture-numerique")
             event.add("dtstamp", stamp)
             event.add("dtstart", session.closes)  # an all-day event on the deadline
-            event.add("summary", _("Deadline: %(name)s", name=scheme.name.get(lang)))
+            name = scheme.name.get(lang)
+            if session.expected:
+                # Foreseen from the funder's usual rhythm: calendars show it as tentative.
+                event.add("status", "TENTATIVE")
+                event.add("summary", _("Expected deadline (not confirmed): %(name)s", name=name))
+            else:
+                event.add("summary", _("Deadline: %(name)s", name=name))
             label = session.label.get(lang) if session.label else ""
             event.add("description", f"{label}\n{page}".strip())
             event.add("url", page)
+            for days in REMINDER_DAYS:
+                alarm = Alarm()
+                alarm.add("action", "DISPLAY")
+                alarm.add("trigger", timedelta(days=-days))
+                alarm.add("description", _("In %(days)d days: %(name)s", days=days, name=name))
+                event.add_component(alarm)
             calendar.add_component(event)
     return Response(calendar.to_ical(), mimetype="text/calendar")
 
@@ -71,7 +84,7 @@ def _calendar(schemes: list[Scheme], title: str) -> Response:
 @blueprint.get("/aides/calendar.ics")
 def search_calendar() -> Response:
     """The upcoming deadlines of every scheme in this search or filtered list."""
-    return _calendar(_listed_schemes(), _("Deadlines – Digital culture funding"))
+    return _calendar(listed_schemes(), _("Deadlines – Digital culture funding"))
 
 
 @blueprint.get("/aides/<scheme_id>/calendar.ics")
@@ -87,7 +100,7 @@ def scheme_calendar(scheme_id: str) -> Response:
 def search_feed() -> Response:
     """The schemes of this list, most recently added or changed first."""
     lang = current_language()
-    schemes = _listed_schemes()
+    schemes = listed_schemes()
     changed = updated_times(db_session(), [s.id for s in schemes])
     newest = sorted(
         schemes, key=lambda s: changed.get(s.id, datetime.min.replace(tzinfo=UTC)), reverse=True

@@ -26,13 +26,18 @@ def long_date(value: date) -> str:
     return str(format_date(value, format="long"))
 
 
+def month_year(value: date) -> str:
+    """A month: décembre 2026 / December 2026."""
+    return str(format_date(value, format="LLLL y"))
+
+
 def partial_date(value: str) -> str:
     """A date as precise as its source: 2022, juillet 2022 / July 2022, or a full date."""
     parts = [int(part) for part in value.split("-")]
     if len(parts) == 1:
         return str(parts[0])
     if len(parts) == 2:
-        return str(format_date(date(parts[0], parts[1], 1), format="LLLL y"))
+        return month_year(date(parts[0], parts[1], 1))
     return long_date(date(parts[0], parts[1], parts[2]))
 
 
@@ -47,4 +52,5 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(percent)
     app.add_template_filter(long_date)
     app.add_template_filter(partial_date)
+    app.add_template_filter(month_year)
     app.add_template_filter(datetime_utc)

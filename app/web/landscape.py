@@ -19,7 +19,7 @@ from datetime import date
 
 import pygal
 import pygal.style
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, Response, render_template, url_for
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -29,10 +29,10 @@ from app.deadlines import today_in_paris
 from app.landscape import AMOUNT_RANGES, Landscape, build_landscape
 from app.repository import SchemeFilters, list_schemes
 from app.schemes import Scheme
+from app.web.calendar_page import calendar_url
 from app.web.database import db_session
 from app.web.labels import KIND_LABELS, LIFECYCLE_LABELS
-from app.web.locale import current_language
-from app.web.localized import add_localized_rule
+from app.web.locale import current_language, respelled, spelled_url
 from app.web.reference import vocabulary
 
 # pygal appends to sys.meta_path a finder for its map plugins (pygal.maps.*, unused here) that
@@ -69,7 +69,7 @@ DESCRIPTIONS = {
     ),
     "deadlines": _l(
         "Vertical bars, one per month: how many application sessions of current schemes "
-        "close that month."
+        "close that month; each bar links to that month in the deadline calendar."
     ),
     "sectors": _l(
         "Horizontal bars, one per sector; a scheme open to several sectors counts in each."
@@ -312,7 +312,7 @@ def _charts(land: Landscape, lang: str) -> list[Chart]:
         Mark(
             format_date(date(y, m, 1), "LLLL y"),
             len(d),
-            _list_url(sort="deadline"),
+            f"{calendar_url()}#month-{date(y, m, 1).isoformat()}",
             [x.scheme for x in d],
         )
         for (y, m), d in land.deadlines_by_month.items()
@@ -381,8 +381,19 @@ def _charts(land: Landscape, lang: str) -> list[Chart]:
     ]
 
 
-def landscape() -> str:
+@blueprint.app_context_processor
+def _landscape_link() -> dict[str, object]:
+    return {"landscape_url": lambda: spelled_url("landscape.landscape")}
+
+
+# contract §7: /fr/panorama/ and /en/landscape/; the other spelling redirects to it.
+@blueprint.get("/panorama/", endpoint="panorama")
+@blueprint.get("/landscape/", endpoint="landscape")
+def landscape() -> Response | str:
     """The pictures of the catalogue, each with its data table."""
+    redirect_to = respelled()
+    if redirect_to is not None:
+        return redirect_to
     lang = current_language()
     schemes = list_schemes(db_session(), SchemeFilters(include_inactive=True))
     stages = list(vocabulary().variable("project_stage").value_ids())
@@ -399,6 +410,3 @@ def landscape() -> str:
         today=today,
         count_text=lambda n: ngettext("%(num)d scheme", "%(num)d schemes", n),
     )
-
-
-add_localized_rule(blueprint, {"fr": "/panorama/", "en": "/landscape/"}, landscape)

@@ -244,15 +244,37 @@ def _schemas(vocab: Vocabulary, facets: dict[str, list[str]]) -> dict[str, Any]:
         "variables": _array(_enum(variables)),
         "verify_by": _nullable(_enum(get_args(VerifyBy))),
         "source": _nullable(url),
+        "explanation": {
+            **text,
+            "description": "The criterion for this profile in plain words: what is wrong and the "
+            "answer it came from, what to check and by whom, or that it is met.",
+        },
+        "answer": _array(
+            _object(
+                {
+                    "variable": _enum(variables),
+                    "question": text,
+                    "value": {"description": "The raw answer; null for I don't know."},
+                    "text": text,
+                }
+            )
+        ),
     }
     return {
         "Error": _object({"field": optional_text, "message": text}),
         "Errors": _object({"errors": _array(_ref("Error"), minItems=1)}),
         "Deadline": {
-            **_object({"rolling": {"type": "boolean"}, "closes": _nullable(date)}),
+            **_object(
+                {
+                    "rolling": {"type": "boolean"},
+                    "closes": _nullable(date),
+                    "expected": {"type": "boolean"},
+                }
+            ),
             "description": (
                 "The next date to apply by: all year round (rolling), or the closing date of "
-                "the next session; null when none is announced or the scheme is inactive."
+                "the next session; null when none is announced or the scheme is inactive. "
+                "`expected` marks a date foreseen from the funder's usual rhythm, not confirmed."
             ),
         },
         "SchemeSummary": _object(summary),
@@ -269,7 +291,23 @@ def _schemas(vocab: Vocabulary, facets: dict[str, list[str]]) -> dict[str, Any]:
             }
         ),
         "Organisation": _object(
-            {"id": _enum(organisations), "acronym": text, "name": text, "url": url}
+            {
+                "id": _enum(organisations),
+                "acronym": text,
+                "name": text,
+                "url": url,
+                "contact": _nullable(
+                    _object(
+                        {
+                            "url": _nullable(url),
+                            "email": optional_text,
+                            "phone": optional_text,
+                            "source": url,
+                            "checked": date,
+                        }
+                    )
+                ),
+            }
         ),
         "Link": _object({"id": scheme_id, "name": optional_text, "url": url}),
         "SchemeDetail": _object(
@@ -320,6 +358,7 @@ def _schemas(vocab: Vocabulary, facets: dict[str, list[str]]) -> dict[str, Any]:
                                         "label": optional_text,
                                         "opens": _nullable(date),
                                         "closes": date,
+                                        "expected": {"type": "boolean"},
                                         "source": text,
                                     }
                                 )
@@ -329,6 +368,18 @@ def _schemas(vocab: Vocabulary, facets: dict[str, list[str]]) -> dict[str, Any]:
                         }
                     )
                 ),
+                "apply": _nullable(
+                    _object(
+                        {
+                            "url": url,
+                            "how": optional_text,
+                            "documents": optional_text,
+                            "source": text,
+                        }
+                    )
+                ),
+                "newest_evidence": _nullable(date),
+                "may_be_out_of_date": {"type": "boolean"},
                 "notes": _array(_object({"text": text, "source": text})),
                 "criteria": _array(
                     _object(

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from app import opendata
 from app.deadlines import today_in_paris
 from app.web.database import db_session
-from app.web.localized import add_localized_rule
+from app.web.locale import respelled, spelled_url
 from app.web.reference import vocabulary
 
 api_blueprint = Blueprint("opendata_api", __name__)
@@ -47,7 +47,10 @@ FIELD_NOTES: dict[str, LazyString] = {
         "Who may apply: professionnels (companies), particuliers (individuals), associations, "
         "secteur public. All four when no official page says, and the conditions say so."
     ),
-    "eligibilite_geographique": _l("France (PAYS-99100): every funder listed here is national."),
+    "eligibilite_geographique": _l(
+        "The regions that the scheme's conditions require (COG region codes, such as REG-44 for "
+        "Grand Est), else France (PAYS-99100)."
+    ),
     "eligibilite_geographique_exclusions": _l("Left empty: no exclusion is recorded."),
     "date_ouverture": _l("Opening of the current or next session, when the funder gives it."),
     "date_cloture": _l(
@@ -76,8 +79,18 @@ def opendata_json() -> Response:
     return jsonify(opendata.to_json_document(_rows(), datetime.now(UTC)))
 
 
-def opendata_page() -> str:
+@page_blueprint.app_context_processor
+def _opendata_link() -> dict[str, object]:
+    return {"opendata_url": lambda: spelled_url("opendata.open_data")}
+
+
+@page_blueprint.get("/donnees-ouvertes/", endpoint="donnees_ouvertes")
+@page_blueprint.get("/open-data/", endpoint="open_data")
+def opendata_page() -> Response | str:
     """What the export holds, under which licence, and how often it changes."""
+    redirect_to = respelled()
+    if redirect_to is not None:
+        return redirect_to
     schema = opendata.read_schema()
     fields = [(field, FIELD_NOTES[field["name"]]) for field in schema["fields"]]
     return render_template(
@@ -87,6 +100,3 @@ def opendata_page() -> str:
         schema_url=opendata.SCHEMA_URL,
         licence=opendata.LICENCE,
     )
-
-
-add_localized_rule(page_blueprint, {"fr": "/donnees-ouvertes/", "en": "/open-data/"}, opendata_page)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 
 from app.deadlines import next_deadline, today_in_paris
+from app.evidence import is_stale, newest_evidence
 from app.repository import (
     SchemeFilters,
     get_scheme,
@@ -13,6 +14,8 @@ from app.repository import (
     predecessor_ids,
     strand_ids,
 )
+from app.schemes import current_schemes
+from app.web.catalogue_cache import current_catalogue
 from app.web.database import db_session
 from app.web.listing import ListedScheme, run_listing, sort_and_page
 from app.web.listing_form import FilterForm
@@ -34,7 +37,7 @@ def home() -> str:
     return render_template(
         "public/home.html",
         upcoming=[item for item in page.items if item.deadline.kind == "session"],
-        active_count=len(schemes),
+        active_count=len(current_schemes(current_catalogue().schemes)),
         funders=[vocabulary().organisations[f] for f in funders],
     )
 
@@ -78,14 +81,17 @@ def scheme_detail(scheme_id: str) -> str:
     link_ids = [*strands, *predecessors]
     link_ids += [i for i in (scheme.parent, scheme.lifecycle.replaced_by) if i]
     vocab = vocabulary()
+    today = today_in_paris()
     return render_template(
         "public/scheme.html",
         scheme=scheme,
         linked=get_schemes(session, link_ids),
         strands=strands,
         predecessors=predecessors,
-        deadline=next_deadline(scheme, today_in_paris()),
-        today=today_in_paris(),
+        deadline=next_deadline(scheme, today),
+        today=today,
+        stale=is_stale(scheme, today),
+        newest_evidence=newest_evidence(scheme, today),
         funder=vocab.organisations[scheme.funder],
         operator=vocab.organisations.get(scheme.operator) if scheme.operator else None,
     )

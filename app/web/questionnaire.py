@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
-from flask_babel import format_decimal
-from flask_babel import gettext as _
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.datastructures import MultiDict
 
 from app.deadlines import next_deadline, today_in_paris
@@ -16,17 +23,20 @@ from app.eligibility.answers import DONT_KNOW, Answers, parse_answer
 from app.eligibility.engine import SchemeVerdict, evaluate_all
 from app.eligibility.questions import Progress, progress
 from app.repository import get_schemes
-from app.schemes import Scheme
-from app.vocabulary import Variable
+from app.schemes import Scheme, current_schemes
 from app.web.answers_url import answers_from_args, answers_query, hidden_fields
 from app.web.catalogue_cache import current_catalogue
 from app.web.database import db_session
+from app.web.explanations import answer_text, answered, explanation
 from app.web.labels import VERDICT_GROUP_TITLES
 from app.web.locale import current_language
-from app.web.questionnaire_forms import question_form
+from app.web.questionnaire_forms import MailResultsForm, question_form
 from app.web.reference import vocabulary
 
 blueprint = Blueprint("questionnaire", __name__)
+
+
+FOCUS = "scheme"
 
 
 @dataclass(frozen=True)
@@ -38,34 +48,60 @@ class State:
     verdicts: list[SchemeVerdict]
     unassessed: list[Scheme]
     progress: Progress
+    # "Am I eligible?" from a scheme page: only this scheme's questions are asked.
+    focus: SchemeVerdict | None = None
 
     def query(self, skip: str | None = None) -> str:
-        """The URL query reproducing these answers."""
-        return answers_query(self.answers, self.order, skip)
+        """The URL query reproducing these answers (and the scheme checked, if one is)."""
+        query = answers_query(self.answers, self.order, skip)
+        if self.focus is None:
+            return query
+        return "&".join(part for part in (query, urlencode({FOCUS: self.focus.scheme.id})) if part)
 
 
-def _state(answers: Answers, order: list[str]) -> State:
+def _state(answers: Answers, order: list[str], focus_id: str | None = None) -> State:
     catalogue = current_catalogue()
     verdicts = evaluate_all(catalogue.compiled, answers)
+    focus = next((v for v in verdicts if v.scheme.id == focus_id), None)
+    if focus_id is not None and focus is None:
+        abort(404)  # no such scheme, or one whose conditions are not encoded
     # Active schemes without encoded rules are listed apart: we cannot say anything about them.
     schemes = catalogue.schemes
     unassessed = [
         s for s in schemes if not s.criteria and s.is_active() and not _is_parent(s, schemes)
     ]
-    return State(answers, order, verdicts, unassessed, progress(verdicts, vocabulary()))
+    asking = [focus] if focus else verdicts
+    return State(answers, order, verdicts, unassessed, progress(asking, vocabulary()), focus)
+
+
+def _standing(state: State) -> tuple[int, int]:
+    """How many current schemes are still possible for these answers, of how many."""
+    current = current_schemes(current_catalogue().schemes)
+    ruled_out = {v.scheme.id for v in state.verdicts if v.status == "ineligible"}
+    return sum(s.id not in ruled_out for s in current), len(current)
+
+
+def _unknown_streak(state: State) -> int:
+    """How many of the latest answers were "I don't know", in a row."""
+    streak = 0
+    for name in reversed(state.order):
+        if name not in state.answers.unknown:
+            break
+        streak += 1
+    return streak
 
 
 def _is_parent(scheme: Scheme, schemes: list[Scheme]) -> bool:
     return any(other.parent == scheme.id for other in schemes)
 
 
-def _load_state(ignore: str | None = None) -> State | tuple[str, int]:
+def load_state(ignore: str | None = None) -> State | tuple[str, int]:
     """The state from the query string; the variable being answered is left to its form."""
     args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k != ignore])
     answers, order, errors = answers_from_args(args, vocabulary())
     if errors:
         return render_template("questionnaire/invalid.html", errors=errors), 400
-    return _state(answers, order)
+    return _state(answers, order, args.get(FOCUS))
 
 
 def _with_query(endpoint: str, query: str, _external: bool = False, **extra: str) -> str:
@@ -87,7 +123,7 @@ def question() -> Response | tuple[str, int] | str:
     asked = request.args.get("asked")
     if asked is not None and asked not in vocabulary().variables:
         abort(400)
-    loaded = _load_state(ignore=asked)
+    loaded = load_state(ignore=asked)
     if not isinstance(loaded, State):
         return loaded
     state = loaded
@@ -110,7 +146,7 @@ def _record_answer(state: State, asked: str) -> Response | tuple[str, int]:
     variable = vocabulary().variable(asked)
     if request.args.get("dont_know") == asked:
         answers = Answers(state.answers.without(asked).values, state.answers.unknown | {asked})
-        return _next(answers, state.order, asked)
+        return _next(replace(state, answers=answers), asked)
     form = question_form(variable, current_language(), request.args)
     if not form.validate():
         return _render_question(state, asked, form), 400
@@ -119,21 +155,23 @@ def _record_answer(state: State, asked: str) -> Response | tuple[str, int]:
         form[asked].errors = [message or "invalid"]
         return _render_question(state, asked, form), 400
     base = state.answers.without(asked)
-    return _next(Answers({**base.values, asked: value}, base.unknown), state.order, asked)
+    return _next(
+        replace(state, answers=Answers({**base.values, asked: value}, base.unknown)), asked
+    )
 
 
 def _submitted(data: Any) -> Any:
     return str(data) if data is not None and not isinstance(data, list | str) else data
 
 
-def _next(answers: Answers, order: list[str], asked: str) -> Response:
-    order = [name for name in order if name != asked] + [asked]
-    query = answers_query(answers, order)
+def _next(state: State, asked: str) -> Response:
+    order = [name for name in state.order if name != asked] + [asked]
+    query = replace(state, order=order).query()
     return redirect(_with_query("questionnaire.question", query))  # type: ignore[return-value]
 
 
 def _render_question(state: State, variable_id: str, form: Any) -> str:
-    decided = sum(1 for v in state.verdicts if v.status != "unknown")
+    possible, current = _standing(state)
     previous = [name for name in state.order if name != variable_id]
     # Back shows the previous question with its answer filled in, ready to change.
     back = (
@@ -145,10 +183,13 @@ def _render_question(state: State, variable_id: str, form: Any) -> str:
         "questionnaire/question.html",
         variable=vocabulary().variable(variable_id),
         field=form[variable_id],
-        hidden=hidden_fields(state.answers, state.order, skip=variable_id),
+        hidden=hidden_fields(state.answers, state.order, skip=variable_id)
+        + ([(FOCUS, state.focus.scheme.id)] if state.focus else []),
         number=len(previous) + 1,
-        decided=decided,
-        total=len(state.verdicts),
+        possible=possible,
+        current=current,
+        left=len(state.progress.next_questions),
+        unknown_streak=_unknown_streak(state),
         state=state,
         back=back,
         dont_know=DONT_KNOW,
@@ -158,7 +199,7 @@ def _render_question(state: State, variable_id: str, form: Any) -> str:
 @blueprint.get("/recap")
 def recap() -> tuple[str, int] | str:
     """Every answer given, each with a link to change it."""
-    loaded = _load_state()
+    loaded = load_state()
     if not isinstance(loaded, State):
         return loaded
     return render_template(
@@ -170,38 +211,29 @@ def recap() -> tuple[str, int] | str:
     )
 
 
-def answer_text(variable: Variable, answers: Answers) -> str:
-    """An answer in words, in the page's language."""
+def _group(verdicts: list[SchemeVerdict], status: str, active: bool) -> list[SchemeVerdict]:
+    """One verdict group of current (or of closed) schemes, by name."""
     lang = current_language()
-    if variable.id in answers.unknown:
-        return str(_("I don't know"))
-    value = answers.values.get(variable.id)
-    if isinstance(value, frozenset):
-        return ", ".join(variable.value_label(v, lang) for v in sorted(value)) or str(_("None"))
-    if isinstance(value, bool):
-        return str(_("Yes") if value else _("No"))
-    if isinstance(value, float):
-        number = format_decimal(value)
-        return f"{number} {variable.unit.get(lang)}" if variable.unit else str(number)
-    return variable.value_label(str(value), lang)
-
-
-def _group(verdicts: list[SchemeVerdict], status: str) -> list[SchemeVerdict]:
-    """One verdict group, schemes that can still be applied to first, then by name."""
-    lang = current_language()
-    chosen = [v for v in verdicts if v.status == status]
-    return sorted(
-        chosen, key=lambda v: (not v.scheme.is_active(), v.scheme.name.get(lang).casefold())
-    )
+    chosen = [v for v in verdicts if v.status == status and v.scheme.is_active() == active]
+    return sorted(chosen, key=lambda v: v.scheme.name.get(lang).casefold())
 
 
 @blueprint.get("/results")
 def results() -> tuple[str, int] | str:
     """Verdicts grouped eligible / to verify / not eligible; the URL reproduces them."""
-    loaded = _load_state()
+    loaded = load_state()
     if not isinstance(loaded, State):
         return loaded
-    state = loaded
+    return render_results(loaded, MailResultsForm())
+
+
+def results_url(state: State) -> str:
+    """The absolute address that reproduces these results."""
+    return _with_query("questionnaire.results", state.query(), _external=True)
+
+
+def render_results(state: State, mail_form: MailResultsForm) -> str:
+    """The results page, with the e-mail form as given (fresh, or with its errors)."""
     successors = [
         v.scheme.lifecycle.replaced_by for v in state.verdicts if v.scheme.lifecycle.replaced_by
     ]
@@ -210,14 +242,24 @@ def results() -> tuple[str, int] | str:
     return render_template(
         "questionnaire/results.html",
         state=state,
-        groups=[
-            (status, _group(state.verdicts, status))
+        groups={
+            status: [v for v in _group(state.verdicts, status, active=True) if v is not state.focus]
             for status in ("eligible", "unknown", "ineligible")
-        ],
+        },
+        # Closed and replaced schemes that would have fitted: listed apart, with their successor,
+        # never "to verify" (nobody can apply to them any more).
+        would_have_fitted=_group(state.verdicts, "eligible", active=False)
+        + _group(state.verdicts, "unknown", active=False),
+        explanation=explanation,
+        answered=answered,
+        all_query=answers_query(state.answers, state.order),
+        answer_text=answer_text,
+        state_variable=vocabulary().variable,
         deadlines={v.scheme.id: next_deadline(v.scheme, today) for v in state.verdicts},
         linked=get_schemes(db_session(), successors),
         rules_date=updated.date() if updated else None,
-        share_url=_with_query("questionnaire.results", state.query(), _external=True),
+        share_url=results_url(state),
+        mail_form=mail_form if current_app.extensions["aides.settings"].smtp_url else None,
         with_query=_with_query,
         group_titles=VERDICT_GROUP_TITLES,
     )

@@ -7,9 +7,16 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import DecimalField, Field, IntegerField, RadioField, SelectMultipleField
+from wtforms import (
+    DecimalField,
+    EmailField,
+    Field,
+    IntegerField,
+    RadioField,
+    SelectMultipleField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, NumberRange, ValidationError
+from wtforms.validators import Email, InputRequired, Length, NumberRange, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.eligibility.answers import DONT_KNOW
@@ -88,3 +95,17 @@ def _initial(variable: Variable, value: Any) -> Any:
     if variable.type == "integer":
         return int(value)
     return value
+
+
+class MailResultsForm(FlaskForm):
+    """Send the results to oneself: an address, nothing kept."""
+
+    email = EmailField(
+        _l("Your e-mail address"),
+        validators=[
+            InputRequired(_l("Enter your e-mail address.")),
+            Length(max=254, message=_l("An e-mail address has at most 254 characters.")),
+            Email(_l("Enter an e-mail address such as name@example.org.")),
+        ],
+        render_kw={"autocomplete": "email"},
+    )

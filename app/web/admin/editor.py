@@ -176,7 +176,8 @@ def _configured(form: SchemeForm, scheme_id: str | None) -> SchemeForm:
     return form
 
 
-def _form_from(data: dict[str, Any], scheme_id: str | None) -> SchemeForm:
+def form_from(data: dict[str, Any], scheme_id: str | None) -> SchemeForm:
+    """An editor form filled with data, its choices set for the reader's language."""
     return _configured(SchemeForm(formdata=None, data=data), scheme_id)
 
 
@@ -366,7 +367,7 @@ def _add_example(form: SchemeForm, scheme_id: str | None, latest: SchemeRevision
         }
     )
     data["trial_answers"] = data["trial_title"] = ""
-    form = _form_from(data, scheme_id)
+    form = form_from(data, scheme_id)
     flash(_("The profile is now an example; it is kept when you save the draft."), "success")
     return _render(form, scheme_id, latest, preview=_preview(form, scheme_from_form(form)))
 
@@ -381,7 +382,7 @@ def _editor(scheme_id: str | None, latest: SchemeRevision | None) -> Page:
         if latest is not None:
             data = form_data_from_scheme(Scheme.model_validate(latest.document))
             data["base_revision"] = str(latest.number)
-        return _render(_form_from(data, scheme_id), scheme_id, latest)
+        return _render(form_from(data, scheme_id), scheme_id, latest)
     form = _configured(SchemeForm(), scheme_id)
     try:
         base = int(form.base_revision.data or "") if scheme_id else 0
@@ -389,7 +390,7 @@ def _editor(scheme_id: str | None, latest: SchemeRevision | None) -> Page:
         abort(400)
     action = request.form.get("action", "preview")
     if action.startswith(("add:", "remove:")):
-        return _render(_form_from(_change_rows(_data(form), action), scheme_id), scheme_id, latest)
+        return _render(form_from(_change_rows(_data(form), action), scheme_id), scheme_id, latest)
     if action == "preview":
         scheme = _valid_scheme(form)
         preview = _preview(form, scheme) if scheme else None

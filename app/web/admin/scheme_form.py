@@ -24,6 +24,7 @@ from wtforms.validators import Length
 from app.vocabulary import Vocabulary
 from app.web.admin.scheme_form_facts import (
     AmountsForm,
+    ApplyForm,
     AudienceForm,
     CalendarForm,
     LifecycleForm,
@@ -65,6 +66,7 @@ class SchemeForm(FlaskForm):
     audience = FormField(AudienceForm, _l("Who may apply"))
     amounts = FormField(AmountsForm, _l("Amounts"))
     calendar = FormField(CalendarForm, _l("Calendar"))
+    apply = FormField(ApplyForm, _l("How to apply"))
     notes = FieldList(FormField(NoteForm), label=_l("Notes"))
     sources = FieldList(FormField(SourceForm), label=_l("Sources"), min_entries=1)
     criteria = FieldList(FormField(CriterionForm), label=_l("Eligibility criteria"))

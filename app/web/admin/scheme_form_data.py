@@ -89,6 +89,7 @@ def form_data_from_scheme(scheme: Scheme) -> dict[str, Any]:
                     "label": _pair(s.label),
                     "opens": s.opens.isoformat() if s.opens else "",
                     "closes": s.closes.isoformat(),
+                    "expected": s.expected,
                     "source": s.source,
                 }
                 for s in calendar.sessions
@@ -97,6 +98,14 @@ def form_data_from_scheme(scheme: Scheme) -> dict[str, Any]:
             "source": calendar.source or "",
         }
         if calendar
+        else {},
+        "apply": {
+            "url": scheme.apply.url,
+            "how": _pair(scheme.apply.how),
+            "documents": _pair(scheme.apply.documents),
+            "source": scheme.apply.source,
+        }
+        if scheme.apply
         else {},
         "notes": [{"text": _pair(n.text), "source": n.source} for n in scheme.notes],
         "sources": [

@@ -98,11 +98,12 @@ def scheme_from_form(
     """
     vocab = vocabulary or current_vocabulary()
     errors: list[tuple[str, str]] = []
-    life, audience, amounts, calendar = (
+    life, audience, amounts, calendar, apply = (
         form.lifecycle.form,
         form.audience.form,
         form.amounts.form,
         form.calendar.form,
+        form.apply.form,
     )
     audience_lists = {}
     for name in ("applicant_types", "roles", "sectors"):
@@ -160,12 +161,21 @@ def scheme_from_form(
                     "label": _text(s.form.label),
                     "opens": _date_or_text(s.form.opens.data),
                     "closes": _date_or_text(s.form.closes.data),
+                    "expected": bool(s.form.expected.data),
                     "source": s.form.source.data,
                 }
                 for s in calendar.sessions
             ],
             "note": _text(calendar.note),
             "source": calendar.source.data or None,
+        },
+        "apply": None
+        if apply.is_empty()
+        else {
+            "url": apply.url.data,
+            "how": _text(apply.how),
+            "documents": _text(apply.documents),
+            "source": apply.source.data or None,
         },
         "notes": [{"text": _text(n.form.text), "source": n.form.source.data} for n in form.notes],
         "criteria": [

@@ -171,6 +171,7 @@ class SessionForm(Form):
         validators=[required(), _iso_date],
         render_kw={"type": "date"},
     )
+    expected = BooleanField(_l("Expected date, foreseen from a stated rhythm, not confirmed yet"))
     source = SourceField(_l("Source"))
 
     def validate(self, extra_validators: Any = None) -> bool:
@@ -209,6 +210,26 @@ class CalendarForm(Form):
             self.source.errors.append(_l("Choose the source of the calendar."))
             valid = False
         return valid
+
+
+class ApplyForm(Form):
+    """Where and how to apply; all empty when no official page says."""
+
+    url = StringField(
+        _l("Application page or platform"),
+        filters=[clean],
+        validators=[Optional(), Regexp(r"^https?://\S+$", message=_l("Enter a web address."))],
+        render_kw={"type": "url"},
+    )
+    how = FormField(OptionalLongTextPair, _l("How to apply"))
+    documents = FormField(OptionalLongTextPair, _l("Documents asked for"))
+    source = SourceField(_l("Source"), required=False)
+
+    def is_empty(self) -> bool:
+        """True when nothing is said about applying."""
+        how, documents = self.how.form, self.documents.form
+        fields = (self.url, self.source, how.fr, how.en, documents.fr, documents.en)
+        return not any(f.data for f in fields)
 
 
 class NoteForm(Form):

@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 from flask import (
     Blueprint,
@@ -22,19 +24,23 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app import accounts, audit
+from app import accounts, audit, suggestions
 from app.catalogue import dump_scheme
 from app.deadlines import next_deadline, today_in_paris
 from app.editing import (
+    DRAFT_STATES,
     EditError,
     all_records,
-    diff_documents,
     latest_revision,
     publish,
+    publish_problems,
     revisions,
     rollback,
+    send_back,
+    submit_for_review,
 )
-from app.models import SchemeRevision, User
+from app.evidence import is_stale, newest_evidence
+from app.models import SchemeRecord, SchemeRevision, User
 from app.repository import SchemeFilters, get_schemes, list_schemes
 from app.schemes import Scheme
 from app.web.admin.access import require_role, signed_in_user
@@ -45,8 +51,10 @@ from app.web.admin.forms import (
     RoleForm,
     UserForm,
 )
+from app.web.admin.readable_diff import readable_changes
 from app.web.database import db_session
 from app.web.labels import ACCOUNT_REFUSALS, ROLE_LABELS
+from app.web.locale import current_language
 from app.web.reference import vocabulary
 from app.web.search_service import refresh_after_publish
 
@@ -59,15 +67,92 @@ def _actor() -> str:
     return user.email if user else "-"
 
 
-@blueprint.get("/")
-@require_role("editor", "admin")
-def dashboard() -> str:
-    """Every scheme with its state: published, draft waiting, or never published."""
+DASHBOARD_SORTS = ("stale", "changed", "evidence", "name")
+DASHBOARD_SHOWS = ("all", "stale", "review", "drafts")
+
+
+@dataclass(frozen=True)
+class DashboardRow:
+    """One scheme on the dashboard: its record, latest revision and the age of its evidence."""
+
+    record: SchemeRecord
+    scheme: Scheme
+    latest: SchemeRevision | None
+    stale: bool
+    newest: date | None
+
+
+def _dashboard_rows() -> list[DashboardRow]:
     db = db_session()
     latest: dict[str, SchemeRevision] = {}
     for row in db.scalars(select(SchemeRevision).order_by(SchemeRevision.number)):
         latest[row.scheme_id] = row
-    return render_template("admin/dashboard.html", records=all_records(db), latest=latest)
+    today = today_in_paris()
+    rows = []
+    for record in all_records(db):
+        scheme = Scheme.model_validate(record.document)
+        stale = is_stale(scheme, today)
+        rows.append(
+            DashboardRow(
+                record, scheme, latest.get(record.id), stale, newest_evidence(scheme, today)
+            )
+        )
+    return rows
+
+
+def _matches(row: DashboardRow, words: str, funder: str, show: str) -> bool:
+    state = row.latest.state if row.latest else None
+    text = f"{row.record.id} {row.scheme.name.fr} {row.scheme.name.en}".casefold()
+    return (
+        all(word in text for word in words.casefold().split())
+        and (not funder or row.scheme.funder == funder)
+        and (show != "stale" or row.stale)
+        and (show != "review" or state == "review")
+        and (show != "drafts" or state in DRAFT_STATES)
+    )
+
+
+def _sorted(rows: list[DashboardRow], sort: str, lang: str) -> list[DashboardRow]:
+    if sort == "changed":
+        return sorted(
+            rows,
+            key=lambda r: r.latest.created_at if r.latest else datetime.min.replace(tzinfo=UTC),
+            reverse=True,
+        )
+    if sort == "evidence":
+        return sorted(rows, key=lambda r: (r.newest or date.min, r.record.id))
+    if sort == "name":
+        return sorted(rows, key=lambda r: r.scheme.name.get(lang).casefold())
+    # Stale schemes first, the oldest evidence first: they are the ones to check.
+    return sorted(
+        rows,
+        key=lambda r: (
+            (0, r.newest or date.min, r.record.id) if r.stale else (1, date.min, r.record.id)
+        ),
+    )
+
+
+@blueprint.get("/")
+@require_role("editor", "admin")
+def dashboard() -> str:
+    """Every scheme with its state and the age of its evidence; search, filter and sort."""
+    words = (request.args.get("q") or "")[:200]
+    funder = request.args.get("funder") or ""
+    show = request.args.get("show") if request.args.get("show") in DASHBOARD_SHOWS else "all"
+    sort = request.args.get("sort") if request.args.get("sort") in DASHBOARD_SORTS else "stale"
+    rows = _dashboard_rows()
+    shown = _sorted([r for r in rows if _matches(r, words, funder, show)], sort, current_language())
+    return render_template(
+        "admin/dashboard.html",
+        rows=shown,
+        total=len(rows),
+        current=sum(r.scheme.is_active() for r in rows),
+        waiting_review=sum(1 for r in rows if r.latest and r.latest.state == "review"),
+        stale_count=sum(r.stale for r in rows),
+        suggestions_waiting=len(suggestions.waiting(db_session())),
+        funders=sorted({r.scheme.funder for r in rows}),
+        filters={"q": words, "funder": funder, "show": show, "sort": sort},
+    )
 
 
 @blueprint.get("/schemes/<scheme_id>/revisions")
@@ -78,11 +163,15 @@ def scheme_revisions(scheme_id: str) -> str:
     if not history:
         abort(404)
     changes = [
-        (row, diff_documents(older.document if older else None, row.document))
+        (row, readable_changes(older.document if older else None, row.document))
         for row, older in zip(history, [*history[1:], None], strict=True)
     ]
     return render_template(
-        "admin/revisions.html", scheme_id=scheme_id, changes=changes, form=CommentForm()
+        "admin/revisions.html",
+        scheme_id=scheme_id,
+        changes=changes,
+        form=CommentForm(),
+        problems=publish_problems(db_session(), scheme_id, vocabulary()),
     )
 
 
@@ -143,6 +232,32 @@ def _make_public(scheme_id: str, action: Callable[..., object], done: str, *args
 def publish_scheme(scheme_id: str) -> Response:
     """Publish the latest draft; refused while one of its examples fails."""
     return _make_public(scheme_id, publish, _("Published."))
+
+
+def _review_step(scheme_id: str, step: Callable[..., None], done: str) -> Response:
+    form = CommentForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        step(db_session(), scheme_id, author=_actor(), comment=form.comment.data or "")
+    except EditError as error:
+        return _refused(error, scheme_id)
+    flash(done, "success")
+    return redirect(url_for("admin.scheme_revisions", scheme_id=scheme_id))
+
+
+@blueprint.post("/schemes/<scheme_id>/submit")
+@require_role("editor", "admin")
+def submit_scheme(scheme_id: str) -> Response:
+    """Hand the latest draft to the administrators for review."""
+    return _review_step(scheme_id, submit_for_review, _("Submitted for review."))
+
+
+@blueprint.post("/schemes/<scheme_id>/send-back")
+@require_role("admin")
+def send_back_scheme(scheme_id: str) -> Response:
+    """Return a draft under review to the editors, with a note."""
+    return _review_step(scheme_id, send_back, _("Sent back to the editors."))
 
 
 @blueprint.post("/schemes/<scheme_id>/rollback/<int:number>")

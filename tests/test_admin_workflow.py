@@ -1,0 +1,139 @@
+"""What funders read and do in the admin: a diff in words, review before publishing, suggestions
+from the public, a dashboard that searches and filters."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from admin_support import make_user, sign_in
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.editing import latest_revision, save_draft
+from app.models import Suggestion
+from app.schemes import Scheme
+from app.vocabulary import Vocabulary
+
+
+def lowered_threshold(catalogue: list[Scheme], wording: bool) -> Scheme:
+    """cnm-transition-numerique with its music share threshold at 30 (and its label, if asked)."""
+    base = next(s for s in catalogue if s.id == "cnm-transition-numerique")
+    document = base.document()
+    share = next(c for c in document["criteria"] if c["id"] == "music-activity-share")
+    share["rule"]["value"] = 30
+    if wording:
+        share["label"] = {
+            "fr": "Au moins 30 % de l'activité de votre structure relève de la musique.",
+            "en": "At least 30% of your organisation's activity is in music and variety.",
+        }
+    document["examples"] = [e for e in document["examples"] if "40%" not in e["title"]]
+    return Scheme.model_validate(document)
+
+
+@pytest.mark.parametrize(
+    ("lang", "where", "before"),
+    [
+        ("en", r"Criterion \d+ \(music-activity-share\) › Condition 1 › Value", "Wording before"),
+        ("fr", r"Critère \d+ \(music-activity-share\) › Condition 1 › Valeur", "Formulation avant"),
+    ],
+)
+def test_the_revision_diff_names_fields_in_words_with_the_wording_of_both_versions(
+    client: FlaskClient,
+    db: Session,
+    catalogue: list[Scheme],
+    vocabulary: Vocabulary,
+    lang: str,
+    where: str,
+    before: str,
+) -> None:
+    scheme = lowered_threshold(catalogue, wording=True)
+    base = latest_revision(db, scheme.id)
+    assert base is not None
+    save_draft(db, scheme, base=base.number, author="editor", comment="30 %", vocabulary=vocabulary)
+    sign_in(client, make_user(db, "editor@example.org", "editor"))
+    html = client.get(f"/{lang}/admin/schemes/{scheme.id}/revisions").get_data(as_text=True)
+    latest = html.split('<article class="card revision">')[1]
+    assert re.search(where, latest)
+    assert "criteria[" not in latest
+    assert before in latest
+    assert "30 %" in latest.replace("\u00a0", " ") or "30%" in latest
+
+
+def _suggest(client: FlaskClient, lang: str, data: dict[str, str]) -> tuple[int, str]:
+    page = client.get(f"/{lang}/aides/cnc-fajv").get_data(as_text=True)
+    token = re.search(
+        r'name="csrf_token" type="hidden" value="([^"]+)"', page.split('id="suggest"')[1]
+    )
+    assert token, "no suggestion form on the scheme page"
+    response = client.post(
+        f"/{lang}/aides/cnc-fajv/suggestion", data={"csrf_token": token[1], **data}
+    )
+    return response.status_code, response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("lang", "thanks"), [("fr", "Merci"), ("en", "Thank you")])
+def test_a_public_suggestion_reaches_the_editors(
+    client: FlaskClient, db: Session, lang: str, thanks: str
+) -> None:
+    status, html = _suggest(
+        client,
+        lang,
+        {
+            "message": "The 2027 committee dates are out.",
+            "source_url": "https://www.cnc.fr/professionnels/aides-et-financements",
+            "email": "Reader@Example.org",
+        },
+    )
+    assert status == 200
+    assert thanks in html
+    kept = db.scalars(select(Suggestion)).one()
+    assert (kept.scheme_id, kept.email, kept.lang) == ("cnc-fajv", "reader@example.org", lang)
+    sign_in(client, make_user(db, "editor@example.org", "editor"))
+    listing = client.get(f"/{lang}/admin/suggestions").get_data(as_text=True)
+    assert "The 2027 committee dates are out." in listing
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', listing)
+    assert token
+    accepted = client.post(
+        f"/{lang}/admin/suggestions/{kept.id}/accepted", data={"csrf_token": token[1]}
+    )
+    assert accepted.status_code == 302
+    assert accepted.headers["Location"].endswith(f"/{lang}/admin/schemes/cnc-fajv/edit")
+    db.refresh(kept)
+    assert kept.state == "accepted"
+    assert kept.email is None  # the sender's address goes once the message is handled
+    assert (
+        client.post(
+            f"/{lang}/admin/suggestions/{kept.id}/declined", data={"csrf_token": token[1]}
+        ).status_code
+        == 404
+    )  # already handled
+
+
+def test_a_bot_filling_the_honeypot_is_thanked_but_not_kept(
+    client: FlaskClient, db: Session
+) -> None:
+    status, _html = _suggest(
+        client, "en", {"message": "Buy now", "website": "https://spam.example"}
+    )
+    assert status == 200
+    assert db.scalars(select(Suggestion)).all() == []
+
+
+def test_an_empty_suggestion_is_explained(client: FlaskClient, db: Session) -> None:
+    status, html = _suggest(client, "en", {"message": "", "source_url": "not a url"})
+    assert status == 400
+    assert "Describe the error or the change." in html
+    assert "Enter a web address starting with https://." in html
+    assert db.scalars(select(Suggestion)).all() == []
+
+
+def test_suggestions_are_rate_limited(client: FlaskClient) -> None:
+    statuses = [_suggest(client, "en", {"message": f"note {n}"})[0] for n in range(6)]
+    assert statuses == [200] * 5 + [429]
+
+
+def test_the_public_cannot_read_or_decide_suggestions(client: FlaskClient) -> None:
+    assert client.get("/en/admin/suggestions").status_code == 302
+    assert client.post("/en/admin/suggestions/1/accepted").status_code in (302, 400)
