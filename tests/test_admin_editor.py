@@ -512,3 +512,31 @@ def test_problem_paths_land_on_their_field(
 
 def _fields_with_errors(form: SchemeForm) -> list[object]:
     return [field for field in leaves(form) if field.errors]
+
+
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [
+        ("en", "The wording says 80 but the rule checks 30: change one of them."),
+        ("fr", "La formulation indique 80 mais la règle vérifie 30 : modifiez l’une des deux."),
+    ],
+)
+def test_a_threshold_changed_without_its_wording_is_flagged(
+    editor: FlaskClient, db: Session, lang: str, message: str
+) -> None:
+    scheme_id = "cnm-transition-numerique"
+    before = latest_revision(db, scheme_id)
+    url = edit_url(scheme_id).replace("/en/", f"/{lang}/")
+    data = read_form(editor.get(url).get_data(as_text=True))
+    row = next(
+        key.split("-")[1]
+        for key, value in data.items(multi=True)
+        if key.startswith("criteria-") and key.endswith("-id") and value == "music-activity-share"
+    )
+    data[f"criteria-{row}-conditions-0-value"] = "30"
+    for action in ("preview", "save"):
+        status, page, _form = press(editor, url, data, action)
+        assert status == 400
+        assert message in summary_of(page).replace("&#39;", "'")
+    db.expire_all()
+    assert latest_revision(db, scheme_id) == before  # nothing saved

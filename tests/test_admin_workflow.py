@@ -7,6 +7,7 @@ import re
 
 import pytest
 from admin_support import make_user, sign_in
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -62,10 +63,11 @@ def test_the_revision_diff_names_fields_in_words_with_the_wording_of_both_versio
 
 
 def _suggest(client: FlaskClient, lang: str, data: dict[str, str]) -> tuple[int, str]:
-    page = client.get(f"/{lang}/aides/cnc-fajv").get_data(as_text=True)
-    token = re.search(
-        r'name="csrf_token" type="hidden" value="([^"]+)"', page.split('id="suggest"')[1]
-    )
+    scheme_page = client.get(f"/{lang}/aides/cnc-fajv").get_data(as_text=True)
+    assert f'href="/{lang}/aides/cnc-fajv/suggestion"' in scheme_page
+    assert "csrf_token" not in scheme_page  # cacheable: no session, no token
+    page = client.get(f"/{lang}/aides/cnc-fajv/suggestion").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
     assert token, "no suggestion form on the scheme page"
     response = client.post(
         f"/{lang}/aides/cnc-fajv/suggestion", data={"csrf_token": token[1], **data}
@@ -137,3 +139,78 @@ def test_suggestions_are_rate_limited(client: FlaskClient) -> None:
 def test_the_public_cannot_read_or_decide_suggestions(client: FlaskClient) -> None:
     assert client.get("/en/admin/suggestions").status_code == 302
     assert client.post("/en/admin/suggestions/1/accepted").status_code in (302, 400)
+
+
+def _token(client: FlaskClient, url: str) -> str:
+    html = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match
+    return match[1]
+
+
+def test_an_editor_submits_for_review_and_an_administrator_sends_it_back(
+    app: Flask, db: Session, catalogue: list[Scheme], vocabulary: Vocabulary
+) -> None:
+    scheme = lowered_threshold(catalogue, wording=True)
+    base = latest_revision(db, scheme.id)
+    assert base is not None
+    save_draft(db, scheme, base=base.number, author="editor", comment="", vocabulary=vocabulary)
+    editor, admin = app.test_client(), app.test_client()
+    sign_in(editor, make_user(db, "editor@example.org", "editor"))
+    sign_in(admin, make_user(db, "admin@example.org", "admin"))
+    page = f"/en/admin/schemes/{scheme.id}/revisions"
+    token = _token(editor, page)
+    submitted = editor.post(
+        f"/en/admin/schemes/{scheme.id}/submit", data={"csrf_token": token, "comment": "30 %"}
+    )
+    assert submitted.status_code == 302
+    assert latest_revision(db, scheme.id).state == "review"  # type: ignore[union-attr]
+    waiting = admin.get("/en/admin/?show=review").get_data(as_text=True)
+    assert f"({scheme.id})" in waiting
+    assert "(cnc-fajv)" not in waiting
+    token = _token(admin, page)
+    back = admin.post(
+        f"/en/admin/schemes/{scheme.id}/send-back",
+        data={"csrf_token": token, "comment": "Quote the 2026 rules."},
+    )
+    assert back.status_code == 302
+    draft = latest_revision(db, scheme.id)
+    assert (draft.state, draft.review_note) == ("draft", "Quote the 2026 rules.")  # type: ignore[union-attr]
+    assert "Quote the 2026 rules." in editor.get(page).get_data(as_text=True)
+    assert (
+        editor.post(
+            f"/en/admin/schemes/{scheme.id}/send-back",
+            data={"csrf_token": _token(editor, page)},
+        ).status_code
+        == 403
+    )
+
+
+def test_publish_is_disabled_with_the_reason_while_it_would_be_refused(
+    client: FlaskClient, db: Session, catalogue: list[Scheme], vocabulary: Vocabulary
+) -> None:
+    scheme = lowered_threshold(catalogue, wording=True)
+    document = scheme.document()
+    document["examples"][0]["expect"] = "ineligible"
+    document["examples"][0]["failed"] = [document["criteria"][0]["id"]]
+    broken = Scheme.model_validate(document)
+    base = latest_revision(db, scheme.id)
+    assert base is not None
+    save_draft(db, broken, base=base.number, author="editor", comment="", vocabulary=vocabulary)
+    sign_in(client, make_user(db, "admin@example.org", "admin"))
+    html = client.get(f"/en/admin/schemes/{scheme.id}/revisions").get_data(as_text=True)
+    assert 'id="publish-blocked"' in html
+    assert "expects ineligible" in html
+    assert re.search(
+        r'<button type="submit" disabled aria-describedby="publish-blocked">Publish', html
+    )
+
+
+def test_the_dashboard_searches_and_sorts(client: FlaskClient, db: Session) -> None:
+    sign_in(client, make_user(db, "editor@example.org", "editor"))
+    found = client.get("/en/admin/?q=jeu+video&funder=cnc").get_data(as_text=True)
+    assert "(cnc-fajv)" in found
+    assert "(cnm-transition-numerique)" not in found
+    by_name = client.get("/fr/admin/?sort=name").get_data(as_text=True)
+    names = re.findall(r'<th scope="row">([^<]+) <span class="muted">', by_name)
+    assert names == sorted(names, key=str.casefold)

@@ -55,11 +55,13 @@ def link_in(message: EmailMessage, path: str) -> str:
 
 def subscribe_from(client: FlaskClient, page: str, email: str, frequency: str = "weekly") -> str:
     html = client.get(page).get_data(as_text=True)
-    assert 'id="notify-title"' in html, f"no notify-me form on {page}"
+    assert 'id="notify-title"' in html, f"no notify-me link on {page}"
+    assert "csrf_token" not in html  # the page itself stays cacheable: no session, no token
+    link = re.search(r'<a href="([^"]+/alerts/\?[^"]+)">', html.split('id="notify-title"')[1])
+    assert link
+    form_page = client.get(link[1].replace("&amp;", "&")).get_data(as_text=True)
     form = re.search(
-        r'<form method="post" action="([^"]+)" novalidate>(.*?)</form>',
-        html.split('id="notify-title"')[1],
-        re.S,
+        r'<form method="post" action="([^"]+)" novalidate>(.*?)</form>', form_page, re.S
     )
     assert form
     fields = dict(

@@ -61,12 +61,16 @@ PROFILES = {
 }
 
 
-def walk(client: FlaskClient, lang: str, profile: dict[str, object]) -> tuple[str, str, int]:
-    """Answer each question the site asks from the profile ("?" when the profile has no answer)."""
-    url, html = follow(client, f"/{lang}/questionnaire/question")
-    steps = 0
+def walk(
+    client: FlaskClient, lang: str, profile: dict[str, object], start: str | None = None
+) -> tuple[str, str, list[str]]:
+    """Answer each question the site asks from the profile ("?" when the profile has no answer),
+    from the questionnaire's first question or from `start`; also the variables asked."""
+    url, html = follow(client, start or f"/{lang}/questionnaire/question")
+    asked_variables: list[str] = []
     while "/questionnaire/question" in url:
         variable = asked(html)
+        asked_variables.append(variable)
         params = [*hidden(html), ("asked", variable)]
         answer = profile.get(variable)
         if answer is None:
@@ -78,9 +82,8 @@ def walk(client: FlaskClient, lang: str, profile: dict[str, object]) -> tuple[st
         url, html = follow(
             client, f"/{lang}/questionnaire/question?" + "&".join(f"{k}={v}" for k, v in params)
         )
-        steps += 1
-        assert steps < 40, "the questionnaire does not end"
-    return url, html, steps
+        assert len(asked_variables) < 40, "the questionnaire does not end"
+    return url, html, asked_variables
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
@@ -88,7 +91,8 @@ def walk(client: FlaskClient, lang: str, profile: dict[str, object]) -> tuple[st
 def test_walk_to_results_that_the_url_reproduces(
     client: FlaskClient, lang: str, profile: str
 ) -> None:
-    url, html, steps = walk(client, lang, PROFILES[profile])
+    url, html, asked_variables = walk(client, lang, PROFILES[profile])
+    steps = len(asked_variables)
     assert "/questionnaire/results" in url
     assert steps >= 3
     asked_variables = [name for name, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)]

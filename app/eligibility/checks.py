@@ -99,8 +99,8 @@ def check_rules(
         if criterion.rule is not None:
             problems += _check_rule(criterion.rule, f"criteria[{position}].rule", vocabulary)
         problems += [
-            (f"criteria[{position}].label.{lang}", message)
-            for lang, message in wording_mismatches(criterion)
+            (f"criteria[{position}].label.{mismatch.lang}", mismatch.message())
+            for mismatch in wording_mismatches(criterion)
         ]
     if not problems and run_examples:
         problems += _check_examples(scheme, vocabulary)

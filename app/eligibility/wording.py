@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from app.eligibility.rules import Criterion
@@ -31,8 +32,24 @@ def numbers_in(text: str) -> set[Decimal]:
     return found
 
 
-def wording_mismatches(criterion: Criterion) -> list[tuple[str, str]]:
-    """(language, message) for each label that writes numbers but not the rule's own.
+@dataclass(frozen=True)
+class WordingMismatch:
+    """A label in one language that writes numbers, none of them the rule's value."""
+
+    lang: str
+    written: tuple[Decimal, ...]
+    missing: tuple[Decimal, ...]
+
+    def message(self) -> str:
+        """In English, for the command line and the load checks."""
+        return (
+            f"the wording says {', '.join(f'{n:g}' for n in self.written)} "
+            f"but the rule checks {', '.join(f'{v:g}' for v in self.missing)}"
+        )
+
+
+def wording_mismatches(criterion: Criterion) -> list[WordingMismatch]:
+    """Each label that writes numbers but not the rule's own.
 
     A label with no digits ("at least one year") is left alone: only a written number that
     disagrees with the rule can mislead a reader.
@@ -44,17 +61,10 @@ def wording_mismatches(criterion: Criterion) -> list[tuple[str, str]]:
         for leaf in criterion.rule.conditions()
         if isinstance(leaf.value, int | float) and not isinstance(leaf.value, bool)
     ]
-    problems: list[tuple[str, str]] = []
+    problems: list[WordingMismatch] = []
     for lang in ("fr", "en"):
         written = numbers_in(criterion.label.get(lang))
-        missing = [value for value in values if written and value not in written]
+        missing = tuple(value for value in values if written and value not in written)
         if missing:
-            shown = ", ".join(f"{n:g}" for n in sorted(written))
-            problems.append(
-                (
-                    lang,
-                    f"the wording says {shown} but the rule checks "
-                    + ", ".join(f"{v:g}" for v in missing),
-                )
-            )
+            problems.append(WordingMismatch(lang, tuple(sorted(written)), missing))
     return problems

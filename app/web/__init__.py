@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -16,6 +17,7 @@ from app.vocabulary import load_vocabulary
 from app.web import (
     alerts,
     api,
+    caching,
     calendar_page,
     compare,
     context,
@@ -64,6 +66,8 @@ def create_app(
     if session_factory is None:
         session_factory = make_session_factory(make_engine(settings.database_url))
     database.init_app(app, session_factory)
+    # First, so that its after_request runs last and sees every cookie the others set.
+    caching.init_app(app, caching.build_id(Path(__file__).resolve().parent.parent))
     Babel(app, locale_selector=locale.current_language)
     locale.init_app(app)
     formatting.init_app(app)

@@ -11,9 +11,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, RadioField
+from wtforms import BooleanField, HiddenField, RadioField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, Email, InputRequired, Length
+from wtforms.validators import AnyOf, InputRequired, Length
 
 from app import alerts
 from app.alerts import DueMail, Purpose
@@ -21,6 +21,7 @@ from app.mail import MailError, SmtpServer, build_message, send
 from app.models import AlertSubscription
 from app.web.database import db_session
 from app.web.locale import current_language
+from app.web.questionnaire_forms import email_address_field
 from app.web.rate_limits import limiter
 
 log = logging.getLogger(__name__)
@@ -31,15 +32,7 @@ FREQUENCY_LABELS = {"weekly": _l("Every week"), "monthly": _l("Every month")}
 class NotifyForm(FlaskForm):
     """An address and how often; what to follow comes from the page it is on."""
 
-    email = EmailField(
-        _l("Your e-mail address"),
-        validators=[
-            InputRequired(_l("Enter your e-mail address.")),
-            Length(max=254, message=_l("An e-mail address has at most 254 characters.")),
-            Email(_l("Enter an e-mail address such as name@example.org.")),
-        ],
-        render_kw={"autocomplete": "email"},
-    )
+    email = email_address_field()
     frequency = RadioField(
         _l("How often"),
         choices=[SelectChoice(value, label) for value, label in FREQUENCY_LABELS.items()],
@@ -57,9 +50,8 @@ def notify_form_for(kind: str, query: str) -> NotifyForm:
 
 
 @blueprint.app_context_processor
-def _notify_form() -> dict[str, object]:
-    enabled = current_app.extensions["aides.settings"].smtp_url is not None
-    return {"notify_form_for": notify_form_for, "mail_enabled": enabled}
+def _mail_enabled() -> dict[str, object]:
+    return {"mail_enabled": current_app.extensions["aides.settings"].smtp_url is not None}
 
 
 def _now() -> datetime:
@@ -118,15 +110,20 @@ def render_mail(subscription: AlertSubscription, mail: DueMail | None) -> EmailM
         )
 
 
-@blueprint.post("/alerts/")
-@limiter.limit("5 per hour")
+@blueprint.route("/alerts/", methods=["GET", "POST"])
+@limiter.limit("5 per hour", methods=["POST"])
 def subscribe() -> tuple[str, int] | str:
-    """Create an unconfirmed alert and mail its confirmation link; the answer never says whether
-    the address was known."""
-    form = NotifyForm()
+    """GET: the form for the search or profile given; POST: create an unconfirmed alert and mail
+    its confirmation link. The answer never says whether the address was known."""
     settings = _settings()
     if settings.smtp_url is None:
         abort(404)
+    if request.method == "GET":
+        form = notify_form_for(request.args.get("kind", "search"), request.args.get("query", ""))
+        if not (form.kind.validate(form) and form.query.validate(form)):
+            abort(400)
+        return render_template("alerts/subscribe.html", form=form)
+    form = NotifyForm()
     if not form.validate_on_submit():
         return render_template("alerts/subscribe.html", form=form), 400
     session = db_session()

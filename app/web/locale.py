@@ -88,6 +88,9 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _remember_language(response: Response) -> Response:
         lang = g.get("lang")
+        # The JSON API is stateless: its ?lang= is no visitor's choice to remember.
+        if request.path.startswith("/api/"):
+            return response
         if lang and request.cookies.get(COOKIE_NAME) != lang and response.status_code < 400:
             response.set_cookie(
                 COOKIE_NAME,

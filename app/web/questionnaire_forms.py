@@ -16,7 +16,14 @@ from wtforms import (
     SelectMultipleField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, InputRequired, Length, NumberRange, ValidationError
+from wtforms.validators import (
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.eligibility.answers import DONT_KNOW
@@ -97,15 +104,21 @@ def _initial(variable: Variable, value: Any) -> Any:
     return value
 
 
-class MailResultsForm(FlaskForm):
-    """Send the results to oneself: an address, nothing kept."""
-
-    email = EmailField(
-        _l("Your e-mail address"),
+def email_address_field(label: Any = None, *, required: bool = True) -> EmailField:
+    """An e-mail address field, the same checks and messages wherever one is asked for."""
+    first = InputRequired(_l("Enter your e-mail address.")) if required else Optional()
+    return EmailField(
+        label or _l("Your e-mail address"),
         validators=[
-            InputRequired(_l("Enter your e-mail address.")),
+            first,
             Length(max=254, message=_l("An e-mail address has at most 254 characters.")),
             Email(_l("Enter an e-mail address such as name@example.org.")),
         ],
         render_kw={"autocomplete": "email"},
     )
+
+
+class MailResultsForm(FlaskForm):
+    """Send the results to oneself: an address, nothing kept."""
+
+    email = email_address_field()

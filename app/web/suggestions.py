@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, render_template, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, StringField, TextAreaField, URLField
-from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
+from wtforms import StringField, TextAreaField, URLField
+from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from app import suggestions
 from app.repository import get_scheme
 from app.web.database import db_session
 from app.web.locale import current_language
+from app.web.questionnaire_forms import email_address_field
 from app.web.rate_limits import limiter
 
 blueprint = Blueprint("suggestions", __name__)
@@ -37,30 +38,23 @@ class SuggestionForm(FlaskForm):
             Regexp(r"^https?://\S+$", message=_l("Enter a web address starting with https://.")),
         ],
     )
-    email = EmailField(
-        _l("Your e-mail address, if we may ask you a question (optional)"),
-        validators=[
-            Optional(),
-            Length(max=254, message=_l("An e-mail address has at most 254 characters.")),
-            Email(_l("Enter an e-mail address such as name@example.org.")),
-        ],
+    email = email_address_field(
+        _l("Your e-mail address, if we may ask you a question (optional)"), required=False
     )
     # Left empty by people (hidden from them and from screen readers); filled by most bots.
     website = StringField(_l("Leave this field empty"))
 
 
-@blueprint.app_context_processor
-def _suggestion_form() -> dict[str, object]:
-    return {"new_suggestion_form": lambda: SuggestionForm(formdata=None)}
-
-
-@blueprint.post("/aides/<scheme_id>/suggestion")
-@limiter.limit("5 per hour")
+@blueprint.route("/aides/<scheme_id>/suggestion", methods=["GET", "POST"])
+@limiter.limit("5 per hour", methods=["POST"])
 def suggest(scheme_id: str) -> tuple[str, int] | str:
-    """Keep the suggestion for the editors; a bot that fills the honeypot is thanked, not kept."""
+    """The form (on its own page, so that scheme pages carry no session and can be cached);
+    keep the suggestion for the editors; a bot that fills the honeypot is thanked, not kept."""
     scheme = get_scheme(db_session(), scheme_id)
     if scheme is None:
         abort(404)
+    if request.method == "GET":
+        return render_template("public/suggestion.html", scheme=scheme, form=SuggestionForm())
     form = SuggestionForm()
     if not form.validate_on_submit():
         return render_template("public/suggestion.html", scheme=scheme, form=form), 400

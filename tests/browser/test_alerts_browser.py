@@ -26,6 +26,7 @@ TEXT = {
         "apply": "Appliquer les filtres",
         "email": "Votre adresse électronique",
         "notify": "M’avertir",
+        "alert": "Créer une alerte par courriel",
         "check": "Vérifiez votre messagerie",
         "confirm": "Confirmez votre alerte",
         "on": "Votre alerte est active",
@@ -36,6 +37,7 @@ TEXT = {
         "apply": "Apply filters",
         "email": "Your e-mail address",
         "notify": "Notify me",
+        "alert": "Set up an e-mail alert",
         "check": "Check your mailbox",
         "confirm": "Confirm your alert",
         "on": "Your alert is on",
@@ -92,6 +94,9 @@ def test_calendar_filters_and_notify_me(
     inbox = mail_server[1]
     before = len(inbox.messages)
     address = f"browser-{lang}@example.org"
+    page.get_by_role("link", name=text["alert"]).click()
+    assert "funder%3Dcnc" in page.url  # the alert follows the filtered calendar
+    assert axe_violations(page) == []
     page.get_by_label(text["email"]).fill(address)
     page.get_by_role("button", name=text["notify"]).click()
     expect(page.locator("h1")).to_have_text(text["check"])

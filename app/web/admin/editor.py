@@ -9,9 +9,9 @@ from typing import Any
 
 import pydantic
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from werkzeug.wrappers import Response
 from wtforms import FieldList, FormField
 
@@ -28,6 +28,7 @@ from app.eligibility.answers import validate_answers
 from app.eligibility.checks import check_rules
 from app.eligibility.engine import evaluate_scheme
 from app.eligibility.rules import Rule
+from app.eligibility.wording import wording_mismatches
 from app.i18n import Localized
 from app.models import SchemeRecord, SchemeRevision
 from app.schemes import Scheme
@@ -247,6 +248,18 @@ def _preview(form: SchemeForm, scheme: Scheme) -> Preview:
     return Preview(examples, trial)
 
 
+def _flag_wording(form: SchemeForm, scheme: Scheme) -> None:
+    """Put on each criterion's label the numbers it writes that its rule no longer checks."""
+    for position, criterion in enumerate(scheme.criteria):
+        for mismatch in wording_mismatches(criterion):
+            message = _(
+                "The wording says %(written)s but the rule checks %(value)s: change one of them.",
+                written=", ".join(format_decimal(n) for n in mismatch.written),
+                value=", ".join(format_decimal(v) for v in mismatch.missing),
+            )
+            attach_error(form, f"criteria[{position}].label.{mismatch.lang}", message)
+
+
 def _valid_scheme(form: SchemeForm, order_like: Scheme | None = None) -> Scheme | None:
     """The scheme of a submitted form, or None with the errors put on the fields."""
     if not form.validate():
@@ -299,6 +312,9 @@ def _save(
     order_like = Scheme.model_validate(start.document) if start else None
     scheme = _valid_scheme(form, order_like)
     if scheme is None:
+        return _render(form, scheme_id, latest)
+    _flag_wording(form, scheme)
+    if error_summary(form):
         return _render(form, scheme_id, latest)
     if scheme_id is None and db.get(SchemeRecord, scheme.id) is not None:
         form.id.errors = [_("A scheme with this identifier already exists.")]
@@ -393,6 +409,8 @@ def _editor(scheme_id: str | None, latest: SchemeRevision | None) -> Page:
         return _render(form_from(_change_rows(_data(form), action), scheme_id), scheme_id, latest)
     if action == "preview":
         scheme = _valid_scheme(form)
+        if scheme is not None:
+            _flag_wording(form, scheme)
         preview = _preview(form, scheme) if scheme else None
         return _render(form, scheme_id, latest, preview=preview)
     if action == "add-example":
