@@ -154,3 +154,15 @@ def test_figures_on_a_made_up_catalogue(catalogue: list[Scheme], vocabulary: Voc
     closing = [d.session.closes for month in land.deadlines_by_month.values() for d in month]
     assert all(today <= c <= date(2026, 12, 31) for c in closing)
     assert closing == sorted(closing)
+
+
+def test_landscape_and_open_data_are_cached_and_revalidated(client: FlaskClient) -> None:
+    for path in (
+        "/en/landscape/",
+        "/api/v1/opendata.csv",
+        "/fr/aides/comparer?ids=cnc-xn&ids=cnc-talent",
+    ):
+        first = client.get(path)
+        assert first.headers["Cache-Control"].endswith("max-age=300"), path
+        again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 304, path
