@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -14,7 +15,7 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from app import accounts, audit
+from app import accounts, audit, opendata
 from app.catalogue import (
     CatalogueError,
     dump_scheme,
@@ -397,6 +398,55 @@ def create_admin_command(email: str, role: str, password: str) -> None:
     click.echo(f"{role} {email} created. Administrators enrol a TOTP app at first sign-in.")
 
 
+@click.group("export")
+def export_group() -> None:
+    """Publish the catalogue in other formats."""
+
+
+@export_group.command("opendata")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json"]),
+    default="csv",
+    show_default=True,
+    help="CSV as the national schema defines it, or the same rows in JSON.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (default: standard output).",
+)
+def opendata_command(fmt: str, output: Path | None) -> None:
+    """The public catalogue in the national dispositif-aide schema (Licence Ouverte 2.0)."""
+    engine = make_engine(load_settings().database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            rows = opendata.public_rows(session, _vocabulary(), today_in_paris())
+    except (OperationalError, ProgrammingError) as error:
+        click.echo(
+            f"The database is not ready ({error.orig}): run `aides db upgrade` first.", err=True
+        )
+        sys.exit(1)
+    finally:
+        engine.dispose()
+    if fmt == "csv":
+        text = opendata.to_csv(rows)
+    else:
+        document = opendata.to_json_document(rows, datetime.now(UTC))
+        text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8", newline="")
+        click.echo(
+            f"{len(rows)} schemes written to {output} ({opendata.SCHEMA_NAME} "
+            f"{opendata.SCHEMA_VERSION}).",
+            err=True,
+        )
+
+
 @click.group("alerts")
 def alerts_group() -> None:
     """E-mail alerts: send what is due."""
@@ -438,5 +488,6 @@ main.add_command(db_group)
 main.add_command(eligibility_group)
 main.add_command(search_group)
 main.add_command(users_group)
+main.add_command(export_group)
 main.add_command(sources_group)
 main.add_command(alerts_group)

@@ -198,6 +198,15 @@ class Scheme(_Strict):
         """The source with this id, if the scheme has it."""
         return next((s for s in self.sources if s.id == source_id), None)
 
+    def official_url(self) -> str:
+        """Where to read about and apply for the scheme: the official page its lifecycle cites,
+        else its first official source (every scheme has one), else its first source."""
+        cited = self.source(self.lifecycle.source)
+        if cited is not None and cited.kind == "official":
+            return cited.url
+        official = [s for s in self.sources if s.kind == "official"]
+        return (official or list(self.sources))[0].url
+
     def next_session(self, today: date) -> Session | None:
         """The first session that has not closed yet on `today`."""
         upcoming = [s for s in self.sessions_sorted() if s.closes >= today]

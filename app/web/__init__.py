@@ -19,14 +19,17 @@ from app.web import (
     api,
     caching,
     calendar_page,
+    compare,
     context,
     database,
     eligibility_api,
     errors,
     feeds,
     formatting,
+    landscape,
     locale,
     openapi,
+    opendata,
     public,
     questionnaire,
     rate_limits,
@@ -75,6 +78,7 @@ def create_app(
     errors.init_app(app)
     app.register_blueprint(public.blueprint, url_prefix="/<lang>")
     app.register_blueprint(feeds.blueprint, url_prefix="/<lang>")
+    app.register_blueprint(compare.blueprint, url_prefix="/<lang>")
     app.register_blueprint(calendar_page.blueprint, url_prefix="/<lang>")
     app.register_blueprint(alerts.blueprint, url_prefix="/<lang>")
     # One-click unsubscription (RFC 8058) comes from mail clients: the signed token is the proof.
@@ -84,10 +88,14 @@ def create_app(
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(eligibility_api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(openapi.blueprint, url_prefix="/api/v1")
+    app.register_blueprint(opendata.api_blueprint, url_prefix="/api/v1")
+    app.register_blueprint(opendata.page_blueprint, url_prefix="/<lang>")
+    app.register_blueprint(landscape.blueprint, url_prefix="/<lang>")
     # The JSON API takes no cookies and changes nothing: CSRF protects the forms only.
     csrf.exempt(api.blueprint)
     csrf.exempt(eligibility_api.blueprint)
     csrf.exempt(openapi.blueprint)
+    csrf.exempt(opendata.api_blueprint)
     app.register_blueprint(admin_auth.blueprint, url_prefix="/<lang>/admin")
     app.register_blueprint(admin_views.blueprint, url_prefix="/<lang>/admin")
     app.register_blueprint(admin_editor.blueprint, url_prefix="/<lang>/admin")

@@ -20,7 +20,11 @@ from app.web.catalogue_cache import current_catalogue
 # Seconds a shared cache (a reverse proxy, a CDN) or a browser may reuse a public answer
 # without asking again; after that it revalidates with If-None-Match.
 PUBLIC_MAX_AGE = 300
-CACHEABLE_BLUEPRINTS = frozenset({"public", "calendar", "feeds", "api", "openapi"})
+CACHEABLE_BLUEPRINTS = frozenset(
+    # compare, landscape and open data depend on nothing else than the validator's parts.
+    {"public", "calendar", "feeds", "api", "openapi", "compare", "landscape", "opendata"}
+    | {"opendata_api"}
+)
 # Forms and the pages that answer them are personal, or carry a token tied to a session.
 PERSONAL_ENDPOINTS = frozenset({"suggestions.suggest"})
 

@@ -33,7 +33,28 @@ def preferred_language() -> str:
 SPELLED_ENDPOINTS: dict[str, dict[str, str]] = {
     "calendar.calendrier": {"fr": "calendar.calendrier", "en": "calendar.calendar"},
     "calendar.calendar": {"fr": "calendar.calendrier", "en": "calendar.calendar"},
+    "landscape.panorama": {"fr": "landscape.panorama", "en": "landscape.landscape"},
+    "landscape.landscape": {"fr": "landscape.panorama", "en": "landscape.landscape"},
+    "opendata.donnees_ouvertes": {"fr": "opendata.donnees_ouvertes", "en": "opendata.open_data"},
+    "opendata.open_data": {"fr": "opendata.donnees_ouvertes", "en": "opendata.open_data"},
 }
+
+
+def spelled_url(endpoint: str, lang: str | None = None, **values: Any) -> str:
+    """The address of a page spelt in each language, in lang (the page's by default)."""
+    lang = lang or current_language()
+    return url_for(SPELLED_ENDPOINTS[endpoint].get(lang, endpoint), lang=lang, **values)
+
+
+def respelled() -> Response | None:
+    """A redirect (301) to the page's own spelling when the address is another language's
+    (/en/panorama/ -> /en/landscape/), with the same query string; None when it is right."""
+    endpoint, lang = str(request.endpoint), current_language()
+    if SPELLED_ENDPOINTS[endpoint].get(lang, endpoint) == endpoint:
+        return None
+    query = request.query_string.decode("ascii", "replace")
+    target = spelled_url(endpoint, lang)
+    return redirect(f"{target}?{query}" if query else target, 301)  # type: ignore[return-value]
 
 
 def switch_language_url(lang: str) -> str:

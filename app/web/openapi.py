@@ -19,6 +19,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, Field, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import Length, NumberRange
 
+from app import opendata
 from app.eligibility.answers import DONT_KNOW
 from app.eligibility.conditions import Status
 from app.eligibility.rules import SLUG, Verdict, VerifyBy
@@ -450,12 +451,33 @@ def _schemas(vocab: Vocabulary, facets: dict[str, list[str]]) -> dict[str, Any]:
                 "rules_date": _nullable(date),
             }
         ),
+        "OpenData": _opendata_schema(),
         "OpenAPI": {
             "type": "object",
             "required": ["openapi", "info", "paths"],
             "description": "This document.",
         },
     }
+
+
+def _opendata_schema() -> dict[str, Any]:
+    """The JSON export: its rows' keys are the national schema's columns (read from its file)."""
+    table = opendata.read_schema()
+    row = _object(
+        {
+            field["name"]: {"description": field["title"], **_nullable(_string())}
+            for field in table["fields"]
+        }
+    )
+    return _object(
+        {
+            "schema": _object({"name": _string(), "version": _string(), "path": _string()}),
+            "license": _object({"name": _string(), "title": _string(), "path": _string()}),
+            "generated": _string(format="date-time"),
+            "total": {"type": "integer", "minimum": 0},
+            "data": _array(row),
+        }
+    )
 
 
 def _error_responses() -> dict[str, Any]:
@@ -543,6 +565,37 @@ def _eligibility(_: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _opendata_csv(_: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "operationId": "getOpenDataCsv",
+        "summary": "The catalogue in the national dispositif-aide schema (CSV)",
+        "description": (
+            f"Every published scheme, closed and replaced ones included, as the CSV of the "
+            f"dispositif-aide schema {opendata.SCHEMA_VERSION} of schema.data.gouv.fr "
+            f"({opendata.SCHEMA_URL}): UTF-8, a header line, texts in French. "
+            "Licence Ouverte 2.0 (Etalab)."
+        ),
+        "responses": {
+            "200": {
+                "description": "The CSV file.",
+                "content": {"text/csv": {"schema": _string()}},
+            }
+        },
+    }
+
+
+def _opendata_json(_: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "operationId": "getOpenDataJson",
+        "summary": "The catalogue in the national dispositif-aide schema (JSON)",
+        "description": (
+            "The rows of the CSV export, keyed by the schema's column names (null for an empty "
+            "cell), with the schema's name, version and address, the licence and the date."
+        ),
+        "responses": _ok("The rows and what describes them.", "OpenData"),
+    }
+
+
 def _openapi(_: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "operationId": "getOpenAPI",
@@ -555,6 +608,8 @@ OPERATIONS: dict[str, dict[str, Operation]] = {
     "api.scheme_list": {"GET": _scheme_list},
     "api.scheme_detail": {"GET": _scheme_detail},
     "openapi.openapi_json": {"GET": _openapi},
+    "opendata_api.opendata_csv": {"GET": _opendata_csv},
+    "opendata_api.opendata_json": {"GET": _opendata_json},
     "eligibility_api.questions": {"GET": _questions},
     "eligibility_api.eligibility": {"POST": _eligibility},
 }
