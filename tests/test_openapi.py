@@ -152,9 +152,14 @@ def test_every_api_route_is_described_and_nothing_else(app: Flask) -> None:
     }
     described = {(path, method) for path, item in DOCUMENT["paths"].items() for method in item}
     assert routes == described
-    assert {"/schemes", "/schemes/{scheme_id}", "/questions", "/eligibility", "/openapi.json"} == {
-        path for path, _ in routes
-    }
+    assert {
+        "/schemes",
+        "/schemes/{scheme_id}",
+        "/questions",
+        "/eligibility",
+        "/openapi.json",
+        "/suggest",
+    } == {path for path, _ in routes}
 
 
 def test_an_undescribed_route_is_refused(app: Flask) -> None:
