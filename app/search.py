@@ -303,7 +303,11 @@ class SearchIndex:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ResourceWarning)
             try:
-                _open_index(str(self._current)).close()
+                # Open a searcher too: it reads every segment file, which the table of
+                # contents alone does not (a build whose segments are gone opens fine).
+                ix = _open_index(str(self._current))
+                ix.searcher().close()
+                ix.close()
             except Exception:  # any failure to open means the index must be rebuilt
                 readable = False
             if not readable:

@@ -91,7 +91,7 @@ def suggest(
                 found.append((rank, entry))
         if found:
             seen: set[tuple[str, str]] = set()
-            result = []
+            result: list[SuggestEntry] = []
             for _, entry in sorted(found, key=lambda pair: pair[0]):
                 # One completion per thing named: its label in the asked language if it matched.
                 if (entry.kind, entry.id) not in seen and len(result) < limit:

@@ -94,8 +94,8 @@ class Synonyms:
             for name in names:
                 phrase = _key(tuple(words(name)))
                 if phrase:
-                    known = self._zones.setdefault(phrase, [])
-                    known.extend(z for z in meant if z not in known)
+                    zones = self._zones.setdefault(phrase, [])
+                    zones.extend(z for z in meant if z not in zones)
         self.longest = max((len(p) for p in (*self._alternatives, *self._zones)), default=1)
         # Words never "corrected" into another word: every word of a synonym or a place name.
         self.lexicon = frozenset(
