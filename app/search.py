@@ -16,7 +16,7 @@ import threading
 import time
 import warnings
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -63,7 +63,10 @@ EXTRA_STOP_WORDS = {"fr": {"les", "l", "d", "qu", "s", "n", "c", "j", "m", "t"},
 # Bounded work: a query is cut to this many words, and at most this many documents are scored,
 # so no query costs more than a few ordinary ones whatever it holds (issue 9).
 MAX_QUERY_WORDS = 10
+MAX_QUERY_TERMS = 100  # an ordinary query has 20 to 60 (synonyms in 6 fields)
 MAX_SCORED_DOCUMENTS = 5000
+# Whether a term of a field is in the index (None: do not check).
+Known = Callable[[str, str], bool] | None
 # Variables whose values say where an applicant may be: indexed as the scheme's places.
 PLACE_VARIABLES = {"country_zone": "country_zone", "nationality_zone": "country_zone"}
 PLACE_VARIABLES["region"] = "region"
@@ -470,36 +473,45 @@ class SearchIndex:
         searchers.clear()
         self._verified = None
 
-    def _word_query(self, word: str) -> q.Query:
+    def _word_query(self, word: str, known: Known = None) -> q.Query:
         """A word in any language's fields, analyzed by each field's own analyzer; its singular
-        too, so that plural and singular find the same ("jeux vidéos", "jeu vidéo")."""
+        too, so that plural and singular find the same ("jeux vidéos", "jeu vidéo"). With
+        `known`, terms absent from the index are left out (they cannot match: bounded work)."""
         parts = []
         forms = dict.fromkeys((word, singular(word)))
         for lang in LANGS:
             for part in TEXT_FIELDS:
                 name = f"{part}_{lang}"
                 terms = dict.fromkeys(t.text for f in forms for t in self.schema[name].analyzer(f))
-                parts += [q.Term(name, term) for term in terms]
+                parts += [q.Term(name, t) for t in terms if known is None or known(name, t)]
         return q.Or(parts) if parts else q.NullQuery
 
-    def _phrase_query(self, phrase: tuple[str, ...]) -> q.Query:
+    def _phrase_query(self, phrase: tuple[str, ...], known: Known = None) -> q.Query:
         if len(phrase) == 1:
-            return self._word_query(phrase[0])
+            return self._word_query(phrase[0], known)
         parts = []
         for lang in LANGS:
             for part in TEXT_FIELDS:
                 name = f"{part}_{lang}"
                 terms = [t.text for t in self.schema[name].analyzer(" ".join(phrase))]
+                if known is not None and not all(known(name, t) for t in terms):
+                    continue
                 if len(terms) > 1:
                     parts.append(q.Phrase(name, terms))
                 elif terms:
                     parts.append(q.Term(name, terms[0]))
         return q.Or(parts) if parts else q.NullQuery
 
-    def _concept(self, phrase: tuple[str, ...], alternatives: list[tuple[str, ...]]) -> q.Query:
-        queries = [self._phrase_query(p) for p in (phrase, *alternatives)]
+    def _concept(
+        self, phrase: tuple[str, ...], alternatives: list[tuple[str, ...]], known: Known = None
+    ) -> q.Query:
+        queries = [self._phrase_query(p, known) for p in (phrase, *alternatives)]
         # A place also means the zones and regions it lies in, as the schemes' rules name them.
-        queries += [q.Term("zone", zone, boost=0.5) for zone in self.synonyms.zones(phrase)]
+        queries += [
+            q.Term("zone", zone, boost=0.5)
+            for zone in self.synonyms.zones(phrase)
+            if known is None or known("zone", zone)
+        ]
         queries = [query for query in queries if query is not q.NullQuery]
         return q.Or(queries) if queries else q.NullQuery
 
@@ -513,22 +525,39 @@ class SearchIndex:
             or self.synonyms.zones((w,))
         )[:MAX_QUERY_WORDS]
 
-    def build_query(self, parsed: ParsedQuery, require_all: bool = True) -> q.Query:
+    def build_query(
+        self, parsed: ParsedQuery, require_all: bool = True, known: Known = None
+    ) -> q.Query:
         """Each word or synonym phrase as a concept searched in both languages.
 
         A word that is a stop word in either language ("les", "the") is left out of free words,
         so that it does not match the other language's fields; quoted phrases keep all words.
-        Only the first MAX_QUERY_WORDS words and phrases count (bounded work).
+        Bounded work: only the first MAX_QUERY_WORDS words and phrases count, and at most
+        MAX_QUERY_TERMS terms; with `known` (the index's terms), terms that cannot match are
+        left out, and when all words are required a concept matching nothing ends the query.
         """
         concepts = [
-            self._concept(phrase, alts)
+            self._concept(phrase, alts, known)
             for phrase, alts in self.synonyms.segment(self._kept_words(parsed))
         ]
-        concepts += [self._phrase_query(phrase) for phrase in parsed.phrases[:MAX_QUERY_WORDS]]
-        concepts = [c for c in concepts if c is not q.NullQuery][:MAX_QUERY_WORDS]
-        if not concepts:
+        concepts += [
+            self._phrase_query(phrase, known) for phrase in parsed.phrases[:MAX_QUERY_WORDS]
+        ]
+        if known is not None and require_all and q.NullQuery in concepts:
+            return q.NullQuery  # a required word is in no document
+        kept: list[q.Query] = []
+        budget = MAX_QUERY_TERMS
+        for concept in concepts:
+            if concept is q.NullQuery:
+                continue
+            size = sum(1 for _ in concept.leaves())
+            if kept and (size > budget or len(kept) == MAX_QUERY_WORDS):
+                break  # the first concept always counts, however rich
+            budget -= size
+            kept.append(concept)
+        if not kept:
             return q.NullQuery
-        return q.And(concepts) if require_all else q.Or(concepts)
+        return q.And(kept) if require_all else q.Or(kept)
 
     def _typo_candidates(self, build: _Build, parsed: ParsedQuery) -> list[str]:
         """The words of a query that may be typos: unknown to the index and to every lexicon,
@@ -602,16 +631,17 @@ class SearchIndex:
         searcher, build = self._searcher()
         try:
             allowed = self._allowed(searcher, build, filters)
+            known = self._known(searcher)
             correction = self._correct(build, parsed)
-            attempts = [("exact", self.build_query(parsed))]
+            attempts = [("exact", self.build_query(parsed, known=known))]
             if correction:
-                attempts.append(("corrected", self.build_query(correction)))
-            attempts.append(("any", self.build_query(parsed, require_all=False)))
-            fuzzy = q.Or(
-                [self.build_query(parsed, require_all=False), self._fuzzy_query(build, parsed)]
-            )
-            attempts.append(("fuzzy", fuzzy))
+                attempts.append(("corrected", self.build_query(correction, known=known)))
+            any_word = self.build_query(parsed, require_all=False, known=known)
+            attempts.append(("any", any_word))
+            attempts.append(("fuzzy", q.Or([any_word, self._fuzzy_query(build, parsed)])))
             for mode, query in attempts:
+                if query is q.NullQuery and mode != "fuzzy":
+                    continue  # nothing can match: no need to ask the index
                 results = searcher.search(query, filter=allowed, limit=MAX_SCORED_DOCUMENTS)
                 matches = [
                     match
@@ -649,6 +679,20 @@ class SearchIndex:
         )
         suggestion = " ".join(correction.words) if correction and mode == "corrected" else None
         return SearchResults(ids, scores, counts, suggestion, mode, parsed, inactive_count=inactive)
+
+    @staticmethod
+    def _known(searcher: Searcher) -> Callable[[str, str], bool]:
+        """Whether a term is in the index, remembered for the query."""
+        reader = searcher.reader()
+        seen: dict[tuple[str, str], bool] = {}
+
+        def known(field_name: str, term: str) -> bool:
+            key = (field_name, term)
+            if key not in seen:
+                seen[key] = reader.doc_frequency(field_name, term) > 0
+            return seen[key]
+
+        return known
 
     @staticmethod
     def _visible(build: _Build, docnum: int, filters: SearchFilters) -> bool:

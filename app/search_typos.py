@@ -19,11 +19,12 @@ MIN_TYPO_LENGTH = 5  # shorter words are never corrected
 TWO_TYPOS_LENGTH = 9  # from this length, two edits are allowed
 MAX_TYPO_WORDS = 4  # at most this many words of one query get typo treatment (bounded work)
 MAX_EXPANSIONS = 6  # at most this many close spellings per word
+MAX_TYPO_WORD_LENGTH = 25  # longer is no word ("anticonstitutionnellement" has 25 letters)
 
 
 def allowed_edits(word: str) -> int:
     """How many edits a word of this length may be away from what it means: 0, 1 or 2."""
-    if len(word) < MIN_TYPO_LENGTH:
+    if len(word) < MIN_TYPO_LENGTH or len(word) > MAX_TYPO_WORD_LENGTH:
         return 0
     return 2 if len(word) >= TWO_TYPOS_LENGTH else 1
 
