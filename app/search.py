@@ -39,6 +39,7 @@ from app.schemes import ACTIVE_STATUSES, Scheme
 from app.search_suggest import SuggestEntry, suggest_entries
 from app.search_suggest import suggest as complete
 from app.search_text import (
+    MAX_QUERY_LENGTH,
     ParsedQuery,
     Synonyms,
     document_texts,
@@ -63,6 +64,7 @@ EXTRA_STOP_WORDS = {"fr": {"les", "l", "d", "qu", "s", "n", "c", "j", "m", "t"},
 # Bounded work: a query is cut to this many words, and at most this many documents are scored,
 # so no query costs more than a few ordinary ones whatever it holds (issue 9).
 MAX_QUERY_WORDS = 10
+MAX_CORRECTIONS = 3  # spelling variants tried when the typed words find nothing
 MAX_QUERY_TERMS = 100  # an ordinary query has 20 to 60 (synonyms in 6 fields)
 MAX_SCORED_DOCUMENTS = 5000
 # Whether a term of a field is in the index (None: do not check).
@@ -93,7 +95,7 @@ class _Build:
 
     ids: list[str]
     facets: dict[str, list[tuple[str, ...]]]
-    names: list[frozenset[tuple[str, ...]]]
+    names: list[dict[tuple[str, ...], int]]  # name keys and their weights
     speller: Speller
     lexicon: frozenset[str]
     entries: list[SuggestEntry]
@@ -112,22 +114,26 @@ def _close_all(searchers: list[Searcher]) -> None:
             searcher.close()
 
 
-def _read_build(searcher: Searcher, path: str) -> _Build:
-    """Ids, facet values and name keys of every document by document number, and the words."""
+def _read_build(searcher: Searcher, path: str, query_words: frozenset[str]) -> _Build:
+    """Ids, facet values and name keys of every document by document number, and the words:
+    the index's, and those of the query vocabulary (synonyms, places), so that a typo in
+    "crowdfunding" or "Senegal" is corrected to them."""
     reader = searcher.reader()
     size = reader.doc_count_all()
     ids = [""] * size
     facets: dict[str, list[tuple[str, ...]]] = {name: [()] * size for name in FACET_FIELDS}
-    names: list[frozenset[tuple[str, ...]]] = [frozenset()] * size
+    names: list[dict[tuple[str, ...], int]] = [{}] * size
     for docnum, stored in reader.iter_docs():
         ids[docnum] = stored["id"]
         for name in FACET_FIELDS:
             facets[name][docnum] = tuple(v for v in stored.get(name, "").split(",") if v)
-        names[docnum] = frozenset(tuple(k.split()) for k in stored.get("names", "").split("\n"))
-    speller = Speller(
-        (term.decode("utf-8") if isinstance(term, bytes) else term, info.doc_frequency())
+        lines = [line.split() for line in stored.get("names", "").split("\n") if line]
+        names[docnum] = {tuple(key): int(weight) for weight, *key in lines}
+    frequencies = {
+        term.decode("utf-8") if isinstance(term, bytes) else term: info.doc_frequency()
         for term, info in reader.iter_field("plain")
-    )
+    }
+    speller = Speller([*frequencies.items(), *((w, 1) for w in query_words - set(frequencies))])
     extra = json.loads((Path(path) / LEXICON_FILE).read_text("utf-8"))
     entries = [SuggestEntry(**entry) for entry in extra["entries"]]
     return _Build(ids, facets, names, speller, frozenset(extra["lexicon"]), entries)
@@ -197,7 +203,9 @@ def _document(scheme: Scheme, vocabulary: Vocabulary) -> dict[str, Any]:
     amounts = scheme.amounts
     doc["max_amount"] = amounts.max_eur if amounts and amounts.max_eur is not None else 0
     doc["zone"] = ",".join(sorted(_places(scheme)))
-    doc["names"] = "\n".join(sorted(" ".join(key) for key in name_keys(scheme)))
+    doc["names"] = "\n".join(
+        sorted(f"{weight} {' '.join(key)}" for key, weight in name_keys(scheme).items())
+    )
     return doc
 
 
@@ -458,7 +466,7 @@ class SearchIndex:
         with self._lock:
             build = self._builds.get(path)
             if build is None:
-                build = _read_build(searcher, path)
+                build = _read_build(searcher, path, self.synonyms.lexicon)
                 self._builds = {path: build}  # older builds are no longer read
         return searcher, build
 
@@ -584,17 +592,22 @@ class SearchIndex:
         ]
         return q.Or(terms) if terms else q.NullQuery
 
-    def _correct(self, build: _Build, parsed: ParsedQuery) -> ParsedQuery | None:
-        """The query with its possible typos replaced by the nearest indexed words, if any."""
+    def _corrections(self, build: _Build, parsed: ParsedQuery) -> list[ParsedQuery]:
+        """The query with its possible typos replaced by the nearest indexed words: the nearest
+        and most frequent first, then the next ones ("desinee" is one edit from "destinee" and
+        from "dessinee"); at most MAX_CORRECTIONS variants (bounded work)."""
         fixes = {}
         for word in self._typo_candidates(build, parsed):
-            close = build.speller.close(word, 1)
+            close = build.speller.close(word, MAX_CORRECTIONS)
             if close:
-                fixes[word] = close[0]
-        if not fixes:
-            return None
-        corrected = tuple(fixes.get(word, word) for word in parsed.words)
-        return ParsedQuery(corrected, parsed.phrases, parsed.truncated)
+                fixes[word] = close
+        variants = []
+        for rank in range(max((len(c) for c in fixes.values()), default=0)):
+            corrected = tuple(
+                fixes[w][min(rank, len(fixes[w]) - 1)] if w in fixes else w for w in parsed.words
+            )
+            variants.append(ParsedQuery(corrected, parsed.phrases, parsed.truncated))
+        return list(dict.fromkeys(variants))
 
     def _allowed(self, searcher: Searcher, build: _Build, filters: SearchFilters) -> Any:
         """The document set of the only_ids restriction, computed once per build (Whoosh takes
@@ -632,14 +645,14 @@ class SearchIndex:
         try:
             allowed = self._allowed(searcher, build, filters)
             known = self._known(searcher)
-            correction = self._correct(build, parsed)
-            attempts = [("exact", self.build_query(parsed, known=known))]
-            if correction:
-                attempts.append(("corrected", self.build_query(correction, known=known)))
+            corrections = self._corrections(build, parsed)
+            attempts = [("exact", self.build_query(parsed, known=known), parsed)]
+            attempts += [("corrected", self.build_query(c, known=known), c) for c in corrections]
             any_word = self.build_query(parsed, require_all=False, known=known)
-            attempts.append(("any", any_word))
-            attempts.append(("fuzzy", q.Or([any_word, self._fuzzy_query(build, parsed)])))
-            for mode, query in attempts:
+            attempts.append(("any", any_word, parsed))
+            attempts.append(("fuzzy", q.Or([any_word, self._fuzzy_query(build, parsed)]), parsed))
+            answered = parsed  # the words the results are for
+            for mode, query, variant in attempts:
                 if query is q.NullQuery and mode != "fuzzy":
                     continue  # nothing can match: no need to ask the index
                 results = searcher.search(query, filter=allowed, limit=MAX_SCORED_DOCUMENTS)
@@ -649,6 +662,7 @@ class SearchIndex:
                     if self._visible(build, match[0], filters)
                 ]
                 if matches or mode == "fuzzy":
+                    answered = variant
                     break
         except Exception as error:  # the build was damaged under the searcher
             self._forget_searcher()
@@ -662,12 +676,11 @@ class SearchIndex:
             lambda match, name: build.facets[name][match[0]],
             FACET_FIELDS,
         )
-        typed = tuple(self._kept_words(parsed)) if not parsed.phrases else ()
-        exact = tuple(w for w in parsed.words)
+        typed = tuple(words(text[:MAX_QUERY_LENGTH]))  # quotes and all, as the name is written
         ranked = sorted(
             kept,
             key=lambda match: (
-                not (exact in build.names[match[0]] or typed in build.names[match[0]]),
+                -build.names[match[0]].get(typed, 0),
                 not set(build.facets["lifecycle"][match[0]]) & ACTIVE_STATUSES,
                 -(match[1] or 0.0),
             ),
@@ -677,7 +690,7 @@ class SearchIndex:
         inactive = sum(
             not set(build.facets["lifecycle"][docnum]) & ACTIVE_STATUSES for docnum, _ in ranked
         )
-        suggestion = " ".join(correction.words) if correction and mode == "corrected" else None
+        suggestion = " ".join(answered.words) if mode == "corrected" else None
         return SearchResults(ids, scores, counts, suggestion, mode, parsed, inactive_count=inactive)
 
     @staticmethod

@@ -175,15 +175,19 @@ _QUOTED = re.compile(r"[«“\"]\s*([^»”\"]+?)\s*[»”\"]")
 _BRACKETED = re.compile(r"\(([^)]+)\)")
 
 
-def name_keys(scheme: Scheme) -> set[tuple[str, ...]]:
-    """The ways a user may type a scheme's name exactly, as folded words: the whole name in each
-    language, each part around a dash ("CNL – Bourse de résidence"), and what it quotes or puts in
-    brackets ("Diffusions alternatives", "DICRéAM", "FAJV")."""
-    keys: set[tuple[str, ...]] = set()
+def name_keys(scheme: Scheme) -> dict[tuple[str, ...], int]:
+    """The ways a user may type a scheme's name exactly, as folded words, each with its weight:
+    2 for the whole name in either language, 1 for a part around a dash ("CNL – Bourse de
+    résidence") or what the name quotes or puts in brackets ("Diffusions alternatives",
+    "DICRéAM", "FAJV"), which strands may share with their fund."""
+    keys: dict[tuple[str, ...], int] = {}
     for lang in ("fr", "en"):
         name = scheme.name.get(lang)
-        parts = [name, *re.split(r"\s+[–—-]\s+", name), *_QUOTED.findall(name)]
+        parts = [*re.split(r"\s+[–—-]\s+", name), *_QUOTED.findall(name)]
         parts += _BRACKETED.findall(name)
-        parts += [_BRACKETED.sub(" ", part) for part in list(parts)]
-        keys.update(tuple(words(part)) for part in parts if words(part))
+        parts += [_BRACKETED.sub(" ", part) for part in [name, *parts]]
+        for part in parts:
+            if words(part):
+                keys.setdefault(tuple(words(part)), 1)
+        keys[tuple(words(name))] = 2
     return keys

@@ -42,11 +42,20 @@ def ranked(index: SearchIndex, query: dict[str, Any]) -> list[str]:
     ).ids
 
 
-def test_the_relevance_set_has_forty_queries_in_each_language() -> None:
+ISSUE_12_QUERIES = [
+    "Senegal", "startup culture", "machine learning", "graphic novel", "dicream", "billetterie",
+    "ticketing", "green innovation", "streaming live", "BD", "webtoon", "bande dessinée", "AI",
+    "NFT", "crowdfunding", "game dev", "jeux vidéos", "short film", "vidéo mapping", "Sénégal",
+    "Mali", "Côte d'Ivoire", "Japon", "États-Unis", "Occitanie",
+]  # fmt: skip
+
+
+def test_the_relevance_set_has_two_hundred_queries_with_those_of_issue_12() -> None:
     langs = [q["lang"] for q in RELEVANCE]
-    assert langs.count("fr") >= 20
-    assert langs.count("en") >= 20
-    assert len(RELEVANCE) >= 40
+    assert langs.count("fr") >= 80
+    assert langs.count("en") >= 80
+    assert len(RELEVANCE) >= 200
+    assert set(ISSUE_12_QUERIES) <= {q["query"] for q in RELEVANCE}
 
 
 @pytest.mark.parametrize("query", RELEVANCE, ids=lambda q: f"{q['lang']}:{q['query']}")
