@@ -13,6 +13,7 @@ Run: .venv/bin/python bench/search_cost.py [--repeat 15] [--code DIR]
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import string
@@ -103,7 +104,8 @@ def main() -> None:
             f"{max(times):>10.2f} {max(times) / base:>10.1f}"
         )
         worst_ratio = 0.0
-        for kind, texts in crafted_queries(rng, index_words, synonym_words).items():
+        crafted = crafted_queries(rng, index_words, synonym_words)
+        for kind, texts in crafted.items():
             times = [
                 statistics.median(_timed(lambda t=t: index.search(t, filters), args.repeat))
                 for t in texts
@@ -115,9 +117,6 @@ def main() -> None:
             )
         print(f"\nworst crafted query: {worst_ratio:.1f} × musique")
 
-        if not hasattr(index, "suggest"):
-            print("\nsuggest: not in this code")
-            return
         labels = [s.name.get(lang) for s in catalogue for lang in ("fr", "en")]
         labels += [
             c.label.get(lang)
@@ -132,6 +131,10 @@ def main() -> None:
                 cut = " ".join(folded[:2])[: rng.randint(2, 14)]
                 prefixes.append(cut)
         prefixes += ["musiqe", "numerisaton", "residanse", "immersve", "editeurrs"] * 10
+        if not hasattr(index, "suggest"):
+            print("\nsuggest: not in this code")
+            http(args, crafted, prefixes)
+            return
         times = []
         for prefix in prefixes:
             for lang in ("fr", "en"):
@@ -144,6 +147,61 @@ def main() -> None:
         print(
             f"\nsuggest: {len(times)} lookups, p50 {p50:.2f} ms, p95 {p95:.2f} ms, "
             f"max {times[-1]:.2f} ms (goal: p95 < 20 ms)"
+        )
+    http(args, crafted, prefixes)
+
+
+def http(args: argparse.Namespace, crafted: dict, prefixes: list[str]) -> None:
+    """The same through the application (Flask test client on a SQLite database loaded from
+    the catalogue): what a client of the API waits for, rendering and all."""
+    import subprocess  # nosec B404: runs this project's own command line
+
+    from app.config import DEFAULT_SCHEMES_DIR, Settings
+    from app.db import make_engine, make_session_factory
+    from app.web import create_app
+
+    with tempfile.TemporaryDirectory() as directory:
+        tmp = Path(directory)
+        url = f"sqlite:///{tmp / 'bench.sqlite3'}"
+        env = {**os.environ, "DATABASE_URL": url, "INSTANCE_DIR": str(tmp)}
+        env["SEARCH_INDEX_DIR"] = str(tmp / "index")
+        code = f"import sys; sys.path.insert(0, {str(args.code.resolve())!r}); "
+        code += "from app.cli import main; main()"
+        for command in (["db", "upgrade"], ["schemes", "load"]):
+            subprocess.run(  # noqa: S603  # nosec B603: fixed arguments
+                [sys.executable, "-c", code, *command], env=env, check=True, capture_output=True
+            )
+        settings = Settings(url, tmp / "index", "bench", DEFAULT_SCHEMES_DIR, None, tmp)
+        client = create_app(settings, make_session_factory(make_engine(url))).test_client()
+
+        def get(path: str, **params: str) -> float:
+            start = time.perf_counter()
+            response = client.get(path, query_string=params)
+            elapsed = (time.perf_counter() - start) * 1000
+            assert response.status_code == 200, (path, params, response.status_code)
+            return elapsed
+
+        get("/api/v1/schemes", q="warm up")
+        base = statistics.median(get("/api/v1/schemes", q="musique") for _ in range(args.repeat))
+        print(f"\nthrough the API (GET /api/v1/schemes): musique {base:.2f} ms")
+        worst = 0.0
+        for kind, texts in crafted.items():
+            times = [
+                statistics.median(get("/api/v1/schemes", q=t) for _ in range(args.repeat))
+                for t in texts
+            ]
+            worst = max(worst, max(times) / base)
+            print(f"  {kind:<28} worst {max(times):>8.2f} ms  {max(times) / base:>6.1f} × musique")
+        print(f"worst crafted query through the API: {worst:.1f} × musique")
+        rules = {rule.rule for rule in client.application.url_map.iter_rules()}
+        if "/api/v1/suggest" not in rules:
+            return
+        times = sorted(
+            get("/api/v1/suggest", q=p, lang=lang) for p in prefixes for lang in ("fr", "en")
+        )
+        print(
+            f"GET /api/v1/suggest: {len(times)} requests, p50 {times[len(times) // 2]:.2f} ms, "
+            f"p95 {times[int(len(times) * 0.95)]:.2f} ms (goal: p95 < 20 ms)"
         )
 
 
