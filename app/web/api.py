@@ -19,7 +19,7 @@ from app.web.errors import json_error
 from app.web.listing import ListedScheme, localized, run_listing
 from app.web.listing_form import FilterForm
 from app.web.reference import vocabulary
-from app.web.search_service import search_index
+from app.web.search_service import suggest as suggest_completions
 
 blueprint = Blueprint("api", __name__)
 
@@ -273,7 +273,7 @@ def suggest() -> Response:
     if errors or lang is None:
         return json_error(400, errors)
     items = []
-    for entry in search_index().suggest(text, lang):
+    for entry in suggest_completions(text, lang):
         if entry.kind == "scheme":
             url = url_for("public.scheme_detail", lang=lang, scheme_id=entry.id, _external=True)
         else:
