@@ -190,3 +190,35 @@ def test_search_boxes_offer_suggestions_only_as_an_enhancement(
     script = client.get("/static/suggest.js")
     assert script.status_code == 200
     script.close()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("BD", "cnl-bourse-auteurs"),
+        ("webtoon", "cnl-bourse-auteurs"),
+        ("bande+dessin%C3%A9e", "cnl-bourse-auteurs"),
+        ("AI", "bpi-inov-icc"),
+        ("NFT", "bpi-inov-icc"),
+        ("game+dev", "cnc-fajv"),
+        ("streaming+live", "cnm-diffusions-alternatives"),
+        ("Japon", "if-villa-kujoyama"),
+        ("%C3%89tats-Unis", "villa-albertine-residences"),
+    ],
+)
+def test_synonyms_and_places_through_page_and_api(
+    client: FlaskClient, lang: str, typed: str, expected: str
+) -> None:
+    body = api(client, f"q={typed}&lang={lang}")
+    assert expected in [item["id"] for item in body["items"][:3]]
+    text = page(client, lang, f"q={typed}")
+    assert f"/aides/{expected}" in text.split('id="results-title"')[1]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_plural_and_singular_give_the_same_list(client: FlaskClient, lang: str) -> None:
+    plural = api(client, f"q=jeux+vid%C3%A9os&lang={lang}&per_page=100")
+    singular = api(client, f"q=jeu+vid%C3%A9o&lang={lang}&per_page=100")
+    assert plural["total"] == singular["total"] >= 8
+    assert [i["id"] for i in plural["items"]] == [i["id"] for i in singular["items"]]
