@@ -8,6 +8,7 @@ one is written, and a failed build (a full disk) leaves the old one serving.
 from __future__ import annotations
 
 import gc
+import itertools
 import json
 import logging
 import os
@@ -65,7 +66,7 @@ EXTRA_STOP_WORDS = {"fr": {"les", "l", "d", "qu", "s", "n", "c", "j", "m", "t"},
 # so no query costs more than a few ordinary ones whatever it holds (issue 9).
 MAX_QUERY_WORDS = 10
 MAX_CORRECTIONS = 3  # spelling variants tried when the typed words find nothing
-MAX_QUERY_TERMS = 100  # an ordinary query has 20 to 60 (synonyms in 6 fields)
+MAX_QUERY_TERMS = 60  # an ordinary query has 20 to 60 (synonyms in 6 fields)
 MAX_SCORED_DOCUMENTS = 5000
 # Whether a term of a field is in the index (None: do not check).
 Known = Callable[[str, str], bool] | None
@@ -544,19 +545,20 @@ class SearchIndex:
         MAX_QUERY_TERMS terms; with `known` (the index's terms), terms that cannot match are
         left out, and when all words are required a concept matching nothing ends the query.
         """
-        concepts = [
-            self._concept(phrase, alts, known)
-            for phrase, alts in self.synonyms.segment(self._kept_words(parsed))
-        ]
-        concepts += [
-            self._phrase_query(phrase, known) for phrase in parsed.phrases[:MAX_QUERY_WORDS]
-        ]
-        if known is not None and require_all and q.NullQuery in concepts:
-            return q.NullQuery  # a required word is in no document
+        # Built one at a time, so that the words past the budget cost nothing.
+        concepts = itertools.chain(
+            (
+                self._concept(phrase, alts, known)
+                for phrase, alts in self.synonyms.segment(self._kept_words(parsed))
+            ),
+            (self._phrase_query(phrase, known) for phrase in parsed.phrases[:MAX_QUERY_WORDS]),
+        )
         kept: list[q.Query] = []
         budget = MAX_QUERY_TERMS
         for concept in concepts:
             if concept is q.NullQuery:
+                if known is not None and require_all:
+                    return q.NullQuery  # a required word is in no document
                 continue
             size = sum(1 for _ in concept.leaves())
             if kept and (size > budget or len(kept) == MAX_QUERY_WORDS):
