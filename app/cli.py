@@ -318,7 +318,7 @@ def _reindex(engine: Engine) -> int:
     index = SearchIndex(
         settings.search_index_dir, Synonyms.load(settings.schemes_dir / SYNONYMS_FILE)
     )
-    index.rebuild(schemes, vocabulary, fingerprint)
+    index.reindex(schemes, vocabulary, fingerprint)  # under the build lock; heals the folder
     return len(schemes)
 
 

@@ -8,6 +8,7 @@ one is written, and a failed build (a full disk) leaves the old one serving.
 from __future__ import annotations
 
 import gc
+import itertools
 import json
 import logging
 import os
@@ -16,8 +17,7 @@ import threading
 import time
 import warnings
 import weakref
-from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -35,19 +35,44 @@ from whoosh.idsets import BitSet
 from whoosh.lang import stopwords_for_language
 from whoosh.searching import Searcher
 
+from app.facets import disjunctive
 from app.schemes import ACTIVE_STATUSES, Scheme
-from app.search_text import ParsedQuery, Synonyms, document_texts, fold, parse_query
+from app.search_suggest import SuggestEntry, suggest_entries
+from app.search_suggest import suggest as complete
+from app.search_text import (
+    MAX_QUERY_LENGTH,
+    ParsedQuery,
+    Synonyms,
+    document_texts,
+    fold,
+    name_keys,
+    parse_query,
+    singular,
+    words,
+)
+from app.search_typos import MAX_EXPANSIONS, MAX_TYPO_WORDS, Speller, allowed_edits
 from app.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
 
 # Bump when the schema or the analyzers change: existing indexes are then rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 LANGS = ("fr", "en")
 TEXT_FIELDS = {"name": 3.0, "summary": 2.0, "body": 1.0}
 FACET_FIELDS = ("funder", "sector", "applicant_type", "role", "kind", "lifecycle")
 # Elided articles and words the stock lists lack ("les" is missing from Whoosh's French list).
 EXTRA_STOP_WORDS = {"fr": {"les", "l", "d", "qu", "s", "n", "c", "j", "m", "t"}, "en": {"s"}}
+# Bounded work: a query is cut to this many words, and at most this many documents are scored,
+# so no query costs more than a few ordinary ones whatever it holds (issue 9).
+MAX_QUERY_WORDS = 10
+MAX_CORRECTIONS = 3  # spelling variants tried when the typed words find nothing
+MAX_QUERY_TERMS = 60  # an ordinary query has 20 to 60 (synonyms in 6 fields)
+MAX_SCORED_DOCUMENTS = 5000
+# Whether a term of a field is in the index (None: do not check).
+Known = Callable[[str, str], bool] | None
+# Variables whose values say where an applicant may be: indexed as the scheme's places.
+PLACE_VARIABLES = {"country_zone": "country_zone", "nationality_zone": "country_zone"}
+PLACE_VARIABLES["region"] = "region"
 
 
 # Folding runs once per token of every indexed text: cache it (a corpus has few distinct words).
@@ -65,11 +90,16 @@ class _FoldFilter(Filter):  # type: ignore[misc]
 
 @dataclass
 class _Build:
-    """What a published build needs for every query, read once: ids and facet values by
-    document number, and the document sets of the filters asked so far."""
+    """What a published build needs for every query, read once: ids, facet values and name
+    keys by document number, the speller of its words, the words never corrected, the
+    suggestion entries, and the document sets of the filters asked so far."""
 
     ids: list[str]
     facets: dict[str, list[tuple[str, ...]]]
+    names: list[dict[tuple[str, ...], int]]  # name keys and their weights
+    speller: Speller
+    lexicon: frozenset[str]
+    entries: list[SuggestEntry]
     filters: dict[str, Any] = field(default_factory=dict)  # Whoosh BitSets
 
 
@@ -85,17 +115,33 @@ def _close_all(searchers: list[Searcher]) -> None:
             searcher.close()
 
 
-def _read_build(searcher: Searcher) -> _Build:
-    """Ids and facet values of every document, by document number."""
+def _read_build(searcher: Searcher, path: str, query_words: frozenset[str]) -> _Build:
+    """Ids, facet values and name keys of every document by document number, and the words:
+    the index's, and those of the query vocabulary (synonyms, places), so that a typo in
+    "crowdfunding" or "Senegal" is corrected to them."""
     reader = searcher.reader()
     size = reader.doc_count_all()
     ids = [""] * size
     facets: dict[str, list[tuple[str, ...]]] = {name: [()] * size for name in FACET_FIELDS}
+    names: list[dict[tuple[str, ...], int]] = [{}] * size
     for docnum, stored in reader.iter_docs():
         ids[docnum] = stored["id"]
         for name in FACET_FIELDS:
             facets[name][docnum] = tuple(v for v in stored.get(name, "").split(",") if v)
-    return _Build(ids, facets)
+        lines = [line.split() for line in stored.get("names", "").split("\n") if line]
+        names[docnum] = {tuple(key): int(weight) for weight, *key in lines}
+    frequencies = {
+        term.decode("utf-8") if isinstance(term, bytes) else term: info.doc_frequency()
+        for term, info in reader.iter_field("plain")
+    }
+    speller = Speller([*frequencies.items(), *((w, 1) for w in query_words - set(frequencies))])
+    extra = json.loads((Path(path) / LEXICON_FILE).read_text("utf-8"))
+    entries = [SuggestEntry(**entry) for entry in extra["entries"]]
+    return _Build(ids, facets, names, speller, frozenset(extra["lexicon"]), entries)
+
+
+# Written beside each build: the words never corrected and the suggestion entries.
+LEXICON_FILE = "lexicon.json"
 
 
 def _release_leaked_files() -> None:
@@ -123,6 +169,10 @@ def build_schema() -> Schema:
         "plain": TEXT(analyzer=_analyzer(None), spelling=True),
         # 0 when no amount is confirmed: sorting by amount puts those last.
         "max_amount": NUMERIC(sortable=True, stored=True),
+        # Where applicants may be (`country_zone:…`, `region:…`), read from the rules.
+        "zone": KEYWORD(commas=True, scorable=True),
+        # The folded ways to type the scheme's name exactly, one per line.
+        "names": ID(stored=True),
     }
     for lang in LANGS:
         for part, boost in TEXT_FIELDS.items():
@@ -153,7 +203,35 @@ def _document(scheme: Scheme, vocabulary: Vocabulary) -> dict[str, Any]:
         doc[name] = ",".join(values)
     amounts = scheme.amounts
     doc["max_amount"] = amounts.max_eur if amounts and amounts.max_eur is not None else 0
+    doc["zone"] = ",".join(sorted(_places(scheme)))
+    doc["names"] = "\n".join(
+        sorted(f"{weight} {' '.join(key)}" for key, weight in name_keys(scheme).items())
+    )
     return doc
+
+
+def _lexicon(vocabulary: Vocabulary) -> set[str]:
+    """Words of the reference data never to correct: funders' acronyms and names, and the
+    labels of the vocabulary's values, in both languages."""
+    texts = []
+    for org in vocabulary.organisations.values():
+        texts += [org.acronym, *(org.name.get(lang) for lang in LANGS)]
+    for variable in vocabulary.variables.values():
+        texts += [c.label.get(lang) for c in variable.values for lang in LANGS]
+    return {word for text in texts for word in words(text)}
+
+
+def _places(scheme: Scheme) -> set[str]:
+    """The zones and regions a scheme's rules name as allowed (`equals` / `in`, outside `not`)."""
+    found: set[str] = set()
+    pending = [c.rule for c in scheme.criteria if c.rule]
+    while pending:
+        rule = pending.pop()
+        pending.extend(rule.all or rule.any or ())
+        if rule.variable in PLACE_VARIABLES and rule.operator in ("equals", "in"):
+            values = rule.value if isinstance(rule.value, tuple) else (rule.value,)
+            found.update(f"{PLACE_VARIABLES[rule.variable]}:{v}" for v in values)
+    return found
 
 
 @dataclass(frozen=True)
@@ -182,6 +260,7 @@ class SearchResults:
     mode: str = "exact"
     query: ParsedQuery | None = None
     common_words_only: bool = False
+    inactive_count: int = 0  # closed and replaced schemes among ids (listed after current ones)
 
 
 class IndexUnavailableError(Exception):
@@ -226,6 +305,8 @@ class SearchIndex:
             or meta.get("catalogue") != fingerprint
         ):
             return False
+        if not self._current.is_symlink():
+            return False  # a file or directory in the link's place: rebuild (and heal)
         published = os.readlink(self._current)
         if self._verified == (published, fingerprint):
             return True  # opened fine before: do not reopen it on every request
@@ -234,7 +315,11 @@ class SearchIndex:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ResourceWarning)
             try:
-                _open_index(str(self._current)).close()
+                # Open a searcher too: it reads every segment file, which the table of
+                # contents alone does not (a build whose segments are gone opens fine).
+                ix = _open_index(str(self._current))
+                ix.searcher().close()
+                ix.close()
             except Exception:  # any failure to open means the index must be rebuilt
                 readable = False
             if not readable:
@@ -246,8 +331,14 @@ class SearchIndex:
         return True
 
     def rebuild(self, schemes: Iterable[Scheme], vocabulary: Vocabulary, fingerprint: str) -> None:
-        """Write a complete new index, then publish it atomically; on failure the old one stays."""
+        """Write a complete new index, then publish it atomically; on failure the old one stays.
+
+        The folder is healed first: whatever stands where the `current` link should be (a file,
+        a directory, a dangling link) and leftover temporary links are removed.
+        """
+        schemes = list(schemes)
         self.directory.mkdir(parents=True, exist_ok=True)
+        self._heal()
         target = self.directory / f"index-{time.time_ns()}"
         try:
             target.mkdir()
@@ -261,22 +352,64 @@ class SearchIndex:
                 raise
             writer.commit()
             ix.close()
+            extra = {
+                "lexicon": sorted(_lexicon(vocabulary)),
+                "entries": [e.as_dict() for e in suggest_entries(schemes, vocabulary)],
+            }
+            (target / LEXICON_FILE).write_text(json.dumps(extra), encoding="utf-8")
             meta = {"schema": SCHEMA_VERSION, "catalogue": fingerprint}
             (target / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
             link = self.directory / f".current-{target.name}"
             link.symlink_to(target.name)
-            os.replace(link, self._current)
+            try:
+                self._heal()  # something may have been put in the way while building
+                os.replace(link, self._current)
+            finally:
+                link.unlink(missing_ok=True)
         except BaseException:
             shutil.rmtree(target, ignore_errors=True)
             raise
         self._remove_old_builds(keep={target.name})
 
+    def _heal(self) -> None:
+        """Remove what stands where the `current` link should be when it is not a link to a
+        folder (a plain file, a directory, a link to nothing), and temporary links left behind
+        by an interrupted publish; the next build then publishes normally."""
+        current = self._current
+        if current.is_symlink():
+            if not current.resolve().is_dir():
+                current.unlink(missing_ok=True)
+        elif current.is_dir():
+            log.warning("Search index: %s is a directory, not a link; removing it", current)
+            shutil.rmtree(current, ignore_errors=True)
+        elif current.exists():
+            log.warning("Search index: %s is a file, not a link; removing it", current)
+            current.unlink(missing_ok=True)
+        for stray in self.directory.glob(".current-*"):
+            if stray.is_symlink() and not stray.resolve().is_dir():
+                stray.unlink(missing_ok=True)
+
     def _remove_old_builds(self, keep: set[str]) -> None:
         # The build just replaced may still be read by a searcher opened a moment ago: keep the
-        # newest two and let the rest go.
+        # newest complete one besides `keep` and let the rest go, half-written ones included
+        # (builds are written under the build lock, so an incomplete one is abandoned).
         builds = sorted(p for p in self.directory.glob("index-*") if p.name not in keep)
-        for old in builds[:-1]:
-            shutil.rmtree(old, ignore_errors=True)
+        complete = [p for p in builds if (p / "meta.json").exists()]
+        for old in builds:
+            if not complete or old != complete[-1]:
+                shutil.rmtree(old, ignore_errors=True)
+
+    def reindex(
+        self,
+        schemes: Iterable[Scheme],
+        vocabulary: Vocabulary,
+        fingerprint: str,
+        wait_seconds: float = 120,
+    ) -> None:
+        """Rebuild under the build lock (the command line's way), healing the folder first."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(self.directory / "build.lock")).acquire(timeout=wait_seconds):
+            self.rebuild(schemes, vocabulary, fingerprint)
 
     def ensure(
         self, fingerprint: str, load: Any, vocabulary: Vocabulary, wait_seconds: float = 30
@@ -334,7 +467,7 @@ class SearchIndex:
         with self._lock:
             build = self._builds.get(path)
             if build is None:
-                build = _read_build(searcher)
+                build = _read_build(searcher, path, self.synonyms.lexicon)
                 self._builds = {path: build}  # older builds are no longer read
         return searcher, build
 
@@ -349,11 +482,145 @@ class SearchIndex:
         searchers.clear()
         self._verified = None
 
-    def _filter_docs(self, searcher: Searcher, build: _Build, filters: SearchFilters) -> Any:
-        """The document set of the filters, computed once per build (Whoosh takes a BitSet)."""
-        query = self._filter(filters)
-        if query is None:
+    def _word_query(self, word: str, known: Known = None) -> q.Query:
+        """A word in any language's fields, analyzed by each field's own analyzer; its singular
+        too, so that plural and singular find the same ("jeux vidéos", "jeu vidéo"). With
+        `known`, terms absent from the index are left out (they cannot match: bounded work)."""
+        parts = []
+        forms = dict.fromkeys((word, singular(word)))
+        for lang in LANGS:
+            for part in TEXT_FIELDS:
+                name = f"{part}_{lang}"
+                terms = dict.fromkeys(t.text for f in forms for t in self.schema[name].analyzer(f))
+                parts += [q.Term(name, t) for t in terms if known is None or known(name, t)]
+        return q.Or(parts) if parts else q.NullQuery
+
+    def _phrase_query(self, phrase: tuple[str, ...], known: Known = None) -> q.Query:
+        if len(phrase) == 1:
+            return self._word_query(phrase[0], known)
+        parts = []
+        for lang in LANGS:
+            for part in TEXT_FIELDS:
+                name = f"{part}_{lang}"
+                terms = [t.text for t in self.schema[name].analyzer(" ".join(phrase))]
+                if known is not None and not all(known(name, t) for t in terms):
+                    continue
+                if len(terms) > 1:
+                    parts.append(q.Phrase(name, terms))
+                elif terms:
+                    parts.append(q.Term(name, terms[0]))
+        return q.Or(parts) if parts else q.NullQuery
+
+    def _concept(
+        self, phrase: tuple[str, ...], alternatives: list[tuple[str, ...]], known: Known = None
+    ) -> q.Query:
+        queries = [self._phrase_query(p, known) for p in (phrase, *alternatives)]
+        # A place also means the zones and regions it lies in, as the schemes' rules name them.
+        queries += [
+            q.Term("zone", zone, boost=0.5)
+            for zone in self.synonyms.zones(phrase)
+            if known is None or known("zone", zone)
+        ]
+        queries = [query for query in queries if query is not q.NullQuery]
+        return q.Or(queries) if queries else q.NullQuery
+
+    def _kept_words(self, parsed: ParsedQuery) -> tuple[str, ...]:
+        # A stop word that is also a synonym or a place ("ai" is French for "have") is kept.
+        return tuple(
+            w
+            for w in parsed.words
+            if w not in self._stop_words
+            or self.synonyms.alternatives((w,))
+            or self.synonyms.zones((w,))
+        )[:MAX_QUERY_WORDS]
+
+    def build_query(
+        self, parsed: ParsedQuery, require_all: bool = True, known: Known = None
+    ) -> q.Query:
+        """Each word or synonym phrase as a concept searched in both languages.
+
+        A word that is a stop word in either language ("les", "the") is left out of free words,
+        so that it does not match the other language's fields; quoted phrases keep all words.
+        Bounded work: only the first MAX_QUERY_WORDS words and phrases count, and at most
+        MAX_QUERY_TERMS terms; with `known` (the index's terms), terms that cannot match are
+        left out, and when all words are required a concept matching nothing ends the query.
+        """
+        # Built one at a time, so that the words past the budget cost nothing.
+        concepts = itertools.chain(
+            (
+                self._concept(phrase, alts, known)
+                for phrase, alts in self.synonyms.segment(self._kept_words(parsed))
+            ),
+            (self._phrase_query(phrase, known) for phrase in parsed.phrases[:MAX_QUERY_WORDS]),
+        )
+        kept: list[q.Query] = []
+        budget = MAX_QUERY_TERMS
+        for concept in concepts:
+            if concept is q.NullQuery:
+                if known is not None and require_all:
+                    return q.NullQuery  # a required word is in no document
+                continue
+            size = sum(1 for _ in concept.leaves())
+            if kept and (size > budget or len(kept) == MAX_QUERY_WORDS):
+                break  # the first concept always counts, however rich
+            budget -= size
+            kept.append(concept)
+        if not kept:
+            return q.NullQuery
+        return q.And(kept) if require_all else q.Or(kept)
+
+    def _typo_candidates(self, build: _Build, parsed: ParsedQuery) -> list[str]:
+        """The words of a query that may be typos: unknown to the index and to every lexicon,
+        long enough to correct; at most MAX_TYPO_WORDS of them (bounded work)."""
+        candidates = []
+        for word in self._kept_words(parsed):
+            if (
+                allowed_edits(word)
+                and not build.speller.knows(word)
+                and word not in build.lexicon
+                and word not in self.synonyms.lexicon
+                and singular(word) not in self.synonyms.lexicon
+                and not word.isdigit()
+            ):
+                candidates.append(word)
+        return candidates[:MAX_TYPO_WORDS]
+
+    def _fuzzy_query(self, build: _Build, parsed: ParsedQuery) -> q.Query:
+        """Close spellings of the possible typos, at most MAX_EXPANSIONS per word."""
+        terms = [
+            q.Term("plain", close)
+            for word in self._typo_candidates(build, parsed)
+            for close in build.speller.close(word, MAX_EXPANSIONS)
+        ]
+        return q.Or(terms) if terms else q.NullQuery
+
+    def _corrections(self, build: _Build, parsed: ParsedQuery) -> list[ParsedQuery]:
+        """The query with its possible typos replaced by the nearest indexed words: the nearest
+        and most frequent first, then the next ones ("desinee" is one edit from "destinee" and
+        from "dessinee"); at most MAX_CORRECTIONS variants (bounded work)."""
+        fixes = {}
+        for word in self._typo_candidates(build, parsed):
+            close = build.speller.close(word, MAX_CORRECTIONS)
+            if close:
+                fixes[word] = close
+        variants = []
+        for rank in range(max((len(c) for c in fixes.values()), default=0)):
+            corrected = tuple(
+                fixes[w][min(rank, len(fixes[w]) - 1)] if w in fixes else w for w in parsed.words
+            )
+            variants.append(ParsedQuery(corrected, parsed.phrases, parsed.truncated))
+        return list(dict.fromkeys(variants))
+
+    def _allowed(self, searcher: Searcher, build: _Build, filters: SearchFilters) -> Any:
+        """The document set of the only_ids restriction, computed once per build (Whoosh takes
+        a BitSet); facets and the lifecycle are applied after scoring, for disjunctive counts."""
+        if filters.only_ids is None:
             return None
+        query = (
+            q.Or([q.Term("id", i) for i in sorted(filters.only_ids)])
+            if filters.only_ids
+            else q.NullQuery
+        )
         key = repr(query)
         docs = build.filters.get(key)
         if docs is None:
@@ -363,103 +630,13 @@ class SearchIndex:
             build.filters[key] = docs
         return docs
 
-    def _word_query(self, word: str) -> q.Query:
-        """A word in any language's fields, analyzed by each field's own analyzer."""
-        parts = []
-        for lang in LANGS:
-            for part in TEXT_FIELDS:
-                name = f"{part}_{lang}"
-                terms = [t.text for t in self.schema[name].analyzer(word)]
-                if terms:
-                    parts.append(q.Term(name, terms[0]))
-        return q.Or(parts) if parts else q.NullQuery
-
-    def _phrase_query(self, phrase: tuple[str, ...]) -> q.Query:
-        if len(phrase) == 1:
-            return self._word_query(phrase[0])
-        parts = []
-        for lang in LANGS:
-            for part in TEXT_FIELDS:
-                name = f"{part}_{lang}"
-                terms = [t.text for t in self.schema[name].analyzer(" ".join(phrase))]
-                if len(terms) > 1:
-                    parts.append(q.Phrase(name, terms))
-                elif terms:
-                    parts.append(q.Term(name, terms[0]))
-        return q.Or(parts) if parts else q.NullQuery
-
-    def _concept(self, phrase: tuple[str, ...], alternatives: list[tuple[str, ...]]) -> q.Query:
-        queries = [self._phrase_query(p) for p in (phrase, *alternatives)]
-        queries = [query for query in queries if query is not q.NullQuery]
-        return q.Or(queries) if queries else q.NullQuery
-
-    def build_query(self, parsed: ParsedQuery, require_all: bool = True) -> q.Query:
-        """Each word or synonym phrase as a concept searched in both languages.
-
-        A word that is a stop word in either language ("les", "the") is left out of free words,
-        so that it does not match the other language's fields; quoted phrases keep all words.
-        """
-        kept = tuple(word for word in parsed.words if word not in self._stop_words)
-        concepts = [self._concept(phrase, alts) for phrase, alts in self.synonyms.segment(kept)]
-        concepts += [self._phrase_query(phrase) for phrase in parsed.phrases]
-        concepts = [c for c in concepts if c is not q.NullQuery]
-        if not concepts:
-            return q.NullQuery
-        return q.And(concepts) if require_all else q.Or(concepts)
-
-    def _fuzzy_query(self, parsed: ParsedQuery) -> q.Query:
-        words = [w for w in (*parsed.words, *(w for p in parsed.phrases for w in p)) if len(w) >= 4]
-        return (
-            q.Or(
-                [
-                    q.FuzzyTerm("plain", w, maxdist=2 if len(w) >= 8 else 1, prefixlength=1)
-                    for w in words
-                ]
-            )
-            if words
-            else q.NullQuery
-        )
-
-    @staticmethod
-    def _filter(filters: SearchFilters) -> q.Query | None:
-        parts: list[q.Query] = []
-        for name, values in filters.values.items():
-            if values:
-                parts.append(q.Or([q.Term(name, v) for v in values]))
-        # Closed and replaced schemes are hidden unless asked for, here or by a lifecycle filter.
-        if not filters.values.get("lifecycle") and not filters.include_inactive:
-            parts.append(q.Or([q.Term("lifecycle", s) for s in sorted(ACTIVE_STATUSES)]))
-        if filters.only_ids is not None:
-            parts.append(
-                q.Or([q.Term("id", i) for i in sorted(filters.only_ids)])
-                if filters.only_ids
-                else q.NullQuery
-            )
-        return q.And(parts) if parts else None
-
-    def _correct(self, searcher: Searcher, parsed: ParsedQuery) -> ParsedQuery | None:
-        """The query with unknown words replaced by the closest indexed words, if any changed."""
-        reader = searcher.reader()
-        corrector = searcher.corrector("plain")
-        corrected = []
-        for word in parsed.words:
-            if len(word) >= 4 and not reader.frequency("plain", word):
-                # The nearest spelling first: one edit away before two.
-                better = corrector.suggest(word, limit=1, maxdist=1) or corrector.suggest(
-                    word, limit=1, maxdist=2
-                )
-                corrected.append(better[0] if better else word)
-            else:
-                corrected.append(word)
-        if tuple(corrected) == parsed.words:
-            return None
-        return ParsedQuery(tuple(corrected), parsed.phrases, parsed.truncated)
-
     def search(self, text: str, filters: SearchFilters) -> SearchResults:
-        """Every matching id by relevance, facet counts over all matches, and a suggestion.
+        """Every matching id by relevance, disjunctive facet counts, and a correction.
 
         All words must match (in either language, or a synonym); when nothing does, a corrected
-        spelling is tried, then any word, then words within one or two typos.
+        spelling is tried (and then shown with the results), then any word, then words within
+        one or two typos. A scheme whose name was typed exactly comes first; then current
+        schemes, then closed and replaced ones, each by relevance.
         """
         parsed = parse_query(text)
         if parsed.empty:
@@ -468,31 +645,85 @@ class SearchIndex:
             return SearchResults([], {}, {}, query=parsed, common_words_only=True)
         searcher, build = self._searcher()
         try:
-            allowed = self._filter_docs(searcher, build, filters)
-            correction = self._correct(searcher, parsed)
-            attempts = [("exact", self.build_query(parsed))]
-            if correction:
-                attempts.append(("corrected", self.build_query(correction)))
-            attempts.append(("any", self.build_query(parsed, require_all=False)))
-            fuzzy = q.Or([self.build_query(parsed, require_all=False), self._fuzzy_query(parsed)])
-            attempts.append(("fuzzy", fuzzy))
-            for mode, query in attempts:
-                results = searcher.search(query, filter=allowed, limit=None)
-                if results.scored_length() or mode == "fuzzy":
+            allowed = self._allowed(searcher, build, filters)
+            known = self._known(searcher)
+            corrections = self._corrections(build, parsed)
+            attempts = [("exact", self.build_query(parsed, known=known), parsed)]
+            attempts += [("corrected", self.build_query(c, known=known), c) for c in corrections]
+            any_word = self.build_query(parsed, require_all=False, known=known)
+            attempts.append(("any", any_word, parsed))
+            attempts.append(("fuzzy", q.Or([any_word, self._fuzzy_query(build, parsed)]), parsed))
+            answered = parsed  # the words the results are for
+            for mode, query, variant in attempts:
+                if query is q.NullQuery and mode != "fuzzy":
+                    continue  # nothing can match: no need to ask the index
+                results = searcher.search(query, filter=allowed, limit=MAX_SCORED_DOCUMENTS)
+                matches = [
+                    match
+                    for match in results.items()  # (document number, score), best first
+                    if self._visible(build, match[0], filters)
+                ]
+                if matches or mode == "fuzzy":
+                    answered = variant
                     break
-            matches = list(results.items())  # (document number, score), best first
         except Exception as error:  # the build was damaged under the searcher
             self._forget_searcher()
             raise IndexUnavailableError(str(error)) from None
-        counts: dict[str, dict[str, int]] = {}
-        for name in FACET_FIELDS:
-            values = build.facets[name]
-            counter = Counter(value for docnum, _ in matches for value in values[docnum])
-            counts[name] = dict(counter)
-        ids = [build.ids[docnum] for docnum, _ in matches]
-        scores = {build.ids[docnum]: score or 0.0 for docnum, score in matches}
-        suggestion = " ".join(correction.words) if correction else None
-        return SearchResults(ids, scores, counts, suggestion, mode, parsed)
+        selected = dict(filters.values)
+        if not filters.values.get("lifecycle") and not filters.include_inactive:
+            selected["lifecycle"] = tuple(sorted(ACTIVE_STATUSES))
+        kept, counts = disjunctive(
+            results.items(),
+            selected,
+            lambda match, name: build.facets[name][match[0]],
+            FACET_FIELDS,
+        )
+        typed = tuple(words(text[:MAX_QUERY_LENGTH]))  # quotes and all, as the name is written
+        ranked = sorted(
+            kept,
+            key=lambda match: (
+                -build.names[match[0]].get(typed, 0),
+                not set(build.facets["lifecycle"][match[0]]) & ACTIVE_STATUSES,
+                -(match[1] or 0.0),
+            ),
+        )
+        ids = [build.ids[docnum] for docnum, _ in ranked]
+        scores = {build.ids[docnum]: score or 0.0 for docnum, score in ranked}
+        inactive = sum(
+            not set(build.facets["lifecycle"][docnum]) & ACTIVE_STATUSES for docnum, _ in ranked
+        )
+        suggestion = " ".join(answered.words) if mode == "corrected" else None
+        return SearchResults(ids, scores, counts, suggestion, mode, parsed, inactive_count=inactive)
+
+    @staticmethod
+    def _known(searcher: Searcher) -> Callable[[str, str], bool]:
+        """Whether a term is in the index, remembered for the query."""
+        reader = searcher.reader()
+        seen: dict[tuple[str, str], bool] = {}
+
+        def known(field_name: str, term: str) -> bool:
+            key = (field_name, term)
+            if key not in seen:
+                seen[key] = reader.doc_frequency(field_name, term) > 0
+            return seen[key]
+
+        return known
+
+    @staticmethod
+    def _visible(build: _Build, docnum: int, filters: SearchFilters) -> bool:
+        """The document passes every facet filter and the lifecycle rule (to decide whether an
+        attempt found something the user can see)."""
+        for name, values in filters.values.items():
+            if values and not set(build.facets[name][docnum]) & set(values):
+                return False
+        if not filters.values.get("lifecycle") and not filters.include_inactive:
+            return bool(set(build.facets["lifecycle"][docnum]) & ACTIVE_STATUSES)
+        return True
+
+    def suggest(self, text: str, lang: str, limit: int = 8) -> list[SuggestEntry]:
+        """Completions of what is being typed: scheme names, funders, vocabulary terms."""
+        _, build = self._searcher()
+        return complete(build.entries, build.speller, text, lang, limit)
 
     def highlight(self, text: str, document_text: str, lang: str) -> str:
         """An escaped passage of document_text with the query's words (and synonyms) marked."""

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from app.schemes import Scheme
-from app.vocabulary import Vocabulary
+from app.vocabulary import PLACES_FILE, Vocabulary
 
 MAX_QUERY_LENGTH = 200
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -32,6 +32,21 @@ def words(text: str) -> list[str]:
     return [
         w for w in re.split(r"['’-]", " ".join(_WORD.findall(fold(text)))) for w in w.split() if w
     ]
+
+
+def singular(word: str) -> str:
+    """A folded word without its plural mark (French and English): "jeux" -> "jeu", "videos" ->
+    "video". Crude on purpose: it only makes the plural and the singular meet, it is no lemma."""
+    if len(word) > 3 and word.endswith(("eux", "eaux", "aux")):
+        return word[:-1]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _key(phrase: tuple[str, ...]) -> tuple[str, ...]:
+    # Elided articles ("d'", "l'") are left out: search drops them as stop words.
+    return tuple(singular(w) for w in phrase if len(w) > 1) or phrase
 
 
 @dataclass(frozen=True)
@@ -59,37 +74,69 @@ def parse_query(text: str) -> ParsedQuery:
 
 
 class Synonyms:
-    """Groups of equivalent phrases (FR and EN); a phrase maps to the others of its group."""
+    """The query vocabulary: groups of equivalent phrases (FR and EN), and place names with the
+    zones and regions they mean (places.yaml). A phrase maps to the others of its group."""
 
-    def __init__(self, groups: list[list[str]]) -> None:
+    def __init__(self, groups: list[list[str]], places: dict[str, list[str]] | None = None) -> None:
         self._alternatives: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
         for group in groups:
             phrases = list(dict.fromkeys(tuple(words(p)) for p in group if words(p)))
             for phrase in phrases:
                 others = [p for p in phrases if p != phrase]
-                self._alternatives.setdefault(phrase, []).extend(others)
-        self.longest = max((len(p) for p in self._alternatives), default=1)
+                known = self._alternatives.setdefault(_key(phrase), [])
+                known.extend(p for p in others if p not in known)
+        self._zones: dict[tuple[str, ...], list[str]] = {}
+        for zone, names in (places or {}).items():
+            # Someone based in a French region is based in France.
+            meant = [zone]
+            if zone.startswith("region:") and zone != "region:abroad":
+                meant.append("country_zone:france")
+            for name in names:
+                phrase = _key(tuple(words(name)))
+                if phrase:
+                    zones = self._zones.setdefault(phrase, [])
+                    zones.extend(z for z in meant if z not in zones)
+        self.longest = max((len(p) for p in (*self._alternatives, *self._zones)), default=1)
+        # Words never "corrected" into another word: every word of a synonym or a place name.
+        self.lexicon = frozenset(
+            form
+            for group in (*groups, *(places or {}).values())
+            for phrase in group
+            for word in words(phrase)
+            for form in (word, singular(word))
+        )
 
     @classmethod
     def load(cls, path: Path) -> Synonyms:
-        """Read synonyms.yaml."""
+        """Read synonyms.yaml, and places.yaml beside it when it exists."""
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return cls([list(map(str, group)) for group in data.get("groups", [])])
+        places_path = path.parent / PLACES_FILE
+        places = {}
+        if places_path.exists():
+            raw = yaml.safe_load(places_path.read_text(encoding="utf-8")) or {}
+            places = {str(k): list(map(str, v)) for k, v in (raw.get("places") or {}).items()}
+        return cls([list(map(str, group)) for group in data.get("groups", [])], places)
 
     def alternatives(self, phrase: tuple[str, ...]) -> list[tuple[str, ...]]:
         """The equivalent phrases of a folded phrase (empty when it has none)."""
-        return self._alternatives.get(phrase, [])
+        return [p for p in self._alternatives.get(_key(phrase), []) if p != phrase]
+
+    def zones(self, phrase: tuple[str, ...]) -> list[str]:
+        """The `variable:value` zones and regions a folded place name means (empty if none)."""
+        return self._zones.get(_key(phrase), [])
 
     def segment(
         self, tokens: tuple[str, ...]
     ) -> list[tuple[tuple[str, ...], list[tuple[str, ...]]]]:
-        """Split tokens into phrases, longest synonym match first; each with its alternatives."""
+        """Split tokens into phrases, longest synonym or place match first; each with its
+        alternatives."""
         result = []
         position = 0
         while position < len(tokens):
             for size in range(min(self.longest, len(tokens) - position), 0, -1):
                 phrase = tokens[position : position + size]
-                if size == 1 or phrase in self._alternatives:
+                key = _key(phrase)
+                if size == 1 or key in self._alternatives or key in self._zones:
                     result.append((phrase, self.alternatives(phrase)))
                     position += size
                     break
@@ -122,3 +169,25 @@ def document_texts(scheme: Scheme, vocabulary: Vocabulary, lang: str) -> dict[st
         "summary": scheme.summary.get(lang),
         "body": "\n".join(body),
     }
+
+
+_QUOTED = re.compile(r"[«“\"]\s*([^»”\"]+?)\s*[»”\"]")
+_BRACKETED = re.compile(r"\(([^)]+)\)")
+
+
+def name_keys(scheme: Scheme) -> dict[tuple[str, ...], int]:
+    """The ways a user may type a scheme's name exactly, as folded words, each with its weight:
+    2 for the whole name in either language, 1 for a part around a dash ("CNL – Bourse de
+    résidence") or what the name quotes or puts in brackets ("Diffusions alternatives",
+    "DICRéAM", "FAJV"), which strands may share with their fund."""
+    keys: dict[tuple[str, ...], int] = {}
+    for lang in ("fr", "en"):
+        name = scheme.name.get(lang)
+        parts = [*re.split(r"\s+[–—-]\s+", name), *_QUOTED.findall(name)]
+        parts += _BRACKETED.findall(name)
+        parts += [_BRACKETED.sub(" ", part) for part in [name, *parts]]
+        for part in parts:
+            if words(part):
+                keys.setdefault(tuple(words(part)), 1)
+        keys[tuple(words(name))] = 2
+    return keys

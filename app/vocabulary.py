@@ -15,7 +15,8 @@ VariableType = Literal["choice", "set", "number", "integer", "boolean"]
 QUESTIONS_FILE = "questions.yaml"
 ORGANISATIONS_FILE = "organisations.yaml"
 SYNONYMS_FILE = "synonyms.yaml"
-REFERENCE_FILES = frozenset({QUESTIONS_FILE, ORGANISATIONS_FILE, SYNONYMS_FILE})
+PLACES_FILE = "places.yaml"  # place names -> zones and regions, for search
+REFERENCE_FILES = frozenset({QUESTIONS_FILE, ORGANISATIONS_FILE, SYNONYMS_FILE, PLACES_FILE})
 _SLUG = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
 
 

@@ -160,6 +160,7 @@ def test_every_api_route_is_described_and_nothing_else(app: Flask) -> None:
         "/openapi.json",
         "/opendata.csv",
         "/opendata.json",
+        "/suggest",
     } == {path for path, _ in routes}
 
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from app.config import DEFAULT_SCHEMES_DIR, PROJECT_ROOT
 from app.schemes import Scheme
-from app.search import SearchFilters, SearchIndex
+from app.search import SCHEMA_VERSION, SearchFilters, SearchIndex
 from app.search_text import Synonyms, parse_query
 from app.vocabulary import SYNONYMS_FILE, Vocabulary
 
@@ -36,16 +36,26 @@ def index(
 
 
 def ranked(index: SearchIndex, query: dict[str, Any]) -> list[str]:
+    # As the site searches: closed and replaced schemes after current ones, unless hidden.
     return index.search(
-        query["query"], SearchFilters(include_inactive=bool(query.get("include_closed")))
+        query["query"], SearchFilters(include_inactive=query.get("include_closed", True))
     ).ids
 
 
-def test_the_relevance_set_has_forty_queries_in_each_language() -> None:
+ISSUE_12_QUERIES = [
+    "Senegal", "startup culture", "machine learning", "graphic novel", "dicream", "billetterie",
+    "ticketing", "green innovation", "streaming live", "BD", "webtoon", "bande dessinée", "AI",
+    "NFT", "crowdfunding", "game dev", "jeux vidéos", "short film", "vidéo mapping", "Sénégal",
+    "Mali", "Côte d'Ivoire", "Japon", "États-Unis", "Occitanie",
+]  # fmt: skip
+
+
+def test_the_relevance_set_has_two_hundred_queries_with_those_of_issue_12() -> None:
     langs = [q["lang"] for q in RELEVANCE]
-    assert langs.count("fr") >= 20
-    assert langs.count("en") >= 20
-    assert len(RELEVANCE) >= 40
+    assert langs.count("fr") >= 80
+    assert langs.count("en") >= 80
+    assert len(RELEVANCE) >= 200
+    assert set(ISSUE_12_QUERIES) <= {q["query"] for q in RELEVANCE}
 
 
 @pytest.mark.parametrize("query", RELEVANCE, ids=lambda q: f"{q['lang']}:{q['query']}")
@@ -77,9 +87,70 @@ def test_synonyms_cross_languages(index: SearchIndex) -> None:
 
 
 def test_a_typo_gets_a_suggestion_and_results(index: SearchIndex) -> None:
-    found = index.search("résidance", SearchFilters())
-    assert found.suggestion == "residence"
+    found = index.search("bourse de residense", SearchFilters())
+    assert (found.mode, found.suggestion) == ("corrected", "bourse de residence")
     assert "cnl-bourse-residence" in found.ids[:3]
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("Senegal", "if-digital-lab-africa"),  # a place, not a typo of "general"
+        ("Sénégal", "if-digital-lab-africa"),
+        ("Mali", "if-digital-lab-africa"),  # under 5 letters: never corrected ("mai")
+        ("Côte d'Ivoire", "if-digital-lab-africa"),
+        ("startup culture", "bpi-inov-icc"),  # "startup" is a synonym, not "start"
+        ("machine learning", "bpi-inov-icc"),  # not "machine hearing"
+        ("graphic novel", "cnl-bourse-auteurs"),  # not "graphic over"
+        ("Japon", "if-villa-kujoyama"),
+        ("États-Unis", "villa-albertine-residences"),
+    ],
+)
+def test_known_words_and_places_are_never_corrected(
+    index: SearchIndex, typed: str, expected: str
+) -> None:
+    found = index.search(typed, SearchFilters(include_inactive=True))
+    assert found.suggestion is None
+    assert found.mode == "exact"
+    assert expected in found.ids[:3], found.ids[:5]
+
+
+def test_typo_limits_follow_word_length(index: SearchIndex) -> None:
+    # 4 letters: no correction; 5 to 8: one edit; from 9: two edits.
+    assert index.search("muzk", SearchFilters()).ids == []
+    assert index.search("musiqe", SearchFilters()).suggestion == "musique"
+    assert index.search("musiqee", SearchFilters()).suggestion == "musique"
+    assert index.search("mussiqee", SearchFilters()).suggestion is None  # 8 letters, 2 edits
+    assert index.search("numerisaton", SearchFilters()).suggestion == "numerisation"
+    assert index.search("numrisaton", SearchFilters()).suggestion == "numerisation"  # 2 edits
+
+
+def test_a_correction_is_offered_only_when_the_typed_words_find_nothing(
+    index: SearchIndex,
+) -> None:
+    found = index.search("musique", SearchFilters())
+    assert found.mode == "exact"
+    assert found.suggestion is None
+    assert index.search("zzyzzxqw", SearchFilters()).suggestion is None  # nothing close
+
+
+def test_places_mean_their_zones(index: SearchIndex) -> None:
+    # The DLA rules name sub-Saharan Africa: any country of the zone finds it, in FR and EN.
+    for place in ("Sénégal", "Senegal", "Burkina Faso", "Cameroun", "Ivory Coast", "Kenya"):
+        assert index.search(place, SearchFilters()).ids[:1] == ["if-digital-lab-africa"], place
+    # A French region means the region and France: schemes whose rules require France.
+    occitanie = index.search("Occitanie", SearchFilters()).ids
+    assert occitanie
+    assert "if-digital-lab-africa" not in occitanie
+
+
+def test_plural_and_singular_find_the_same(index: SearchIndex) -> None:
+    assert set(index.search("jeux vidéos", SearchFilters()).ids) == set(
+        index.search("jeu vidéo", SearchFilters()).ids
+    )
+    assert set(index.search("webtoons", SearchFilters()).ids) == set(
+        index.search("webtoon", SearchFilters()).ids
+    )
 
 
 def test_closed_schemes_are_hidden_unless_asked(index: SearchIndex) -> None:
@@ -90,12 +161,57 @@ def test_closed_schemes_are_hidden_unless_asked(index: SearchIndex) -> None:
     )
 
 
+def test_closed_schemes_come_after_current_ones_unless_their_name_is_typed(
+    index: SearchIndex, catalogue: list[Scheme]
+) -> None:
+    status = {s.id: s.lifecycle.status for s in catalogue}
+    active = {"open", "recurring", "upcoming", "unconfirmed"}
+    found = index.search("immersive", SearchFilters(include_inactive=True))
+    flags = [status[i] in active for i in found.ids]
+    assert flags == sorted(flags, reverse=True)  # every current one before every closed one
+    assert found.inactive_count == flags.count(False) > 0
+    # A name typed exactly brings its scheme first, whatever its status.
+    for typed, scheme_id in [
+        ("Fonds XN – aide à l'écriture", "cnc-xn-ecriture"),
+        ("XN Fund – writing grant", "cnc-xn-ecriture"),
+        ("Solutions de billetterie innovantes", "pia4-ami-billetterie-innovante"),
+        ("Soutenir les alternatives vertes", "pia4-alternatives-vertes"),
+    ]:
+        found = index.search(typed, SearchFilters(include_inactive=True))
+        assert found.ids[0] == scheme_id, (typed, found.ids[:3])
+    dicream = index.search("dicream", SearchFilters(include_inactive=True)).ids
+    assert set(dicream[:4]) == {
+        "cnc-dicream",
+        "cnc-dicream-developpement",
+        "cnc-dicream-production",
+        "cnc-dicream-diffusion",
+    }
+    assert "cnc-creation-immersive" in dicream  # its successor is found too
+
+
 def test_facet_filters_and_counts(index: SearchIndex, catalogue: list[Scheme]) -> None:
     found = index.search("bourse", SearchFilters(values={"funder": ("cnl",)}))
     by_id = {s.id: s for s in catalogue}
     assert found.ids
     assert all(by_id[i].funder == "cnl" for i in found.ids)
-    assert found.facets["funder"] == {"cnl": len(found.ids)}
+    # Disjunctive: the funder counts ignore the funder selection; the others follow it.
+    everything = index.search("bourse", SearchFilters())
+    assert found.facets["funder"] == everything.facets["funder"]
+    assert found.facets["funder"]["cnl"] == len(found.ids)
+    assert sum(found.facets["kind"].values()) == len(found.ids)
+
+
+def test_facets_are_or_within_and_across(index: SearchIndex, catalogue: list[Scheme]) -> None:
+    by_id = {s.id: s for s in catalogue}
+    both = index.search("numérique", SearchFilters(values={"funder": ("cnc", "cnm")}))
+    assert {by_id[i].funder for i in both.ids} == {"cnc", "cnm"}
+    music = index.search(
+        "numérique", SearchFilters(values={"funder": ("cnc",), "sector": ("music",)})
+    )
+    # CNC + music: no CNC scheme is about music, but the funder counts show the CNM ones.
+    assert all(by_id[i].funder == "cnc" and "music" in by_id[i].audience.sectors for i in music.ids)
+    assert music.facets["funder"].get("cnm", 0) >= 2
+    assert music.facets["sector"].get("music", 0) == len(music.ids)
 
 
 @pytest.mark.parametrize(
@@ -189,7 +305,7 @@ def test_a_failed_build_leaves_the_old_index_serving(
     with pytest.raises(OSError, match="No space"):
         index.rebuild(catalogue, vocabulary, "v2")
     assert index.search("bourse", SearchFilters()).ids == before
-    assert index.metadata() == {"schema": 1, "catalogue": "v1"}
+    assert index.metadata() == {"schema": SCHEMA_VERSION, "catalogue": "v1"}
     assert len(list(tmp_path.glob("index-*"))) == 1
 
 
@@ -251,13 +367,24 @@ def test_api_search_returns_scores_facets_and_suggestion(client: FlaskClient) ->
 
 
 def test_search_sorts_by_amount(client: FlaskClient, catalogue: list[Scheme]) -> None:
-    body = client.get("/api/v1/schemes?q=bourse&sort=amount&per_page=100").get_json()
     by_id = {s.id: s for s in catalogue}
-    amounts = [
-        (by_id[i["id"]].amounts.max_eur or 0) if by_id[i["id"]].amounts else 0
-        for i in body["items"]
-    ]
-    assert amounts == sorted(amounts, reverse=True)
+
+    def amounts(items: list[dict[str, Any]]) -> list[int]:
+        return [
+            (by_id[i["id"]].amounts.max_eur or 0) if by_id[i["id"]].amounts else 0 for i in items
+        ]
+
+    body = client.get("/api/v1/schemes?q=bourse&sort=amount&per_page=100").get_json()
+    active = [i for i in body["items"] if i["lifecycle"] not in ("closed", "replaced")]
+    closed = body["items"][len(active) :]  # closed and replaced ones come after, sorted too
+    assert all(i["lifecycle"] in ("closed", "replaced") for i in closed)
+    assert len(closed) == body["closed_total"] > 0
+    assert amounts(active) == sorted(amounts(active), reverse=True)
+    assert amounts(closed) == sorted(amounts(closed), reverse=True)
+    body = client.get("/api/v1/schemes?q=bourse&sort=amount&per_page=100&include_closed=false")
+    items = body.get_json()["items"]
+    assert amounts(items) == sorted(amounts(items), reverse=True)
+    assert all(i["lifecycle"] not in ("closed", "replaced") for i in items)
 
 
 def test_calendar_and_feed_of_a_search(client: FlaskClient) -> None:

@@ -19,6 +19,7 @@ from app.web.errors import json_error
 from app.web.listing import ListedScheme, localized, run_listing
 from app.web.listing_form import FilterForm
 from app.web.reference import vocabulary
+from app.web.search_service import suggest as suggest_completions
 
 blueprint = Blueprint("api", __name__)
 
@@ -39,6 +40,10 @@ LIST_PARAMETERS = frozenset(
         "lifecycle",
     }
 )
+
+
+SUGGEST_PARAMETERS = frozenset({"q", "lang"})
+MAX_SUGGEST_INPUT = 200  # what one types in a search box; longer is refused
 
 
 def language() -> tuple[str | None, list[dict[str, str | None]]]:
@@ -70,6 +75,7 @@ def _summary_json(item: ListedScheme, lang: str) -> dict[str, Any]:
         "funder": scheme.funder,
         "kind": scheme.kind,
         "lifecycle": scheme.lifecycle.status,
+        "replaced_by": scheme.lifecycle.replaced_by,
         "url": url_for("public.scheme_detail", lang=lang, scheme_id=scheme.id, _external=True),
         "summary": scheme.summary.get(lang),
         "score": round(item.score, 4) if item.score is not None else None,
@@ -101,7 +107,10 @@ def scheme_list() -> Response:
             "items": [_summary_json(item, lang) for item in page.items],
             "facets": listing.facets,
             "suggestion": listing.suggestion,
+            "corrected": listing.corrected,
             "fuzzy": listing.fuzzy,
+            "include_closed": form.closed_shown(),
+            "closed_total": listing.inactive_count,
         }
     )
 
@@ -241,3 +250,41 @@ def scheme_detail(scheme_id: str) -> Response:
             return json_error(404, [{"field": "id", "message": _("No scheme has this id.")}])
     links = [i for i in (scheme.parent, scheme.lifecycle.replaced_by) if i]
     return jsonify(_detail_json(scheme, lang, get_schemes(session, links)))
+
+
+@blueprint.get("/suggest")
+def suggest() -> Response:
+    """Completions of what is typed in the search box: scheme names, funders, vocabulary terms
+    (both languages, typos forgiven), the asked language's labels first."""
+    lang, errors = language()
+    errors += [
+        {"field": name, "message": _("Unknown parameter.")}
+        for name in sorted(set(request.args) - SUGGEST_PARAMETERS)
+    ]
+    text = request.args.get("q", "")
+    if len(text) > MAX_SUGGEST_INPUT:
+        with force_locale(lang or "fr"):
+            errors.append(
+                {
+                    "field": "q",
+                    "message": _("At most %(count)d characters.", count=MAX_SUGGEST_INPUT),
+                }
+            )
+    if errors or lang is None:
+        return json_error(400, errors)
+    items = []
+    for entry in suggest_completions(text, lang):
+        if entry.kind == "scheme":
+            url = url_for("public.scheme_detail", lang=lang, scheme_id=entry.id, _external=True)
+        else:
+            url = url_for("public.scheme_list", lang=lang, q=entry.label, _external=True)
+        items.append(
+            {
+                "label": entry.label,
+                "kind": entry.kind,
+                "id": entry.id,
+                "lang": entry.lang,
+                "url": url,
+            }
+        )
+    return jsonify({"query": text, "items": items})

@@ -6,6 +6,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, g, request, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup
 
 from app.i18n import LANGUAGE_NAMES, LANGUAGES, Localized
 from app.web.labels import (
@@ -42,6 +44,25 @@ def url_with(_endpoint: str | None = None, **changes: Any) -> str:
     return f"{url}?{query}" if query else url
 
 
+def suggest_attributes() -> Markup:
+    """Data attributes that let static/suggest.js offer completions in a search box (the box
+    works the same without it): the suggest API of the page's language and its messages."""
+    lang = current_language()
+    attributes = {
+        "data-suggest-url": url_for("api.suggest", lang=lang),
+        "data-suggest-found": _(
+            "%(count)s suggestions. Use the up and down arrow keys to choose, Enter to search.",
+            count="{count}",
+        ),
+        "data-suggest-label": _("Suggestions"),
+        "data-kind-scheme": _("scheme"),
+        "data-kind-funder": _("funder"),
+        "data-kind-term": _("topic"),
+    }
+    # Markup.format escapes the values.
+    return Markup(" ").join(Markup('{}="{}"').format(n, v) for n, v in attributes.items())
+
+
 def init_app(app: Flask) -> None:
     """Register the template filter and globals."""
     app.add_template_filter(localize, "loc")
@@ -54,6 +75,7 @@ def init_app(app: Flask) -> None:
             "other_languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES if code != lang],
             "switch_language_url": switch_language_url,
             "url_with": url_with,
+            "suggest_attributes": suggest_attributes,
             "value_label": value_label,
             "organisations": vocabulary().organisations,
             "kind_labels": KIND_LABELS,

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
 from app.deadlines import NextDeadline, is_open_now, next_deadline, today_in_paris
+from app.facets import disjunctive
 from app.i18n import Localized
-from app.repository import list_schemes
-from app.schemes import Scheme
+from app.repository import SchemeFilters, list_schemes
+from app.schemes import ACTIVE_STATUSES, Scheme
 from app.search import SearchFilters
 from app.web.catalogue_cache import current_catalogue
 from app.web.database import db_session
@@ -36,6 +36,14 @@ class Page:
     page: int
     per_page: int
 
+    def split_inactive(self) -> tuple[list[ListedScheme], list[ListedScheme]]:
+        """The page's items, and apart the closed and replaced ones that end it (a search lists
+        them after the current ones; one whose name was typed stays on top, badged)."""
+        cut = len(self.items)
+        while cut and self.items[cut - 1].scheme.lifecycle.status not in ACTIVE_STATUSES:
+            cut -= 1
+        return self.items[:cut], self.items[cut:]
+
     @property
     def pages(self) -> int:
         """How many pages the list has (at least one)."""
@@ -53,6 +61,7 @@ class Listing:
     truncated: bool = False
     common_words_only: bool = False
     corrected: bool = False  # the results are those of the suggestion
+    inactive_count: int = 0  # closed and replaced schemes listed (after the current ones)
 
     def searched_text(self, typed: str) -> str:
         """The words the results answer: the suggestion when the typed words found nothing."""
@@ -64,9 +73,16 @@ def _name_key(scheme: Scheme, lang: str) -> str:
 
 
 def sort_and_page(
-    items: list[ListedScheme], *, lang: str, sort: str, page: int, per_page: int
+    items: list[ListedScheme],
+    *,
+    lang: str,
+    sort: str,
+    page: int,
+    per_page: int,
+    inactive_last: bool = False,
 ) -> Page:
-    """Sort by relevance (as given), next deadline, name, or maximum amount; then cut a page."""
+    """Sort by relevance (as given), next deadline, name, or maximum amount; then cut a page.
+    With inactive_last, closed and replaced schemes follow the current ones in each order."""
     rank = {"session": 0, "rolling": 1, "none": 2}
     if sort == "name":
         items = sorted(items, key=lambda item: _name_key(item.scheme, lang))
@@ -81,6 +97,8 @@ def sort_and_page(
                 _name_key(item.scheme, lang),
             ),
         )
+    if inactive_last:
+        items = sorted(items, key=lambda item: item.scheme.lifecycle.status not in ACTIVE_STATUSES)
     start = (page - 1) * per_page
     return Page(items[start : start + per_page], len(items), page, per_page)
 
@@ -89,23 +107,39 @@ def _max_amount(scheme: Scheme) -> int:
     return scheme.amounts.max_eur or 0 if scheme.amounts else 0
 
 
+def facet_values(scheme: Scheme, facet: str) -> tuple[str, ...]:
+    """The values a scheme has for one facet of the list."""
+    audience = scheme.audience
+    return {
+        "funder": (scheme.funder,),
+        "kind": (scheme.kind,),
+        "lifecycle": (scheme.lifecycle.status,),
+        "sector": audience.sectors,
+        "applicant_type": audience.applicant_types,
+        "role": audience.roles,
+    }[facet]
+
+
 def facet_counts(schemes: list[Scheme]) -> dict[str, dict[str, int]]:
     """For each facet, how many of these schemes carry each value."""
-    counts: dict[str, Counter[str]] = {facet: Counter() for facet in FACETS}
-    for scheme in schemes:
-        counts["funder"][scheme.funder] += 1
-        counts["kind"][scheme.kind] += 1
-        counts["lifecycle"][scheme.lifecycle.status] += 1
-        counts["sector"].update(set(scheme.audience.sectors))
-        counts["applicant_type"].update(set(scheme.audience.applicant_types))
-        counts["role"].update(set(scheme.audience.roles))
-    return {facet: dict(sorted(counter.items())) for facet, counter in counts.items()}
+    return disjunctive(schemes, {}, facet_values, FACETS)[1]
+
+
+def _browse(form: FilterForm) -> tuple[list[Scheme], dict[str, dict[str, int]]]:
+    """The catalogue filtered without words, with disjunctive facet counts: each facet counted
+    over the schemes that pass the other facets (closed ones hidden unless asked)."""
+    selected = dict(form.facet_values())
+    if not selected.get("lifecycle") and not form.closed_shown():
+        selected["lifecycle"] = tuple(sorted(ACTIVE_STATUSES))
+    everything = list_schemes(db_session(), SchemeFilters(include_inactive=True))
+    return disjunctive(everything, selected, facet_values, FACETS)
 
 
 def run_listing(form: FilterForm, lang: str) -> Listing:
     """Search (words) or filter (none) the catalogue, then sort and cut the asked page."""
     today = today_in_paris()
     suggestion, fuzzy, truncated, common_only, corrected = None, False, False, False, False
+    inactive = 0
     scores: dict[str, float] = {}
     facets: dict[str, dict[str, int]] | None = None
     if form.text:
@@ -125,10 +159,9 @@ def run_listing(form: FilterForm, lang: str) -> Listing:
             name: dict(sorted((k, v) for k, v in found.facets.get(name, {}).items() if k))
             for name in FACETS
         }
+        inactive = found.inactive_count
     else:
-        schemes = list_schemes(db_session(), form.filters())
-    if facets is None:
-        facets = facet_counts(schemes)
+        schemes, facets = _browse(form)
     facets["open_now"] = {"true": sum(is_open_now(s, today) for s in schemes)}
     if form.open_now.data:
         schemes = [s for s in schemes if is_open_now(s, today)]
@@ -139,8 +172,12 @@ def run_listing(form: FilterForm, lang: str) -> Listing:
         sort=form.chosen_sort,
         page=form.page.data or 1,
         per_page=form.per_page.data or 20,
+        # Relevance already ranks current schemes first (but an exact name above all).
+        inactive_last=bool(form.text) and form.chosen_sort != "relevance",
     )
-    return Listing(page, facets, suggestion, fuzzy, truncated, common_only, corrected)
+    if form.open_now.data:
+        inactive = sum(i.scheme.lifecycle.status not in ACTIVE_STATUSES for i in items)
+    return Listing(page, facets, suggestion, fuzzy, truncated, common_only, corrected, inactive)
 
 
 def localized(text: Localized | None, lang: str) -> str | None:

@@ -23,6 +23,8 @@ SORTS = ("relevance", "deadline", "name", "amount")
 PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_QUERY_INPUT = 10_000  # longer input is refused; search itself reads the first 200 characters
+# include_closed values meaning "no" (the page's form sends "n" when the box is not ticked).
+CLOSED_FALSE_VALUES = (False, "false", "False", "0", "n", "no", "off", "")
 
 
 class FilterForm(FlaskForm):
@@ -39,7 +41,10 @@ class FilterForm(FlaskForm):
     kind = SelectMultipleField(_l("Kind of support"), validators=[Optional()])
     lifecycle = SelectMultipleField(_l("Status"), validators=[Optional()])
     open_now = BooleanField(_l("Open now"))
-    include_closed = BooleanField(_l("Include closed and replaced schemes"))
+    # Absent: shown after current ones for a search, hidden when browsing (closed_shown()).
+    include_closed = BooleanField(
+        _l("Include closed and replaced schemes"), false_values=CLOSED_FALSE_VALUES
+    )
     sort = SelectField(
         _l("Sort by"),
         choices=[
@@ -61,6 +66,7 @@ class FilterForm(FlaskForm):
         # An empty facet value means no filter. Dropping it matters too because Optional() reads
         # only the first value: ?role=&role=<anything> would otherwise skip the choice check.
         cleaned = MultiDict([(k, v) for k, v in formdata.items(multi=True) if v or k not in FACETS])
+        self._closed_given = "include_closed" in cleaned
         super().__init__(formdata=cleaned)
         vocab = vocabulary()
         organisations = sorted(vocab.organisations.values(), key=lambda o: o.acronym.lower())
@@ -87,6 +93,14 @@ class FilterForm(FlaskForm):
         chosen = self.sort.data or default
         return "deadline" if chosen == "relevance" and not self.text else chosen
 
+    def closed_shown(self) -> bool:
+        """Closed and replaced schemes are listed: as asked; otherwise for a search (after the
+        current ones, so that a name read in an old document still leads somewhere), and not
+        when browsing."""
+        if self._closed_given:
+            return bool(self.include_closed.data)
+        return bool(self.text)
+
     def filters(self) -> SchemeFilters:
         """The validated filters as the repository takes them."""
         return SchemeFilters(
@@ -96,7 +110,7 @@ class FilterForm(FlaskForm):
             sectors=tuple(self.sector.data or ()),
             applicant_types=tuple(self.applicant_type.data or ()),
             roles=tuple(self.role.data or ()),
-            include_inactive=bool(self.include_closed.data),
+            include_inactive=self.closed_shown(),
         )
 
     def facet_values(self) -> dict[str, tuple[str, ...]]:

@@ -26,7 +26,7 @@ from app.eligibility.rules import SLUG, Verdict, VerifyBy
 from app.i18n import DEFAULT_LANG, LANGUAGES
 from app.schemes import KINDS, LIFECYCLE_STATUSES, PARTIAL_DATE_PATTERN, SLUG_PATTERN, SourceKind
 from app.vocabulary import Variable, VariableType, Vocabulary
-from app.web.api import LIST_PARAMETERS
+from app.web.api import LIST_PARAMETERS, MAX_SUGGEST_INPUT
 from app.web.eligibility_api import BODY_KEYS
 from app.web.listing_form import FACETS, SORTS, VOCABULARY_FACETS, FilterForm
 from app.web.reference import vocabulary
@@ -48,7 +48,12 @@ PARAMETER_DESCRIPTIONS = {
     "page": "Page number, from 1.",
     "per_page": "Results per page.",
     "sort": "Order of the results; relevance needs search words (else the next deadline).",
-    "include_closed": "Include closed and replaced schemes (any value but `false` or empty).",
+    "include_closed": (
+        "Closed and replaced schemes: `true` lists them after the current ones (a scheme whose "
+        "name is typed exactly still comes first), `false` leaves them out. Default: `true` "
+        "with search words (q), `false` without. `0`, `n`, `no`, `off` and an empty value also "
+        "mean false; any other value means true."
+    ),
     "open_now": "Only schemes that can be applied to today (any value but `false` or empty).",
     "funder": "Funder ids (organisations.yaml); repeat the parameter for several.",
     "sector": "Sectors (questions.yaml `sectors`); repeat the parameter for several.",
@@ -234,6 +239,7 @@ def _schemas(vocab: Vocabulary, facets: dict[str, list[str]]) -> dict[str, Any]:
         "summary": text,
         "score": _nullable({"type": "number"}),
         "next_deadline": _nullable(_ref("Deadline")),
+        "replaced_by": _nullable(_string(pattern=SLUG)),
     }
     facet_schemas = {name: _counts(values) for name, values in facets.items()}
     facet_schemas["open_now"] = _object({"true": {"type": "integer", "minimum": 0}})
@@ -286,10 +292,34 @@ def _schemas(vocab: Vocabulary, facets: dict[str, list[str]]) -> dict[str, Any]:
                 "per_page": {"type": "integer", "minimum": 1},
                 "items": _array(_ref("SchemeSummary")),
                 "facets": _ref("Facets"),
-                "suggestion": optional_text,
+                "suggestion": {
+                    **optional_text,
+                    "description": "The corrected words whose results these are, when the "
+                    "words as typed found nothing.",
+                },
+                "corrected": {"type": "boolean"},
                 "fuzzy": {"type": "boolean"},
+                "include_closed": {
+                    "type": "boolean",
+                    "description": "Whether closed and replaced schemes are listed.",
+                },
+                "closed_total": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "How many of `total` are closed or replaced (listed last).",
+                },
             }
         ),
+        "Suggestion": _object(
+            {
+                "label": text,
+                "kind": _enum(["scheme", "funder", "term"]),
+                "id": text,
+                "lang": _enum(LANGUAGES),
+                "url": url,
+            }
+        ),
+        "Suggestions": _object({"query": text, "items": _array(_ref("Suggestion"))}),
         "Organisation": _object(
             {
                 "id": _enum(organisations),
@@ -514,8 +544,13 @@ def _scheme_list(list_parameters: list[dict[str, Any]]) -> dict[str, Any]:
         "operationId": "listSchemes",
         "summary": "Search and filter the schemes",
         "description": (
-            "Search words (q) and filters; facet counts describe the whole result, not the page. "
-            "Closed and replaced schemes are left out unless include_closed. Any other query "
+            "Search words (q) and filters; facet counts describe the whole result, not the page, "
+            "and are disjunctive: values of one facet are alternatives (OR), facets combine with "
+            "AND, and each facet's counts ignore that facet's own selection. With search words, "
+            "closed and replaced schemes are listed after the current ones unless "
+            "include_closed=false; without words they are left out unless include_closed=true. "
+            "When no scheme has all the words, the closest spelling of each word that may be a "
+            "typo is searched: `suggestion` gives it and `corrected` is true. Any other query "
             "parameter is refused (400)."
         ),
         "parameters": list_parameters,
@@ -539,6 +574,29 @@ def _scheme_detail(_: list[dict[str, Any]]) -> dict[str, Any]:
             _lang_parameter(),
         ],
         "responses": {**_ok("The scheme.", "SchemeDetail"), **_errors(400, 404)},
+    }
+
+
+def _suggest(_: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "operationId": "suggest",
+        "summary": "Completions as you type",
+        "description": (
+            "Scheme names, funders and vocabulary terms completing q (the last word may be "
+            "partial; typos are forgiven from 5 letters), labels in lang first, then the other "
+            "language's; at most 8."
+        ),
+        "parameters": [
+            {
+                "name": "q",
+                "in": "query",
+                "required": False,
+                "description": "What is typed so far.",
+                "schema": {"type": "string", "maxLength": MAX_SUGGEST_INPUT},
+            },
+            _lang_parameter(),
+        ],
+        "responses": {**_ok("Completions, best first.", "Suggestions"), **_errors(400)},
     }
 
 
@@ -607,6 +665,7 @@ def _openapi(_: list[dict[str, Any]]) -> dict[str, Any]:
 OPERATIONS: dict[str, dict[str, Operation]] = {
     "api.scheme_list": {"GET": _scheme_list},
     "api.scheme_detail": {"GET": _scheme_detail},
+    "api.suggest": {"GET": _suggest},
     "openapi.openapi_json": {"GET": _openapi},
     "opendata_api.opendata_csv": {"GET": _opendata_csv},
     "opendata_api.opendata_json": {"GET": _opendata_json},

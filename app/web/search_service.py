@@ -9,6 +9,7 @@ from flask import current_app
 from app.config import Settings
 from app.repository import fingerprint_text
 from app.search import IndexUnavailableError, SearchFilters, SearchIndex, SearchResults
+from app.search_suggest import SuggestEntry
 from app.search_text import Synonyms
 from app.vocabulary import SYNONYMS_FILE
 from app.web.catalogue_cache import current_catalogue, forget_catalogue
@@ -24,6 +25,15 @@ def search(text: str, filters: SearchFilters) -> SearchResults:
     except IndexUnavailableError:
         log.warning("Search index unavailable; rebuilding it", exc_info=True)
         return search_index().search(text, filters)
+
+
+def suggest(text: str, lang: str) -> list[SuggestEntry]:
+    """Completions; an index found broken is rebuilt and the lookup tried once more."""
+    try:
+        return search_index().suggest(text, lang)
+    except IndexUnavailableError:
+        log.warning("Search index unavailable; rebuilding it", exc_info=True)
+        return search_index().suggest(text, lang)
 
 
 def search_index() -> SearchIndex:
