@@ -545,22 +545,30 @@ class SearchIndex:
         MAX_QUERY_TERMS terms; with `known` (the index's terms), terms that cannot match are
         left out, and when all words are required a concept matching nothing ends the query.
         """
-        # Built one at a time, so that the words past the budget cost nothing.
+        # Built one at a time, so that the words past the budget cost nothing. A concept whose
+        # synonyms do not fit the budget left keeps its own words: dropping it would change what
+        # the query means ("grant for video game studios" is not "grant").
         concepts = itertools.chain(
             (
-                self._concept(phrase, alts, known)
+                (self._concept(phrase, alts, known), phrase)
                 for phrase, alts in self.synonyms.segment(self._kept_words(parsed))
             ),
-            (self._phrase_query(phrase, known) for phrase in parsed.phrases[:MAX_QUERY_WORDS]),
+            (
+                (self._phrase_query(phrase, known), None)
+                for phrase in parsed.phrases[:MAX_QUERY_WORDS]
+            ),
         )
         kept: list[q.Query] = []
         budget = MAX_QUERY_TERMS
-        for concept in concepts:
+        for concept, own_words in concepts:
             if concept is q.NullQuery:
                 if known is not None and require_all:
                     return q.NullQuery  # a required word is in no document
                 continue
             size = sum(1 for _ in concept.leaves())
+            if kept and size > budget and own_words is not None:
+                concept = self._concept(own_words, [], known)
+                size = sum(1 for _ in concept.leaves())
             if kept and (size > budget or len(kept) == MAX_QUERY_WORDS):
                 break  # the first concept always counts, however rich
             budget -= size
