@@ -106,7 +106,9 @@ def test_a_search_alert_is_confirmed_through_the_link_received(
     assert message["To"] == "creator@example.org"
     assert message["Subject"] == subject
     assert "List-Unsubscribe" not in message  # nothing to leave before confirming
-    subscription = db.scalars(select(AlertSubscription)).one()
+    subscription = db.scalars(
+        select(AlertSubscription).where(AlertSubscription.email == "creator@example.org")
+    ).one()
     assert subscription.confirmed_at is None
     assert subscription.kind == "search"
     assert subscription.query == "funder=cnc"
@@ -177,14 +179,15 @@ def test_a_digest_and_a_reminder_arrive_once_each(
     subscription = _confirmed(db, "search", "funder=cnc&q=jeu+video", days_ago=8)
     first = send_alerts(mail_settings, session_factory=session_factory)
     second = send_alerts(mail_settings, session_factory=session_factory)
-    assert second.sent == []
-    keys = sorted(key.split(":", 1)[1] for key in first.sent)
+    mine = f"{subscription.id}:"
+    assert [key for key in second.sent if key.startswith(mine)] == []
+    keys = sorted(key.split(":", 1)[1] for key in first.sent if key.startswith(mine))
     closes = fajv_changed_with_a_deadline.sessions_sorted()[0].closes
     assert keys == [
         f"digest:{(subscription.confirmed_at + timedelta(days=7)).date()}",
         f"reminder:cnc-fajv:{closes}:14",
     ]
-    subjects = sorted(m["Subject"] for m in inbox.messages)
+    subjects = sorted(m["Subject"] for m in inbox.messages if m["To"] == subscription.email)
     assert subjects == ["A deadline is coming", "New and changed schemes for your alert"]
     digest = next(m for m in inbox.messages if m["Subject"].startswith("New"))
     assert "https://aides.example.org/en/aides/cnc-fajv" in body(digest, "plain")
@@ -218,8 +221,10 @@ def test_a_crash_in_the_middle_of_a_run_sends_no_mail_twice(
     fajv_changed_with_a_deadline: Scheme,
 ) -> None:
     _url, inbox = mail
-    for query in ("funder=cnc&q=jeu+video", "funder=cnc&sector=video_games", "q=jeu+video"):
-        _confirmed(db, "search", query, days_ago=8)
+    ids = [
+        _confirmed(db, "search", query, days_ago=8).id
+        for query in ("funder=cnc&q=jeu+video", "funder=cnc&sector=video_games", "q=jeu+video")
+    ]
     delivered: list[EmailMessage] = []
 
     def crash_on_third(message: EmailMessage) -> None:
@@ -230,9 +235,14 @@ def test_a_crash_in_the_middle_of_a_run_sends_no_mail_twice(
     with pytest.raises(RuntimeError):
         send_alerts(mail_settings, session_factory=session_factory, sender=crash_on_third)
     after = send_alerts(mail_settings, session_factory=session_factory)
-    claimed = db.scalar(select(func.count()).select_from(AlertDelivery))
+    claimed = db.scalar(
+        select(func.count())
+        .select_from(AlertDelivery)
+        .where(AlertDelivery.subscription_id.in_(ids))
+    )
     assert len(delivered) == 2
-    assert len(after.sent) == claimed - 3  # the two sent and the one lost with the crash
+    sent_after = [key for key in after.sent if int(key.split(":", 1)[0]) in ids]
+    assert len(sent_after) == claimed - 3  # the two sent and the one lost with the crash
     sent_keys = [m["X-Aides-Alert"] for m in [*delivered, *inbox.messages]]
     assert len(sent_keys) == len(set(sent_keys))  # nothing twice
 
@@ -246,10 +256,12 @@ def test_one_click_unsubscribe_from_the_header_stops_and_erases(
     fajv_changed_with_a_deadline: Scheme,
 ) -> None:
     _url, inbox = mail
-    _confirmed(db, "search", "funder=cnc&q=jeu+video", days_ago=8)
-    _confirmed(db, "search", "funder=cnl", days_ago=2)  # the same address, another alert
+    ids = [
+        _confirmed(db, "search", "funder=cnc&q=jeu+video", days_ago=8).id,
+        _confirmed(db, "search", "funder=cnl", days_ago=2).id,  # the same address, another alert
+    ]
     send_alerts(mail_settings, session_factory=session_factory)
-    header = inbox.messages[0]["List-Unsubscribe"]
+    header = next(m for m in inbox.messages if m["To"] == "search@example.org")["List-Unsubscribe"]
     path = re.fullmatch(r"<https://aides\.example\.org(\S+)>", header)
     assert path
     client = mail_app.test_client()
@@ -260,11 +272,18 @@ def test_one_click_unsubscribe_from_the_header_stops_and_erases(
         content_type="application/x-www-form-urlencoded",
     )
     assert response.status_code == 200
-    assert db.scalar(select(func.count()).select_from(AlertSubscription)) == 0
-    assert db.scalar(select(func.count()).select_from(AlertDelivery)) == 0
+    gone = select(AlertSubscription).where(AlertSubscription.email == "search@example.org")
+    assert db.scalars(gone).all() == []  # both alerts of the address
+    left = (
+        select(func.count())
+        .select_from(AlertDelivery)
+        .where(AlertDelivery.subscription_id.in_(ids))
+    )
+    assert db.scalar(left) == 0
     assert client.post(path[1]).status_code == 404  # the link is spent
-    later = send_alerts(mail_settings, session_factory=session_factory)
-    assert later.sent == []
+    before = len(inbox.messages)
+    send_alerts(mail_settings, session_factory=session_factory)
+    assert [m for m in inbox.messages[before:] if m["To"] == "search@example.org"] == []
 
 
 def test_one_run_at_a_time(session_factory: sessionmaker[Session]) -> None:
@@ -281,7 +300,7 @@ def test_one_run_at_a_time(session_factory: sessionmaker[Session]) -> None:
 
 def test_unconfirmed_and_unrenewed_addresses_are_erased(db: Session) -> None:
     now = datetime.now(UTC)
-    alerts.subscribe(
+    late = alerts.subscribe(
         db,
         email="late@example.org",
         lang="fr",
@@ -293,10 +312,10 @@ def test_unconfirmed_and_unrenewed_addresses_are_erased(db: Session) -> None:
     )
     kept = _confirmed(db, "search", "funder=cnl", days_ago=300)
     old = _confirmed(db, "search", "funder=cnm", days_ago=400)
-    assert alerts.purge(db, now) == 2
-    remaining = db.scalars(select(AlertSubscription.id)).all()
-    assert remaining == [kept.id]
-    assert old.id not in remaining
+    assert alerts.purge(db, now) >= 2
+    remaining = set(db.scalars(select(AlertSubscription.id)).all())
+    assert kept.id in remaining
+    assert not {old.id, late.id} & remaining
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,8 @@ def test_two_to_four_schemes_side_by_side(
     assert _columns(page) == ids  # in the order chosen
     for scheme_id in ids:
         scheme = by_id[scheme_id]
-        assert scheme.official_url() in page
+        # Where to apply: the scheme's application page, else its official page.
+        assert (scheme.apply.url if scheme.apply else scheme.official_url()) in page
         for criterion in scheme.criteria:
             assert str(criterion.label.get(lang)).replace("'", "&#39;") in page
     successor = by_id["cnc-creation-immersive-production"].name.get(lang).replace("'", "&#39;")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from mail_support import Inbox, body, smtp_server
 from playwright.sync_api import Page, expect
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from werkzeug.serving import make_server
 
 from app.config import DEFAULT_SCHEMES_DIR, Settings
@@ -75,6 +75,14 @@ def mail_site(
     thread.start()
     yield base
     server.shutdown()
+    with engine.begin() as connection:  # what the browser confirmed was committed: remove it
+        connection.execute(
+            text(
+                "DELETE FROM alert_deliveries WHERE subscription_id IN "
+                "(SELECT id FROM alert_subscriptions WHERE email LIKE 'browser-%')"
+            )
+        )
+        connection.execute(text("DELETE FROM alert_subscriptions WHERE email LIKE 'browser-%'"))
     thread.join()
 
 
