@@ -4,6 +4,7 @@ link previews, favicon, robots.txt and the sitemap, in French and English."""
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import re
 import xml.etree.ElementTree as ET  # nosec B405: parses our own sitemap in a test
 from html.parser import HTMLParser
@@ -256,3 +257,21 @@ def test_sitemap_lists_every_public_page_in_both_languages(
             assert lastmod[:19] == changed[scheme.id].isoformat()[:19]
     assert len(entries) == 2 * (len(schemes) + 4)
     assert not [loc for loc in entries if "/admin" in loc or "/api/" in loc]
+
+
+def test_large_pages_are_gzipped_unless_they_carry_a_csrf_token(client: FlaskClient) -> None:
+    url = "/en/questionnaire/results?applicant_type=company&sectors=immersive"
+    plain = client.get(url)
+    assert "Content-Encoding" not in plain.headers
+    assert "Accept-Encoding" in plain.headers["Vary"]
+    zipped = client.get(url, headers={"Accept-Encoding": "gzip, deflate"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert len(zipped.data) * 4 < len(plain.data)
+    assert gzip.decompress(zipped.data) == plain.data
+    # The scheme page has the suggestion form's CSRF token next to reflected text (BREACH).
+    form_page = client.get("/en/aides/cnc-creation-immersive", headers={"Accept-Encoding": "gzip"})
+    assert b'name="csrf_token"' in form_page.data
+    assert "Content-Encoding" not in form_page.headers
+    icon = client.get("/favicon.ico", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in icon.headers
+    icon.close()

@@ -17,6 +17,7 @@ from app.web import (
     alerts,
     api,
     calendar_page,
+    compression,
     context,
     database,
     eligibility_api,
@@ -91,6 +92,7 @@ def create_app(
     app.register_blueprint(admin_suggestions.blueprint, url_prefix="/<lang>/admin")
     app.register_blueprint(suggestions.blueprint, url_prefix="/<lang>")
     seo.init_app(app)
+    compression.init_app(app)
     if settings.behind_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
     return app
