@@ -7,6 +7,7 @@ import dataclasses
 import gzip
 import re
 import xml.etree.ElementTree as ET  # nosec B405: parses our own sitemap in a test
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import pytest
@@ -254,7 +255,9 @@ def test_sitemap_lists_every_public_page_in_both_languages(
                 "x-default": f"{BASE}/fr/aides/{scheme.id}",
             }
             assert lastmod
-            assert lastmod[:19] == changed[scheme.id].isoformat()[:19]
+            when = changed[scheme.id]
+            when = when if when.tzinfo else when.replace(tzinfo=UTC)  # SQLite: naive UTC
+            assert datetime.fromisoformat(lastmod) == when.replace(microsecond=0)
     assert len(entries) == 2 * (len(schemes) + 4)
     assert not [loc for loc in entries if "/admin" in loc or "/api/" in loc]
 
