@@ -20,6 +20,7 @@ from app.web import (
     caching,
     calendar_page,
     compare,
+    compression,
     context,
     database,
     eligibility_api,
@@ -35,6 +36,7 @@ from app.web import (
     rate_limits,
     results_mail,
     security,
+    seo,
     suggestions,
 )
 from app.web.admin import auth as admin_auth
@@ -101,6 +103,8 @@ def create_app(
     app.register_blueprint(admin_editor.blueprint, url_prefix="/<lang>/admin")
     app.register_blueprint(admin_suggestions.blueprint, url_prefix="/<lang>/admin")
     app.register_blueprint(suggestions.blueprint, url_prefix="/<lang>")
+    seo.init_app(app)
+    compression.init_app(app)
     if settings.behind_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
     return app

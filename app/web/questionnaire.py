@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
@@ -262,4 +263,6 @@ def render_results(state: State, mail_form: MailResultsForm) -> str:
         mail_form=mail_form if current_app.extensions["aides.settings"].smtp_url else None,
         with_query=_with_query,
         group_titles=VERDICT_GROUP_TITLES,
+        # For the link preview: counts of current schemes by verdict, never the answers.
+        verdict_counts=Counter(v.status for v in state.verdicts if v.scheme.is_active()),
     )
