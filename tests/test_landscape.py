@@ -128,7 +128,7 @@ def test_language_paths_and_switch(client: FlaskClient) -> None:
     assert client.get("/fr/landscape/").status_code == 301
     assert client.get("/fr/landscape/").headers["Location"] == "/fr/panorama/"
     page = client.get("/fr/panorama/").get_data(as_text=True)
-    assert 'hreflang="en" href="/en/landscape/"' in page
+    assert re.search(r'hreflang="en" href="https?://[^/"]+/en/landscape/"', page)
     assert "<h1>Le paysage en un coup d'œil</h1>" in page
     english = client.get("/en/landscape/").get_data(as_text=True)
     assert "<h1>The landscape at a glance</h1>" in english

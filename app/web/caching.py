@@ -23,7 +23,7 @@ PUBLIC_MAX_AGE = 300
 CACHEABLE_BLUEPRINTS = frozenset(
     # compare, landscape and open data depend on nothing else than the validator's parts.
     {"public", "calendar", "feeds", "api", "openapi", "compare", "landscape", "opendata"}
-    | {"opendata_api"}
+    | {"opendata_api", "seo"}
 )
 # Forms and the pages that answer them are personal, or carry a token tied to a session.
 PERSONAL_ENDPOINTS = frozenset({"suggestions.suggest"})
