@@ -59,7 +59,13 @@ def create_app(
     app.extensions["aides.settings"] = settings
     app.extensions["aides.vocabulary"] = load_vocabulary(settings.schemes_dir)
     if session_factory is None:
-        session_factory = make_session_factory(make_engine(settings.database_url))
+        session_factory = make_session_factory(
+            make_engine(
+                settings.database_url,
+                timeout=settings.database_timeout,
+                pool_size=settings.database_pool_size,
+            )
+        )
     database.init_app(app, session_factory)
     Babel(app, locale_selector=locale.current_language)
     locale.init_app(app)
