@@ -19,6 +19,7 @@ from app.web import (
     calendar_page,
     context,
     database,
+    edge,
     eligibility_api,
     errors,
     feeds,
@@ -48,13 +49,13 @@ def create_app(
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key,
-        MAX_CONTENT_LENGTH=1024 * 1024,
         BABEL_DEFAULT_LOCALE="fr",
         BABEL_TRANSLATION_DIRECTORIES=str(settings.schemes_dir.parent / "translations"),
         JSON_SORT_KEYS=False,
         PERMANENT_SESSION_LIFETIME=8 * 3600,
         WTF_CSRF_TIME_LIMIT=8 * 3600,
     )
+    edge.init_app(app, settings)  # first: its Host and NUL checks run before any other hook
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["aides.settings"] = settings
     app.extensions["aides.vocabulary"] = load_vocabulary(settings.schemes_dir)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request, url_for
+from flask import Blueprint, Response, g, jsonify, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -18,6 +18,7 @@ from app.web.database import db_session
 from app.web.errors import json_error
 from app.web.listing import ListedScheme, localized, run_listing
 from app.web.listing_form import FilterForm
+from app.web.public_url import external_url
 from app.web.reference import vocabulary
 
 blueprint = Blueprint("api", __name__)
@@ -70,7 +71,7 @@ def _summary_json(item: ListedScheme, lang: str) -> dict[str, Any]:
         "funder": scheme.funder,
         "kind": scheme.kind,
         "lifecycle": scheme.lifecycle.status,
-        "url": url_for("public.scheme_detail", lang=lang, scheme_id=scheme.id, _external=True),
+        "url": external_url("public.scheme_detail", lang=lang, scheme_id=scheme.id),
         "summary": scheme.summary.get(lang),
         "score": round(item.score, 4) if item.score is not None else None,
         "next_deadline": deadline_json(item.deadline),
@@ -113,7 +114,7 @@ def _link(scheme_id: str | None, linked: dict[str, Scheme], lang: str) -> dict[s
     return {
         "id": scheme_id,
         "name": target.name.get(lang) if target else None,
-        "url": url_for("api.scheme_detail", scheme_id=scheme_id, lang=lang, _external=True),
+        "url": external_url("api.scheme_detail", scheme_id=scheme_id, lang=lang),
     }
 
 

@@ -17,6 +17,7 @@ from app.web.labels import (
     VERIFY_NOTES,
 )
 from app.web.locale import current_language, switch_language_url
+from app.web.public_url import external_url
 from app.web.reference import vocabulary
 
 
@@ -55,6 +56,7 @@ def init_app(app: Flask) -> None:
             "switch_language_url": switch_language_url,
             "url_with": url_with,
             "value_label": value_label,
+            "external_url": external_url,
             "organisations": vocabulary().organisations,
             "kind_labels": KIND_LABELS,
             "lifecycle_labels": LIFECYCLE_LABELS,

@@ -7,13 +7,14 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, IntegerField, SearchField, SelectField, SelectMultipleField
+from wtforms import BooleanField, SearchField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional
 
 from app.repository import SchemeFilters
 from app.schemes import KINDS, LIFECYCLE_STATUSES
 from app.web.labels import KIND_LABELS, LIFECYCLE_LABELS
+from app.web.number_fields import BoundedIntegerField
 from app.web.reference import vocabulary
 
 # Query parameter -> vocabulary variable whose values it takes.
@@ -22,7 +23,10 @@ FACETS = ("funder", "sector", "applicant_type", "role", "kind", "lifecycle")
 SORTS = ("relevance", "deadline", "name", "amount")
 PER_PAGE = 20
 MAX_PER_PAGE = 100
-MAX_QUERY_INPUT = 10_000  # longer input is refused; search itself reads the first 200 characters
+MAX_PAGE = 10_000  # far beyond the catalogue's last page; keeps every offset small
+# Longer input is refused (search itself reads the first 200 characters). Even in 4-byte
+# characters, percent-encoded (12 bytes each), it fits the request-target limit of edge.py.
+MAX_QUERY_INPUT = 300
 
 
 class FilterForm(FlaskForm):
@@ -50,8 +54,10 @@ class FilterForm(FlaskForm):
         ],
         validators=[Optional()],
     )
-    page = IntegerField(_l("Page"), default=1, validators=[Optional(), NumberRange(min=1)])
-    per_page = IntegerField(
+    page = BoundedIntegerField(
+        _l("Page"), default=1, validators=[Optional(), NumberRange(min=1, max=MAX_PAGE)]
+    )
+    per_page = BoundedIntegerField(
         _l("Results per page"),
         default=PER_PAGE,
         validators=[Optional(), NumberRange(min=1, max=MAX_PER_PAGE)],
