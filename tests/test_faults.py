@@ -441,7 +441,7 @@ def timed_get(port: int, path: str) -> Timed:
 
 
 @contextlib.contextmanager
-def gunicorn(database_url: str, tmp_path: Path) -> Iterator[int]:
+def gunicorn(database_url: str, tmp_path: Path, *options: str) -> Iterator[int]:
     """gunicorn serving the app on database_url, on a free loopback port."""
     binary = Path(sys.executable).parent / "gunicorn"
     if not binary.exists():
@@ -458,7 +458,7 @@ def gunicorn(database_url: str, tmp_path: Path) -> Iterator[int]:
         "REDIS_URL": "",
     }
     error_log = tmp_path / "gunicorn.log"
-    command = [str(binary), *HUNG_GUNICORN, f"--bind=127.0.0.1:{port}"]
+    command = [str(binary), *HUNG_GUNICORN, *options, f"--bind=127.0.0.1:{port}"]
     process = subprocess.Popen(
         [*command, f"--error-logfile={error_log}", "wsgi:app"],
         env=env,
