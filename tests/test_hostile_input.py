@@ -188,3 +188,14 @@ def test_next_after_sign_in_is_a_local_path(client: FlaskClient, db: Session, ta
     assert location.startswith("/")
     assert not location.startswith("//")
     assert "evil" not in location
+
+
+@pytest.mark.parametrize("value", ["null", "maybe", "2", "-1"])
+def test_yes_no_parameters_take_only_yes_or_no(client: FlaskClient, value: str) -> None:
+    for name in ("open_now", "include_closed"):
+        response = client.get(f"/api/v1/schemes?{name}={value}&{name}={value}")
+        assert response.status_code == 400
+        assert response.get_json()["errors"][0]["field"] == name
+        assert client.get(f"/en/aides/?{name}={value}").status_code == 400
+    for accepted in ("true", "false", "y", "1", "0", ""):
+        assert client.get(f"/api/v1/schemes?open_now={accepted}").status_code == 200

@@ -29,6 +29,25 @@ MAX_PAGE = 10_000  # far beyond the catalogue's last page; keeps every offset sm
 MAX_QUERY_INPUT = 300
 
 
+class YesNoField(BooleanField):
+    """A yes/no query parameter: true/false (or 1/0, yes/no, y/n, on, empty); any other value is
+    refused (400), as the API's boolean type says, instead of counting as yes."""
+
+    TRUE = ("true", "1", "yes", "y", "on")  # "y": the value WTForms gives checkboxes
+    FALSE = ("false", "0", "no", "n", "")
+
+    def __init__(self, label: Any = None, **kwargs: Any) -> None:
+        super().__init__(label, false_values=self.FALSE, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if valuelist and str(valuelist[0]).lower() not in self.TRUE + self.FALSE:
+            self.data = False
+            raise ValueError(str(_l("Use true or false.")))
+        if valuelist:
+            valuelist = [str(valuelist[0]).lower()]
+        super().process_formdata(valuelist)
+
+
 class FilterForm(FlaskForm):
     """Search words, filters, sort and page of the scheme list (GET, so no CSRF token)."""
 
@@ -42,8 +61,8 @@ class FilterForm(FlaskForm):
     role = SelectMultipleField(_l("Role"), validators=[Optional()])
     kind = SelectMultipleField(_l("Kind of support"), validators=[Optional()])
     lifecycle = SelectMultipleField(_l("Status"), validators=[Optional()])
-    open_now = BooleanField(_l("Open now"))
-    include_closed = BooleanField(_l("Include closed and replaced schemes"))
+    open_now = YesNoField(_l("Open now"))
+    include_closed = YesNoField(_l("Include closed and replaced schemes"))
     sort = SelectField(
         _l("Sort by"),
         choices=[
