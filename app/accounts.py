@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import hmac
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from zxcvbn import zxcvbn
 
 from app.models import User
@@ -17,6 +19,8 @@ from app.models import User
 Role = Literal["editor", "admin"]
 ROLES: tuple[Role, ...] = ("editor", "admin")
 MIN_PASSWORD_LENGTH = 12
+# How long a secret shown for enrolment stays valid before a new one is drawn.
+TOTP_ENROL_TIME = timedelta(minutes=15)
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verifying an unknown account still costs one hash, so timing does not reveal which emails exist.
 _DUMMY_HASH = _hasher.hash("not a real password, only for timing")
@@ -127,10 +131,82 @@ def totp_uri(user: User, secret: str) -> str:
 
 def check_totp(secret: str | None, code: str) -> bool:
     """A current six-digit code (one step of clock drift allowed)."""
+    return _totp_step(secret, code, datetime.now(UTC)) is not None
+
+
+def _totp_step(secret: str | None, code: str, now: datetime) -> int | None:
+    """The time step (of now, one before or one after) whose code this is, or None."""
     cleaned = code.replace(" ", "")
-    if not secret or not cleaned.isdigit():
+    if not secret or not cleaned.isdigit() or len(cleaned) != 6:
+        return None
+    totp = pyotp.TOTP(secret)
+    step = totp.timecode(now)
+    for candidate in (step - 1, step, step + 1):
+        if hmac.compare_digest(totp.generate_otp(candidate), cleaned):
+            return candidate
+    return None
+
+
+def accept_totp(
+    session: Session, user: User, secret: str | None, code: str, now: datetime | None = None
+) -> bool:
+    """A current code not used before: its time step must come after the last one accepted,
+    which is then remembered, so that an intercepted code cannot be replayed (RFC 6238 §5.2).
+    One conditional UPDATE claims the step: of two requests racing with one code, the second
+    updates no row. The caller commits."""
+    step = _totp_step(secret, code, now or datetime.now(UTC))
+    if step is None:
         return False
-    return bool(pyotp.TOTP(secret).verify(cleaned, valid_window=1))
+    claimed = session.execute(
+        update(User)
+        .where(
+            User.id == user.id,
+            or_(User.totp_last_step.is_(None), User.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    set_committed_value(user, "totp_last_step", step)
+    return True
+
+
+def pending_totp_secret(user: User, now: datetime | None = None) -> str:
+    """The secret being enrolled, kept on the user's row (never in the session cookie): the
+    same one while it is fresh, a new one once it has expired. The caller commits."""
+    now = now or datetime.now(UTC)
+    started = user.totp_pending_at
+    if user.totp_pending_secret is None or started is None or now - started > TOTP_ENROL_TIME:
+        user.totp_pending_secret = new_totp_secret()
+        user.totp_pending_at = now
+    return user.totp_pending_secret
+
+
+def confirm_totp(session: Session, user: User, code: str, now: datetime | None = None) -> bool:
+    """Enrolment ends when the pending secret's current code is given: it becomes the secret."""
+    now = now or datetime.now(UTC)
+    started = user.totp_pending_at
+    if started is None or now - started > TOTP_ENROL_TIME:
+        return False
+    if not accept_totp(session, user, user.totp_pending_secret, code, now):
+        return False
+    user.totp_secret = user.totp_pending_secret
+    user.totp_pending_secret = None
+    user.totp_pending_at = None
+    return True
+
+
+def last_active_admin(session: Session, user: User) -> bool:
+    """Whether user is the only active administrator: they must keep the role and the access."""
+    if user.role != "admin" or not user.active:
+        return False
+    others = (
+        select(func.count())
+        .select_from(User)
+        .where(User.role == "admin", User.active.is_(True), User.id != user.id)
+    )
+    return not session.scalar(others)
 
 
 def user_count(session: Session) -> int:

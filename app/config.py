@@ -33,6 +33,15 @@ class Settings:
     mail_from: str = "Aides culture numérique <no-reply@localhost>"
     # The site's public address, for links in mail sent outside a web request.
     public_base_url: str = "http://127.0.0.1:5000"
+    # Host names the site answers to (the Host header); any other gets 400. The host of
+    # public_base_url is always accepted.
+    server_names: tuple[str, ...] = ("127.0.0.1", "localhost")
+    # Seconds any one database operation of a web request may take (connect, query, lock wait)
+    # before the request gives up with a 503: a hung database must not hold every worker.
+    database_timeout: float = 2.0
+    # Database connections per process: fewer than the worker's threads, so that the threads a
+    # hung database holds are only part of them (docs/production.md).
+    database_pool_size: int = 2
 
 
 def _secret_key(instance_dir: Path) -> str:
@@ -56,6 +65,20 @@ def _flag(name: str) -> bool:
     return os.environ.get(name, "").lower() in ("1", "true", "yes")
 
 
+def _names(name: str) -> tuple[str, ...]:
+    return tuple(n.strip().lower() for n in os.environ.get(name, "").split(",") if n.strip())
+
+
+def _seconds(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    value = float(raw)
+    if not 0 < value <= 3600:
+        raise ValueError(f"{name} must be a number of seconds between 0 and 3600, not {raw!r}")
+    return value
+
+
 def load_settings() -> Settings:
     """Build the settings from the environment, with laptop-friendly defaults."""
     instance_dir = Path(os.environ.get("INSTANCE_DIR", DEFAULT_INSTANCE_DIR))
@@ -73,4 +96,7 @@ def load_settings() -> Settings:
         smtp_url=os.environ.get("SMTP_URL") or None,
         mail_from=os.environ.get("MAIL_FROM") or Settings.mail_from,
         public_base_url=os.environ.get("PUBLIC_BASE_URL") or Settings.public_base_url,
+        server_names=_names("SERVER_NAMES") or Settings.server_names,
+        database_timeout=_seconds("DATABASE_TIMEOUT", Settings.database_timeout),
+        database_pool_size=int(os.environ.get("DATABASE_POOL_SIZE") or Settings.database_pool_size),
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     ForeignKey,
     Index,
@@ -96,6 +97,11 @@ class User(Base):
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The time step of the last TOTP code accepted: a code (or an older one) is accepted once.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # The secret shown while enrolling, kept here (not in the cookie) until confirmed or expired.
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_pending_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AuditEvent(Base):

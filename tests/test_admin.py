@@ -75,12 +75,8 @@ def test_no_admin_url_answers_an_anonymous_visitor_with_content(
     for rule in app.url_map.iter_rules():
         if "/admin" not in rule.rule or rule.endpoint.startswith("admin_auth."):
             continue
-        url = (
-            rule.rule.replace("<lang>", "en")
-            .replace("<scheme_id>", SCHEME)
-            .replace("<int:number>", "1")
-            .replace("<int:user_id>", "1")
-        )
+        url = rule.rule.replace("<lang>", "en").replace("<scheme_id>", SCHEME)
+        url = re.sub(r"<int(\([^)]*\))?:(number|user_id)>", "1", url)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             response = client.open(url, method=method)
             assert response.status_code in (302, 400, 401, 403), (method, url, response.status_code)

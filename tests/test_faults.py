@@ -4,6 +4,8 @@ comes back; a crash in the middle of an admin save leaves the previous revision 
 How each fault is made:
 - database down, PostgreSQL: the real app talks to PostgreSQL through a TCP relay written here,
   which the test cuts (listener and every connection closed) and restores;
+- database hung, PostgreSQL: the same relay frozen (bytes held, nothing closed) for a while,
+  under traffic, against gunicorn with the documented worker set-up;
 - database down, SQLite (always runs): an engine whose pool finds every link dead and whose
   connect raises the driver's OperationalError while a switch is on;
 - error mapping: a route that raises each SQLAlchemy error;
@@ -14,12 +16,17 @@ How each fault is made:
 from __future__ import annotations
 
 import contextlib
+import http.client
 import logging
 import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -246,11 +253,15 @@ def test_sqlite_down_then_back_without_restart(
 
 
 class Relay:
-    """A TCP relay from 127.0.0.1:<port> to target, that the test can cut and restore."""
+    """A TCP relay from 127.0.0.1:<port> to target, that the test can cut and restore, or
+    freeze: connections stay open and new ones are accepted, but no byte is passed on (a hung
+    server, a full network queue) until it thaws."""
 
     def __init__(self, target: tuple[str, int]) -> None:
         self.target = target
         self.port = 0
+        self._flowing = threading.Event()
+        self._flowing.set()
         self._lock = threading.Lock()
         self._links: list[socket.socket] = []
         self._threads: list[threading.Thread] = []
@@ -266,9 +277,18 @@ class Relay:
         self._listener = listener
         self._spawn(self._accept, listener, self._stop)
 
+    def freeze(self) -> None:
+        """Stop forwarding, without closing anything."""
+        self._flowing.clear()
+
+    def thaw(self) -> None:
+        """Forward again, starting with what was held."""
+        self._flowing.set()
+
     def cut(self) -> None:
         """Stop listening and break every open connection, as a crashed server would."""
         self._stop.set()
+        self._flowing.set()  # pumps held by a freeze must see the cut
         with self._lock:
             links, self._links = self._links, []
         for link in links:
@@ -312,10 +332,10 @@ class Relay:
                 self._spawn(self._pump, client, upstream)
                 self._spawn(self._pump, upstream, client)
 
-    @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket) -> None:
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
         with contextlib.suppress(OSError):
             while data := source.recv(65536):
+                self._flowing.wait()
                 sink.sendall(data)
         with contextlib.suppress(OSError):
             sink.shutdown(socket.SHUT_WR)  # pass the end of stream on
@@ -386,6 +406,178 @@ def test_postgresql_down_then_back_without_restart(
     finally:
         engine.dispose()
         relay.cut()
+
+
+# --- database hung (frozen relay) under traffic, against gunicorn as deployed -------------------
+
+# docs/production.md's worker set-up, scaled down: more threads than database connections.
+HUNG_GUNICORN = ["--workers=2", "--worker-class=gthread", "--threads=4", "--no-control-socket"]
+FREEZE_SECONDS = 12
+STATIC_LIMIT = 1.0  # seconds: pages that need no database
+DATABASE_LIMIT = 5.0  # seconds: a database page gives up with a 503 within this
+
+
+@dataclass
+class Timed:
+    path: str
+    status: int
+    seconds: float
+    started: float
+
+
+def timed_get(port: int, path: str) -> Timed:
+    started = time.monotonic()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", path, headers={"Connection": "close"})
+        response = connection.getresponse()
+        response.read()
+        status = response.status
+    except OSError:
+        status = 0  # no answer at all: fails every assertion below
+    finally:
+        connection.close()
+    return Timed(path, status, time.monotonic() - started, started)
+
+
+@contextlib.contextmanager
+def gunicorn(database_url: str, tmp_path: Path, *options: str) -> Iterator[int]:
+    """gunicorn serving the app on database_url, on a free loopback port."""
+    binary = Path(sys.executable).parent / "gunicorn"
+    if not binary.exists():
+        pytest.skip("gunicorn is not installed")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "INSTANCE_DIR": str(tmp_path / "instance"),
+        "SEARCH_INDEX_DIR": str(tmp_path / "index"),
+        "SECRET_KEY": "hung-database-test",
+        "REDIS_URL": "",
+    }
+    error_log = tmp_path / "gunicorn.log"
+    command = [str(binary), *HUNG_GUNICORN, *options, f"--bind=127.0.0.1:{port}"]
+    process = subprocess.Popen(
+        [*command, f"--error-logfile={error_log}", "wsgi:app"],
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while timed_get(port, "/static/style.css").status != 200:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"gunicorn did not start: {error_log.read_text()[-2000:]}")
+            time.sleep(0.2)
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_a_hung_postgresql_gives_503s_in_seconds_and_static_pages_keep_answering(
+    postgres_database: str, tmp_path: Path
+) -> None:
+    server = make_url(postgres_database)
+    relay = Relay((server.host or "127.0.0.1", server.port or 5432))
+    relay.restore()
+    relayed = server.set(host="127.0.0.1", port=relay.port).render_as_string(hide_password=False)
+    database_pages = [PAGE.format(lang="fr"), PAGE.format(lang="en"), API]
+    light_pages = ["/static/style.css", "/en/admin/login", "/fr/admin/login"]
+    try:
+        with gunicorn(relayed, tmp_path) as port:
+            for path in database_pages + light_pages:
+                assert timed_get(port, path).status == 200, path
+
+            stop = threading.Event()
+            traffic: list[Timed] = []
+
+            def load(path: str) -> None:  # a client that keeps asking for database pages
+                while not stop.is_set():
+                    traffic.append(timed_get(port, path))
+
+            clients = [
+                threading.Thread(target=load, args=(path,), daemon=True)
+                for path in database_pages * 2
+            ]
+            for client in clients:
+                client.start()
+            time.sleep(0.5)
+            frozen_at = time.monotonic()
+            relay.freeze()
+            light: list[Timed] = []
+            while time.monotonic() - frozen_at < FREEZE_SECONDS:
+                light += [timed_get(port, path) for path in light_pages]
+                time.sleep(0.2)
+            relay.thaw()
+            thawed_at = time.monotonic()
+            stop.set()
+            for client in clients:
+                client.join(timeout=30)
+
+            # Pages without the database never waited for it.
+            assert light
+            slow = [t for t in light if t.status != 200 or t.seconds > STATIC_LIMIT]
+            assert not slow, slow
+            # Database pages asked during the freeze: a 503 within seconds, never a hang.
+            during = [t for t in traffic if frozen_at + 0.1 < t.started < thawed_at]
+            assert len(during) >= len(clients)
+            assert {t.status for t in during} <= {200, 503}, during
+            assert [t for t in during if t.status == 503]
+            late = [t for t in during if t.seconds > DATABASE_LIMIT]
+            assert not late, late
+
+            # Recovery without restart: every database page answers again.
+            deadline = time.monotonic() + 15
+            while not all(timed_get(port, p).status == 200 for p in database_pages):
+                assert time.monotonic() < deadline, "no recovery after the freeze"
+                time.sleep(0.5)
+    finally:
+        relay.cut()
+
+
+def test_the_web_engine_sets_database_time_limits(postgres_url: str) -> None:
+    engine = make_engine(f"{postgres_url}?options=-csearch_path%3Dpublic", timeout=1.5, pool_size=2)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SHOW statement_timeout")).scalar() == "1500ms"
+            assert conn.execute(text("SHOW lock_timeout")).scalar() == "1500ms"
+            assert conn.execute(text("SHOW search_path")).scalar() == "public"  # kept
+            with pytest.raises(OperationalError):  # a 503 for the web layer
+                conn.execute(text("SELECT pg_sleep(5)"))
+        assert engine.pool.size() == 2  # type: ignore[attr-defined]
+        assert engine.pool.timeout() <= 1  # type: ignore[attr-defined]
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_waits_for_a_lock_only_as_long_as_the_timeout(tmp_path: Path) -> None:
+    path = tmp_path / "locked.sqlite3"
+    holder = make_engine(f"sqlite:///{path}")
+    waiter = make_engine(f"sqlite:///{path}", timeout=0.3)
+    try:
+        with holder.begin() as conn:
+            conn.execute(text("CREATE TABLE t (x INTEGER)"))
+        with holder.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO t VALUES (1)")  # holds the write lock until commit
+            started = time.monotonic()
+            with pytest.raises(OperationalError), waiter.begin() as other:
+                other.exec_driver_sql("INSERT INTO t VALUES (2)")
+            assert time.monotonic() - started < 3
+    finally:
+        holder.dispose()
+        waiter.dispose()
 
 
 # --- a crash during an admin save leaves the previous revision intact --------------------------

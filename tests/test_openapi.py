@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, settings
 from sqlalchemy.orm import sessionmaker
 
 from app.config import DEFAULT_SCHEMES_DIR, Settings
+from app.eligibility.answers import MAX_MAGNITUDE
 from app.i18n import LANGUAGES
 from app.schemes import KINDS, LIFECYCLE_STATUSES, Scheme
 from app.vocabulary import Vocabulary
@@ -210,19 +211,22 @@ def test_enums_and_bounds_come_from_the_code(vocabulary: Vocabulary) -> None:
             assert typed["items"]["enum"] == list(variable.value_ids())
         elif variable.type in ("number", "integer"):
             assert typed["type"] == variable.type
-            assert typed.get("minimum") == variable.min
-            assert typed.get("maximum") == variable.max
+            # The vocabulary's bounds, else the validator's MAX_MAGNITUDE.
+            low = variable.min if variable.min is not None else -MAX_MAGNITUDE
+            high = variable.max if variable.max is not None else MAX_MAGNITUDE
+            assert typed["minimum"] == max(low, -MAX_MAGNITUDE)
+            assert typed["maximum"] == min(high, MAX_MAGNITUDE)
         else:
             assert typed == {"type": "boolean"}
 
 
 def test_every_error_status_is_described() -> None:
     responses = DOCUMENT["components"]["responses"]
-    assert set(responses) == {"400", "404", "405", "413"}
+    assert set(responses) == {"400", "404", "405", "413", "414", "431"}
     assert responses["405"]["headers"]["Allow"]["required"] is True
     operations = [op for item in DOCUMENT["paths"].values() for op in item.values()]
     used = {status for op in operations for status in op["responses"]}
-    assert {"200", "400", "404", "413"} <= used
+    assert {"200", "400", "404", "413", "414", "431"} <= used
 
 
 # --- real data, through the same checks ------------------------------------------------------

@@ -11,6 +11,9 @@ from app.vocabulary import Variable, Vocabulary
 
 AnswerValue = str | frozenset[str] | float | bool
 DONT_KNOW = "?"
+# No answer is larger than this in absolute value (a turnover of a thousand billion euros):
+# beyond it a number is refused, before it overflows a float or a database column.
+MAX_MAGNITUDE = 10**12
 
 
 @dataclass(frozen=True)
@@ -41,12 +44,16 @@ class Answers:
 def _number(variable: Variable, raw: Any) -> tuple[float | None, str | None]:
     if isinstance(raw, bool):
         return None, "must be a number"
+    if isinstance(raw, int) and abs(raw) > MAX_MAGNITUDE:
+        return None, f"must be between -{MAX_MAGNITUDE} and {MAX_MAGNITUDE}"
     try:
         number = float(raw) if isinstance(raw, int | float | str) else math.nan
-    except ValueError:
+    except (ValueError, OverflowError):
         return None, "must be a number"
     if math.isnan(number) or math.isinf(number):
         return None, "must be a number"
+    if abs(number) > MAX_MAGNITUDE:
+        return None, f"must be between -{MAX_MAGNITUDE} and {MAX_MAGNITUDE}"
     if variable.type == "integer" and not number.is_integer():
         return None, "must be a whole number"
     if variable.min is not None and number < variable.min:

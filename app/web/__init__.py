@@ -23,6 +23,7 @@ from app.web import (
     compression,
     context,
     database,
+    edge,
     eligibility_api,
     errors,
     feeds,
@@ -55,18 +56,24 @@ def create_app(
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key,
-        MAX_CONTENT_LENGTH=1024 * 1024,
         BABEL_DEFAULT_LOCALE="fr",
         BABEL_TRANSLATION_DIRECTORIES=str(settings.schemes_dir.parent / "translations"),
         JSON_SORT_KEYS=False,
         PERMANENT_SESSION_LIFETIME=8 * 3600,
         WTF_CSRF_TIME_LIMIT=8 * 3600,
     )
+    edge.init_app(app, settings)  # first: its Host and NUL checks run before any other hook
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["aides.settings"] = settings
     app.extensions["aides.vocabulary"] = load_vocabulary(settings.schemes_dir)
     if session_factory is None:
-        session_factory = make_session_factory(make_engine(settings.database_url))
+        session_factory = make_session_factory(
+            make_engine(
+                settings.database_url,
+                timeout=settings.database_timeout,
+                pool_size=settings.database_pool_size,
+            )
+        )
     database.init_app(app, session_factory)
     # First, so that its after_request runs last and sees every cookie the others set.
     caching.init_app(app, caching.build_id(Path(__file__).resolve().parent.parent))

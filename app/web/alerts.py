@@ -6,7 +6,7 @@ import logging
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,6 +21,7 @@ from app.mail import MailError, SmtpServer, build_message, send
 from app.models import AlertSubscription
 from app.web.database import db_session
 from app.web.locale import current_language
+from app.web.public_url import external_url
 from app.web.questionnaire_forms import email_address_field
 from app.web.rate_limits import limiter
 
@@ -65,8 +66,7 @@ def _settings():  # type: ignore[no-untyped-def]
 def _link(endpoint: str, subscription: AlertSubscription, purpose: Purpose) -> str:
     # Mail links use the configured public address, never the Host of whoever asked.
     token = alerts.make_token(_settings().secret_key, subscription, purpose)
-    path = url_for(endpoint, lang=subscription.lang, token=token)
-    return _settings().public_base_url.rstrip("/") + path
+    return external_url(endpoint, lang=subscription.lang, token=token)
 
 
 def render_mail(subscription: AlertSubscription, mail: DueMail | None) -> EmailMessage:

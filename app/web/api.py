@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request, url_for
+from flask import Blueprint, Response, g, jsonify, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -18,6 +18,7 @@ from app.web.database import db_session
 from app.web.errors import json_error
 from app.web.listing import ListedScheme, localized, run_listing
 from app.web.listing_form import FilterForm
+from app.web.public_url import external_url
 from app.web.reference import vocabulary
 from app.web.search_service import suggest as suggest_completions
 
@@ -76,7 +77,7 @@ def _summary_json(item: ListedScheme, lang: str) -> dict[str, Any]:
         "kind": scheme.kind,
         "lifecycle": scheme.lifecycle.status,
         "replaced_by": scheme.lifecycle.replaced_by,
-        "url": url_for("public.scheme_detail", lang=lang, scheme_id=scheme.id, _external=True),
+        "url": external_url("public.scheme_detail", lang=lang, scheme_id=scheme.id),
         "summary": scheme.summary.get(lang),
         "score": round(item.score, 4) if item.score is not None else None,
         "next_deadline": deadline_json(item.deadline),
@@ -122,7 +123,7 @@ def _link(scheme_id: str | None, linked: dict[str, Scheme], lang: str) -> dict[s
     return {
         "id": scheme_id,
         "name": target.name.get(lang) if target else None,
-        "url": url_for("api.scheme_detail", scheme_id=scheme_id, lang=lang, _external=True),
+        "url": external_url("api.scheme_detail", scheme_id=scheme_id, lang=lang),
     }
 
 
@@ -275,9 +276,9 @@ def suggest() -> Response:
     items = []
     for entry in suggest_completions(text, lang):
         if entry.kind == "scheme":
-            url = url_for("public.scheme_detail", lang=lang, scheme_id=entry.id, _external=True)
+            url = external_url("public.scheme_detail", lang=lang, scheme_id=entry.id)
         else:
-            url = url_for("public.scheme_list", lang=lang, q=entry.label, _external=True)
+            url = external_url("public.scheme_list", lang=lang, q=entry.label)
         items.append(
             {
                 "label": entry.label,

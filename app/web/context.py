@@ -19,6 +19,7 @@ from app.web.labels import (
     VERIFY_NOTES,
 )
 from app.web.locale import current_language, switch_language_url
+from app.web.public_url import external_url
 from app.web.reference import vocabulary
 
 
@@ -77,6 +78,7 @@ def init_app(app: Flask) -> None:
             "url_with": url_with,
             "suggest_attributes": suggest_attributes,
             "value_label": value_label,
+            "external_url": external_url,
             "organisations": vocabulary().organisations,
             "kind_labels": KIND_LABELS,
             "lifecycle_labels": LIFECYCLE_LABELS,

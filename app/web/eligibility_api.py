@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request, url_for
+from flask import Blueprint, Response, g, jsonify, request
 from flask_babel import gettext as _
 
 from app.deadlines import next_deadline, today_in_paris
@@ -17,6 +17,7 @@ from app.web.api import deadline_json, language
 from app.web.catalogue_cache import current_catalogue
 from app.web.errors import json_error
 from app.web.explanations import answered, explanation
+from app.web.public_url import external_url
 from app.web.reference import vocabulary
 
 blueprint = Blueprint("eligibility_api", __name__)
@@ -53,8 +54,8 @@ def questions() -> Response:
 def verdict_json(verdict: SchemeVerdict, lang: str) -> dict[str, Any]:
     """A verdict with the scheme's page URL and next deadline."""
     data = verdict_data(verdict, lang)
-    data["scheme"]["url"] = url_for(
-        "public.scheme_detail", lang=lang, scheme_id=verdict.scheme.id, _external=True
+    data["scheme"]["url"] = external_url(
+        "public.scheme_detail", lang=lang, scheme_id=verdict.scheme.id
     )
     data["next_deadline"] = deadline_json(next_deadline(verdict.scheme, today_in_paris()))
     for item, result in zip(data["criteria"], verdict.criteria, strict=True):

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask.globals import request_ctx
 from flask_babel import LazyString, force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from app.i18n import is_language
 from app.web.database import discard_session
@@ -22,6 +23,8 @@ STATUS_MESSAGES: dict[int, LazyString] = {
     404: _l("This page does not exist, or no longer exists."),
     405: _l("This method is not allowed here."),
     413: _l("The request is too large."),
+    414: _l("The address is too long."),
+    431: _l("The request headers are too large."),
     500: _l("An unexpected error occurred. It has been logged; please try again later."),
 }
 DATABASE_UNAVAILABLE: LazyString = _l(
@@ -59,6 +62,9 @@ def _http_error(error: HTTPException) -> Response | tuple[str, int]:
     if isinstance(original, Exception) and database_unreachable(original):
         # A database failure outside a view (an after-request hook) lands here as a 500.
         return _unavailable(original)
+    if (isinstance(error, SecurityError) or request_ctx.url_adapter is None) and not wants_json():
+        # An untrusted Host: no URL can be built for this request, so no page template.
+        return Response(str(STATUS_MESSAGES[400]), status=400, mimetype="text/plain")
     if wants_json():
         message = str(STATUS_MESSAGES.get(status, error.name))
         response = json_error(status, [{"field": None, "message": message}])

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 from feedgen.feed import FeedGenerator
-from flask import Blueprint, Response, abort, request, url_for
+from flask import Blueprint, Response, abort, request
 from flask_babel import gettext as _
 from icalendar import Alarm, Calendar, Event
 
@@ -17,6 +18,7 @@ from app.web.database import db_session
 from app.web.listing import run_listing
 from app.web.listing_form import MAX_PER_PAGE, FilterForm
 from app.web.locale import current_language
+from app.web.public_url import external_path, external_url
 
 blueprint = Blueprint("feeds", __name__)
 FEED_SIZE = 50
@@ -53,7 +55,7 @@ def _calendar(schemes: list[Scheme], title: str) -> Response:
     for scheme in schemes:
         if not scheme.is_active():
             continue
-        page = url_for("public.scheme_detail", scheme_id=scheme.id, _external=True)
+        page = external_url("public.scheme_detail", scheme_id=scheme.id)
         for session in scheme.sessions_sorted():
             if session.closes < today:
                 continue
@@ -106,14 +108,19 @@ def search_feed() -> Response:
         schemes, key=lambda s: changed.get(s.id, datetime.min.replace(tzinfo=UTC)), reverse=True
     )
     feed = FeedGenerator()
-    feed.id(request.url)
+    # The query string is copied as text, never passed to url_for: keys such as _external,
+    # _method or lang would change how the address is built.
+    query = urlencode(list(request.args.items(multi=True)))
+    suffix = f"?{query}" if query else ""
+    itself = external_path(request.script_root + request.path) + suffix
+    feed.id(itself)
     feed.title(_("New and changed schemes – Digital culture funding"))
-    feed.link(href=request.url, rel="self")
-    feed.link(href=url_for("public.scheme_list", _external=True, **request.args), rel="alternate")
+    feed.link(href=itself, rel="self")
+    feed.link(href=external_url("public.scheme_list") + suffix, rel="alternate")
     feed.language(lang)
     feed.updated(max(changed.values(), default=datetime.now(UTC)))
     for scheme in reversed(newest[:FEED_SIZE]):  # feedgen puts the last added entry first
-        page = url_for("public.scheme_detail", scheme_id=scheme.id, _external=True)
+        page = external_url("public.scheme_detail", scheme_id=scheme.id)
         entry = feed.add_entry()
         entry.id(page)
         entry.title(scheme.name.get(lang))

@@ -7,13 +7,14 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, IntegerField, SearchField, SelectField, SelectMultipleField
+from wtforms import BooleanField, SearchField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional
 
 from app.repository import SchemeFilters
 from app.schemes import KINDS, LIFECYCLE_STATUSES
 from app.web.labels import KIND_LABELS, LIFECYCLE_LABELS
+from app.web.number_fields import BoundedIntegerField
 from app.web.reference import vocabulary
 
 # Query parameter -> vocabulary variable whose values it takes.
@@ -22,9 +23,29 @@ FACETS = ("funder", "sector", "applicant_type", "role", "kind", "lifecycle")
 SORTS = ("relevance", "deadline", "name", "amount")
 PER_PAGE = 20
 MAX_PER_PAGE = 100
-MAX_QUERY_INPUT = 10_000  # longer input is refused; search itself reads the first 200 characters
-# include_closed values meaning "no" (the page's form sends "n" when the box is not ticked).
-CLOSED_FALSE_VALUES = (False, "false", "False", "0", "n", "no", "off", "")
+MAX_PAGE = 10_000  # far beyond the catalogue's last page; keeps every offset small
+# Longer input is refused (search itself reads the first 200 characters). Even in 4-byte
+# characters, percent-encoded (12 bytes each), it fits the request-target limit of edge.py.
+MAX_QUERY_INPUT = 300
+
+
+class YesNoField(BooleanField):
+    """A yes/no query parameter: true/false (or 1/0, yes/no, y/n, on, empty); any other value is
+    refused (400), as the API's boolean type says, instead of counting as yes."""
+
+    TRUE = ("true", "1", "yes", "y", "on")  # "y": the value WTForms gives checkboxes
+    FALSE = ("false", "0", "no", "n", "off", "")
+
+    def __init__(self, label: Any = None, **kwargs: Any) -> None:
+        super().__init__(label, false_values=self.FALSE, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if valuelist and str(valuelist[0]).lower() not in self.TRUE + self.FALSE:
+            self.data = False
+            raise ValueError(str(_l("Use true or false.")))
+        if valuelist:
+            valuelist = [str(valuelist[0]).lower()]
+        super().process_formdata(valuelist)
 
 
 class FilterForm(FlaskForm):
@@ -40,11 +61,8 @@ class FilterForm(FlaskForm):
     role = SelectMultipleField(_l("Role"), validators=[Optional()])
     kind = SelectMultipleField(_l("Kind of support"), validators=[Optional()])
     lifecycle = SelectMultipleField(_l("Status"), validators=[Optional()])
-    open_now = BooleanField(_l("Open now"))
-    # Absent: shown after current ones for a search, hidden when browsing (closed_shown()).
-    include_closed = BooleanField(
-        _l("Include closed and replaced schemes"), false_values=CLOSED_FALSE_VALUES
-    )
+    open_now = YesNoField(_l("Open now"))
+    include_closed = YesNoField(_l("Include closed and replaced schemes"))
     sort = SelectField(
         _l("Sort by"),
         choices=[
@@ -55,8 +73,10 @@ class FilterForm(FlaskForm):
         ],
         validators=[Optional()],
     )
-    page = IntegerField(_l("Page"), default=1, validators=[Optional(), NumberRange(min=1)])
-    per_page = IntegerField(
+    page = BoundedIntegerField(
+        _l("Page"), default=1, validators=[Optional(), NumberRange(min=1, max=MAX_PAGE)]
+    )
+    per_page = BoundedIntegerField(
         _l("Results per page"),
         default=PER_PAGE,
         validators=[Optional(), NumberRange(min=1, max=MAX_PER_PAGE)],

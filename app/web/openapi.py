@@ -20,13 +20,14 @@ from wtforms import BooleanField, Field, IntegerField, SelectField, SelectMultip
 from wtforms.validators import Length, NumberRange
 
 from app import opendata
-from app.eligibility.answers import DONT_KNOW
+from app.eligibility.answers import DONT_KNOW, MAX_MAGNITUDE
 from app.eligibility.conditions import Status
 from app.eligibility.rules import SLUG, Verdict, VerifyBy
 from app.i18n import DEFAULT_LANG, LANGUAGES
 from app.schemes import KINDS, LIFECYCLE_STATUSES, PARTIAL_DATE_PATTERN, SLUG_PATTERN, SourceKind
 from app.vocabulary import Variable, VariableType, Vocabulary
 from app.web.api import LIST_PARAMETERS, MAX_SUGGEST_INPUT
+from app.web.edge import MAX_HEADER_VALUE, MAX_HEADERS_TOTAL, MAX_REQUEST_TARGET
 from app.web.eligibility_api import BODY_KEYS
 from app.web.listing_form import FACETS, SORTS, VOCABULARY_FACETS, FilterForm
 from app.web.reference import vocabulary
@@ -40,7 +41,10 @@ ERROR_STATUSES = {
     400: "The request is not valid: each entry names the parameter or field and what is wrong.",
     404: "Nothing here: an unknown scheme id, or an unknown path under /api/v1.",
     405: "The method is not allowed on this path; Allow lists those that are.",
-    413: "The body is larger than the server accepts (1 MiB).",
+    413: "The body is larger than the server accepts (1 MiB), with or without Content-Length.",
+    414: f"The address (path and query string) is longer than {MAX_REQUEST_TARGET} bytes.",
+    431: f"A header is longer than {MAX_HEADER_VALUE} bytes, or all of them than "
+    f"{MAX_HEADERS_TOTAL}.",
 }
 PARAMETER_DESCRIPTIONS = {
     "q": "Search words (French or English; accents and typos are forgiven).",
@@ -114,7 +118,7 @@ def _counts(keys: Iterable[str]) -> dict[str, Any]:
 
 
 def _number(value: float) -> int | float:
-    return int(value) if value.is_integer() else value
+    return int(value) if float(value).is_integer() else value
 
 
 def _json(schema: dict[str, Any]) -> dict[str, Any]:
@@ -206,11 +210,14 @@ def _answer_schema(variable: Variable) -> dict[str, Any]:
     elif variable.type == "boolean":
         typed = {"type": "boolean"}
     else:
-        typed = {"type": variable.type}
-        if variable.min is not None:
-            typed["minimum"] = _number(variable.min)
-        if variable.max is not None:
-            typed["maximum"] = _number(variable.max)
+        # Every number is bounded, by the vocabulary or else by MAX_MAGNITUDE (as validated).
+        low = variable.min if variable.min is not None else -MAX_MAGNITUDE
+        high = variable.max if variable.max is not None else MAX_MAGNITUDE
+        typed = {
+            "type": variable.type,
+            "minimum": _number(max(low, -MAX_MAGNITUDE)),
+            "maximum": _number(min(high, MAX_MAGNITUDE)),
+        }
     return {"description": variable.label.en, "anyOf": [typed, dont_know]}
 
 
@@ -554,7 +561,7 @@ def _scheme_list(list_parameters: list[dict[str, Any]]) -> dict[str, Any]:
             "parameter is refused (400)."
         ),
         "parameters": list_parameters,
-        "responses": {**_ok("One page of schemes.", "SchemeList"), **_errors(400)},
+        "responses": {**_ok("One page of schemes.", "SchemeList"), **_errors(400, 414, 431)},
     }
 
 
@@ -619,7 +626,7 @@ def _eligibility(_: list[dict[str, Any]]) -> dict[str, Any]:
             "criterion with its status, and the most decisive unanswered questions first."
         ),
         "requestBody": {"required": True, "content": _json(_ref("EligibilityRequest"))},
-        "responses": {**_ok("Verdicts.", "EligibilityResult"), **_errors(400, 413)},
+        "responses": {**_ok("Verdicts.", "EligibilityResult"), **_errors(400, 413, 431)},
     }
 
 

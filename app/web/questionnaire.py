@@ -31,6 +31,7 @@ from app.web.database import db_session
 from app.web.explanations import answer_text, answered, explanation
 from app.web.labels import VERDICT_GROUP_TITLES
 from app.web.locale import current_language
+from app.web.public_url import external_url
 from app.web.questionnaire_forms import MailResultsForm, question_form
 from app.web.reference import vocabulary
 
@@ -107,7 +108,7 @@ def load_state(ignore: str | None = None) -> State | tuple[str, int]:
 
 def _with_query(endpoint: str, query: str, _external: bool = False, **extra: str) -> str:
     """The URL of endpoint with the answers' query, plus extra parameters."""
-    url = url_for(endpoint, _external=_external)
+    url = external_url(endpoint) if _external else url_for(endpoint)
     parts = [part for part in (query, urlencode(extra)) if part]
     return f"{url}?{'&'.join(parts)}" if parts else url
 

@@ -8,10 +8,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import (
-    DecimalField,
     EmailField,
     Field,
-    IntegerField,
     RadioField,
     SelectMultipleField,
 )
@@ -28,6 +26,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.eligibility.answers import DONT_KNOW
 from app.vocabulary import Variable
+from app.web.number_fields import BoundedDecimalField, BoundedIntegerField
 
 
 class CheckboxesField(SelectMultipleField):
@@ -73,8 +72,8 @@ def _field(variable: Variable, lang: str) -> Field:
     )
     required = InputRequired(_l("Enter a number."))
     if variable.type == "integer":
-        return IntegerField(label, validators=[required, bounds])
-    return DecimalField(label, validators=[required, bounds])
+        return BoundedIntegerField(label, validators=[required, bounds])
+    return BoundedDecimalField(label, validators=[required, bounds])
 
 
 def question_form(

@@ -35,6 +35,7 @@ from app.web.labels import KIND_LABELS
 from app.web.listing import ListedScheme
 from app.web.listing_form import FACETS, FilterForm
 from app.web.locale import current_language, switch_language_url
+from app.web.public_url import external_path
 from app.web.reference import vocabulary
 
 blueprint = Blueprint("seo", __name__)
@@ -62,14 +63,6 @@ MONEY_TYPES = {
 }
 
 
-def absolute_url(path: str) -> str:
-    """The public address of a path of this site (a path from url_for, starting with /).
-
-    Kept small on purpose: issue 9 may route url_for(_external=True) through it too."""
-    base = current_app.extensions["aides.settings"].public_base_url.rstrip("/")
-    return f"{base}{path}"
-
-
 def _canonical_query(endpoint: str) -> str:
     """The query parameters that matter for this page, in a fixed order, without defaults."""
     pairs = [
@@ -90,17 +83,17 @@ def page_url(lang: str) -> str:
     """This page's absolute address in a language; indexable pages get their canonical form."""
     address = switch_language_url(lang)
     if not is_indexable():
-        return absolute_url(address)
+        return external_path(address)
     path = address.split("?", 1)[0]
     query = _canonical_query(str(request.endpoint))
-    return absolute_url(f"{path}?{query}" if query else path)
+    return external_path(f"{path}?{query}" if query else path)
 
 
 def alternates() -> list[tuple[str, str]]:
     """(hreflang, absolute URL) for every language, then x-default (the home's language choice
     at /, elsewhere the French page)."""
     links = [(lang, page_url(lang)) for lang in LANGUAGES]
-    default = absolute_url("/") if request.endpoint == "public.home" else page_url(DEFAULT_LANG)
+    default = external_path("/") if request.endpoint == "public.home" else page_url(DEFAULT_LANG)
     return [*links, ("x-default", default)]
 
 
@@ -154,7 +147,7 @@ def scheme_jsonld(scheme: Scheme, lang: str) -> dict[str, Any]:
     """A scheme as schema.org data: a government service, and a grant (or loan) when it gives
     money, with its funder, amounts, eligible audience and application periods."""
     vocab = vocabulary()
-    url = absolute_url(url_for("public.scheme_detail", scheme_id=scheme.id, lang=lang))
+    url = external_path(url_for("public.scheme_detail", scheme_id=scheme.id, lang=lang))
     money_type = MONEY_TYPES.get(scheme.kind)
     funder = _organisation(vocab.organisations[scheme.funder], lang)
     data: dict[str, Any] = {
@@ -216,7 +209,7 @@ def item_list_jsonld(items: Iterable[ListedScheme], total: int, name: str) -> di
         {
             "@type": "ListItem",
             "position": position,
-            "url": absolute_url(url_for("public.scheme_detail", scheme_id=item.scheme.id)),
+            "url": external_path(url_for("public.scheme_detail", scheme_id=item.scheme.id)),
             "name": item.scheme.name.get(lang),
         }
         for position, item in enumerate(items, start=1)
@@ -243,14 +236,14 @@ def _sitemap_entries(
 ) -> list[str]:
     """One <url> per language, each listing every language and x-default as alternates."""
     links = [
-        f'<xhtml:link rel="alternate" hreflang="{lang}" href="{escape(absolute_url(path))}"/>'
+        f'<xhtml:link rel="alternate" hreflang="{lang}" href="{escape(external_path(path))}"/>'
         for lang, path in paths.items()
     ]
-    x_default = absolute_url(default or paths[DEFAULT_LANG])
+    x_default = external_path(default or paths[DEFAULT_LANG])
     links.append(f'<xhtml:link rel="alternate" hreflang="x-default" href="{escape(x_default)}"/>')
     modified = f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
     return [
-        f"<url><loc>{escape(absolute_url(path))}</loc>{''.join(links)}{modified}</url>"
+        f"<url><loc>{escape(external_path(path))}</loc>{''.join(links)}{modified}</url>"
         for path in paths.values()
     ]
 
@@ -290,7 +283,7 @@ def robots() -> Response:
     that their "noindex" is seen."""
     lines = ["User-agent: *"]
     lines += [f"Disallow: /{lang}/admin/" for lang in LANGUAGES]
-    lines += ["Disallow: /api/", "Allow: /", "", f"Sitemap: {absolute_url('/sitemap.xml')}", ""]
+    lines += ["Disallow: /api/", "Allow: /", "", f"Sitemap: {external_path('/sitemap.xml')}", ""]
     return Response("\n".join(lines), mimetype="text/plain")
 
 
@@ -323,11 +316,11 @@ def init_app(app: Flask) -> None:
                 "url": page_url(lang),
                 "locale": OG_LOCALES[lang],
                 "other_locales": [OG_LOCALES[code] for code in LANGUAGES if code != lang],
-                "image": absolute_url(url_for("static", filename=image)),
+                "image": external_path(url_for("static", filename=image)),
                 "image_width": width,
                 "image_height": height,
             },
-            "absolute_url": absolute_url,
+            "absolute_url": external_path,
             "filters_in_words": filters_in_words,
             "list_description": list_description,
             "scheme_jsonld": scheme_jsonld,

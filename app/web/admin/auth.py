@@ -22,20 +22,34 @@ Page = str | Response | tuple[str, int]
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site: never an open redirect."""
+    """Only a path on this site: never an open redirect, never a header injection (CR/LF or
+    any other control character would end up in the Location header)."""
     local = bool(target) and target.startswith("/") and not target.startswith("//")
-    if local and not urlsplit(target).netloc and "\\" not in target:
+    printable = bool(target) and target.isprintable() and len(target) <= 2000
+    if local and printable and not urlsplit(target).netloc and "\\" not in target:
         return target
     return url_for("admin.dashboard")
 
 
 def _login_key() -> str:
-    return accounts.normalise_email(request.form.get("email", ""))[:254] or "-"
+    # The account *from this address*: an address that keeps failing on an account is stopped,
+    # but nobody can lock an account out for its owner by failing from elsewhere; guesses
+    # spread over many addresses still meet each address's own limit.
+    email = accounts.normalise_email(request.form.get("email", ""))[:254] or "-"
+    return f"{email}|{request.remote_addr}"
 
 
 def _failed(response: Response) -> bool:
     """Only refused attempts count against the limits."""
     return response.status_code != 302
+
+
+@blueprint.after_app_request
+def _no_store_admin_pages(response: Response) -> Response:
+    """Admin pages show accounts, drafts and secrets: no browser or proxy may keep a copy."""
+    if request.path.split("/")[2:3] == ["admin"]:
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
@@ -81,17 +95,23 @@ def second_factor() -> Page:
     if user.role != "admin" or session.get("second_factor"):
         return redirect(url_for("admin.dashboard"))
     enrolling = user.totp_secret is None
-    if enrolling and "pending_totp" not in session:
-        session["pending_totp"] = accounts.new_totp_secret()
-    secret = user.totp_secret or session["pending_totp"]
+    db = db_session()
+    if enrolling:
+        # Kept on the server until confirmed or expired: the cookie is signed, not secret.
+        secret = accounts.pending_totp_secret(user)
+        db.commit()
+    else:
+        secret = user.totp_secret or ""
     form = CodeForm()
     if form.validate_on_submit():
-        if accounts.check_totp(secret, form.code.data or ""):
-            if enrolling:
-                user.totp_secret = session.pop("pending_totp")
+        code = form.code.data or ""
+        if enrolling:
+            accepted = accounts.confirm_totp(db, user, code)
+        else:
+            accepted = accounts.accept_totp(db, user, secret, code)
+        if accepted:
             session["second_factor"] = True
-            return _signed_in(user)
-        db = db_session()
+            return _signed_in(user)  # commits the accepted step with the login
         audit.record(
             db, "login.second_factor_failed", actor=user.email, address=request.remote_addr
         )

@@ -58,6 +58,9 @@ from app.web.locale import current_language
 from app.web.reference import vocabulary
 from app.web.search_service import refresh_after_publish
 
+# Ids in URLs are PostgreSQL integers: a larger number is a 404 at routing, before any query
+# (PostgreSQL would refuse it with an error, a 500).
+DB_ID = "int(min=1, max=2147483647)"
 blueprint = Blueprint("admin", __name__)
 Page = str | Response | tuple[str, int]
 
@@ -260,7 +263,7 @@ def send_back_scheme(scheme_id: str) -> Response:
     return _review_step(scheme_id, send_back, _("Sent back to the editors."))
 
 
-@blueprint.post("/schemes/<scheme_id>/rollback/<int:number>")
+@blueprint.post(f"/schemes/<scheme_id>/rollback/<{DB_ID}:number>")
 @require_role("admin")
 def rollback_scheme(scheme_id: str, number: int) -> Response:
     """Publish an earlier revision again, as a new revision."""
@@ -321,7 +324,7 @@ def _user_or_404(user_id: int) -> User:
     return user
 
 
-@blueprint.post("/users/<int:user_id>/disable")
+@blueprint.post(f"/users/<{DB_ID}:user_id>/disable")
 @require_role("admin")
 def disable_user(user_id: int) -> Response:
     """Disable an account; its sessions end at once."""
@@ -330,6 +333,9 @@ def disable_user(user_id: int) -> Response:
     user = _user_or_404(user_id)
     if user.email == _actor():
         flash(_("You cannot disable your own account."), "error")
+        return redirect(url_for("admin.users"))
+    if accounts.last_active_admin(db_session(), user):
+        flash(_("The last administrator cannot be disabled or lose the role."), "error")
         return redirect(url_for("admin.users"))
     user.active = False
     accounts.end_sessions(user)
@@ -340,7 +346,7 @@ def disable_user(user_id: int) -> Response:
     return redirect(url_for("admin.users"))
 
 
-@blueprint.post("/users/<int:user_id>/role")
+@blueprint.post(f"/users/<{DB_ID}:user_id>/role")
 @require_role("admin")
 def change_role(user_id: int) -> Response:
     """Change a role, after the administrator re-enters their own password."""
@@ -355,7 +361,11 @@ def change_role(user_id: int) -> Response:
         flash(_("Your password was not confirmed; the role is unchanged."), "error")
         return redirect(url_for("admin.users"))
     user = _user_or_404(user_id)
-    user.role = form.role.data or user.role
+    new_role = form.role.data or user.role
+    if new_role != "admin" and accounts.last_active_admin(db_session(), user):
+        flash(_("The last administrator cannot be disabled or lose the role."), "error")
+        return redirect(url_for("admin.users"))
+    user.role = new_role
     accounts.end_sessions(user)
     db = db_session()
     audit.record(db, "user.role", actor=_actor(), target=user.email, role=user.role)
