@@ -44,6 +44,8 @@ def live_server(
     engine: Engine, tmp_path_factory: pytest.TempPathFactory, database_url: str
 ) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("live")
+    server = make_server("127.0.0.1", 0, None, threaded=True)  # the port first, for the address
+    base = f"http://127.0.0.1:{server.server_port}"
     settings = Settings(
         database_url=database_url,
         search_index_dir=tmp / "index",
@@ -51,12 +53,12 @@ def live_server(
         schemes_dir=PROJECT_ROOT / "aid_schemes",
         redis_url=None,
         instance_dir=tmp,
+        public_base_url=base,  # links the pages build point back to this server
     )
-    app = create_app(settings, make_session_factory(engine))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server.app = create_app(settings, make_session_factory(engine))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield base
     server.shutdown()
     thread.join()
 
