@@ -91,9 +91,8 @@ def test_public_pages_have_description_canonical_hreflang_and_preview(
     client: FlaskClient, pages: tuple[str, str], index: int
 ) -> None:
     url = pages[index]
-    # A forged Host must not leak into absolute links: they come from PUBLIC_BASE_URL.
-    page = head(client, url, headers={"Host": "evil.example"})
-    assert "evil.example" not in repr(page.meta) + repr(page.links)
+    # Absolute links come from PUBLIC_BASE_URL (a forged Host is refused: test_hostile_input).
+    page = head(client, url)
     description = page.one("description")
     assert len(description) > 50
     assert "noindex" not in page.meta.get("robots", [""])[0]
@@ -212,7 +211,7 @@ def test_favicon_and_images_are_served(client: FlaskClient) -> None:
 def test_robots_txt_keeps_crawlers_out_of_admin_and_api_and_names_the_sitemap(
     client: FlaskClient,
 ) -> None:
-    response = client.get("/robots.txt", headers={"Host": "evil.example"})
+    response = client.get("/robots.txt")
     assert response.status_code == 200
     assert response.mimetype == "text/plain"
     lines = response.get_data(as_text=True).splitlines()
@@ -226,7 +225,7 @@ def test_robots_txt_keeps_crawlers_out_of_admin_and_api_and_names_the_sitemap(
 def test_sitemap_lists_every_public_page_in_both_languages(
     client: FlaskClient, db: Session
 ) -> None:
-    response = client.get("/sitemap.xml", headers={"Host": "evil.example"})
+    response = client.get("/sitemap.xml")
     assert response.status_code == 200
     assert response.mimetype == "application/xml"
     root = ET.fromstring(response.data)  # noqa: S314  # nosec B314: our own response

@@ -580,7 +580,7 @@ def _scheme_detail(_: list[dict[str, Any]]) -> dict[str, Any]:
             },
             _lang_parameter(),
         ],
-        "responses": {**_ok("The scheme.", "SchemeDetail"), **_errors(400, 404)},
+        "responses": {**_ok("The scheme.", "SchemeDetail"), **_errors(400, 404, 414, 431)},
     }
 
 
@@ -599,11 +599,16 @@ def _suggest(_: list[dict[str, Any]]) -> dict[str, Any]:
                 "in": "query",
                 "required": False,
                 "description": "What is typed so far.",
-                "schema": {"type": "string", "maxLength": MAX_SUGGEST_INPUT},
+                # No NUL byte: every query parameter with one is refused (app/web/edge.py).
+                "schema": {
+                    "type": "string",
+                    "maxLength": MAX_SUGGEST_INPUT,
+                    "pattern": "^[^\u0000]*$",
+                },
             },
             _lang_parameter(),
         ],
-        "responses": {**_ok("Completions, best first.", "Suggestions"), **_errors(400)},
+        "responses": {**_ok("Completions, best first.", "Suggestions"), **_errors(400, 414, 431)},
     }
 
 
@@ -613,7 +618,7 @@ def _questions(_: list[dict[str, Any]]) -> dict[str, Any]:
         "summary": "The profile vocabulary",
         "description": "Every variable of a profile, in question order, with labels in lang.",
         "parameters": [_lang_parameter()],
-        "responses": {**_ok("The questions.", "Questions"), **_errors(400)},
+        "responses": {**_ok("The questions.", "Questions"), **_errors(400, 414, 431)},
     }
 
 
