@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
@@ -14,6 +16,7 @@ from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.orm import Session
 
 from app import accounts, audit, opendata
 from app.catalogue import (
@@ -54,6 +57,22 @@ def _vocabulary() -> Vocabulary:
     except ReferenceDataError as error:
         click.echo(str(error), err=True)
         sys.exit(1)
+
+
+@contextmanager
+def _database_session() -> Iterator[Session]:
+    """A session committed on success; exit 1 saying what to do when the database is not ready."""
+    engine = make_engine(load_settings().database_url)
+    try:
+        with make_session_factory(engine).begin() as session:
+            yield session
+    except (OperationalError, ProgrammingError) as error:
+        click.echo(
+            f"The database is not ready ({error.orig}): run `aides db upgrade` first.", err=True
+        )
+        sys.exit(1)
+    finally:
+        engine.dispose()
 
 
 def _path_or_default(path: Path | None) -> Path:
@@ -109,19 +128,10 @@ def load_command(path: Path | None) -> None:
             click.echo(str(problem), err=True)
         click.echo("Nothing was loaded: the database is unchanged.", err=True)
         sys.exit(1)
-    engine = make_engine(load_settings().database_url)
-    try:
-        with make_session_factory(engine).begin() as session:
-            report = import_schemes(
-                session, schemes, author="schemes load", comment="Loaded from scheme files"
-            )
-    except (OperationalError, ProgrammingError) as error:
-        click.echo(
-            f"The database is not ready ({error.orig}): run `aides db upgrade` first.", err=True
+    with _database_session() as session:
+        report = import_schemes(
+            session, schemes, author="schemes load", comment="Loaded from scheme files"
         )
-        sys.exit(1)
-    finally:
-        engine.dispose()
     click.echo(
         f"{len(report.created)} created, {len(report.updated)} updated, "
         f"{len(report.unchanged)} unchanged."
@@ -420,17 +430,8 @@ def export_group() -> None:
 )
 def opendata_command(fmt: str, output: Path | None) -> None:
     """The public catalogue in the national dispositif-aide schema (Licence Ouverte 2.0)."""
-    engine = make_engine(load_settings().database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            rows = opendata.public_rows(session, _vocabulary(), today_in_paris())
-    except (OperationalError, ProgrammingError) as error:
-        click.echo(
-            f"The database is not ready ({error.orig}): run `aides db upgrade` first.", err=True
-        )
-        sys.exit(1)
-    finally:
-        engine.dispose()
+    with _database_session() as session:
+        rows = opendata.public_rows(session, _vocabulary(), today_in_paris())
     if fmt == "csv":
         text = opendata.to_csv(rows)
     else:
