@@ -84,3 +84,23 @@ def test_list_and_results_offer_the_choice(client: FlaskClient) -> None:
     results = client.get("/en/questionnaire/results?applicant_type=individual")
     assert results.status_code == 200
     assert 'name="ids"' in results.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("fr", "Côte à côte : qui finance, combien"), ("en", "Side by side: who funds, how much")],
+)
+def test_a_shared_comparison_previews_its_own_schemes(
+    client: FlaskClient, catalogue: list[Scheme], lang: str, words: str
+) -> None:
+    by_id = {s.id: s for s in catalogue}
+    ids = ["cnc-fajv", "cnl-bourse-auteurs"]
+    page = client.get(URL.format(lang=lang), query_string=[("ids", i) for i in ids]).get_data(
+        as_text=True
+    )
+    description = re.search(r'<meta property="og:description" content="([^"]*)"', page)
+    assert description is not None
+    assert words in description.group(1)
+    for scheme_id in ids:
+        name = str(by_id[scheme_id].name.get(lang)).replace("'", "&#39;")
+        assert name in description.group(1)
