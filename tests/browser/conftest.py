@@ -14,15 +14,22 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import sessionmaker
 from werkzeug.serving import make_server
 
-from app.config import PROJECT_ROOT, Settings
+from app.catalogue import parse_scheme, read_directory
+from app.config import DEFAULT_SCHEMES_DIR, PROJECT_ROOT, Settings
 from app.db import make_session_factory
+from app.repository import import_schemes
+from app.vocabulary import load_vocabulary
 from app.web import create_app
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# The scheme the admin tests edit, frozen as they know it (its rows and threshold).
+EDITED_SCHEME = "cnl-bourse-auteurs"
+FROZEN = PROJECT_ROOT / "tests" / "fixtures" / "editor-scheme.yaml"
 CHROMIUM_FLAGS = [
     "--headless=new",
     "--no-sandbox",
@@ -104,3 +111,34 @@ def _axe_violations(page: Page) -> list[dict[str, Any]]:
         {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
         for v in result["violations"]
     ]
+
+
+@pytest.fixture
+def frozen_scheme(engine: Engine) -> Iterator[sessionmaker[Any]]:
+    """The edited scheme as tests/fixtures/editor-scheme.yaml says, whatever the catalogue says;
+    afterwards its new revisions, the accounts, the audit log and its suggestions are removed and
+    the catalogue's version is put back for the other tests. Yields a session factory."""
+    factory = sessionmaker(bind=engine)
+    frozen, problems = parse_scheme(f"{EDITED_SCHEME}.yaml", FROZEN.read_text(encoding="utf-8"))
+    assert frozen is not None, problems
+    with factory.begin() as db:
+        import_schemes(db, [frozen], author="tests", comment="the browser test's scheme")
+    with factory.begin() as db:
+        before = db.execute(
+            text("SELECT revision FROM schemes WHERE id = :id"), {"id": EDITED_SCHEME}
+        ).scalar_one()
+    yield factory
+    with factory.begin() as db:
+        db.execute(
+            text("DELETE FROM scheme_revisions WHERE scheme_id = :id AND number > :n"),
+            {"id": EDITED_SCHEME, "n": before},
+        )
+        db.execute(text("DELETE FROM suggestions WHERE scheme_id = :id"), {"id": EDITED_SCHEME})
+        db.execute(text("DELETE FROM audit_events"))
+        db.execute(text("DELETE FROM users"))
+    with factory.begin() as db:
+        vocabulary = load_vocabulary(DEFAULT_SCHEMES_DIR)
+        original = [
+            s for s in read_directory(DEFAULT_SCHEMES_DIR, vocabulary) if s.id == EDITED_SCHEME
+        ]
+        import_schemes(db, original, author="tests", comment="restore")

@@ -3,25 +3,19 @@ changes: in French and in English, with no accessibility violation on the admin 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pyotp
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import Engine, text
 from sqlalchemy.orm import sessionmaker
 
 from app import accounts
-from app.catalogue import parse_scheme, read_directory
-from app.config import DEFAULT_SCHEMES_DIR, PROJECT_ROOT
-from app.repository import import_schemes
-from app.vocabulary import load_vocabulary
 
 AxeCheck = Callable[[Page], list[dict[str, Any]]]
 PASSWORD = "correct-horse-battery-staple-42"
-SCHEME = "cnl-bourse-auteurs"
-FROZEN = PROJECT_ROOT / "tests" / "fixtures" / "editor-scheme.yaml"
+SCHEME = "cnl-bourse-auteurs"  # as conftest's frozen_scheme freezes it
 # A writer with one published book: eligible while the rule asks for one book, not after.
 PROFILE = (
     "applicant_type=individual&roles=author&published_books_sole_author=1"
@@ -46,36 +40,12 @@ BUTTONS = {
 
 
 @pytest.fixture
-def admin(engine: Engine) -> Iterator[tuple[str, str]]:
+def admin(frozen_scheme: sessionmaker[Any]) -> tuple[str, str]:
     """A real admin account in the live server's database, removed afterwards with its changes."""
-    factory = sessionmaker(bind=engine)
-    frozen, problems = parse_scheme(f"{SCHEME}.yaml", FROZEN.read_text(encoding="utf-8"))
-    assert frozen is not None, problems
-    with factory.begin() as db:
-        # The scheme as this test knows it (its rows and threshold), whatever the catalogue says.
-        import_schemes(db, [frozen], author="tests", comment="the browser test's scheme")
-    with factory.begin() as db:
+    with frozen_scheme.begin() as db:
         user = accounts.create_user(db, "browser-admin@example.org", PASSWORD, "admin")
         user.totp_secret = pyotp.random_base32()
-        secret, email = user.totp_secret, user.email
-        before = db.execute(
-            text("SELECT document, revision FROM schemes WHERE id = :id"), {"id": SCHEME}
-        ).one()
-    yield email, secret
-    with factory.begin() as db:  # put the catalogue back for the other tests
-        db.execute(
-            text("DELETE FROM scheme_revisions WHERE scheme_id = :id AND number > :n"),
-            {"id": SCHEME, "n": before.revision},
-        )
-        db.execute(text("DELETE FROM audit_events"))
-        db.execute(text("DELETE FROM users"))
-    with factory.begin() as db:
-        original = [
-            s
-            for s in read_directory(DEFAULT_SCHEMES_DIR, load_vocabulary(DEFAULT_SCHEMES_DIR))
-            if s.id == SCHEME
-        ]
-        import_schemes(db, original, author="tests", comment="restore")
+        return user.email, user.totp_secret
 
 
 def eligible_section(page: Page) -> str:

@@ -33,33 +33,35 @@ def start_session(user: User, second_factor_done: bool) -> None:
 
 
 def signed_in_user(require_second_factor: bool = True) -> User | None:
-    """The user of this session, if it is still valid on the server side."""
-    if "user" in g:
-        return cast(User | None, g.user)
-    user: User | None = None
+    """The user of this session, if it is still valid on the server side; an administrator
+    counts as signed in only after the second factor, unless require_second_factor is False."""
+    if "session_user" not in g:
+        user = _session_user()
+        g.session_user = user
+        half_signed = user is not None and user.role == "admin" and not session.get("second_factor")
+        # What the templates see as current_admin: nobody until the second factor is given,
+        # so the password alone shows nothing of the admin (menu, email, links).
+        g.user = None if half_signed else user
+    return cast(User | None, g.user if require_second_factor else g.session_user)
+
+
+def _session_user() -> User | None:
+    """The account of this session's cookie, if the server still accepts that session."""
     user_id = session.get("user_id")
+    if user_id is None:
+        return None
     now = time.time()
-    if user_id is not None:
-        candidate = db_session().get(User, user_id)
-        fresh = (
-            now - float(session.get("seen", 0)) < IDLE_SECONDS
-            and now - float(session.get("started", 0)) < ABSOLUTE_SECONDS
-        )
-        if (
-            candidate is not None
-            and candidate.active
-            and candidate.session_version == session.get("version")
-            and fresh
-        ):
-            user = candidate
-        else:
-            session.clear()
-    needs_code = require_second_factor and user is not None and user.role == "admin"
-    if needs_code and not session.get("second_factor"):
-        user = None
-    if user is not None:
-        session["seen"] = now
-    g.user = user
+    user = db_session().get(User, user_id)
+    fresh = (
+        now - float(session.get("seen", 0)) < IDLE_SECONDS
+        and now - float(session.get("started", 0)) < ABSOLUTE_SECONDS
+    )
+    if user is None or not user.active or user.session_version != session.get("version"):
+        fresh = False
+    if not fresh:
+        session.clear()
+        return None
+    session["seen"] = now
     return user
 
 
