@@ -62,6 +62,25 @@ def test_the_revision_diff_names_fields_in_words_with_the_wording_of_both_versio
     assert "30 %" in latest.replace("\u00a0", " ") or "30%" in latest
 
 
+@pytest.mark.parametrize(("lang", "state"), [("fr", "(brouillon)"), ("en", "(draft)")])
+def test_the_draft_preview_names_its_state_in_the_reader_language(
+    client: FlaskClient,
+    db: Session,
+    catalogue: list[Scheme],
+    vocabulary: Vocabulary,
+    lang: str,
+    state: str,
+) -> None:
+    scheme = lowered_threshold(catalogue, wording=True)
+    base = latest_revision(db, scheme.id)
+    assert base is not None
+    save_draft(db, scheme, base=base.number, author="editor", comment="", vocabulary=vocabulary)
+    sign_in(client, make_user(db, "editor@example.org", "editor"))
+    html = client.get(f"/{lang}/admin/schemes/{scheme.id}/draft").get_data(as_text=True)
+    banner = html.split('<div class="banner" role="note">')[1].split("</div>")[0]
+    assert state in banner
+
+
 def _suggest(client: FlaskClient, lang: str, data: dict[str, str]) -> tuple[int, str]:
     scheme_page = client.get(f"/{lang}/aides/cnc-fajv").get_data(as_text=True)
     assert f'href="/{lang}/aides/cnc-fajv/suggestion"' in scheme_page
@@ -75,9 +94,12 @@ def _suggest(client: FlaskClient, lang: str, data: dict[str, str]) -> tuple[int,
     return response.status_code, response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("lang", "thanks"), [("fr", "Merci"), ("en", "Thank you")])
+@pytest.mark.parametrize(
+    ("lang", "thanks", "written_in"),
+    [("fr", "Merci", ", en français."), ("en", "Thank you", ", in English.")],
+)
 def test_a_public_suggestion_reaches_the_editors(
-    client: FlaskClient, db: Session, lang: str, thanks: str
+    client: FlaskClient, db: Session, lang: str, thanks: str, written_in: str
 ) -> None:
     status, html = _suggest(
         client,
@@ -95,6 +117,7 @@ def test_a_public_suggestion_reaches_the_editors(
     sign_in(client, make_user(db, "editor@example.org", "editor"))
     listing = client.get(f"/{lang}/admin/suggestions").get_data(as_text=True)
     assert "The 2027 committee dates are out." in listing
+    assert written_in in listing  # the sender's language named in the reader's
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', listing)
     assert token
     accepted = client.post(

@@ -11,8 +11,10 @@ from markupsafe import Markup
 
 from app.i18n import LANGUAGE_NAMES, LANGUAGES, Localized
 from app.web.labels import (
+    IN_LANGUAGE,
     KIND_LABELS,
     LIFECYCLE_LABELS,
+    REVISION_STATE_LABELS,
     ROLE_LABELS,
     SOURCE_KIND_LABELS,
     VERIFY_LABELS,
@@ -88,4 +90,6 @@ def init_app(app: Flask) -> None:
             # Set by the admin views' access check; None on public pages.
             "current_admin": g.get("user"),
             "role_labels": ROLE_LABELS,
+            "revision_state_labels": REVISION_STATE_LABELS,
+            "in_language": IN_LANGUAGE,
         }

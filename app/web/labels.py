@@ -48,6 +48,16 @@ VERIFY_NOTES: dict[str, LazyString] = {
     "funder": _l("the funder checks this"),
 }
 
+# A revision's state (models.SchemeRevision.state), as the admin and the draft preview name it.
+REVISION_STATE_LABELS: dict[str, LazyString] = {
+    "draft": _l("draft"),
+    "review": _l("waiting for review"),
+    "published": _l("published"),
+}
+
+# The language a visitor wrote in, inside a sentence ("received on …, in French").
+IN_LANGUAGE: dict[str, LazyString] = {"fr": _l("in French"), "en": _l("in English")}
+
 ROLE_LABELS: dict[str, LazyString] = {
     "editor": _l("editor"),
     "admin": _l("administrator"),

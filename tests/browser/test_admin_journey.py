@@ -40,6 +40,8 @@ WORDS = {
         "confirm": "Confirmer",
         "sign_out": "Se déconnecter",
         "users": "Utilisateurs",
+        "draft": "brouillon",
+        "in_page_language": "en français",
         "create": "Créer le compte",
         "created": f"Compte créé pour {EDITOR}",
         "preview": "Vérifier et prévisualiser",
@@ -67,6 +69,8 @@ WORDS = {
         "confirm": "Confirm",
         "sign_out": "Sign out",
         "users": "Users",
+        "draft": "draft",
+        "in_page_language": "in English",
         "create": "Create the account",
         "created": f"Account created for {EDITOR}",
         "preview": "Check and preview",
@@ -231,6 +235,7 @@ def edit_preview_submit(journey: Journey, page: Page) -> None:
     journey.clean(page)
     expect(page.get_by_role("button", name=words["publish"], exact=True)).to_have_count(0)
     page.get_by_role("link", name=words["public_look"]).click()  # the public page's look
+    expect(page.locator(".banner[role=note]").first).to_contain_text(f"({words['draft']})")
     expect(page.locator("section:has(#conditions)")).to_contain_text(LABELS[journey.lang])
     journey.clean(page)
     page.get_by_role("link", name=words["back"]).click()
@@ -292,7 +297,8 @@ def suggestion_reaches_dashboard(journey: Journey, page: Page) -> None:
     expect(count).to_be_visible()
     count.click()
     journey.clean(page)
-    expect(page.locator("main")).to_contain_text(SUGGESTION)
+    suggestion = page.locator("article", has_text=SUGGESTION)
+    expect(suggestion).to_contain_text(journey.words["in_page_language"])  # as the visitor wrote
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
