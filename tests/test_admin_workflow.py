@@ -115,7 +115,11 @@ def test_a_public_suggestion_reaches_the_editors(
     kept = db.scalars(select(Suggestion)).one()
     assert (kept.scheme_id, kept.email, kept.lang) == ("cnc-fajv", "reader@example.org", lang)
     sign_in(client, make_user(db, "editor@example.org", "editor"))
+    dashboard = client.get(f"/{lang}/admin/").get_data(as_text=True)
+    assert "The 2027 committee dates are out." in dashboard
+    assert f'href="/{lang}/admin/suggestions#suggestion-{kept.id}"' in dashboard
     listing = client.get(f"/{lang}/admin/suggestions").get_data(as_text=True)
+    assert f'id="suggestion-{kept.id}"' in listing
     assert "The 2027 committee dates are out." in listing
     assert written_in in listing  # the sender's language named in the reader's
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', listing)

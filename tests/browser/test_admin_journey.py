@@ -291,13 +291,19 @@ def visitor_suggests(journey: Journey, page: Page) -> None:
 
 
 def suggestion_reaches_dashboard(journey: Journey, page: Page) -> None:
-    """Step 4, the administrator's part: the count on the dashboard, then the suggestion."""
+    """Step 4, the administrator's part: the count and the suggestion on the dashboard, then
+    the suggestion on the Suggestions page, to accept or decline."""
     page.goto(journey.url("/admin/"))
-    count = page.get_by_role("link", name=journey.words["one_suggestion"])
-    expect(count).to_be_visible()
-    count.click()
+    expect(page.get_by_role("link", name=journey.words["one_suggestion"])).to_be_visible()
+    on_dashboard = page.locator("section:has(#dashboard-suggestions-title) li")
+    expect(on_dashboard).to_have_count(1)
+    expect(on_dashboard).to_contain_text(SUGGESTION)
+    journey.clean(page)
+    on_dashboard.get_by_role("link", name=SCHEME).click()
     journey.clean(page)
     suggestion = page.locator("article", has_text=SUGGESTION)
+    expect(suggestion).to_be_visible()
+    assert page.url.endswith(f"#{suggestion.get_attribute('id')}")
     expect(suggestion).to_contain_text(journey.words["in_page_language"])  # as the visitor wrote
 
 

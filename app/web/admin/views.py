@@ -72,6 +72,7 @@ def _actor() -> str:
 
 DASHBOARD_SORTS = ("stale", "changed", "evidence", "name")
 DASHBOARD_SHOWS = ("all", "stale", "review", "drafts")
+DASHBOARD_SUGGESTIONS = 5  # the newest waiting ones; the Suggestions page lists them all
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,7 @@ def dashboard() -> str:
     show = request.args.get("show") if request.args.get("show") in DASHBOARD_SHOWS else "all"
     sort = request.args.get("sort") if request.args.get("sort") in DASHBOARD_SORTS else "stale"
     rows = _dashboard_rows()
+    waiting = suggestions.waiting(db_session())
     shown = _sorted([r for r in rows if _matches(r, words, funder, show)], sort, current_language())
     return render_template(
         "admin/dashboard.html",
@@ -152,7 +154,8 @@ def dashboard() -> str:
         current=sum(r.scheme.is_active() for r in rows),
         waiting_review=sum(1 for r in rows if r.latest and r.latest.state == "review"),
         stale_count=sum(r.stale for r in rows),
-        suggestions_waiting=len(suggestions.waiting(db_session())),
+        suggestions_waiting=len(waiting),
+        newest_suggestions=waiting[::-1][:DASHBOARD_SUGGESTIONS],
         funders=sorted({r.scheme.funder for r in rows}),
         filters={"q": words, "funder": funder, "show": show, "sort": sort},
     )
