@@ -33,6 +33,25 @@ def lowered_threshold(catalogue: list[Scheme], wording: bool) -> Scheme:
     return Scheme.model_validate(document)
 
 
+@pytest.fixture
+def lowered_draft(
+    client: FlaskClient, db: Session, catalogue: list[Scheme], vocabulary: Vocabulary
+) -> str:
+    """A draft with the lowered threshold and its new wording; an editor signed in to read it."""
+    scheme_id = save_lowered_draft(db, catalogue, vocabulary)
+    sign_in(client, make_user(db, "editor@example.org", "editor"))
+    return scheme_id
+
+
+def save_lowered_draft(db: Session, catalogue: list[Scheme], vocabulary: Vocabulary) -> str:
+    """Save the lowered threshold, reworded, as a draft; returns the scheme's id."""
+    scheme = lowered_threshold(catalogue, wording=True)
+    base = latest_revision(db, scheme.id)
+    assert base is not None
+    save_draft(db, scheme, base=base.number, author="editor", comment="30 %", vocabulary=vocabulary)
+    return scheme.id
+
+
 @pytest.mark.parametrize(
     ("lang", "where", "before"),
     [
@@ -41,20 +60,9 @@ def lowered_threshold(catalogue: list[Scheme], wording: bool) -> Scheme:
     ],
 )
 def test_the_revision_diff_names_fields_in_words_with_the_wording_of_both_versions(
-    client: FlaskClient,
-    db: Session,
-    catalogue: list[Scheme],
-    vocabulary: Vocabulary,
-    lang: str,
-    where: str,
-    before: str,
+    client: FlaskClient, lowered_draft: str, lang: str, where: str, before: str
 ) -> None:
-    scheme = lowered_threshold(catalogue, wording=True)
-    base = latest_revision(db, scheme.id)
-    assert base is not None
-    save_draft(db, scheme, base=base.number, author="editor", comment="30 %", vocabulary=vocabulary)
-    sign_in(client, make_user(db, "editor@example.org", "editor"))
-    html = client.get(f"/{lang}/admin/schemes/{scheme.id}/revisions").get_data(as_text=True)
+    html = client.get(f"/{lang}/admin/schemes/{lowered_draft}/revisions").get_data(as_text=True)
     latest = html.split('<article class="card revision">')[1]
     assert re.search(where, latest)
     assert "criteria[" not in latest
@@ -64,19 +72,9 @@ def test_the_revision_diff_names_fields_in_words_with_the_wording_of_both_versio
 
 @pytest.mark.parametrize(("lang", "state"), [("fr", "(brouillon)"), ("en", "(draft)")])
 def test_the_draft_preview_names_its_state_in_the_reader_language(
-    client: FlaskClient,
-    db: Session,
-    catalogue: list[Scheme],
-    vocabulary: Vocabulary,
-    lang: str,
-    state: str,
+    client: FlaskClient, lowered_draft: str, lang: str, state: str
 ) -> None:
-    scheme = lowered_threshold(catalogue, wording=True)
-    base = latest_revision(db, scheme.id)
-    assert base is not None
-    save_draft(db, scheme, base=base.number, author="editor", comment="", vocabulary=vocabulary)
-    sign_in(client, make_user(db, "editor@example.org", "editor"))
-    html = client.get(f"/{lang}/admin/schemes/{scheme.id}/draft").get_data(as_text=True)
+    html = client.get(f"/{lang}/admin/schemes/{lowered_draft}/draft").get_data(as_text=True)
     banner = html.split('<div class="banner" role="note">')[1].split("</div>")[0]
     assert state in banner
 
@@ -178,35 +176,32 @@ def _token(client: FlaskClient, url: str) -> str:
 def test_an_editor_submits_for_review_and_an_administrator_sends_it_back(
     app: Flask, db: Session, catalogue: list[Scheme], vocabulary: Vocabulary
 ) -> None:
-    scheme = lowered_threshold(catalogue, wording=True)
-    base = latest_revision(db, scheme.id)
-    assert base is not None
-    save_draft(db, scheme, base=base.number, author="editor", comment="", vocabulary=vocabulary)
+    scheme_id = save_lowered_draft(db, catalogue, vocabulary)
     editor, admin = app.test_client(), app.test_client()
     sign_in(editor, make_user(db, "editor@example.org", "editor"))
     sign_in(admin, make_user(db, "admin@example.org", "admin"))
-    page = f"/en/admin/schemes/{scheme.id}/revisions"
+    page = f"/en/admin/schemes/{scheme_id}/revisions"
     token = _token(editor, page)
     submitted = editor.post(
-        f"/en/admin/schemes/{scheme.id}/submit", data={"csrf_token": token, "comment": "30 %"}
+        f"/en/admin/schemes/{scheme_id}/submit", data={"csrf_token": token, "comment": "30 %"}
     )
     assert submitted.status_code == 302
-    assert latest_revision(db, scheme.id).state == "review"  # type: ignore[union-attr]
+    assert latest_revision(db, scheme_id).state == "review"  # type: ignore[union-attr]
     waiting = admin.get("/en/admin/?show=review").get_data(as_text=True)
-    assert f"({scheme.id})" in waiting
+    assert f"({scheme_id})" in waiting
     assert "(cnc-fajv)" not in waiting
     token = _token(admin, page)
     back = admin.post(
-        f"/en/admin/schemes/{scheme.id}/send-back",
+        f"/en/admin/schemes/{scheme_id}/send-back",
         data={"csrf_token": token, "comment": "Quote the 2026 rules."},
     )
     assert back.status_code == 302
-    draft = latest_revision(db, scheme.id)
+    draft = latest_revision(db, scheme_id)
     assert (draft.state, draft.review_note) == ("draft", "Quote the 2026 rules.")  # type: ignore[union-attr]
     assert "Quote the 2026 rules." in editor.get(page).get_data(as_text=True)
     assert (
         editor.post(
-            f"/en/admin/schemes/{scheme.id}/send-back",
+            f"/en/admin/schemes/{scheme_id}/send-back",
             data={"csrf_token": _token(editor, page)},
         ).status_code
         == 403
