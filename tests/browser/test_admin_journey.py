@@ -12,10 +12,12 @@ from urllib.parse import urlsplit
 
 import pyotp
 import pytest
+import segno
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import sessionmaker
 
 from app import accounts
+from app.models import User
 
 AxeCheck = Callable[[Page], list[dict[str, Any]]]
 SCHEME = "cnl-bourse-auteurs"  # as conftest's frozen_scheme freezes it
@@ -163,6 +165,9 @@ def enrol_and_sign_in(journey: Journey, page: Page) -> None:
     expect(qr_codes).to_have_count(1)
     secret = page.locator("main code").inner_text().strip()
     assert len(secret) >= 16, secret
+    # What the phone scans is the key the page shows, for this account.
+    scanned = segno.make(accounts.totp_uri(User(email=ADMIN), secret)).svg_data_uri(scale=4)
+    assert qr_codes.get_attribute("src") == scanned
     page.reload()
     expect(qr_codes).to_have_count(1)
     assert page.locator("main code").inner_text().strip() == secret  # one pending secret
