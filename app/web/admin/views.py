@@ -52,6 +52,7 @@ from app.web.admin.forms import (
     UserForm,
 )
 from app.web.admin.readable_diff import readable_changes
+from app.web.admin.recovery import account_page
 from app.web.database import db_session
 from app.web.labels import ACCOUNT_REFUSALS, ROLE_LABELS
 from app.web.locale import current_language
@@ -377,7 +378,8 @@ def change_role(user_id: int) -> Response:
 @blueprint.route("/account", methods=["GET", "POST"])
 @require_role("editor", "admin")
 def account() -> Page:
-    """Change one's own password: the current one first; every session ends afterwards."""
+    """Change one's own password: the current one first; every session ends afterwards. The
+    page also offers new recovery codes (see recovery.py)."""
     form = PasswordChangeForm()
     user = signed_in_user()
     if user is None:  # require_role guarantees a user; this narrows the type
@@ -406,7 +408,7 @@ def account() -> Page:
                 return redirect(url_for("admin_auth.login"))
     elif request.method == "POST":
         status = 400
-    return render_template("admin/account.html", form=form), status
+    return account_page(user, password_form=form, status=status)
 
 
 @blueprint.get("/audit")
