@@ -56,6 +56,7 @@ from app.web.admin.recovery import account_page
 from app.web.database import db_session
 from app.web.labels import ACCOUNT_REFUSALS, ROLE_LABELS
 from app.web.locale import current_language
+from app.web.reason_text import problem_text, say
 from app.web.reference import vocabulary
 from app.web.search_service import refresh_after_publish
 
@@ -180,9 +181,9 @@ def scheme_revisions(scheme_id: str) -> str:
 
 
 def _refused(error: EditError, scheme_id: str) -> Response:
-    flash(str(error), "error")
+    flash(say(error.reason), "error")
     for problem in error.problems:
-        flash(f"{problem.field}: {problem.message}", "error")
+        flash(f"{problem.field}: {problem_text(problem)}", "error")
     return redirect(url_for("admin.scheme_revisions", scheme_id=scheme_id))
 
 
