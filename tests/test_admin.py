@@ -28,6 +28,7 @@ ADMIN_URLS = [
     ("GET", "/en/admin/", {"editor", "admin"}),
     ("GET", f"/en/admin/schemes/{SCHEME}/revisions", {"editor", "admin"}),
     ("GET", f"/en/admin/schemes/{SCHEME}/draft", {"editor", "admin"}),
+    ("GET", f"/en/admin/schemes/{SCHEME}/compare", {"editor", "admin"}),
     ("GET", f"/en/admin/schemes/{SCHEME}/edit", {"editor", "admin"}),
     ("GET", "/en/admin/schemes/new", {"editor", "admin"}),
     ("POST", f"/en/admin/schemes/{SCHEME}/publish", {"admin"}),
