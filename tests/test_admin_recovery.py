@@ -318,3 +318,13 @@ def test_the_command_line_resets_a_second_factor(
     assert unknown.exit_code == 1
     assert "Refused: no account nobody@example.org" in unknown.output
     engine.dispose()
+
+
+def test_guessing_the_password_for_new_codes_is_rate_limited(
+    client: FlaskClient, db: Session, admin_with_codes: tuple[User, list[str]]
+) -> None:
+    admin, _codes = admin_with_codes
+    sign_in(client, admin)
+    statuses = [_new_codes(client, password=f"guess-number-{n}")[0] for n in range(11)]
+    assert statuses == [400] * 10 + [429]
+    assert recovery_codes.remaining_recovery_codes(db, admin) == 10

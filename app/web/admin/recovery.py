@@ -88,7 +88,13 @@ def reset_second_factor(user_id: int) -> Response:
         abort(400)
     db = db_session()
     if not accounts.check_password(admin, form.password.data or ""):
-        audit.record(db, "user.second_factor_reset_refused", actor=admin.email, target=str(user_id))
+        audit.record(
+            db,
+            "user.second_factor_reset_refused",
+            actor=admin.email,
+            target=str(user_id),
+            address=request.remote_addr,
+        )
         db.commit()
         flash(_("Your password was not confirmed; the second factor is unchanged."), "error")
         return redirect(url_for("admin.users"))
