@@ -12,11 +12,9 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from app.eligibility.checks import check_rules
-from app.reasons import WORDINGS, Reason, parameters, reason
+from app.reasons import Reason, model_reason, reason
 from app.schemes import Scheme
 from app.vocabulary import REFERENCE_FILES, Vocabulary
-
-_LANGUAGES = ("fr", "en")
 
 
 @dataclass(frozen=True)
@@ -53,51 +51,6 @@ def field_path(loc: Iterable[int | str]) -> str:
     for part in loc:
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
     return path
-
-
-# Pydantic's own error types, as reasons (their English message is kept for the command line).
-_PYDANTIC_CODES = {
-    "missing": "required",
-    "extra_forbidden": "unknown_key",
-    "string_too_short": "empty",
-    "too_short": "empty",
-    "string_too_long": "too_long",
-    "date_parsing": "not_a_date",
-    "date_from_datetime_parsing": "not_a_date",
-    "date_type": "not_a_date",
-    "url_parsing": "not_a_url",
-    "url_scheme": "not_a_url",
-    "url_type": "not_a_url",
-    "string_pattern_mismatch": "bad_form",
-    "int_parsing": "must_be_number",
-    "int_type": "must_be_number",
-    "float_parsing": "must_be_number",
-    "float_type": "must_be_number",
-    "int_from_float": "must_be_whole_number",
-    "bool_parsing": "must_be_true_or_false",
-    "bool_type": "must_be_true_or_false",
-}
-
-
-def model_reason(detail: ErrorDetails) -> Reason:
-    """Why the scheme model refused a value, as a reason (one mapping for files and forms)."""
-    loc, kind, context = detail["loc"], detail["type"], detail.get("ctx") or {}
-    language = str(loc[-1]) if loc else ""
-    if kind in ("missing", "model_type") and language in _LANGUAGES:
-        return reason(f"missing_translation_{language}")
-    if kind == "string_too_short" and language in _LANGUAGES:
-        return reason(f"empty_translation_{language}")
-    if kind in WORDINGS and not parameters(kind):  # the model validators' own codes
-        return reason(kind)
-    if kind == "literal_error":
-        return reason("must_be_one_of", allowed=context.get("expected", ""))
-    if kind in ("greater_than_equal", "greater_than"):
-        return reason("must_be_at_least", limit=context.get("ge", context.get("gt", "")))
-    if kind in ("less_than_equal", "less_than"):
-        return reason("must_be_at_most", limit=context.get("le", context.get("lt", "")))
-    if kind in _PYDANTIC_CODES:
-        return reason(_PYDANTIC_CODES[kind])
-    return reason("invalid", detail=detail["msg"].removeprefix("Value error, "))
 
 
 def _model_problem(name: str, detail: ErrorDetails) -> Problem:

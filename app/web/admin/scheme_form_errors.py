@@ -9,7 +9,8 @@ import pydantic
 from wtforms import FieldList, FormField
 from wtforms.form import BaseForm
 
-from app.catalogue import field_path, model_reason
+from app.catalogue import field_path
+from app.reasons import model_reason
 from app.web.admin.scheme_form import SchemeForm
 from app.web.reason_text import say
 
