@@ -56,6 +56,14 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def hash_matches(hashed: str, secret: str) -> bool:
+    """Whether the secret is the one this argon2 hash was made from."""
+    try:
+        return _hasher.verify(hashed, secret)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def normalise_email(email: str) -> str:
     """Emails compare case-insensitively, without surrounding spaces."""
     return email.strip().lower()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,22 +12,29 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from app.eligibility.checks import check_rules
+from app.reasons import Reason, model_reason, reason
 from app.schemes import Scheme
 from app.vocabulary import REFERENCE_FILES, Vocabulary
-
-_LANGUAGE_NAMES = {"fr": "French", "en": "English"}
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong in a scheme file."""
+    """One thing wrong in a scheme file: in English (message), and as a reason the web layer
+    words in the reader's language."""
 
     file: str
     field: str
     message: str
+    reason: Reason | None = dataclasses.field(default=None, compare=False)
 
     def __str__(self) -> str:
         return f"{self.file}: {self.field}: {self.message}"
+
+
+def problem(file: str, where: str, code: str, **params: object) -> Problem:
+    """A problem worded from its reason's code."""
+    why = reason(code, **params)
+    return Problem(file, where, why.words(), why)
 
 
 class CatalogueError(Exception):
@@ -37,22 +45,20 @@ class CatalogueError(Exception):
         self.problems = problems
 
 
-def _field_path(loc: Iterable[int | str]) -> str:
+def field_path(loc: Iterable[int | str]) -> str:
+    """A pydantic location as a field path: criteria[2].rule.all[1].value."""
     path = ""
     for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else part)
-    return path or "(file)"
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
 
 
-def _message(detail: ErrorDetails) -> str:
-    loc = detail["loc"]
-    if detail["type"] == "extra_forbidden":
-        return "unknown key"
-    if detail["type"] == "missing" and loc and loc[-1] in _LANGUAGE_NAMES:
-        return f"missing {_LANGUAGE_NAMES[str(loc[-1])]} translation"
-    if detail["type"] == "string_too_short" and loc and loc[-1] in _LANGUAGE_NAMES:
-        return f"empty {_LANGUAGE_NAMES[str(loc[-1])]} translation"
-    return detail["msg"].removeprefix("Value error, ")
+def _model_problem(name: str, detail: ErrorDetails) -> Problem:
+    why = model_reason(detail)
+    # The command line keeps pydantic's own English, except where ours was always clearer.
+    ours = why.code == "unknown_key" or why.code.endswith(("translation_fr", "translation_en"))
+    message = why.words() if ours else detail["msg"].removeprefix("Value error, ")
+    return Problem(name, field_path(detail["loc"]) or "(file)", message, why)
 
 
 def parse_scheme(name: str, text: str) -> tuple[Scheme | None, list[Problem]]:
@@ -62,13 +68,14 @@ def parse_scheme(name: str, text: str) -> tuple[Scheme | None, list[Problem]]:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "(file)"
-        return None, [Problem(name, where, f"not valid YAML: {getattr(error, 'problem', error)}")]
+        detail = getattr(error, "problem", error)
+        return None, [problem(name, where, "not_yaml", detail=detail)]
     if not isinstance(data, dict):
-        return None, [Problem(name, "(file)", "a scheme file must be a mapping of keys to values")]
+        return None, [problem(name, "(file)", "not_mapping")]
     try:
         scheme = Scheme.model_validate(data)
     except ValidationError as error:
-        return None, [Problem(name, _field_path(d["loc"]), _message(d)) for d in error.errors()]
+        return None, [_model_problem(name, d) for d in error.errors()]
     return scheme, []
 
 
@@ -83,29 +90,29 @@ def _check_vocabulary(name: str, scheme: Scheme, vocabulary: Vocabulary) -> list
         for position, value in enumerate(getattr(scheme.audience, field)):
             if value not in allowed:
                 problems.append(
-                    Problem(name, f"audience.{field}[{position}]", f"unknown value {value!r}")
+                    problem(name, f"audience.{field}[{position}]", "unknown_value", value=value)
                 )
     for field in ("funder", "operator"):
         org = getattr(scheme, field)
         if org is not None and org not in vocabulary.organisations:
-            problems.append(Problem(name, field, f"unknown organisation {org!r}"))
+            problems.append(problem(name, field, "unknown_organisation", id=org))
     return problems
 
 
 def _check_sources(name: str, scheme: Scheme) -> list[Problem]:
     ids = [source.id for source in scheme.sources]
     problems = [
-        Problem(name, "sources", f"duplicate source id {sid!r}")
+        problem(name, "sources", "duplicate_source", id=sid)
         for sid in sorted(set(ids))
         if ids.count(sid) > 1
     ]
     problems += [
-        Problem(name, field, f"unknown source {ref!r}")
+        problem(name, field, "unknown_source", id=ref)
         for field, ref in scheme.source_references()
         if ref not in ids
     ]
     if not any(source.kind == "official" for source in scheme.sources):
-        problems.append(Problem(name, "sources", "at least one official source is required"))
+        problems.append(problem(name, "sources", "official_source_required"))
     return problems
 
 
@@ -121,10 +128,10 @@ def check_catalogue(
     for path, scheme in files.items():
         name = path.name
         if path.stem != scheme.id:
-            problems.append(Problem(name, "id", f"{scheme.id!r} does not match the file name"))
+            problems.append(problem(name, "id", "id_not_file_name", id=scheme.id))
         if scheme.id in seen:
             other = seen[scheme.id]
-            problems.append(Problem(name, "id", f"duplicate id {scheme.id!r}, also in {other}"))
+            problems.append(problem(name, "id", "duplicate_id", id=scheme.id, other=other))
         seen.setdefault(scheme.id, str(path))
     known = set(other_ids)
     for path, scheme in files.items():
@@ -136,14 +143,14 @@ def check_catalogue(
             if target is None:
                 continue
             if target == scheme.id:
-                problems.append(Problem(name, field, "a scheme cannot point to itself"))
+                problems.append(problem(name, field, "points_to_itself"))
             elif target not in seen and target not in known:
-                problems.append(Problem(name, field, f"unknown scheme {target!r}"))
+                problems.append(problem(name, field, "unknown_scheme", id=target))
         problems += _check_vocabulary(name, scheme, vocabulary)
         problems += _check_sources(name, scheme)
         problems += [
-            Problem(name, field, message)
-            for field, message in check_rules(scheme, vocabulary, run_examples)
+            Problem(name, where, why.words(), why)
+            for where, why in check_rules(scheme, vocabulary, run_examples)
         ]
     return problems
 
@@ -175,7 +182,7 @@ def read_catalogue(
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
-            problems.append(Problem(path.name, "(file)", f"cannot be read: {error}"))
+            problems.append(problem(path.name, "(file)", "unreadable", detail=error))
             continue
         scheme, file_problems = parse_scheme(path.name, text)
         problems += file_problems

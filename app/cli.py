@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
-from app import accounts, audit, opendata
+from app import accounts, audit, opendata, recovery_codes
 from app.catalogue import (
     CatalogueError,
     dump_scheme,
@@ -406,6 +406,27 @@ def create_admin_command(email: str, role: str, password: str) -> None:
     finally:
         engine.dispose()
     click.echo(f"{role} {email} created. Administrators enrol a TOTP app at first sign-in.")
+
+
+@users_group.command("reset-second-factor")
+@click.argument("email")
+def reset_second_factor_command(email: str) -> None:
+    """Forget an administrator's authenticator and recovery codes (lost phone, no codes left,
+    no other administrator): they enrol again at the next sign-in."""
+    engine = make_engine(load_settings().database_url)
+    try:
+        with make_session_factory(engine).begin() as session:
+            user = accounts.find_user(session, email)
+            if user is None:
+                click.echo(f"Refused: no account {email}", err=True)
+                sys.exit(1)
+            recovery_codes.reset_second_factor(session, user)
+            audit.record(
+                session, "user.second_factor_reset", actor="command line", target=user.email
+            )
+    finally:
+        engine.dispose()
+    click.echo(f"{user.email} enrols an authenticator app again at the next sign-in.")
 
 
 @click.group("export")

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.catalogue import Problem, check_catalogue
 from app.models import SchemeRecord, SchemeRevision
+from app.reasons import Reason, reason
 from app.repository import apply_scheme, content_hash
 from app.schemes import Scheme, is_scheme_id
 from app.vocabulary import Vocabulary
@@ -34,10 +35,11 @@ class Change:
 
 
 class EditError(Exception):
-    """A refused edit; `problems` say why, field by field."""
+    """A refused edit: its reason (the message in English), and `problems` field by field."""
 
-    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, why: Reason, problems: list[Problem] | None = None) -> None:
+        super().__init__(why.words())
+        self.reason = why
         self.problems = problems or []
 
 
@@ -45,7 +47,7 @@ class ConflictError(EditError):
     """Someone saved the scheme since this edit began; nothing was written."""
 
     def __init__(self, theirs: SchemeRevision, changes: list[Change]) -> None:
-        super().__init__(f"revision {theirs.number} by {theirs.author} was saved meanwhile")
+        super().__init__(reason("saved_meanwhile", number=theirs.number, author=theirs.author))
         self.theirs = theirs
         self.changes = changes
 
@@ -177,10 +179,10 @@ def save_draft(
     """
     problems = _problems(session, scheme, vocabulary, run_examples=False)
     if problems:
-        raise EditError("the scheme is not valid", problems)
+        raise EditError(reason("scheme_not_valid"), problems)
     latest = latest_revision(session, scheme.id)
     if latest is None and base != 0:
-        raise EditError("no such scheme")
+        raise EditError(reason("no_such_scheme"))
     if latest is not None and latest.number != base:
         raise ConflictError(latest, _changes_since(session, scheme.id, base, latest))
     now = datetime.now(UTC)
@@ -207,7 +209,7 @@ def publish(
     """Publish the latest draft: refused while an example fails or the scheme is invalid."""
     draft = latest_revision(session, scheme_id)
     if draft is None or draft.state not in DRAFT_STATES:
-        raise EditError("there is no draft to publish")
+        raise EditError(reason("no_draft_to_publish"))
     scheme = Scheme.model_validate(draft.document)
     return _make_public(session, scheme, draft.number, author, comment, vocabulary, after_commit)
 
@@ -226,7 +228,7 @@ def submit_for_review(session: Session, scheme_id: str, *, author: str, comment:
     """An editor hands the latest draft to the administrators."""
     draft = latest_revision(session, scheme_id)
     if draft is None or draft.state != "draft":
-        raise EditError("there is no draft to submit")
+        raise EditError(reason("no_draft_to_submit"))
     draft.state = "review"
     audit.record(
         session,
@@ -243,7 +245,7 @@ def send_back(session: Session, scheme_id: str, *, author: str, comment: str) ->
     """An administrator returns a draft under review to the editors, saying why."""
     draft = latest_revision(session, scheme_id)
     if draft is None or draft.state != "review":
-        raise EditError("there is no draft under review")
+        raise EditError(reason("no_draft_under_review"))
     draft.state = "draft"
     draft.review_note = comment or None
     audit.record(
@@ -271,7 +273,7 @@ def rollback(
     old = revision(session, scheme_id, number)
     latest = latest_revision(session, scheme_id)
     if old is None or latest is None:
-        raise EditError("no such revision")
+        raise EditError(reason("no_such_revision"))
     scheme = Scheme.model_validate(old.document)
     note = comment or f"Rollback to revision {number}"
     return _make_public(session, scheme, latest.number, author, note, vocabulary, after_commit)
@@ -288,10 +290,10 @@ def _make_public(
 ) -> SchemeRevision:
     problems = _problems(session, scheme, vocabulary, run_examples=True)
     if problems:
-        raise EditError("publishing refused", problems)
+        raise EditError(reason("publishing_refused"), problems)
     record = session.get(SchemeRecord, scheme.id)
     if record is None:
-        raise EditError("no such scheme")
+        raise EditError(reason("no_such_scheme"))
     number = base + 1
     apply_scheme(record, scheme, scheme.document(), datetime.now(UTC))
     record.revision = number

@@ -1,4 +1,5 @@
-"""ORM records: schemes (the published content), tags, revisions, users and audit events."""
+"""ORM records: schemes (the published content), tags, revisions, users, their recovery codes
+and audit events."""
 
 from __future__ import annotations
 
@@ -102,6 +103,22 @@ class User(Base):
     # The secret shown while enrolling, kept here (not in the cookie) until confirmed or expired.
     totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
     totp_pending_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class RecoveryCode(Base):
+    """A single-use code that stands in for a TOTP code when the phone is lost (hashed)."""
+
+    __tablename__ = "recovery_codes"
+    __table_args__ = (UniqueConstraint("user_id", "lookup"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The code's first group, in clear: it finds the one hash to verify (argon2 is slow on
+    # purpose); the rest of the code is only stored as an argon2id hash.
+    lookup: Mapped[str] = mapped_column(String(8))
+    code_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AuditEvent(Base):

@@ -10,6 +10,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from app.eligibility.rules import Criterion, Example
 from app.i18n import Localized
+from app.reasons import model_refusal
 
 Kind = Literal[
     "grant",
@@ -82,9 +83,9 @@ class Lifecycle(_Strict):
     @model_validator(mode="after")
     def _successor_matches_status(self) -> Lifecycle:
         if self.status == "replaced" and self.replaced_by is None:
-            raise ValueError("a replaced scheme needs replaced_by")
+            raise model_refusal("replaced_needs_successor")
         if self.replaced_by is not None and self.status not in ("replaced", "closed"):
-            raise ValueError("replaced_by is only for a replaced or closed scheme")
+            raise model_refusal("successor_only_when_replaced")
         return self
 
 
@@ -111,7 +112,7 @@ class Amounts(_Strict):
     @model_validator(mode="after")
     def _min_below_max(self) -> Amounts:
         if self.min_eur is not None and self.max_eur is not None and self.min_eur > self.max_eur:
-            raise ValueError("min_eur is above max_eur")
+            raise model_refusal("minimum_above_maximum")
         return self
 
 
@@ -129,7 +130,7 @@ class Session(_Strict):
     @model_validator(mode="after")
     def _opens_before_closes(self) -> Session:
         if self.opens is not None and self.opens > self.closes:
-            raise ValueError("opens is after closes")
+            raise model_refusal("opens_after_closes")
         return self
 
 
@@ -144,9 +145,9 @@ class Calendar(_Strict):
     @model_validator(mode="after")
     def _rolling_or_sessions(self) -> Calendar:
         if self.rolling and self.sessions:
-            raise ValueError("a rolling calendar has no sessions")
+            raise model_refusal("rolling_without_sessions")
         if (self.rolling or self.note) and self.source is None:
-            raise ValueError("source is required for a rolling calendar or a note")
+            raise model_refusal("calendar_source_required")
         return self
 
 

@@ -103,3 +103,13 @@ def app(settings: Settings, session_factory: sessionmaker[Session]) -> Flask:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def cli_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """An empty database of the test backend, named by DATABASE_URL as a user would."""
+    for url in isolated_database_url(backend_url(tmp_path), tmp_path):
+        monkeypatch.setenv("DATABASE_URL", url)
+        monkeypatch.setenv("INSTANCE_DIR", str(tmp_path / "instance"))
+        monkeypatch.delenv("SCHEMES_DIR", raising=False)
+        yield url

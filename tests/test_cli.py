@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import func, select
-from support import backend_url, isolated_database_url
 
 from app.catalogue import scheme_files
 from app.cli import main
 from app.config import DEFAULT_SCHEMES_DIR
 from app.db import make_engine
 from app.models import SchemeRecord, SchemeRevision
-
-
-@pytest.fixture
-def cli_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """An empty database of the test backend, named by DATABASE_URL as a user would."""
-    for url in isolated_database_url(backend_url(tmp_path), tmp_path):
-        monkeypatch.setenv("DATABASE_URL", url)
-        monkeypatch.setenv("INSTANCE_DIR", str(tmp_path / "instance"))
-        monkeypatch.delenv("SCHEMES_DIR", raising=False)
-        yield url
 
 
 def run(*args: str) -> Result:

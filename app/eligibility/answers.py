@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.reasons import Reason, reason
 from app.vocabulary import Variable, Vocabulary
 
 AnswerValue = str | frozenset[str] | float | bool
@@ -21,7 +22,12 @@ class AnswerError:
     """An answer that was refused, naming its variable."""
 
     variable: str
-    message: str
+    reason: Reason
+
+    @property
+    def message(self) -> str:
+        """In English (the command line); the web layer words the reason for its reader."""
+        return self.reason.words()
 
 
 @dataclass(frozen=True)
@@ -41,53 +47,53 @@ class Answers:
         return Answers(values, self.unknown - {variable})
 
 
-def _number(variable: Variable, raw: Any) -> tuple[float | None, str | None]:
+def _number(variable: Variable, raw: Any) -> tuple[float | None, Reason | None]:
     if isinstance(raw, bool):
-        return None, "must be a number"
+        return None, reason("must_be_number")
     if isinstance(raw, int) and abs(raw) > MAX_MAGNITUDE:
-        return None, f"must be between -{MAX_MAGNITUDE} and {MAX_MAGNITUDE}"
+        return None, reason("must_be_between", limit=MAX_MAGNITUDE)
     try:
         number = float(raw) if isinstance(raw, int | float | str) else math.nan
     except (ValueError, OverflowError):
-        return None, "must be a number"
+        return None, reason("must_be_number")
     if math.isnan(number) or math.isinf(number):
-        return None, "must be a number"
+        return None, reason("must_be_number")
     if abs(number) > MAX_MAGNITUDE:
-        return None, f"must be between -{MAX_MAGNITUDE} and {MAX_MAGNITUDE}"
+        return None, reason("must_be_between", limit=MAX_MAGNITUDE)
     if variable.type == "integer" and not number.is_integer():
-        return None, "must be a whole number"
+        return None, reason("must_be_whole_number")
     if variable.min is not None and number < variable.min:
-        return None, f"must be at least {variable.min:g}"
+        return None, reason("must_be_at_least", limit=f"{variable.min:g}")
     if variable.max is not None and number > variable.max:
-        return None, f"must be at most {variable.max:g}"
+        return None, reason("must_be_at_most", limit=f"{variable.max:g}")
     return number, None
 
 
-def _boolean(raw: Any) -> tuple[bool | None, str | None]:
+def _boolean(raw: Any) -> tuple[bool | None, Reason | None]:
     if isinstance(raw, bool):
         return raw, None
     if isinstance(raw, str) and raw.lower() in ("true", "yes", "1"):
         return True, None
     if isinstance(raw, str) and raw.lower() in ("false", "no", "0"):
         return False, None
-    return None, "must be true or false"
+    return None, reason("must_be_true_or_false")
 
 
-def parse_answer(variable: Variable, raw: Any) -> tuple[AnswerValue | None, str | None]:
-    """One raw answer (JSON or form text) as a typed value, or a message saying what is wrong."""
+def parse_answer(variable: Variable, raw: Any) -> tuple[AnswerValue | None, Reason | None]:
+    """One raw answer (JSON or form text) as a typed value, or the reason it is refused."""
     if variable.type == "choice":
         if not isinstance(raw, str) or raw not in variable.value_ids():
-            return None, f"must be one of: {', '.join(variable.value_ids())}"
+            return None, reason("must_be_one_of", allowed=", ".join(variable.value_ids()))
         return raw, None
     if variable.type == "set":
         items = [raw] if isinstance(raw, str) else raw
         if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
-            return None, "must be a list of values"
+            return None, reason("must_be_list")
         unknown = [i for i in items if i and i not in variable.value_ids()]
         if unknown:
-            return (
-                None,
-                f"unknown values {', '.join(unknown)}; allowed: {', '.join(variable.value_ids())}",
+            allowed = ", ".join(variable.value_ids())
+            return None, reason(
+                "unknown_values_allowed", values=", ".join(unknown), allowed=allowed
             )
         return frozenset(i for i in items if i), None
     if variable.type == "boolean":
@@ -105,14 +111,14 @@ def validate_answers(
     for name, value in raw.items():
         variable = vocabulary.variables.get(name)
         if variable is None:
-            errors.append(AnswerError(name, "unknown variable"))
+            errors.append(AnswerError(name, reason("unknown_variable")))
             continue
         if value == DONT_KNOW or value is None:
             unknown.add(name)
             continue
-        parsed, message = parse_answer(variable, value)
-        if message is not None or parsed is None:
-            errors.append(AnswerError(name, message or "invalid value"))
+        parsed, why = parse_answer(variable, value)
+        if why is not None or parsed is None:
+            errors.append(AnswerError(name, why or reason("invalid_value")))
         else:
             values[name] = parsed
     ordered = {v: values[v] for v in vocabulary.variables if v in values}

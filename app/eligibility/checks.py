@@ -8,34 +8,39 @@ from app.eligibility.answers import validate_answers
 from app.eligibility.engine import evaluate_scheme
 from app.eligibility.rules import OPERATORS_BY_TYPE, Rule
 from app.eligibility.wording import wording_mismatches
+from app.reasons import Reason, reason
 from app.schemes import Scheme
 from app.vocabulary import Variable, Vocabulary
 
 
-def _check_value(variable: Variable, operator: str, value: Any) -> str | None:
+def _check_value(variable: Variable, operator: str, value: Any) -> Reason | None:
     if variable.type in ("choice", "set"):
         many = operator != "equals"
         if many and not isinstance(value, tuple | list):
-            return f"operator {operator!r} takes a list of values"
+            return reason("operator_takes_list", operator=operator)
         if not many and not isinstance(value, str):
-            return f"operator {operator!r} takes one value"
+            return reason("operator_takes_one", operator=operator)
         items = list(value) if many else [value]
         unknown = [item for item in items if item not in variable.value_ids()]
-        return (
-            f"unknown values for {variable.id}: {', '.join(map(str, unknown))}" if unknown else None
-        )
+        if unknown:
+            return reason("unknown_values_for", variable=variable.id, values=", ".join(unknown))
+        return None
     if variable.type == "boolean":
-        return None if isinstance(value, bool) else "a boolean condition takes true or false"
+        return None if isinstance(value, bool) else reason("boolean_takes_true_false")
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return f"operator {operator!r} takes a number"
+        return reason("operator_takes_number", operator=operator)
     if variable.min is not None and value < variable.min:
-        return f"{value} is below the minimum of {variable.id} ({variable.min:g})"
+        return reason(
+            "below_minimum_of", value=value, variable=variable.id, limit=f"{variable.min:g}"
+        )
     if variable.max is not None and value > variable.max:
-        return f"{value} is above the maximum of {variable.id} ({variable.max:g})"
+        return reason(
+            "above_maximum_of", value=value, variable=variable.id, limit=f"{variable.max:g}"
+        )
     return None
 
 
-def _check_rule(rule: Rule, where: str, vocabulary: Vocabulary) -> list[tuple[str, str]]:
+def _check_rule(rule: Rule, where: str, vocabulary: Vocabulary) -> list[tuple[str, Reason]]:
     if rule.variable is None:
         if rule.not_ is not None:
             return _check_rule(rule.not_, f"{where}.not", vocabulary)
@@ -47,28 +52,26 @@ def _check_rule(rule: Rule, where: str, vocabulary: Vocabulary) -> list[tuple[st
         ]
     variable = vocabulary.variables.get(rule.variable)
     if variable is None:
-        return [(f"{where}.variable", f"unknown variable {rule.variable!r}")]
+        return [(f"{where}.variable", reason("unknown_rule_variable", variable=rule.variable))]
     if rule.operator not in OPERATORS_BY_TYPE[variable.type]:
         allowed = ", ".join(sorted(OPERATORS_BY_TYPE[variable.type]))
-        return [
-            (
-                f"{where}.operator",
-                f"{rule.operator!r} does not apply to a {variable.type}; use {allowed}",
-            )
-        ]
-    message = _check_value(variable, rule.operator, rule.value)
-    return [(f"{where}.value", message)] if message else []
+        wrong = reason(
+            "operator_not_for_type", operator=rule.operator, type=variable.type, allowed=allowed
+        )
+        return [(f"{where}.operator", wrong)]
+    why = _check_value(variable, rule.operator, rule.value)
+    return [(f"{where}.value", why)] if why else []
 
 
-def _check_examples(scheme: Scheme, vocabulary: Vocabulary) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
+def _check_examples(scheme: Scheme, vocabulary: Vocabulary) -> list[tuple[str, Reason]]:
+    problems: list[tuple[str, Reason]] = []
     criterion_ids = {c.id for c in scheme.criteria}
     for position, example in enumerate(scheme.examples):
         where = f"examples[{position}]"
         answers, errors = validate_answers(example.answers, vocabulary)
-        problems += [(f"{where}.answers.{e.variable}", e.message) for e in errors]
+        problems += [(f"{where}.answers.{e.variable}", e.reason) for e in errors]
         problems += [
-            (f"{where}.failed", f"unknown criterion {cid!r}")
+            (f"{where}.failed", reason("unknown_criterion", id=cid))
             for cid in example.failed
             if cid not in criterion_ids
         ]
@@ -79,27 +82,32 @@ def _check_examples(scheme: Scheme, vocabulary: Vocabulary) -> list[tuple[str, s
         if verdict.status != example.expect or (
             example.failed and failed != tuple(sorted(example.failed))
         ):
-            got = verdict.status + (f" (failed: {', '.join(failed)})" if failed else "")
-            problems.append(
-                (where, f"{example.title!r} expects {example.expect}, the rules give {got}")
-            )
+            said = {"title": example.title, "expected": example.expect, "got": verdict.status}
+            if failed:
+                problems.append(
+                    (where, reason("example_fails_criteria", **said, failed=", ".join(failed)))
+                )
+            else:
+                problems.append((where, reason("example_fails", **said)))
     return problems
 
 
 def check_rules(
     scheme: Scheme, vocabulary: Vocabulary, run_examples: bool = True
-) -> list[tuple[str, str]]:
-    """(field, message) for each criterion not fitting the vocabulary or whose wording writes
+) -> list[tuple[str, Reason]]:
+    """(field, reason) for each criterion not fitting the vocabulary or whose wording writes
     other numbers than its rule, and each failing example."""
     ids = [c.id for c in scheme.criteria]
     problems = [
-        ("criteria", f"duplicate criterion id {i!r}") for i in sorted(set(ids)) if ids.count(i) > 1
+        ("criteria", reason("duplicate_criterion", id=i))
+        for i in sorted(set(ids))
+        if ids.count(i) > 1
     ]
     for position, criterion in enumerate(scheme.criteria):
         if criterion.rule is not None:
             problems += _check_rule(criterion.rule, f"criteria[{position}].rule", vocabulary)
         problems += [
-            (f"criteria[{position}].label.{mismatch.lang}", mismatch.message())
+            (f"criteria[{position}].label.{mismatch.lang}", mismatch.reason())
             for mismatch in wording_mismatches(criterion)
         ]
     if not problems and run_examples:

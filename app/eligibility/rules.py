@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.i18n import Localized
+from app.reasons import model_refusal
 
 Operator = Literal[
     "equals",  # choice: the answer is this value
@@ -53,9 +54,9 @@ class Rule(_Strict):
         is_condition = self.variable is not None or self.operator is not None
         forms = sum(part is not None for part in combinations) + int(is_condition)
         if forms != 1:
-            raise ValueError("a rule is exactly one of: all, any, not, or variable/operator/value")
+            raise model_refusal("rule_one_form")
         if is_condition and (self.variable is None or self.operator is None or self.value is None):
-            raise ValueError("a condition needs variable, operator and value")
+            raise model_refusal("condition_incomplete")
         return self
 
     def variables(self) -> tuple[str, ...]:
@@ -89,7 +90,7 @@ class Criterion(_Strict):
     @model_validator(mode="after")
     def _rule_or_verification(self) -> Criterion:
         if self.rule is None and self.verify_by is None:
-            raise ValueError("a criterion needs a rule, verify_by, or both")
+            raise model_refusal("criterion_needs_rule")
         return self
 
 
@@ -104,7 +105,7 @@ class Example(_Strict):
     @model_validator(mode="after")
     def _failed_matches_expectation(self) -> Example:
         if self.expect == "ineligible" and not self.failed:
-            raise ValueError("an ineligible example names the criteria that fail in `failed`")
+            raise model_refusal("ineligible_names_failed")
         if self.expect != "ineligible" and self.failed:
-            raise ValueError("only an ineligible example lists failed criteria")
+            raise model_refusal("failed_only_when_ineligible")
         return self

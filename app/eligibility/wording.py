@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from app.eligibility.rules import Criterion
+from app.reasons import Reason, reason
 
 # Digits, with groups of three separated by a space, a no-break space, a comma or a dot
 # (10 000, 10,000, 10.000), or a decimal part after a comma or a dot (0,5; 2.5).
@@ -40,11 +41,12 @@ class WordingMismatch:
     written: tuple[Decimal, ...]
     missing: tuple[Decimal, ...]
 
-    def message(self) -> str:
-        """In English, for the command line and the load checks."""
-        return (
-            f"the wording says {', '.join(f'{n:g}' for n in self.written)} "
-            f"but the rule checks {', '.join(f'{v:g}' for v in self.missing)}"
+    def reason(self) -> Reason:
+        """Why the label is refused, for the load checks and the editor."""
+        return reason(
+            "wording_disagrees",
+            written=", ".join(f"{n:g}" for n in self.written),
+            value=", ".join(f"{v:g}" for v in self.missing),
         )
 
 

@@ -42,6 +42,8 @@ from app.web import (
 )
 from app.web.admin import auth as admin_auth
 from app.web.admin import editor as admin_editor
+from app.web.admin import preview as admin_preview
+from app.web.admin import recovery as admin_recovery
 from app.web.admin import suggestions as admin_suggestions
 from app.web.admin import views as admin_views
 
@@ -109,6 +111,8 @@ def create_app(
     app.register_blueprint(admin_views.blueprint, url_prefix="/<lang>/admin")
     app.register_blueprint(admin_editor.blueprint, url_prefix="/<lang>/admin")
     app.register_blueprint(admin_suggestions.blueprint, url_prefix="/<lang>/admin")
+    app.register_blueprint(admin_recovery.blueprint, url_prefix="/<lang>/admin")
+    app.register_blueprint(admin_preview.blueprint, url_prefix="/<lang>/admin")
     app.register_blueprint(suggestions.blueprint, url_prefix="/<lang>")
     seo.init_app(app)
     compression.init_app(app)

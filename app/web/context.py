@@ -22,6 +22,7 @@ from app.web.labels import (
 )
 from app.web.locale import current_language, switch_language_url
 from app.web.public_url import external_url
+from app.web.reason_text import problem_text, say
 from app.web.reference import vocabulary
 
 
@@ -67,8 +68,10 @@ def suggest_attributes() -> Markup:
 
 
 def init_app(app: Flask) -> None:
-    """Register the template filter and globals."""
+    """Register the template filters and globals."""
     app.add_template_filter(localize, "loc")
+    app.add_template_filter(problem_text, "problem_text")
+    app.add_template_filter(say, "say")
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

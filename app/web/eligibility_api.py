@@ -18,6 +18,7 @@ from app.web.catalogue_cache import current_catalogue
 from app.web.errors import json_error
 from app.web.explanations import answered, explanation
 from app.web.public_url import external_url
+from app.web.reason_text import say
 from app.web.reference import vocabulary
 
 blueprint = Blueprint("eligibility_api", __name__)
@@ -84,7 +85,7 @@ def eligibility() -> Response:
         errors.append({"field": "answers", "message": _("The answers must be a JSON object.")})
         raw_answers = {}
     answers, answer_errors = validate_answers(raw_answers, vocabulary())
-    errors += [{"field": f"answers.{e.variable}", "message": e.message} for e in answer_errors]
+    errors += [{"field": f"answers.{e.variable}", "message": say(e.reason)} for e in answer_errors]
     if errors:
         return json_error(400, errors)
     catalogue = current_catalogue()

@@ -5,14 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 
 from app.deadlines import next_deadline, today_in_paris
-from app.evidence import is_stale, newest_evidence
 from app.repository import (
     SchemeFilters,
     get_scheme,
     get_schemes,
     list_schemes,
-    predecessor_ids,
-    strand_ids,
 )
 from app.schemes import current_schemes
 from app.web.catalogue_cache import current_catalogue
@@ -21,6 +18,7 @@ from app.web.listing import ListedScheme, run_listing, sort_and_page
 from app.web.listing_form import FilterForm
 from app.web.locale import current_language
 from app.web.reference import vocabulary
+from app.web.scheme_page import scheme_page
 from app.web.search_service import search_index
 
 blueprint = Blueprint("public", __name__)
@@ -76,22 +74,4 @@ def scheme_detail(scheme_id: str) -> str:
     scheme = get_scheme(session, scheme_id)
     if scheme is None:
         abort(404)
-    strands = strand_ids(session, scheme.id)
-    predecessors = predecessor_ids(session, scheme.id)
-    link_ids = [*strands, *predecessors]
-    link_ids += [i for i in (scheme.parent, scheme.lifecycle.replaced_by) if i]
-    vocab = vocabulary()
-    today = today_in_paris()
-    return render_template(
-        "public/scheme.html",
-        scheme=scheme,
-        linked=get_schemes(session, link_ids),
-        strands=strands,
-        predecessors=predecessors,
-        deadline=next_deadline(scheme, today),
-        today=today,
-        stale=is_stale(scheme, today),
-        newest_evidence=newest_evidence(scheme, today),
-        funder=vocab.organisations[scheme.funder],
-        operator=vocab.organisations.get(scheme.operator) if scheme.operator else None,
-    )
+    return render_template("public/scheme.html", **scheme_page(session, scheme))

@@ -23,6 +23,7 @@ from app.deadlines import next_deadline, today_in_paris
 from app.eligibility.answers import DONT_KNOW, Answers, parse_answer
 from app.eligibility.engine import SchemeVerdict, evaluate_all
 from app.eligibility.questions import Progress, progress
+from app.reasons import reason
 from app.repository import get_schemes
 from app.schemes import Scheme, current_schemes
 from app.web.answers_url import answers_from_args, answers_query, hidden_fields
@@ -33,6 +34,7 @@ from app.web.labels import VERDICT_GROUP_TITLES
 from app.web.locale import current_language
 from app.web.public_url import external_url
 from app.web.questionnaire_forms import MailResultsForm, question_form
+from app.web.reason_text import say
 from app.web.reference import vocabulary
 
 blueprint = Blueprint("questionnaire", __name__)
@@ -152,9 +154,9 @@ def _record_answer(state: State, asked: str) -> Response | tuple[str, int]:
     form = question_form(variable, current_language(), request.args)
     if not form.validate():
         return _render_question(state, asked, form), 400
-    value, message = parse_answer(variable, _submitted(form.data[asked]))
-    if message is not None or value is None:
-        form[asked].errors = [message or "invalid"]
+    value, why = parse_answer(variable, _submitted(form.data[asked]))
+    if why is not None or value is None:
+        form[asked].errors = [say(why or reason("invalid_value"))]
         return _render_question(state, asked, form), 400
     base = state.answers.without(asked)
     return _next(

@@ -1,4 +1,4 @@
-"""Signing in (password, then a TOTP code for administrators) and out."""
+"""Signing in (password, then a TOTP code or a recovery code for administrators) and out."""
 
 from __future__ import annotations
 
@@ -6,14 +6,24 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import segno
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
-from app import accounts, audit
+from app import accounts, audit, recovery_codes
 from app.models import User
 from app.web.admin.access import signed_in_user, start_session
-from app.web.admin.forms import CodeForm, EmptyForm, LoginForm
+from app.web.admin.forms import CodeForm, EmptyForm, LoginForm, RecoveryCodeForm
 from app.web.database import db_session
 from app.web.rate_limits import limiter
 
@@ -77,23 +87,42 @@ def login() -> Page:
     return _signed_in(user)
 
 
-def _signed_in(user: User) -> Response:
+def _record_sign_in(user: User, **detail: object) -> None:
     db = db_session()
     user.last_login_at = datetime.now(UTC)
-    audit.record(db, "login", actor=user.email, address=request.remote_addr)
+    audit.record(db, "login", actor=user.email, address=request.remote_addr, **detail)
     db.commit()
+
+
+def _signed_in(user: User) -> Response:
+    _record_sign_in(user)
     return redirect(session.pop("next", None) or url_for("admin.dashboard"))
 
 
-@blueprint.route("/second-factor", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"], deduct_when=_failed)
-def second_factor() -> Page:
-    """The TOTP code of an administrator; the first time, the secret to enrol is shown."""
+def _admin_awaiting_code() -> User | Response:
+    """The administrator between the password and the second factor, or where to go instead."""
     user = signed_in_user(require_second_factor=False)
     if user is None:
         return redirect(url_for("admin_auth.login"))
     if user.role != "admin" or session.get("second_factor"):
         return redirect(url_for("admin.dashboard"))
+    return user
+
+
+# One budget for both ways of passing the second factor: recovery codes add no guesses.
+_second_factor_limit = limiter.shared_limit(
+    "10 per minute", scope="second-factor", methods=["POST"], deduct_when=_failed
+)
+
+
+@blueprint.route("/second-factor", methods=["GET", "POST"])
+@_second_factor_limit
+def second_factor() -> Page:
+    """The TOTP code of an administrator; the first time, the secret to enrol is shown, and
+    once it is confirmed, the recovery codes (this one time)."""
+    user = _admin_awaiting_code()
+    if not isinstance(user, User):
+        return user
     enrolling = user.totp_secret is None
     db = db_session()
     if enrolling:
@@ -109,6 +138,15 @@ def second_factor() -> Page:
             accepted = accounts.confirm_totp(db, user, code)
         else:
             accepted = accounts.accept_totp(db, user, secret, code)
+        if accepted and enrolling:
+            session["second_factor"] = True
+            codes = recovery_codes.new_recovery_codes(db, user)
+            _record_sign_in(user, enrolled="yes")  # commits the codes with the login
+            return render_template(
+                "admin/recovery_codes.html",
+                codes=codes,
+                next=session.pop("next", None) or url_for("admin.dashboard"),
+            )
         if accepted:
             session["second_factor"] = True
             return _signed_in(user)  # commits the accepted step with the login
@@ -123,6 +161,44 @@ def second_factor() -> Page:
     return render_template(
         "admin/second_factor.html", form=form, enrolling=enrolling, secret=secret, qr=qr
     ), status
+
+
+@blueprint.route("/second-factor/recovery", methods=["GET", "POST"])
+@_second_factor_limit
+def recovery() -> Page:
+    """A recovery code instead of the authenticator's code: each code works once."""
+    user = _admin_awaiting_code()
+    if not isinstance(user, User):
+        return user
+    if user.totp_secret is None:  # nothing enrolled yet, so no codes: enrol first
+        return redirect(url_for("admin_auth.second_factor"))
+    form = RecoveryCodeForm()
+    if form.validate_on_submit():
+        db = db_session()
+        if recovery_codes.use_recovery_code(db, user, form.code.data or ""):
+            session["second_factor"] = True
+            left = recovery_codes.remaining_recovery_codes(db, user)
+            _record_sign_in(user, recovery_code="used", remaining=left)
+            flash(
+                ngettext(
+                    "You signed in with a recovery code. %(num)d code is left: "
+                    "make new ones from your account page.",
+                    "You signed in with a recovery code. %(num)d codes are left: "
+                    "make new ones from your account page.",
+                    left,
+                ),
+                "warning",
+            )
+            return redirect(session.pop("next", None) or url_for("admin.dashboard"))
+        audit.record(
+            db, "login.recovery_code_failed", actor=user.email, address=request.remote_addr
+        )
+        db.commit()
+        form.code.errors = [_("This recovery code is not valid or was already used.")]
+    elif request.method == "POST":
+        form.code.errors = form.code.errors or [_("Enter one of your recovery codes.")]
+    status = 401 if form.code.errors else 200
+    return render_template("admin/recovery.html", form=form), status
 
 
 @blueprint.post("/logout")

@@ -47,6 +47,7 @@ from app.web.admin.scheme_form_values import (
 )
 from app.web.database import db_session
 from app.web.locale import current_language
+from app.web.reason_text import problem_text, say
 from app.web.reference import vocabulary
 
 blueprint = Blueprint("admin_editor", __name__)
@@ -230,7 +231,7 @@ def _run(
 ) -> Run:
     answers, errors = validate_answers(raw, vocabulary())
     if errors:
-        problems = tuple(f"{error.variable}: {error.message}" for error in errors)
+        problems = tuple(f"{error.variable}: {say(error.reason)}" for error in errors)
         return Run(title, "unknown", (), (), expect, expect_failed, problems)
     verdict = evaluate_scheme(scheme, answers)
     lines = tuple(
@@ -342,9 +343,9 @@ def _save(
         return _render(form, scheme_id, latest, conflict=conflict)
     except EditError as error:
         for problem in error.problems:
-            attach_error(form, problem.field, problem.message)
+            attach_error(form, problem.field, problem_text(problem))
         if not error.problems:
-            form.other_errors.append(str(error))
+            form.other_errors.append(say(error.reason))
         return _render(form, scheme_id, latest)
     flash(
         _(

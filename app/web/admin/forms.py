@@ -59,3 +59,25 @@ class PasswordChangeForm(FlaskForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired()])
     new = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=12, max=1000)])
     repeat = PasswordField(_l("New password, again"), validators=[DataRequired()])
+
+
+class RecoveryCodeForm(FlaskForm):
+    """One of the recovery codes given at enrolment, instead of the authenticator's code."""
+
+    code = StringField(_l("Recovery code"), validators=[DataRequired(), Length(max=40)])
+
+
+class NewRecoveryCodesForm(FlaskForm):
+    """New recovery codes, after the password or a code from the authenticator app."""
+
+    password = PasswordField(_l("Your password"), validators=[Optional(), Length(max=1000)])
+    code = StringField(
+        _l("Or a six-digit code from your authenticator app"),
+        validators=[Optional(), Length(max=8)],
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """An action on another account, confirmed with the administrator's own password."""
+
+    password = PasswordField(_l("Your password, to confirm"), validators=[DataRequired()])

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import Any
 
 import pydantic
-from flask_babel import lazy_gettext as _l
 from wtforms import FieldList, FormField
 from wtforms.form import BaseForm
 
+from app.catalogue import field_path
+from app.reasons import model_reason
 from app.web.admin.scheme_form import SchemeForm
+from app.web.reason_text import say
 
 
 class SchemeFormError(ValueError):
@@ -25,7 +26,7 @@ class SchemeFormError(ValueError):
     def from_model(cls, error: pydantic.ValidationError) -> SchemeFormError:
         """The errors of a document the Scheme model refuses, by field path."""
         return cls(
-            [(model_path(detail["loc"]), _model_message(detail)) for detail in error.errors()]
+            [(model_path(detail["loc"]), say(model_reason(detail))) for detail in error.errors()]
         )
 
     def apply(self, form: SchemeForm) -> None:
@@ -34,26 +35,8 @@ class SchemeFormError(ValueError):
             attach_error(form, path, message)
 
 
-_LANGUAGE_MESSAGES = {
-    "fr": _l("Missing French translation."),
-    "en": _l("Missing English translation."),
-}
-
-
-def _model_message(detail: Any) -> str:
-    loc = detail["loc"]
-    missing = detail["type"] in ("missing", "string_too_short", "model_type")
-    if missing and loc and loc[-1] in _LANGUAGE_MESSAGES:
-        return str(_LANGUAGE_MESSAGES[loc[-1]])
-    return str(detail["msg"]).removeprefix("Value error, ")
-
-
-def model_path(loc: Iterable[int | str]) -> str:
-    """A pydantic location as a field path: criteria[2].rule.all[1].value."""
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path
+# One way to write a pydantic location as a field path, shared with the scheme files.
+model_path = field_path
 
 
 _TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")

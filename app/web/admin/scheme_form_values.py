@@ -13,7 +13,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.eligibility.answers import DONT_KNOW, parse_answer
+from app.reasons import reason
 from app.vocabulary import Variable, Vocabulary
+from app.web.reason_text import say
 
 ANSWERS_HELP = _l(
     "One answer per line, as variable = value. Separate the values of a list with commas "
@@ -109,11 +111,11 @@ def _typed_answer(variable: Variable, raw: Any) -> tuple[Any, str | None]:
     if variable.type in ("number", "integer") and isinstance(raw, str):
         number = parse_number(raw)
         if number is None:
-            return None, "must be a number"
+            return None, say(reason("must_be_number"))
         raw = number
-    parsed, message = parse_answer(variable, raw)
-    if message is not None:
-        return None, message
+    parsed, why = parse_answer(variable, raw)
+    if why is not None:
+        return None, say(why)
     if variable.type == "set":
         return list(dict.fromkeys(raw)), None
     return (parsed if variable.type in ("choice", "boolean") else raw), None

@@ -26,7 +26,7 @@ from werkzeug.wrappers import Response
 
 from app import accounts, audit, suggestions
 from app.catalogue import dump_scheme
-from app.deadlines import next_deadline, today_in_paris
+from app.deadlines import today_in_paris
 from app.editing import (
     DRAFT_STATES,
     EditError,
@@ -41,7 +41,7 @@ from app.editing import (
 )
 from app.evidence import is_stale, newest_evidence
 from app.models import SchemeRecord, SchemeRevision, User
-from app.repository import SchemeFilters, get_schemes, list_schemes
+from app.repository import SchemeFilters, list_schemes
 from app.schemes import Scheme
 from app.web.admin.access import require_role, signed_in_user
 from app.web.admin.forms import (
@@ -52,10 +52,13 @@ from app.web.admin.forms import (
     UserForm,
 )
 from app.web.admin.readable_diff import readable_changes
+from app.web.admin.recovery import account_page
 from app.web.database import db_session
 from app.web.labels import ACCOUNT_REFUSALS, ROLE_LABELS
 from app.web.locale import current_language
+from app.web.reason_text import problem_text, say
 from app.web.reference import vocabulary
+from app.web.scheme_page import scheme_page
 from app.web.search_service import refresh_after_publish
 
 # Ids in URLs are PostgreSQL integers: a larger number is a 404 at routing, before any query
@@ -182,9 +185,9 @@ def scheme_revisions(scheme_id: str) -> str:
 
 
 def _refused(error: EditError, scheme_id: str) -> Response:
-    flash(str(error), "error")
+    flash(say(error.reason), "error")
     for problem in error.problems:
-        flash(f"{problem.field}: {problem.message}", "error")
+        flash(f"{problem.field}: {problem_text(problem)}", "error")
     return redirect(url_for("admin.scheme_revisions", scheme_id=scheme_id))
 
 
@@ -197,19 +200,7 @@ def draft_preview(scheme_id: str) -> str:
     if latest is None:
         abort(404)
     scheme = Scheme.model_validate(latest.document)
-    links = [i for i in (scheme.parent, scheme.lifecycle.replaced_by) if i]
-    return render_template(
-        "public/scheme.html",
-        scheme=scheme,
-        draft=latest,
-        linked=get_schemes(db, links),
-        strands=[],
-        predecessors=[],
-        deadline=next_deadline(scheme, today_in_paris()),
-        today=today_in_paris(),
-        funder=vocabulary().organisations[scheme.funder],
-        operator=vocabulary().organisations.get(scheme.operator or ""),
-    )
+    return render_template("public/scheme.html", draft=latest, **scheme_page(db, scheme))
 
 
 def _make_public(scheme_id: str, action: Callable[..., object], done: str, *args: int) -> Response:
@@ -380,7 +371,8 @@ def change_role(user_id: int) -> Response:
 @blueprint.route("/account", methods=["GET", "POST"])
 @require_role("editor", "admin")
 def account() -> Page:
-    """Change one's own password: the current one first; every session ends afterwards."""
+    """Change one's own password: the current one first; every session ends afterwards. The
+    page also offers new recovery codes (see recovery.py)."""
     form = PasswordChangeForm()
     user = signed_in_user()
     if user is None:  # require_role guarantees a user; this narrows the type
@@ -409,7 +401,7 @@ def account() -> Page:
                 return redirect(url_for("admin_auth.login"))
     elif request.method == "POST":
         status = 400
-    return render_template("admin/account.html", form=form), status
+    return account_page(user, password_form=form, status=status)
 
 
 @blueprint.get("/audit")
