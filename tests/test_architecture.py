@@ -16,6 +16,7 @@ DOMAIN_MODULES = [
     "app.deadlines",
     "app.db",
     "app.models",
+    "app.facets",
     "app.repository",
     "app.cli",
 ]
