@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.eligibility.answers import validate_answers
-from app.eligibility.engine import evaluate_scheme
+from app.eligibility.examples import run_example
 from app.eligibility.rules import OPERATORS_BY_TYPE, Rule
 from app.eligibility.wording import wording_mismatches
 from app.schemes import Scheme
@@ -65,23 +64,19 @@ def _check_examples(scheme: Scheme, vocabulary: Vocabulary) -> list[tuple[str, s
     criterion_ids = {c.id for c in scheme.criteria}
     for position, example in enumerate(scheme.examples):
         where = f"examples[{position}]"
-        answers, errors = validate_answers(example.answers, vocabulary)
-        problems += [(f"{where}.answers.{e.variable}", e.message) for e in errors]
+        run = run_example(scheme, example, vocabulary)
+        problems += [(f"{where}.answers.{e.variable}", e.message) for e in run.errors]
         problems += [
             (f"{where}.failed", f"unknown criterion {cid!r}")
             for cid in example.failed
             if cid not in criterion_ids
         ]
-        if errors:
-            continue
-        verdict = evaluate_scheme(scheme, answers)
-        failed = tuple(sorted(r.criterion.id for r in verdict.failed()))
-        if verdict.status != example.expect or (
-            example.failed and failed != tuple(sorted(example.failed))
-        ):
-            got = verdict.status + (f" (failed: {', '.join(failed)})" if failed else "")
+        if run.verdict is not None and not run.passed:
             problems.append(
-                (where, f"{example.title!r} expects {example.expect}, the rules give {got}")
+                (
+                    where,
+                    f"{example.title!r} expects {example.expect}, the rules give {run.outcome()}",
+                )
             )
     return problems
 
