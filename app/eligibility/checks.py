@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from app.eligibility.examples import run_example
-from app.eligibility.rules import OPERATORS_BY_TYPE, Rule
+from app.eligibility.operators import OPERATORS, OPERATORS_BY_TYPE
+from app.eligibility.rules import Rule
 from app.eligibility.wording import wording_mismatches
 from app.schemes import Scheme
 from app.vocabulary import Variable, Vocabulary
@@ -13,7 +14,7 @@ from app.vocabulary import Variable, Vocabulary
 
 def _check_value(variable: Variable, operator: str, value: Any) -> str | None:
     if variable.type in ("choice", "set"):
-        many = operator != "equals"
+        many = OPERATORS[operator].shape == "many"
         if many and not isinstance(value, tuple | list):
             return f"operator {operator!r} takes a list of values"
         if not many and not isinstance(value, str):
