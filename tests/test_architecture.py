@@ -17,6 +17,8 @@ DOMAIN_MODULES = [
     "app.db",
     "app.models",
     "app.facets",
+    "app.eligibility.operators",
+    "app.eligibility.examples",
     "app.repository",
     "app.cli",
 ]
