@@ -1,0 +1,81 @@
+"""Disabling a user and changing a role: one service each, which writes its audit record; the
+admin pages only translate HTTP (and commit once)."""
+
+from __future__ import annotations
+
+import pytest
+from admin_support import PASSWORD, csrf_token, make_user, sign_in
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import accounts
+from app.models import AuditEvent
+
+
+def _events(db: Session, action: str) -> list[AuditEvent]:
+    return list(db.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+
+
+def test_disabling_through_the_page_writes_the_change_and_its_record(
+    client: FlaskClient, db: Session
+) -> None:
+    editor = make_user(db, "editor@example.org", "editor")
+    admin = make_user(db, "admin@example.org", "admin")
+    sign_in(client, admin)
+    token = csrf_token(client, "/en/admin/users")
+    page = client.post(
+        f"/en/admin/users/{editor.id}/disable", data={"csrf_token": token}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "editor@example.org is disabled." in page
+    db.refresh(editor)
+    assert editor.active is False
+    assert [(e.actor, e.target) for e in _events(db, "user.disable")] == [
+        ("admin@example.org", "editor@example.org")
+    ]
+
+
+def test_an_administrator_cannot_disable_their_own_account(
+    client: FlaskClient, db: Session
+) -> None:
+    admin = make_user(db, "admin@example.org", "admin")
+    make_user(db, "other@example.org", "admin")
+    sign_in(client, admin)
+    token = csrf_token(client, "/fr/admin/users")
+    page = client.post(
+        f"/fr/admin/users/{admin.id}/disable", data={"csrf_token": token}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "Vous ne pouvez pas désactiver votre propre compte." in page
+    db.refresh(admin)
+    assert admin.active is True
+    assert _events(db, "user.disable") == []
+
+
+def test_the_services_refuse_without_writing(db: Session) -> None:
+    admin = make_user(db, "admin@example.org", "admin")
+    with pytest.raises(accounts.AccountError) as refused:
+        accounts.disable_user(db, admin, actor="someone@example.org")
+    assert refused.value.reason == "last_admin"
+    with pytest.raises(accounts.AccountError) as refused:
+        accounts.change_role(db, admin, "editor", actor="someone@example.org")
+    assert refused.value.reason == "last_admin"
+    with pytest.raises(accounts.AccountError) as refused:
+        accounts.change_role(db, admin, "owner", actor="someone@example.org")
+    assert refused.value.reason == "role"
+    assert (admin.active, admin.role) == (True, "admin")
+    assert _events(db, "user.disable") + _events(db, "user.role") == []
+
+
+def test_a_role_change_through_the_page_is_recorded_once(client: FlaskClient, db: Session) -> None:
+    editor = make_user(db, "editor@example.org", "editor")
+    sign_in(client, make_user(db, "admin@example.org", "admin"))
+    token = csrf_token(client, "/en/admin/users")
+    client.post(
+        f"/en/admin/users/{editor.id}/role",
+        data={"csrf_token": token, "role": "admin", "password": PASSWORD},
+    )
+    db.refresh(editor)
+    assert editor.role == "admin"
+    assert [(e.target, e.detail) for e in _events(db, "user.role")] == [
+        ("editor@example.org", {"role": "admin"})
+    ]
