@@ -10,11 +10,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import accounts
-from app.models import AuditEvent
+from app.models import AuditEvent, User
 
 
 def _events(db: Session, action: str) -> list[AuditEvent]:
     return list(db.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+
+
+def _disable(client: FlaskClient, admin: User, target: User, lang: str) -> str:
+    """The page an administrator sees after asking to disable target."""
+    sign_in(client, admin)
+    token = csrf_token(client, f"/{lang}/admin/users")
+    return client.post(
+        f"/{lang}/admin/users/{target.id}/disable",
+        data={"csrf_token": token},
+        follow_redirects=True,
+    ).get_data(as_text=True)
 
 
 def test_disabling_through_the_page_writes_the_change_and_its_record(
@@ -22,11 +33,7 @@ def test_disabling_through_the_page_writes_the_change_and_its_record(
 ) -> None:
     editor = make_user(db, "editor@example.org", "editor")
     admin = make_user(db, "admin@example.org", "admin")
-    sign_in(client, admin)
-    token = csrf_token(client, "/en/admin/users")
-    page = client.post(
-        f"/en/admin/users/{editor.id}/disable", data={"csrf_token": token}, follow_redirects=True
-    ).get_data(as_text=True)
+    page = _disable(client, admin, editor, "en")
     assert "editor@example.org is disabled." in page
     db.refresh(editor)
     assert editor.active is False
@@ -40,11 +47,7 @@ def test_an_administrator_cannot_disable_their_own_account(
 ) -> None:
     admin = make_user(db, "admin@example.org", "admin")
     make_user(db, "other@example.org", "admin")
-    sign_in(client, admin)
-    token = csrf_token(client, "/fr/admin/users")
-    page = client.post(
-        f"/fr/admin/users/{admin.id}/disable", data={"csrf_token": token}, follow_redirects=True
-    ).get_data(as_text=True)
+    page = _disable(client, admin, admin, "fr")
     assert "Vous ne pouvez pas désactiver votre propre compte." in page
     db.refresh(admin)
     assert admin.active is True
@@ -68,14 +71,15 @@ def test_the_services_refuse_without_writing(db: Session) -> None:
 
 def test_a_role_change_through_the_page_is_recorded_once(client: FlaskClient, db: Session) -> None:
     editor = make_user(db, "editor@example.org", "editor")
-    sign_in(client, make_user(db, "admin@example.org", "admin"))
+    admin = make_user(db, "admin@example.org", "admin")
+    sign_in(client, admin)
     token = csrf_token(client, "/en/admin/users")
-    client.post(
-        f"/en/admin/users/{editor.id}/role",
-        data={"csrf_token": token, "role": "admin", "password": PASSWORD},
-    )
+    for target, role in ((admin, "editor"), (editor, "admin")):  # the first is refused
+        form = {"csrf_token": token, "role": role, "password": PASSWORD}
+        client.post(f"/en/admin/users/{target.id}/role", data=form)
     db.refresh(editor)
-    assert editor.role == "admin"
+    db.refresh(admin)
+    assert (editor.role, admin.role) == ("admin", "admin")
     assert [(e.target, e.detail) for e in _events(db, "user.role")] == [
         ("editor@example.org", {"role": "admin"})
     ]
