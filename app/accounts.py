@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from zxcvbn import zxcvbn
 
+from app import audit
 from app.models import User
 
 Role = Literal["editor", "admin"]
@@ -215,6 +216,30 @@ def last_active_admin(session: Session, user: User) -> bool:
         .where(User.role == "admin", User.active.is_(True), User.id != user.id)
     )
     return not session.scalar(others)
+
+
+def disable_user(session: Session, user: User, *, actor: str) -> None:
+    """Disable an account and end its sessions, with its audit record; refused for one's own
+    account and for the last active administrator. The caller commits."""
+    if user.email == actor:
+        raise AccountError("an administrator cannot disable their own account", "self")
+    if last_active_admin(session, user):
+        raise AccountError("the last active administrator must stay", "last_admin")
+    user.active = False
+    end_sessions(user)
+    audit.record(session, "user.disable", actor=actor, target=user.email)
+
+
+def change_role(session: Session, user: User, role: str, *, actor: str) -> None:
+    """Give a user another role and end their sessions, with its audit record; refused for
+    the last active administrator's own role. The caller commits."""
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}", "role")
+    if role != "admin" and last_active_admin(session, user):
+        raise AccountError("the last active administrator must stay", "last_admin")
+    user.role = role
+    end_sessions(user)
+    audit.record(session, "user.role", actor=actor, target=user.email, role=role)
 
 
 def user_count(session: Session) -> int:

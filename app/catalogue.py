@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from app.eligibility.checks import check_rules
+from app.facets import audience_values
 from app.reasons import Reason, model_reason, reason
 from app.schemes import Scheme
 from app.vocabulary import REFERENCE_FILES, Vocabulary
@@ -81,16 +82,14 @@ def parse_scheme(name: str, text: str) -> tuple[Scheme | None, list[Problem]]:
 
 def _check_vocabulary(name: str, scheme: Scheme, vocabulary: Vocabulary) -> list[Problem]:
     problems: list[Problem] = []
-    for field, variable_id in (
-        ("applicant_types", "applicant_type"),
-        ("roles", "roles"),
-        ("sectors", "sectors"),
-    ):
-        allowed = vocabulary.variable(variable_id).value_ids()
-        for position, value in enumerate(getattr(scheme.audience, field)):
+    for facet, values in audience_values(scheme):
+        allowed = vocabulary.variable(facet.variable).value_ids()
+        for position, value in enumerate(values):
             if value not in allowed:
                 problems.append(
-                    problem(name, f"audience.{field}[{position}]", "unknown_value", value=value)
+                    problem(
+                        name, f"audience.{facet.field}[{position}]", "unknown_value", value=value
+                    )
                 )
     for field in ("funder", "operator"):
         org = getattr(scheme, field)

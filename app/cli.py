@@ -34,7 +34,8 @@ from app.config import PROJECT_ROOT, load_settings
 from app.db import make_engine, make_session_factory
 from app.deadlines import today_in_paris
 from app.eligibility.answers import validate_answers
-from app.eligibility.engine import evaluate_all, evaluate_scheme
+from app.eligibility.engine import evaluate_all
+from app.eligibility.examples import run_example
 from app.eligibility.questions import progress
 from app.eligibility.report import verdict_data
 from app.repository import (
@@ -164,21 +165,16 @@ def test_command(path: Path | None) -> None:
         for problem in problems:
             click.echo(f"ERROR {problem}")
             failures += 1
-        for example in scheme.examples if scheme else ():
+        runs = (
+            [run_example(scheme, example, vocabulary) for example in scheme.examples]
+            if scheme
+            else []
+        )
+        for run in runs:
             count += 1
-            answers, errors = validate_answers(example.answers, vocabulary)
-            verdict = evaluate_scheme(scheme, answers) if not errors and scheme else None
-            failed = sorted(r.criterion.id for r in verdict.failed()) if verdict else []
-            passed = (
-                verdict is not None
-                and verdict.status == example.expect
-                and failed == sorted(example.failed)
-            )
-            got = (verdict.status if verdict else "invalid answers") + (
-                f" (failed: {', '.join(failed)})" if failed else ""
-            )
-            click.echo(f"{'PASS' if passed else 'FAIL'} {file.stem}: {example.title} -> {got}")
-            failures += not passed
+            verdict = "PASS" if run.passed else "FAIL"
+            click.echo(f"{verdict} {file.stem}: {run.title} -> {run.outcome()}")
+            failures += not run.passed
     click.echo(f"{count - failures} of {count} examples pass.")
     if failures:
         sys.exit(1)

@@ -1,5 +1,6 @@
-"""Disjunctive facets, shared by search and browsing: OR within a facet, AND across facets.
+"""The facets of the scheme list in one table, the filter type, and disjunctive facet counting.
 
+Facets are disjunctive, shared by search and browsing: OR within a facet, AND across facets.
 Each facet's counts ignore that facet's own selection (Solr's tag exclusion, Algolia's and
 Meilisearch's disjunctive facets): after ticking CNC, the other funders still show how many
 schemes ticking them too would add.
@@ -9,7 +10,73 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TypeVar
+
+from app.i18n import N_
+from app.schemes import ACTIVE_STATUSES, Scheme
+
+
+@dataclass(frozen=True)
+class AudienceFacet:
+    """One audience list of a scheme and every name it goes by."""
+
+    field: str  # Audience attribute: `audience.<field>` in scheme files, the API and the admin
+    variable: str  # questions.yaml variable whose values it takes (and whose labels show them)
+    parameter: str  # query parameter of the list and API, search index field, SchemeTag.facet
+    label: str  # the list form's label (English msgid, translated where shown)
+    plural: str  # the admin form's label, and the API's description (English msgid)
+
+
+# In the order of the Audience model (scheme pages, API, admin form, search texts).
+AUDIENCE_FACETS: tuple[AudienceFacet, ...] = (
+    AudienceFacet(
+        "applicant_types",
+        "applicant_type",
+        "applicant_type",
+        N_("Applicant"),
+        N_("Applicant types"),
+    ),
+    AudienceFacet("roles", "roles", "role", N_("Role"), N_("Roles")),
+    AudienceFacet("sectors", "sectors", "sector", N_("Sector"), N_("Sectors")),
+)
+AUDIENCE_BY_PARAMETER = {facet.parameter: facet for facet in AUDIENCE_FACETS}
+# The facets of the list, in the order the filters are shown and counted.
+LIST_FACETS = ("funder", "sector", "applicant_type", "role", "kind", "lifecycle")
+
+
+def facet_values(scheme: Scheme, name: str) -> tuple[str, ...]:
+    """The values a scheme has for one facet of the list."""
+    audience = AUDIENCE_BY_PARAMETER.get(name)
+    if audience is not None:
+        return tuple(getattr(scheme.audience, audience.field))
+    single = {"funder": scheme.funder, "kind": scheme.kind, "lifecycle": scheme.lifecycle.status}
+    return (single[name],)
+
+
+def audience_values(scheme: Scheme) -> list[tuple[AudienceFacet, tuple[str, ...]]]:
+    """Each audience facet with the scheme's values for it, in the Audience model's order."""
+    return [(facet, tuple(getattr(scheme.audience, facet.field))) for facet in AUDIENCE_FACETS]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a list asks for: values by facet name (alternatives within a facet, facets combined
+    with AND), whether closed and replaced schemes are kept, and an optional set of ids."""
+
+    values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Closed and replaced schemes are hidden unless asked for, here or by a lifecycle filter.
+    include_inactive: bool = False
+    only_ids: frozenset[str] | None = None  # e.g. the schemes open today
+
+    def selected(self) -> dict[str, tuple[str, ...]]:
+        """The chosen values by facet, with the one place where inactive schemes are hidden:
+        without a lifecycle choice and unless asked for, only active statuses are kept."""
+        chosen = {name: tuple(values) for name, values in self.values.items() if values}
+        if "lifecycle" not in chosen and not self.include_inactive:
+            chosen["lifecycle"] = tuple(sorted(ACTIVE_STATUSES))
+        return chosen
+
 
 Item = TypeVar("Item")
 

@@ -11,25 +11,20 @@ from datetime import UTC, datetime
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from app.facets import AUDIENCE_FACETS, Filters
 from app.models import SchemeRecord, SchemeRevision, SchemeTag
-from app.schemes import ACTIVE_STATUSES, Scheme, is_scheme_id
+from app.schemes import Scheme, is_scheme_id
 
+# The one filter type of lists (the old name, kept for its importers).
+SchemeFilters = Filters
 # Set-valued facets stored as tags: facet name -> Audience attribute.
-TAG_FACETS = {"sector": "sectors", "applicant_type": "applicant_types", "role": "roles"}
-
-
-@dataclass(frozen=True)
-class SchemeFilters:
-    """What a list asks for. Values within a facet are alternatives; facets combine with AND."""
-
-    funders: tuple[str, ...] = ()
-    kinds: tuple[str, ...] = ()
-    lifecycles: tuple[str, ...] = ()
-    sectors: tuple[str, ...] = ()
-    applicant_types: tuple[str, ...] = ()
-    roles: tuple[str, ...] = ()
-    # Closed and replaced schemes are hidden unless asked for, here or by a lifecycle filter.
-    include_inactive: bool = False
+TAG_FACETS = {facet.parameter: facet.field for facet in AUDIENCE_FACETS}
+# Single-valued facets stored as columns.
+_COLUMN_FACETS = {
+    "funder": SchemeRecord.funder,
+    "kind": SchemeRecord.kind,
+    "lifecycle": SchemeRecord.lifecycle,
+}
 
 
 @dataclass
@@ -105,30 +100,25 @@ def import_schemes(
     return report
 
 
-def _filtered(filters: SchemeFilters) -> Select[SchemeRecord]:
+def _filtered(filters: Filters) -> Select[SchemeRecord]:
     query = select(SchemeRecord).where(SchemeRecord.published.is_(True))
-    if filters.funders:
-        query = query.where(SchemeRecord.funder.in_(filters.funders))
-    if filters.kinds:
-        query = query.where(SchemeRecord.kind.in_(filters.kinds))
-    if filters.lifecycles:
-        query = query.where(SchemeRecord.lifecycle.in_(filters.lifecycles))
-    elif not filters.include_inactive:
-        query = query.where(SchemeRecord.lifecycle.in_(sorted(ACTIVE_STATUSES)))
-    for facet, values in (
-        ("sector", filters.sectors),
-        ("applicant_type", filters.applicant_types),
-        ("role", filters.roles),
-    ):
-        if values:
+    if filters.only_ids is not None:
+        query = query.where(SchemeRecord.id.in_(sorted(filters.only_ids)))
+    for facet, values in filters.selected().items():
+        column = _COLUMN_FACETS.get(facet)
+        if column is not None:
+            query = query.where(column.in_(values))
+        elif facet in TAG_FACETS:
             tagged = select(SchemeTag.scheme_id).where(
                 SchemeTag.facet == facet, SchemeTag.value.in_(values)
             )
             query = query.where(SchemeRecord.id.in_(tagged))
+        else:
+            raise ValueError(f"unknown facet {facet!r}")
     return query
 
 
-def list_schemes(session: Session, filters: SchemeFilters) -> list[Scheme]:
+def list_schemes(session: Session, filters: Filters) -> list[Scheme]:
     """Schemes matching filters, in id order."""
     records = session.scalars(_filtered(filters).order_by(SchemeRecord.id))
     return [Scheme.model_validate(record.document) for record in records]

@@ -35,7 +35,7 @@ from whoosh.idsets import BitSet
 from whoosh.lang import stopwords_for_language
 from whoosh.searching import Searcher
 
-from app.facets import disjunctive
+from app.facets import LIST_FACETS, Filters, disjunctive, facet_values
 from app.schemes import ACTIVE_STATUSES, Scheme
 from app.search_suggest import SuggestEntry, suggest_entries
 from app.search_suggest import suggest as complete
@@ -59,7 +59,7 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 2
 LANGS = ("fr", "en")
 TEXT_FIELDS = {"name": 3.0, "summary": 2.0, "body": 1.0}
-FACET_FIELDS = ("funder", "sector", "applicant_type", "role", "kind", "lifecycle")
+FACET_FIELDS = LIST_FACETS
 # Elided articles and words the stock lists lack ("les" is missing from Whoosh's French list).
 EXTRA_STOP_WORDS = {"fr": {"les", "l", "d", "qu", "s", "n", "c", "j", "m", "t"}, "en": {"s"}}
 # Bounded work: a query is cut to this many words, and at most this many documents are scored,
@@ -190,17 +190,8 @@ def _document(scheme: Scheme, vocabulary: Vocabulary) -> dict[str, Any]:
             doc[f"{part}_{lang}"] = text
             plain.append(text)
     doc["plain"] = "\n".join(plain)
-    audience = scheme.audience
-    facets = {
-        "funder": [scheme.funder],
-        "sector": audience.sectors,
-        "applicant_type": audience.applicant_types,
-        "role": audience.roles,
-        "kind": [scheme.kind],
-        "lifecycle": [scheme.lifecycle.status],
-    }
-    for name, values in facets.items():
-        doc[name] = ",".join(values)
+    for name in FACET_FIELDS:
+        doc[name] = ",".join(facet_values(scheme, name))
     amounts = scheme.amounts
     doc["max_amount"] = amounts.max_eur if amounts and amounts.max_eur is not None else 0
     doc["zone"] = ",".join(sorted(_places(scheme)))
@@ -234,13 +225,7 @@ def _places(scheme: Scheme) -> set[str]:
     return found
 
 
-@dataclass(frozen=True)
-class SearchFilters:
-    """Facet filters: values within a facet are alternatives; facets combine with AND."""
-
-    values: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    include_inactive: bool = False
-    only_ids: frozenset[str] | None = None  # e.g. the schemes open today
+SearchFilters = Filters  # the one filter type of lists (the old name, kept for its importers)
 
 
 @dataclass
@@ -677,12 +662,9 @@ class SearchIndex:
         except Exception as error:  # the build was damaged under the searcher
             self._forget_searcher()
             raise IndexUnavailableError(str(error)) from None
-        selected = dict(filters.values)
-        if not filters.values.get("lifecycle") and not filters.include_inactive:
-            selected["lifecycle"] = tuple(sorted(ACTIVE_STATUSES))
         kept, counts = disjunctive(
             results.items(),
-            selected,
+            filters.selected(),
             lambda match, name: build.facets[name][match[0]],
             FACET_FIELDS,
         )
@@ -721,12 +703,10 @@ class SearchIndex:
     def _visible(build: _Build, docnum: int, filters: SearchFilters) -> bool:
         """The document passes every facet filter and the lifecycle rule (to decide whether an
         attempt found something the user can see)."""
-        for name, values in filters.values.items():
-            if values and not set(build.facets[name][docnum]) & set(values):
-                return False
-        if not filters.values.get("lifecycle") and not filters.include_inactive:
-            return bool(set(build.facets["lifecycle"][docnum]) & ACTIVE_STATUSES)
-        return True
+        return all(
+            set(build.facets[name][docnum]) & set(values)
+            for name, values in filters.selected().items()
+        )
 
     def suggest(self, text: str, lang: str, limit: int = 8) -> list[SuggestEntry]:
         """Completions of what is being typed: scheme names, funders, vocabulary terms."""

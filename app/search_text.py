@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from app.facets import audience_values
 from app.schemes import Scheme
 from app.vocabulary import PLACES_FILE, Vocabulary
 
@@ -147,14 +148,9 @@ def document_texts(scheme: Scheme, vocabulary: Vocabulary, lang: str) -> dict[st
     """The texts of a scheme that search reads, in one language: name, summary, body."""
     funder = vocabulary.organisations.get(scheme.funder)
     operator = vocabulary.organisations.get(scheme.operator or "")
-    audience = scheme.audience
     labels = [
-        vocabulary.variable(variable).value_label(value, lang)
-        for variable, values in (
-            ("applicant_type", audience.applicant_types),
-            ("roles", audience.roles),
-            ("sectors", audience.sectors),
-        )
+        vocabulary.variable(facet.variable).value_label(value, lang)
+        for facet, values in audience_values(scheme)
         for value in values
     ]
     body = [

@@ -16,6 +16,9 @@ DOMAIN_MODULES = [
     "app.deadlines",
     "app.db",
     "app.models",
+    "app.facets",
+    "app.eligibility.operators",
+    "app.eligibility.examples",
     "app.repository",
     "app.cli",
 ]

@@ -13,6 +13,7 @@ from app.config import DEFAULT_SCHEMES_DIR
 from app.eligibility.answers import Answers, validate_answers
 from app.eligibility.conditions import evaluate
 from app.eligibility.engine import evaluate_all, evaluate_scheme
+from app.eligibility.examples import run_example
 from app.eligibility.questions import next_questions, progress
 from app.eligibility.rules import Rule
 from app.schemes import Scheme
@@ -255,14 +256,12 @@ def test_every_scheme_with_criteria_has_examples_both_ways(catalogue: list[Schem
 def test_scheme_examples_hold(path: Any, catalogue: list[Scheme], vocabulary: Vocabulary) -> None:
     item = next(s for s in catalogue if s.id == path.stem)
     for example in item.examples:
-        profile, errors = validate_answers(example.answers, vocabulary)
-        assert errors == []
-        verdict = evaluate_scheme(item, profile)
-        assert verdict.status == example.expect, example.title
-        assert sorted(r.criterion.id for r in verdict.failed()) == sorted(example.failed), (
-            example.title
-        )
+        run = run_example(item, example, vocabulary)
+        assert run.errors == (), example.title
+        assert run.passed, f"{example.title}: {run.outcome()}"
+        assert sorted(run.failed) == sorted(example.failed), example.title
         if example.expect == "eligible":
+            profile, _ = validate_answers(example.answers, vocabulary)
             assert profile.values.get("applicant_type", "?") in (
                 *item.audience.applicant_types,
                 "?",

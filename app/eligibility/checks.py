@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.eligibility.answers import validate_answers
-from app.eligibility.engine import evaluate_scheme
-from app.eligibility.rules import OPERATORS_BY_TYPE, Rule
+from app.eligibility.examples import run_example
+from app.eligibility.operators import OPERATORS, OPERATORS_BY_TYPE
+from app.eligibility.rules import Rule
 from app.eligibility.wording import wording_mismatches
 from app.reasons import Reason, reason
 from app.schemes import Scheme
@@ -15,7 +15,7 @@ from app.vocabulary import Variable, Vocabulary
 
 def _check_value(variable: Variable, operator: str, value: Any) -> Reason | None:
     if variable.type in ("choice", "set"):
-        many = operator != "equals"
+        many = OPERATORS[operator].shape == "many"
         if many and not isinstance(value, tuple | list):
             return reason("operator_takes_list", operator=operator)
         if not many and not isinstance(value, str):
@@ -68,25 +68,18 @@ def _check_examples(scheme: Scheme, vocabulary: Vocabulary) -> list[tuple[str, R
     criterion_ids = {c.id for c in scheme.criteria}
     for position, example in enumerate(scheme.examples):
         where = f"examples[{position}]"
-        answers, errors = validate_answers(example.answers, vocabulary)
-        problems += [(f"{where}.answers.{e.variable}", e.reason) for e in errors]
+        run = run_example(scheme, example, vocabulary)
+        problems += [(f"{where}.answers.{e.variable}", e.reason) for e in run.errors]
         problems += [
             (f"{where}.failed", reason("unknown_criterion", id=cid))
             for cid in example.failed
             if cid not in criterion_ids
         ]
-        if errors:
-            continue
-        verdict = evaluate_scheme(scheme, answers)
-        failed = tuple(sorted(r.criterion.id for r in verdict.failed()))
-        if verdict.status != example.expect or (
-            example.failed and failed != tuple(sorted(example.failed))
-        ):
-            said = {"title": example.title, "expected": example.expect, "got": verdict.status}
-            if failed:
-                problems.append(
-                    (where, reason("example_fails_criteria", **said, failed=", ".join(failed)))
-                )
+        if run.verdict is not None and not run.passed:
+            said = {"title": example.title, "expected": example.expect, "got": run.verdict.status}
+            if run.failed:
+                failed = ", ".join(sorted(run.failed))
+                problems.append((where, reason("example_fails_criteria", **said, failed=failed)))
             else:
                 problems.append((where, reason("example_fails", **said)))
     return problems

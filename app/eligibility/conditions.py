@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from app.eligibility.answers import Answers, AnswerValue
+from app.eligibility.operators import OPERATORS
 from app.eligibility.rules import Rule
 
 Status = Literal["met", "failed", "unknown"]
@@ -22,38 +23,9 @@ FAILED: Outcome = ("failed", ())
 UNKNOWN_ASKED: Outcome = ("unknown", ())
 
 
-def _number(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"{value!r} is not a number")
-    return float(value)
-
-
-def _as_set(value: Any) -> frozenset[str]:
-    return frozenset((value,) if isinstance(value, str) else value)
-
-
 def _predicate(operator: str, value: Any) -> Predicate:
     """The test of one answer; the vocabulary check at load time guarantees the types match."""
-    if operator == "equals":
-        return lambda answer: answer == value
-    if operator in ("in", "not_in", "includes_any", "includes_all", "includes_none"):
-        values = _as_set(value)
-        return {
-            "in": lambda answer: answer in values,
-            "not_in": lambda answer: answer not in values,
-            "includes_any": lambda answer: not values.isdisjoint(_as_set(answer)),
-            "includes_all": lambda answer: values <= _as_set(answer),
-            "includes_none": lambda answer: values.isdisjoint(_as_set(answer)),
-        }[operator]
-    if operator == "is":
-        return lambda answer: answer is value
-    limit = _number(value)
-    return {
-        "at_least": lambda answer: _number(answer) >= limit,
-        "at_most": lambda answer: _number(answer) <= limit,
-        "greater_than": lambda answer: _number(answer) > limit,
-        "less_than": lambda answer: _number(answer) < limit,
-    }[operator]
+    return OPERATORS[operator].test(value)
 
 
 def _compile_condition(variable: str, test: Predicate) -> Compiled:

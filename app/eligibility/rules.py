@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from app.eligibility.operators import OPERATORS_BY_TYPE as OPERATORS_BY_TYPE  # its old home
+from app.eligibility.operators import known_operator
 from app.i18n import Localized
 from app.reasons import model_refusal
 
-Operator = Literal[
-    "equals",  # choice: the answer is this value
-    "in",  # choice: the answer is one of these values
-    "not_in",  # choice: the answer is none of these values
-    "includes_any",  # set: at least one of these values is ticked
-    "includes_all",  # set: all of these values are ticked
-    "includes_none",  # set: none of these values is ticked
-    "at_least",  # number: answer >= value
-    "at_most",  # number: answer <= value
-    "greater_than",  # number: answer > value
-    "less_than",  # number: answer < value
-    "is",  # boolean: answer is true / false
-]
-OPERATORS_BY_TYPE: dict[str, frozenset[str]] = {
-    "choice": frozenset({"equals", "in", "not_in"}),
-    "set": frozenset({"includes_any", "includes_all", "includes_none"}),
-    "number": frozenset({"at_least", "at_most", "greater_than", "less_than"}),
-    "integer": frozenset({"at_least", "at_most", "greater_than", "less_than"}),
-    "boolean": frozenset({"is"}),
-}
+# A condition's operator: a name of the registry (app/eligibility/operators.py).
+Operator = Annotated[str, AfterValidator(known_operator)]
 VerifyBy = Literal["applicant", "funder"]
 Verdict = Literal["eligible", "ineligible", "unknown"]
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"

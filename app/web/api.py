@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from app.deadlines import NextDeadline, next_deadline, today_in_paris
 from app.evidence import is_stale, newest_evidence
+from app.facets import LIST_FACETS, audience_values
 from app.i18n import LANGUAGES
 from app.repository import get_scheme, get_schemes
 from app.schemes import Scheme
@@ -33,12 +34,7 @@ LIST_PARAMETERS = frozenset(
         "per_page",
         "sort",
         "include_closed",
-        "funder",
-        "sector",
-        "applicant_type",
-        "role",
-        "kind",
-        "lifecycle",
+        *LIST_FACETS,
     }
 )
 
@@ -174,9 +170,10 @@ def _detail_json(scheme: Scheme, lang: str, linked: dict[str, Scheme]) -> dict[s
             "source": scheme.lifecycle.source,
         },
         "audience": {
-            "applicant_types": _labelled("applicant_type", scheme.audience.applicant_types, lang),
-            "roles": _labelled("roles", scheme.audience.roles, lang),
-            "sectors": _labelled("sectors", scheme.audience.sectors, lang),
+            **{
+                facet.field: _labelled(facet.variable, values, lang)
+                for facet, values in audience_values(scheme)
+            },
             "note": localized(scheme.audience.note, lang),
             "source": scheme.audience.source,
         },

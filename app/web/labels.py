@@ -69,4 +69,6 @@ ACCOUNT_REFUSALS: dict[str, LazyString] = {
     "duplicate": _l("An account with this email already exists."),
     "too_short": _l("The password needs at least 12 characters."),
     "guessable": _l("This password is too common or too easy to guess: choose a longer one."),
+    "self": _l("You cannot disable your own account."),
+    "last_admin": _l("The last administrator cannot be disabled or lose the role."),
 }

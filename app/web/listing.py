@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.deadlines import NextDeadline, is_open_now, next_deadline, today_in_paris
-from app.facets import disjunctive
+from app.facets import Filters, disjunctive, facet_values
 from app.i18n import Localized
-from app.repository import SchemeFilters, list_schemes
+from app.repository import list_schemes
 from app.schemes import ACTIVE_STATUSES, Scheme
-from app.search import SearchFilters
 from app.web.catalogue_cache import current_catalogue
 from app.web.database import db_session
 from app.web.listing_form import FACETS, FilterForm
@@ -107,19 +106,6 @@ def _max_amount(scheme: Scheme) -> int:
     return scheme.amounts.max_eur or 0 if scheme.amounts else 0
 
 
-def facet_values(scheme: Scheme, facet: str) -> tuple[str, ...]:
-    """The values a scheme has for one facet of the list."""
-    audience = scheme.audience
-    return {
-        "funder": (scheme.funder,),
-        "kind": (scheme.kind,),
-        "lifecycle": (scheme.lifecycle.status,),
-        "sector": audience.sectors,
-        "applicant_type": audience.applicant_types,
-        "role": audience.roles,
-    }[facet]
-
-
 def facet_counts(schemes: list[Scheme]) -> dict[str, dict[str, int]]:
     """For each facet, how many of these schemes carry each value."""
     return disjunctive(schemes, {}, facet_values, FACETS)[1]
@@ -128,11 +114,8 @@ def facet_counts(schemes: list[Scheme]) -> dict[str, dict[str, int]]:
 def _browse(form: FilterForm) -> tuple[list[Scheme], dict[str, dict[str, int]]]:
     """The catalogue filtered without words, with disjunctive facet counts: each facet counted
     over the schemes that pass the other facets (closed ones hidden unless asked)."""
-    selected = dict(form.facet_values())
-    if not selected.get("lifecycle") and not form.closed_shown():
-        selected["lifecycle"] = tuple(sorted(ACTIVE_STATUSES))
-    everything = list_schemes(db_session(), SchemeFilters(include_inactive=True))
-    return disjunctive(everything, selected, facet_values, FACETS)
+    everything = list_schemes(db_session(), Filters(include_inactive=True))
+    return disjunctive(everything, form.filters().selected(), facet_values, FACETS)
 
 
 def run_listing(form: FilterForm, lang: str) -> Listing:
@@ -145,11 +128,7 @@ def run_listing(form: FilterForm, lang: str) -> Listing:
     if form.text:
         catalogue = current_catalogue()
         by_id = {scheme.id: scheme for scheme in catalogue.schemes}
-        filters = form.filters()
-        found = search(
-            form.text,
-            SearchFilters(values=form.facet_values(), include_inactive=filters.include_inactive),
-        )
+        found = search(form.text, form.filters())
         schemes = [by_id[i] for i in found.ids if i in by_id]
         scores = found.scores
         suggestion, fuzzy, common_only = found.suggestion, found.fuzzy, found.common_words_only

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, SearchField, SelectField, SelectMultipleField
+from wtforms import BooleanField, Field, SearchField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional
 
-from app.repository import SchemeFilters
+from app.facets import AUDIENCE_BY_PARAMETER, AUDIENCE_FACETS, LIST_FACETS, Filters
 from app.schemes import KINDS, LIFECYCLE_STATUSES
 from app.web.labels import KIND_LABELS, LIFECYCLE_LABELS
 from app.web.number_fields import BoundedIntegerField
 from app.web.reference import vocabulary
 
 # Query parameter -> vocabulary variable whose values it takes.
-VOCABULARY_FACETS = {"sector": "sectors", "applicant_type": "applicant_type", "role": "roles"}
-FACETS = ("funder", "sector", "applicant_type", "role", "kind", "lifecycle")
+VOCABULARY_FACETS = {facet.parameter: facet.variable for facet in AUDIENCE_FACETS}
+FACETS = LIST_FACETS
 SORTS = ("relevance", "deadline", "name", "amount")
 PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -56,9 +56,13 @@ class FilterForm(FlaskForm):
 
     q = SearchField(_l("Search"), validators=[Optional(), Length(max=MAX_QUERY_INPUT)])
     funder = SelectMultipleField(_l("Funder"), validators=[Optional()])
-    sector = SelectMultipleField(_l("Sector"), validators=[Optional()])
-    applicant_type = SelectMultipleField(_l("Applicant"), validators=[Optional()])
-    role = SelectMultipleField(_l("Role"), validators=[Optional()])
+    # One multiple choice per audience facet, set as fields below: made here, so that they keep
+    # their place among the fields (WTForms orders fields by creation).
+    _audience: ClassVar[dict[str, Any]] = {
+        name: SelectMultipleField(_l(AUDIENCE_BY_PARAMETER[name].label), validators=[Optional()])
+        for name in LIST_FACETS
+        if name in AUDIENCE_BY_PARAMETER
+    }
     kind = SelectMultipleField(_l("Kind of support"), validators=[Optional()])
     lifecycle = SelectMultipleField(_l("Status"), validators=[Optional()])
     open_now = YesNoField(_l("Open now"))
@@ -121,21 +125,17 @@ class FilterForm(FlaskForm):
             return bool(self.include_closed.data)
         return bool(self.text)
 
-    def filters(self) -> SchemeFilters:
-        """The validated filters as the repository takes them."""
-        return SchemeFilters(
-            funders=tuple(self.funder.data or ()),
-            kinds=tuple(self.kind.data or ()),
-            lifecycles=tuple(self.lifecycle.data or ()),
-            sectors=tuple(self.sector.data or ()),
-            applicant_types=tuple(self.applicant_type.data or ()),
-            roles=tuple(self.role.data or ()),
-            include_inactive=self.closed_shown(),
-        )
+    def filters(self) -> Filters:
+        """The validated filters as the repository and the search take them."""
+        return Filters(values=self.facet_values(), include_inactive=self.closed_shown())
 
     def facet_values(self) -> dict[str, tuple[str, ...]]:
         """The chosen values of each facet, by facet name."""
         return {name: tuple(getattr(self, name).data or ()) for name in FACETS}
+
+    def facet_fields(self, exclude: tuple[str, ...] = ()) -> list[Field]:
+        """The fields of the facets, but those excluded, in the list's order (filter panels)."""
+        return [self[name] for name in FACETS if name not in exclude]
 
     def error_list(self) -> list[dict[str, str]]:
         """Errors as the API reports them: one entry per field and message."""
@@ -144,3 +144,7 @@ class FilterForm(FlaskForm):
             for name, messages in self.errors.items()
             for message in messages
         ]
+
+
+for _name, _field in FilterForm._audience.items():
+    setattr(FilterForm, _name, _field)

@@ -23,6 +23,7 @@ from app import opendata
 from app.eligibility.answers import DONT_KNOW, MAX_MAGNITUDE
 from app.eligibility.conditions import Status
 from app.eligibility.rules import SLUG, Verdict, VerifyBy
+from app.facets import AUDIENCE_FACETS
 from app.i18n import DEFAULT_LANG, LANGUAGES
 from app.schemes import KINDS, LIFECYCLE_STATUSES, PARTIAL_DATE_PATTERN, SLUG_PATTERN, SourceKind
 from app.vocabulary import Variable, VariableType, Vocabulary
@@ -60,9 +61,11 @@ PARAMETER_DESCRIPTIONS = {
     ),
     "open_now": "Only schemes that can be applied to today (any value but `false` or empty).",
     "funder": "Funder ids (organisations.yaml); repeat the parameter for several.",
-    "sector": "Sectors (questions.yaml `sectors`); repeat the parameter for several.",
-    "applicant_type": "Applicant types (questions.yaml `applicant_type`); repeatable.",
-    "role": "Roles (questions.yaml `roles`); repeat the parameter for several.",
+    **{
+        facet.parameter: f"{facet.plural} (questions.yaml `{facet.variable}`); "
+        "repeat the parameter for several."
+        for facet in AUDIENCE_FACETS
+    },
     "kind": "Kinds of support; repeat the parameter for several.",
     "lifecycle": "Lifecycle statuses; repeat the parameter for several.",
 }
@@ -365,9 +368,7 @@ def _schemas(vocab: Vocabulary, facets: dict[str, list[str]]) -> dict[str, Any]:
                 ),
                 "audience": _object(
                     {
-                        "applicant_types": labelled("applicant_type"),
-                        "roles": labelled("roles"),
-                        "sectors": labelled("sectors"),
+                        **{facet.field: labelled(facet.variable) for facet in AUDIENCE_FACETS},
                         "note": optional_text,
                         "source": text,
                     }

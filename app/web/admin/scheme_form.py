@@ -21,6 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.form import BaseForm
 from wtforms.validators import Length
 
+from app.facets import AUDIENCE_FACETS
 from app.vocabulary import Vocabulary
 from app.web.admin.scheme_form_facts import (
     AmountsForm,
@@ -155,13 +156,9 @@ def configure(
     lifecycle = form.lifecycle.form
     lifecycle.replaced_by.choices = [SelectChoice("", _("None")), *others]
     audience = form.audience.form
-    for field, variable_id in (
-        (audience.applicant_types, "applicant_type"),
-        (audience.roles, "roles"),
-        (audience.sectors, "sectors"),
-    ):
-        values = vocabulary.variable(variable_id).values
-        field.choices = [SelectChoice(c.id, c.label.get(lang)) for c in values]
+    for facet in AUDIENCE_FACETS:
+        values = vocabulary.variable(facet.variable).values
+        audience[facet.field].choices = [SelectChoice(c.id, c.label.get(lang)) for c in values]
     variables = [
         SelectChoice(v.id, f"{v.label.get(lang)} ({v.id})") for v in vocabulary.variables.values()
     ]

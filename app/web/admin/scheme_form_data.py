@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from app.eligibility.rules import Rule
+from app.facets import audience_values
 from app.i18n import Localized
 from app.schemes import Scheme
 from app.web.admin.scheme_form_values import format_answers, number_text, rule_value_text
@@ -67,9 +68,7 @@ def form_data_from_scheme(scheme: Scheme) -> dict[str, Any]:
             "source": life.source,
         },
         "audience": {
-            "applicant_types": list(audience.applicant_types),
-            "roles": list(audience.roles),
-            "sectors": list(audience.sectors),
+            **{facet.field: list(values) for facet, values in audience_values(scheme)},
             "note": _pair(audience.note),
             "source": audience.source,
         },

@@ -11,6 +11,7 @@ import pydantic
 from flask_babel import gettext as _
 from wtforms import FormField
 
+from app.facets import AUDIENCE_FACETS
 from app.schemes import Scheme
 from app.vocabulary import Vocabulary
 from app.web.admin.scheme_form import SchemeForm
@@ -106,9 +107,9 @@ def scheme_from_form(
         form.apply.form,
     )
     audience_lists = {}
-    for name in ("applicant_types", "roles", "sectors"):
-        old = getattr(order_like.audience, name) if order_like else ()
-        audience_lists[name] = _in_order(getattr(audience, name).data or (), old)
+    for facet in AUDIENCE_FACETS:
+        old = getattr(order_like.audience, facet.field) if order_like else ()
+        audience_lists[facet.field] = _in_order(audience[facet.field].data or (), old)
     examples = []
     for position, entry in enumerate(form.examples):
         example = entry.form

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, Field, FieldList, Form, FormField, SelectField, StringField
 from wtforms.form import BaseForm
 from wtforms.validators import Length, Optional, Regexp, ValidationError
 
+from app.facets import AUDIENCE_FACETS
 from app.schemes import PARTIAL_DATE_PATTERN
 from app.web.admin.scheme_form_fields import (
     LongTextPair,
@@ -109,11 +110,17 @@ class LifecycleForm(Form):
 class AudienceForm(Form):
     """Who may apply, in the vocabulary's values."""
 
-    applicant_types = CheckboxesField(_l("Applicant types"))
-    roles = CheckboxesField(_l("Roles"))
-    sectors = CheckboxesField(_l("Sectors"))
+    # One list of checkboxes per audience facet, set as fields below: made here, so that they
+    # come first among the fields (WTForms orders fields by creation).
+    audience_lists: ClassVar[dict[str, Any]] = {
+        facet.field: CheckboxesField(_l(facet.plural)) for facet in AUDIENCE_FACETS
+    }
     note = FormField(OptionalLongTextPair, _l("Note on who may apply"))
     source = SourceField(_l("Source"))
+
+
+for _name, _field in AudienceForm.audience_lists.items():
+    setattr(AudienceForm, _name, _field)
 
 
 class AmountsForm(Form):

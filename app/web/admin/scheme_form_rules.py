@@ -11,7 +11,8 @@ from wtforms import FieldList, Form, FormField, HiddenField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
-from app.eligibility.rules import OPERATORS_BY_TYPE, Rule
+from app.eligibility.operators import OPERATORS, OPERATORS_BY_TYPE
+from app.eligibility.rules import Rule
 from app.web.admin.scheme_form_fields import (
     LongTextPair,
     SourceField,
@@ -23,19 +24,8 @@ from app.web.admin.scheme_form_fields import (
 from app.web.admin.scheme_form_values import ANSWERS_HELP, parse_answers_text, parse_rule_value
 from app.web.reference import vocabulary as current_vocabulary
 
-OPERATOR_LABELS = {
-    "equals": _l("is (one value)"),
-    "in": _l("is one of"),
-    "not_in": _l("is none of"),
-    "includes_any": _l("includes at least one of"),
-    "includes_all": _l("includes all of"),
-    "includes_none": _l("includes none of"),
-    "at_least": _l("is at least (≥)"),
-    "at_most": _l("is at most (≤)"),
-    "greater_than": _l("is more than (>)"),
-    "less_than": _l("is less than (<)"),
-    "is": _l("is (true or false)"),
-}
+# The msgids are marked for extraction in app/eligibility/operators.py.
+OPERATOR_LABELS = {name: _l(spec.label) for name, spec in OPERATORS.items()}
 TYPE_LABELS = {
     "choice": _l("one choice"),
     "set": _l("a set of choices"),

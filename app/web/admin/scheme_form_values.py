@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.eligibility.answers import DONT_KNOW, parse_answer
+from app.eligibility.operators import OPERATORS
 from app.reasons import reason
 from app.vocabulary import Variable, Vocabulary
 from app.web.reason_text import say
@@ -75,7 +76,7 @@ def parse_rule_value(variable: Variable, operator: str, text: str | None) -> tup
                 unknown=", ".join(unknown),
                 allowed=", ".join(variable.value_ids()),
             )
-        if operator == "equals":
+        if operator in OPERATORS and OPERATORS[operator].shape == "one":
             if len(items) != 1:
                 return None, _("This operator takes exactly one value.")
             return items[0], None

@@ -325,16 +325,12 @@ def disable_user(user_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
         abort(400)
     user = _user_or_404(user_id)
-    if user.email == _actor():
-        flash(_("You cannot disable your own account."), "error")
-        return redirect(url_for("admin.users"))
-    if accounts.last_active_admin(db_session(), user):
-        flash(_("The last administrator cannot be disabled or lose the role."), "error")
-        return redirect(url_for("admin.users"))
-    user.active = False
-    accounts.end_sessions(user)
     db = db_session()
-    audit.record(db, "user.disable", actor=_actor(), target=user.email)
+    try:
+        accounts.disable_user(db, user, actor=_actor())
+    except accounts.AccountError as error:
+        flash(str(ACCOUNT_REFUSALS[error.reason]), "error")
+        return redirect(url_for("admin.users"))
     db.commit()
     flash(_("%(email)s is disabled.", email=user.email), "success")
     return redirect(url_for("admin.users"))
@@ -355,14 +351,12 @@ def change_role(user_id: int) -> Response:
         flash(_("Your password was not confirmed; the role is unchanged."), "error")
         return redirect(url_for("admin.users"))
     user = _user_or_404(user_id)
-    new_role = form.role.data or user.role
-    if new_role != "admin" and accounts.last_active_admin(db_session(), user):
-        flash(_("The last administrator cannot be disabled or lose the role."), "error")
-        return redirect(url_for("admin.users"))
-    user.role = new_role
-    accounts.end_sessions(user)
     db = db_session()
-    audit.record(db, "user.role", actor=_actor(), target=user.email, role=user.role)
+    try:
+        accounts.change_role(db, user, form.role.data or user.role, actor=_actor())
+    except accounts.AccountError as error:
+        flash(str(ACCOUNT_REFUSALS[error.reason]), "error")
+        return redirect(url_for("admin.users"))
     db.commit()
     flash(_("%(email)s is now %(role)s.", email=user.email, role=ROLE_LABELS[user.role]), "success")
     return redirect(url_for("admin.users"))

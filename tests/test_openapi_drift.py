@@ -1,0 +1,87 @@
+"""The OpenAPI response schemas cannot drift from the serialisers: every scheme detail and every
+verdict the API sends validates against them, and a key added or dropped in a serialiser fails."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import jsonschema_rs
+import pytest
+from flask.testing import FlaskClient
+
+from app.i18n import LANGUAGES
+from app.schemes import Scheme
+from app.web import api, eligibility_api
+from app.web.openapi import API_PREFIX
+
+
+def _validator(client: FlaskClient, name: str) -> Any:
+    components = client.get(f"{API_PREFIX}/openapi.json").get_json()["components"]
+    return jsonschema_rs.validator_for(
+        {"$ref": f"#/components/schemas/{name}", "components": components}
+    )
+
+
+def _details(client: FlaskClient, scheme_ids: list[str]) -> list[dict[str, Any]]:
+    bodies = []
+    for scheme_id in scheme_ids:
+        for lang in LANGUAGES:
+            response = client.get(f"/api/v1/schemes/{scheme_id}?lang={lang}")
+            assert response.status_code == 200
+            bodies.append(response.get_json())
+    return bodies
+
+
+def _verdicts(client: FlaskClient, catalogue: list[Scheme]) -> list[dict[str, Any]]:
+    results = []
+    for scheme in catalogue:
+        for example in scheme.examples[:1]:
+            response = client.post("/api/v1/eligibility", json={"answers": example.answers})
+            assert response.status_code == 200
+            results += response.get_json()["results"]
+    return results
+
+
+def test_every_scheme_detail_and_verdict_fit_their_schemas(
+    client: FlaskClient, catalogue: list[Scheme]
+) -> None:
+    detail, verdict = _validator(client, "SchemeDetail"), _validator(client, "Verdict")
+    for body in _details(client, [scheme.id for scheme in catalogue]):
+        detail.validate(body)
+    results = _verdicts(client, catalogue)
+    assert {result["status"] for result in results} == {"eligible", "ineligible", "unknown"}
+    for result in results:
+        verdict.validate(result)
+
+
+def _added(serialise: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    def changed(*args: Any) -> dict[str, Any]:
+        return {**serialise(*args), "undocumented": True}
+
+    return changed
+
+
+def _dropped(serialise: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    def changed(*args: Any) -> dict[str, Any]:
+        data = serialise(*args)
+        del data["funder" if "funder" in data else "status"]
+        return data
+
+    return changed
+
+
+@pytest.mark.parametrize("change", [_added, _dropped], ids=["added", "dropped"])
+def test_a_serialiser_that_drifts_fails_its_schema(
+    client: FlaskClient,
+    catalogue: list[Scheme],
+    monkeypatch: pytest.MonkeyPatch,
+    change: Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]],
+) -> None:
+    monkeypatch.setattr(api, "_detail_json", change(api._detail_json))
+    monkeypatch.setattr(eligibility_api, "verdict_json", change(eligibility_api.verdict_json))
+    detail, verdict = _validator(client, "SchemeDetail"), _validator(client, "Verdict")
+    (body, *_) = _details(client, [catalogue[0].id])
+    assert not detail.is_valid(body)
+    (result, *_) = _verdicts(client, catalogue[:1])
+    assert not verdict.is_valid(result)
