@@ -1,4 +1,4 @@
-"""Amounts of aid in words, for one locale: euros, fixed sums and the one-line summary (Flask-free)."""
+"""Amounts of aid in words for one locale: euros, fixed sums, the one-line summary (Flask-free)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,8 @@ from typing import Protocol
 from babel import Locale
 from babel.numbers import format_currency, format_percent
 
+from app.i18n import N_
 from app.schemes import Amounts, FixedPer, FixedSum
-
-
-def N_(message: str) -> str:
-    """Mark a message for extraction; it is translated where it is used."""
-    return message
-
 
 
 class Translator(Protocol):
@@ -51,7 +46,7 @@ def percent(value: float, locale: Locale | str) -> str:
 
 
 def fixed_sum(item: FixedSum, locale: Locale | str, t: Translator) -> str:
-    """"Travel (under 5,000 km): €400 per trip" / "Voyage (moins de 5 000 km) : 400 € par trajet"."""
+    """A fixed sum in words: "Travel: €400 per trip" / "Voyage : 400 € par voyage"."""
     language = Locale.parse(locale).language
     text = t.gettext(PER_PHRASES[item.per]) % {"amount": euros(item.eur, locale)}
     if item.label is None:
@@ -81,7 +76,9 @@ def amounts_line(amounts: Amounts | None, locale: Locale | str, t: Translator) -
     sums = [fixed_sum(item, locale, t) for item in amounts.fixed[:LINE_FIXED_SUMS]]
     more = len(amounts.fixed) - LINE_FIXED_SUMS
     if more > 0:
-        sums.append(t.ngettext("and %(num)d other sum", "and %(num)d other sums", more) % {"num": more})
+        sums.append(
+            t.ngettext("and %(num)d other sum", "and %(num)d other sums", more) % {"num": more}
+        )
     line = ""
     for part in (head, *sums):
         # The separator is a message: French puts a space before the semicolon.

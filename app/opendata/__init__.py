@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel.support import Translations
+from babel.support import NullTranslations, Translations
 from sqlalchemy.orm import Session
 
 from app import money
@@ -124,7 +124,7 @@ def _moment(day: date, end_of_day: bool) -> str:
 
 
 @cache
-def _french() -> Translations:
+def _french() -> NullTranslations:
     """The French catalogue, read without Flask: the export is in French whatever the request."""
     return Translations.load(str(TRANSLATIONS_DIR), ["fr"])
 
@@ -142,7 +142,9 @@ def _amounts_sentence(scheme: Scheme) -> str:
     elif amounts.min_eur is not None:
         parts.append(f"à partir de {money.euros(amounts.min_eur, FR)}")
     if amounts.max_rate_percent is not None:
-        parts.append(f"au plus {money.percent(amounts.max_rate_percent, FR)} des dépenses éligibles")
+        parts.append(
+            f"au plus {money.percent(amounts.max_rate_percent, FR)} des dépenses éligibles"
+        )
     parts += [money.fixed_sum(item, FR, _french()) for item in amounts.fixed]
     if amounts.note:
         parts.append(amounts.note.fr)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask
 from babel import Locale
+from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale, get_translations
 
 from app import money
