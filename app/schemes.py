@@ -128,6 +128,16 @@ class Amounts(_Strict):
             raise ValueError("min_eur is above max_eur")
         return self
 
+    def largest_eur(self) -> int | None:
+        """The most the scheme pays for a project: the ceiling, else the largest lump sum when
+        every fixed sum is one (with sums per day, trip or person the total depends on the
+        project, and a lump sum beside them is only a top-up)."""
+        if self.max_eur is not None:
+            return self.max_eur
+        if any(item.per != "project" for item in self.fixed):
+            return None
+        return max((item.eur for item in self.fixed), default=None)
+
     def has_figure(self) -> bool:
         """True when a figure is published: a floor, a ceiling, a rate or a fixed sum."""
         figures = (self.min_eur, self.max_eur, self.max_rate_percent)

@@ -19,6 +19,7 @@ from app.catalogue_audit import has_amount
 from app.cli import main
 from app.config import load_settings
 from app.editing import latest_revision
+from app.landscape import amount_range
 from app.repository import import_schemes
 from app.schemes import Scheme
 
@@ -314,3 +315,37 @@ def test_the_editor_refuses_an_unknown_unit(editor: FlaskClient, db: Session) ->
     status, page, _form = press(editor, edit_url(scheme_id), form, "save")
     assert status != 302
     assert "Not a valid choice" in page
+
+
+# --- a lump sum is the most a scheme pays --------------------------------------------------------
+
+EMERGENCE = "cnc-plateformes-sociales-emergence"  # a €10,000 grant, once
+
+
+def test_a_lump_sum_sorts_and_ranges_as_the_largest_amount(
+    client: FlaskClient, catalogue: list[Scheme]
+) -> None:
+    emergence = next(s for s in catalogue if s.id == EMERGENCE)
+    assert emergence.amounts is not None
+    assert emergence.amounts.max_eur is None
+    assert emergence.amounts.largest_eur() == 10000
+    assert amount_range(emergence) != "not_stated"
+    # Per-day sums have no total: Culture Moves Europe has no largest amount.
+    cme = next(s for s in catalogue if s.id == CME)
+    assert cme.amounts is not None
+    assert cme.amounts.largest_eur() is None
+    body = client.get("/api/v1/schemes?lang=en&sort=amount&per_page=100").get_json()
+    ids = [item["id"] for item in body["items"]]
+    smaller = [
+        s.id
+        for s in catalogue
+        if s.id in ids and s.amounts and s.amounts.max_eur is not None and s.amounts.max_eur < 10000
+    ]
+    assert smaller, "the catalogue has schemes capped below €10,000"
+    assert all(ids.index(EMERGENCE) < ids.index(other) for other in smaller)
+
+
+def test_json_ld_of_a_catalogue_lump_sum(client: FlaskClient) -> None:
+    blocks = json_ld(client, f"/fr/aides/{EMERGENCE}").blocks
+    grant = next(b for b in blocks if "MonetaryGrant" in b.get("@type", ()))
+    assert grant["amount"] == {"@type": "MonetaryAmount", "currency": "EUR", "value": 10000}
