@@ -51,11 +51,8 @@ class SchemeAudit:
 
 
 def has_amount(scheme: Scheme) -> bool:
-    """True when a figure is published: a floor, a ceiling or a rate."""
-    amounts = scheme.amounts
-    return amounts is not None and any(
-        value is not None for value in (amounts.min_eur, amounts.max_eur, amounts.max_rate_percent)
-    )
+    """True when a figure is published: a floor, a ceiling, a rate or a fixed sum."""
+    return scheme.amounts is not None and scheme.amounts.has_figure()
 
 
 def _in_window(session: Session) -> bool:

@@ -217,6 +217,8 @@ def _audit_line(row: SchemeAudit) -> str:
             )
             if value is not None
         )
+        fixed = " ".join(f"fixed {item.eur}/{item.per}" for item in amounts.fixed)
+        money = " ".join(part for part in (money, fixed) if part)
     dates = ", ".join(f"{s.id} {s.page_date or 'undated'}" for s in scheme.sources)
     flags = f" [{', '.join(row.flags)}]" if row.flags else ""
     return (

@@ -59,7 +59,7 @@ class Landscape:
 
 def amount_range(scheme: Scheme) -> str:
     """The range of the scheme's maximum amount, or not_stated."""
-    top = scheme.amounts.max_eur if scheme.amounts else None
+    top = scheme.amounts.largest_eur() if scheme.amounts else None
     if top is None:
         return "not_stated"
     for bound, name in zip(AMOUNT_BOUNDS, AMOUNT_RANGES, strict=False):

@@ -28,6 +28,9 @@ LifecycleStatus = Literal["open", "recurring", "upcoming", "closed", "replaced",
 LIFECYCLE_STATUSES: tuple[LifecycleStatus, ...] = get_args(LifecycleStatus)
 ACTIVE_STATUSES: frozenset[str] = frozenset({"open", "recurring", "upcoming", "unconfirmed"})
 SourceKind = Literal["official", "legal", "press", "aggregator"]
+# What a fixed sum is paid for: a lump sum is paid once per project.
+FixedPer = Literal["project", "day", "month", "year", "trip", "person"]
+FIXED_PERS: tuple[FixedPer, ...] = get_args(FixedPer)
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 # A date as precise as the source gives it: 2022, 2022-07 or 2022-07-01.
@@ -100,12 +103,23 @@ class Audience(_Strict):
     source: str
 
 
+class FixedSum(_Strict):
+    """A sum the scheme pays as such (a flat grant, a prize, a daily or monthly allowance)."""
+
+    # Strict: "85" or 85.5 in a file is a typing slip, not an amount.
+    eur: int = Field(gt=0, strict=True)
+    per: FixedPer = "project"
+    # What the sum is for, when the scheme pays several ("Travel under 5,000 km").
+    label: Localized | None = None
+
+
 class Amounts(_Strict):
     """What the scheme pays, where the official sources say it."""
 
     min_eur: int | None = Field(default=None, ge=0)
     max_eur: int | None = Field(default=None, ge=0)
     max_rate_percent: float | None = Field(default=None, gt=0, le=100)
+    fixed: tuple[FixedSum, ...] = ()
     note: Localized | None = None
     source: str
 
@@ -114,6 +128,21 @@ class Amounts(_Strict):
         if self.min_eur is not None and self.max_eur is not None and self.min_eur > self.max_eur:
             raise model_refusal("minimum_above_maximum")
         return self
+
+    def largest_eur(self) -> int | None:
+        """The most the scheme pays for a project: the ceiling, else the largest lump sum when
+        every fixed sum is one (with sums per day, trip or person the total depends on the
+        project, and a lump sum beside them is only a top-up)."""
+        if self.max_eur is not None:
+            return self.max_eur
+        if any(item.per != "project" for item in self.fixed):
+            return None
+        return max((item.eur for item in self.fixed), default=None)
+
+    def has_figure(self) -> bool:
+        """True when a figure is published: a floor, a ceiling, a rate or a fixed sum."""
+        figures = (self.min_eur, self.max_eur, self.max_rate_percent)
+        return bool(self.fixed) or any(value is not None for value in figures)
 
 
 class Session(_Strict):

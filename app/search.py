@@ -193,7 +193,7 @@ def _document(scheme: Scheme, vocabulary: Vocabulary) -> dict[str, Any]:
     for name in FACET_FIELDS:
         doc[name] = ",".join(facet_values(scheme, name))
     amounts = scheme.amounts
-    doc["max_amount"] = amounts.max_eur if amounts and amounts.max_eur is not None else 0
+    doc["max_amount"] = (amounts.largest_eur() or 0) if amounts else 0
     doc["zone"] = ",".join(sorted(_places(scheme)))
     doc["names"] = "\n".join(
         sorted(f"{weight} {' '.join(key)}" for key, weight in name_keys(scheme).items())

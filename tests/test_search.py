@@ -374,7 +374,9 @@ def test_search_sorts_by_amount(client: FlaskClient, catalogue: list[Scheme]) ->
 
     def amounts(items: list[dict[str, Any]]) -> list[int]:
         return [
-            (by_id[i["id"]].amounts.max_eur or 0) if by_id[i["id"]].amounts else 0 for i in items
+            # The ceiling, else a lump sum (Amounts.largest_eur).
+            (by_id[i["id"]].amounts.largest_eur() or 0) if by_id[i["id"]].amounts else 0
+            for i in items
         ]
 
     body = client.get("/api/v1/schemes?q=bourse&sort=amount&per_page=100").get_json()

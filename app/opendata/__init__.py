@@ -15,12 +15,14 @@ import json
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel.numbers import format_currency, format_percent
+from babel.support import NullTranslations, Translations
 from sqlalchemy.orm import Session
 
+from app import money
 from app.deadlines import PARIS
 from app.eligibility.rules import Rule
 from app.repository import SchemeFilters, list_schemes, updated_times
@@ -28,6 +30,8 @@ from app.schemes import Scheme
 from app.vocabulary import Vocabulary
 
 SCHEMA_FILE = Path(__file__).parent / "schema" / "dispositif-aide.json"
+TRANSLATIONS_DIR = Path(__file__).parents[2] / "translations"
+FR = "fr_FR"
 SCHEMA_NAME = "dispositif-aide"
 SCHEMA_VERSION = "v0.2.0"
 SCHEMA_URL = (
@@ -119,24 +123,29 @@ def _moment(day: date, end_of_day: bool) -> str:
     return local.isoformat()
 
 
+@cache
+def _french() -> NullTranslations:
+    """The French catalogue, read without Flask: the export is in French whatever the request."""
+    return Translations.load(str(TRANSLATIONS_DIR), ["fr"])
+
+
 def _amounts_sentence(scheme: Scheme) -> str:
+    # The schema has no amount column: the amounts are a sentence of the description.
     amounts = scheme.amounts
     if amounts is None:
         return ""
-
-    def euros(value: int) -> str:
-        return str(format_currency(value, "EUR", locale="fr_FR", format="#,##0\u00a0¤"))
-
     parts = []
     if amounts.min_eur is not None and amounts.max_eur is not None:
-        parts.append(f"de {euros(amounts.min_eur)} à {euros(amounts.max_eur)}")
+        parts.append(f"de {money.euros(amounts.min_eur, FR)} à {money.euros(amounts.max_eur, FR)}")
     elif amounts.max_eur is not None:
-        parts.append(f"jusqu'à {euros(amounts.max_eur)}")
+        parts.append(f"jusqu'à {money.euros(amounts.max_eur, FR)}")
     elif amounts.min_eur is not None:
-        parts.append(f"à partir de {euros(amounts.min_eur)}")
+        parts.append(f"à partir de {money.euros(amounts.min_eur, FR)}")
     if amounts.max_rate_percent is not None:
-        rate = format_percent(amounts.max_rate_percent / 100, "#,##0.#%", locale="fr_FR")
-        parts.append(f"au plus {rate} des dépenses éligibles")
+        parts.append(
+            f"au plus {money.percent(amounts.max_rate_percent, FR)} des dépenses éligibles"
+        )
+    parts += [money.fixed_sum(item, FR, _french()) for item in amounts.fixed]
     if amounts.note:
         parts.append(amounts.note.fr)
     return "Montant : " + " ; ".join(parts) + "." if parts else ""

@@ -17,6 +17,7 @@ from app.repository import get_scheme, get_schemes
 from app.schemes import Scheme
 from app.web.database import db_session
 from app.web.errors import json_error
+from app.web.formatting import amounts_line, fixed_sum
 from app.web.listing import ListedScheme, localized, run_listing
 from app.web.listing_form import FilterForm
 from app.web.public_url import external_url
@@ -77,6 +78,7 @@ def _summary_json(item: ListedScheme, lang: str) -> dict[str, Any]:
         "summary": scheme.summary.get(lang),
         "score": round(item.score, 4) if item.score is not None else None,
         "next_deadline": deadline_json(item.deadline),
+        "amount_text": amounts_line(scheme.amounts),
     }
 
 
@@ -182,6 +184,15 @@ def _detail_json(scheme: Scheme, lang: str, linked: dict[str, Scheme]) -> dict[s
             "min_eur": amounts.min_eur,
             "max_eur": amounts.max_eur,
             "max_rate_percent": amounts.max_rate_percent,
+            "fixed": [
+                {
+                    "eur": item.eur,
+                    "per": item.per,
+                    "label": localized(item.label, lang),
+                    "text": fixed_sum(item),
+                }
+                for item in amounts.fixed
+            ],
             "note": localized(amounts.note, lang),
             "source": amounts.source,
         },

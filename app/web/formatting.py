@@ -4,21 +4,36 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from babel import Locale
 from flask import Flask
-from flask_babel import format_currency, format_date, format_datetime, format_percent, get_locale
+from flask_babel import format_date, format_datetime, get_locale, get_translations
+
+from app import money
+from app.schemes import Amounts, FixedSum
+
+
+def _locale() -> Locale:
+    return get_locale() or Locale.parse("fr")
 
 
 def amount(value: int) -> str:
     """Whole euros in the reader's convention: 50 000 € in French, €50,000 in English."""
-    # The locale's own currency pattern, without cents: amounts of aid are whole euros.
-    locale = get_locale()
-    pattern = locale.currency_formats["standard"].pattern.replace(".00", "") if locale else None
-    return str(format_currency(value, "EUR", format=pattern, currency_digits=False))
+    return money.euros(value, _locale())
 
 
 def percent(value: float) -> str:
     """A rate such as 50 % (French) or 50% (English)."""
-    return str(format_percent(value / 100, format="#,##0.#%"))
+    return money.percent(value, _locale())
+
+
+def fixed_sum(item: FixedSum) -> str:
+    """A fixed sum in the reader's language: "€85 per day", "Voyage : 400 € par trajet"."""
+    return money.fixed_sum(item, _locale(), get_translations())
+
+
+def amounts_line(amounts: Amounts | None) -> str:
+    """The amount in one line (cards, results, API lists), in the reader's language."""
+    return money.amounts_line(amounts, _locale(), get_translations())
 
 
 def long_date(value: date) -> str:
@@ -50,6 +65,8 @@ def init_app(app: Flask) -> None:
     """Expose the formatters to templates."""
     app.add_template_filter(amount)
     app.add_template_filter(percent)
+    app.add_template_filter(fixed_sum)
+    app.add_template_filter(amounts_line)
     app.add_template_filter(long_date)
     app.add_template_filter(partial_date)
     app.add_template_filter(month_year)

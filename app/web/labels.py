@@ -1,4 +1,4 @@
-"""Translatable labels of the catalogue's fixed values (kinds, lifecycle statuses, source kinds)."""
+"""Translatable labels of the catalogue's fixed values (kinds, statuses, source kinds, units)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,16 @@ SOURCE_KIND_LABELS: dict[str, LazyString] = {
     "legal": _l("Legal text"),
     "press": _l("Press article"),
     "aggregator": _l("Aid directory"),
+}
+
+# What a fixed sum is paid for (the `per` of a fixed sum in a scheme file).
+FIXED_PER_LABELS: dict[str, LazyString] = {
+    "project": _l("Per project (lump sum)"),
+    "day": _l("Per day"),
+    "month": _l("Per month"),
+    "year": _l("Per year"),
+    "trip": _l("Per trip"),
+    "person": _l("Per person"),
 }
 
 VERDICT_GROUP_TITLES: dict[str, LazyString] = {

@@ -103,7 +103,7 @@ def sort_and_page(
 
 
 def _max_amount(scheme: Scheme) -> int:
-    return scheme.amounts.max_eur or 0 if scheme.amounts else 0
+    return (scheme.amounts.largest_eur() or 0) if scheme.amounts else 0
 
 
 def facet_counts(schemes: list[Scheme]) -> dict[str, dict[str, int]]:

@@ -25,7 +25,14 @@ from app.eligibility.conditions import Status
 from app.eligibility.rules import SLUG, Verdict, VerifyBy
 from app.facets import AUDIENCE_FACETS
 from app.i18n import DEFAULT_LANG, LANGUAGES
-from app.schemes import KINDS, LIFECYCLE_STATUSES, PARTIAL_DATE_PATTERN, SLUG_PATTERN, SourceKind
+from app.schemes import (
+    FIXED_PERS,
+    KINDS,
+    LIFECYCLE_STATUSES,
+    PARTIAL_DATE_PATTERN,
+    SLUG_PATTERN,
+    SourceKind,
+)
 from app.vocabulary import Variable, VariableType, Vocabulary
 from app.web.api import LIST_PARAMETERS, MAX_SUGGEST_INPUT
 from app.web.edge import MAX_HEADER_VALUE, MAX_HEADERS_TOTAL, MAX_REQUEST_TARGET
@@ -250,6 +257,11 @@ def _schemas(vocab: Vocabulary, facets: dict[str, list[str]]) -> dict[str, Any]:
         "score": _nullable({"type": "number"}),
         "next_deadline": _nullable(_ref("Deadline")),
         "replaced_by": _nullable(_string(pattern=SLUG)),
+        "amount_text": {
+            **text,
+            "description": "The amount in one line, in the requested language (range, rate, "
+            "first fixed sums), or that no amount is published.",
+        },
     }
     facet_schemas = {name: _counts(values) for name, values in facets.items()}
     facet_schemas["open_now"] = _object({"true": {"type": "integer", "minimum": 0}})
@@ -292,6 +304,18 @@ def _schemas(vocab: Vocabulary, facets: dict[str, list[str]]) -> dict[str, Any]:
                 "the next session; null when none is announced or the scheme is inactive. "
                 "`expected` marks a date foreseen from the funder's usual rhythm, not confirmed."
             ),
+        },
+        "FixedSum": {
+            **_object(
+                {
+                    "eur": {"type": "integer", "minimum": 1},
+                    "per": _enum(FIXED_PERS),
+                    "label": optional_text,
+                    "text": text,
+                }
+            ),
+            "description": "A sum the scheme pays as such, once per `per` (a lump sum is per "
+            "project); `text` is the sum in words in the requested language.",
         },
         "SchemeSummary": _object(summary),
         "Facets": _object(facet_schemas),
@@ -381,6 +405,7 @@ def _schemas(vocab: Vocabulary, facets: dict[str, list[str]]) -> dict[str, Any]:
                             "max_rate_percent": _nullable(
                                 {"type": "number", "exclusiveMinimum": 0, "maximum": 100}
                             ),
+                            "fixed": _array(_ref("FixedSum")),
                             "note": optional_text,
                             "source": text,
                         }

@@ -27,7 +27,7 @@ from markupsafe import escape
 
 from app.i18n import DEFAULT_LANG, LANGUAGES
 from app.repository import SchemeFilters, catalogue_version, list_schemes, updated_times
-from app.schemes import Scheme
+from app.schemes import Amounts, Scheme
 from app.vocabulary import Organisation
 from app.web.calendar_page import calendar_url
 from app.web.database import db_session
@@ -187,6 +187,10 @@ def scheme_jsonld(scheme: Scheme, lang: str) -> dict[str, Any]:
         if amounts.max_eur is not None:
             amount["maxValue"] = amounts.max_eur
         data["amount"] = amount
+    elif money_type and amounts and (lump_sum := _lump_sum(amounts)) is not None:
+        # A single lump sum is the grant's value; per-day or per-trip sums have no unit in a
+        # MonetaryAmount, so they are left to the page's text.
+        data["amount"] = {"@type": "MonetaryAmount", "currency": "EUR", "value": lump_sum}
     # Application sessions: the periods when the service takes applications.
     periods = []
     for session in scheme.sessions_sorted():
@@ -326,3 +330,10 @@ def init_app(app: Flask) -> None:
             "scheme_jsonld": scheme_jsonld,
             "item_list_jsonld": item_list_jsonld,
         }
+
+
+def _lump_sum(amounts: Amounts) -> int | None:
+    """The one sum paid per project, when the scheme pays exactly one fixed sum."""
+    if len(amounts.fixed) == 1 and amounts.fixed[0].per == "project":
+        return amounts.fixed[0].eur
+    return None

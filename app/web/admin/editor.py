@@ -55,6 +55,7 @@ Page = str | Response | tuple[str, int]
 # What a new row of each list starts with.
 NEW_ROWS: dict[str, Callable[[], dict[str, Any]]] = {
     "sessions": dict,
+    "fixed": lambda: {"per": "project"},
     "notes": dict,
     "sources": lambda: {"kind": "official", "checked": today_in_paris().isoformat()},
     "criteria": lambda: {"combinator": "all", "conditions": [{}]},
@@ -63,6 +64,7 @@ NEW_ROWS: dict[str, Callable[[], dict[str, Any]]] = {
 }
 ROW_LABELS = {
     "sessions": _l("Session %(number)d"),
+    "fixed": _l("Fixed sum %(number)d"),
     "notes": _l("Note %(number)d"),
     "sources": _l("Source %(number)d"),
     "criteria": _l("Criterion %(number)d"),

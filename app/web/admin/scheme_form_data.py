@@ -76,6 +76,10 @@ def form_data_from_scheme(scheme: Scheme) -> dict[str, Any]:
             "min_eur": number_text(amounts.min_eur),
             "max_eur": number_text(amounts.max_eur),
             "max_rate_percent": number_text(amounts.max_rate_percent),
+            "fixed": [
+                {"eur": number_text(item.eur), "per": item.per, "label": _pair(item.label)}
+                for item in amounts.fixed
+            ],
             "note": _pair(amounts.note),
             "source": amounts.source,
         }

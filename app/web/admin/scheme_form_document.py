@@ -150,6 +150,14 @@ def scheme_from_form(
             "min_eur": _number_or_text(amounts.min_eur.data),
             "max_eur": _number_or_text(amounts.max_eur.data),
             "max_rate_percent": _number_or_text(amounts.max_rate_percent.data),
+            "fixed": [
+                {
+                    "eur": _number_or_text(f.form.eur.data),
+                    "per": f.form.per.data,
+                    "label": _text(f.form.label),
+                }
+                for f in amounts.fixed
+            ],
             "note": _text(amounts.note),
             "source": amounts.source.data or None,
         },

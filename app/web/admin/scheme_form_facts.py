@@ -22,7 +22,7 @@ from app.web.admin.scheme_form_fields import (
     slug,
 )
 from app.web.admin.scheme_form_values import parse_date, parse_number
-from app.web.labels import LIFECYCLE_LABELS, SOURCE_KIND_LABELS
+from app.web.labels import FIXED_PER_LABELS, LIFECYCLE_LABELS, SOURCE_KIND_LABELS
 from app.web.questionnaire_forms import CheckboxesField
 
 
@@ -123,6 +123,25 @@ for _name, _field in AudienceForm.audience_lists.items():
     setattr(AudienceForm, _name, _field)
 
 
+def _positive_euros(_form: BaseForm, field: Field) -> None:
+    number = parse_number(field.data or "")
+    if number is None or not float(number).is_integer() or number < 1:
+        raise ValidationError(_l("Enter a whole number of euros, 1 or more."))
+
+
+class FixedSumForm(Form):
+    """A sum paid as such: a flat grant, a prize, a daily or monthly allowance."""
+
+    eur = StringField(
+        _l("Sum (euros)"),
+        filters=[clean],
+        validators=[_positive_euros],
+        render_kw={"inputmode": "numeric"},
+    )
+    per = SelectField(_l("Paid"), choices=choices_from(FIXED_PER_LABELS), default="project")
+    label = FormField(OptionalTextPair, _l("What it pays for"))
+
+
 class AmountsForm(Form):
     """What the scheme pays; all empty when no official page says."""
 
@@ -144,6 +163,7 @@ class AmountsForm(Form):
         validators=[_percentage],
         render_kw={"inputmode": "decimal"},
     )
+    fixed = FieldList(FormField(FixedSumForm), label=_l("Fixed sums"))
     note = FormField(OptionalLongTextPair, _l("Note on the amounts"))
     source = SourceField(_l("Source"), required=False)
 
@@ -151,7 +171,7 @@ class AmountsForm(Form):
         """True when nothing is said about amounts."""
         texts = (self.min_eur, self.max_eur, self.max_rate_percent, self.source)
         note = self.note.form
-        return not any(f.data for f in (*texts, note.fr, note.en))
+        return not self.fixed.entries and not any(f.data for f in (*texts, note.fr, note.en))
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
