@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from app.eligibility.answers import Answers
+from app.eligibility.batch import RuleTable
 from app.eligibility.conditions import Compiled, Outcome, Status, compile_rule
 from app.eligibility.rules import Criterion, Verdict
 from app.schemes import Scheme
@@ -68,19 +69,40 @@ def compile_scheme(scheme: Scheme, shared: dict[str, Compiled] | None = None) ->
     return CompiledScheme(scheme, tuple(criteria), checks, scheme.is_active())
 
 
-@dataclass(frozen=True, slots=True)
 class SchemeVerdict:
     """A scheme's verdict for a profile.
 
     Evaluation stops at the first failed criterion (the verdict is then known); the results of
-    the remaining criteria are computed only when asked for, for display.
+    the remaining criteria are computed only when asked for, for display. Within a whole
+    catalogue, the outcomes are read from the profile's shared rule outcomes only when asked for.
     """
 
-    compiled: CompiledScheme
-    status: Verdict
-    outcomes: tuple[Outcome, ...]
-    answers: Answers
-    errors: tuple[str | None, ...] = ()
+    __slots__ = ("_outcomes", "_shared", "answers", "compiled", "errors", "status")
+
+    def __init__(
+        self,
+        compiled: CompiledScheme,
+        status: Verdict,
+        outcomes: tuple[Outcome, ...] | None,
+        answers: Answers,
+        errors: tuple[str | None, ...] = (),
+        shared: Mapping[Compiled, Outcome | None] | None = None,
+    ) -> None:
+        """outcomes, or shared: every rule's outcome for these answers, to read them from later."""
+        self.compiled = compiled
+        self.status = status
+        self.answers = answers
+        self.errors = errors
+        self._outcomes = outcomes
+        self._shared = shared
+
+    @property
+    def outcomes(self) -> tuple[Outcome, ...]:
+        """Each criterion's outcome, up to the first failed one."""
+        if self._outcomes is None:
+            shared = self._shared or {}
+            self._outcomes = _walk(self.compiled, shared.__getitem__)[1]  # type: ignore[arg-type]
+        return self._outcomes
 
     @property
     def scheme(self) -> Scheme:
@@ -122,32 +144,40 @@ class SchemeVerdict:
 UNKNOWN: Outcome = ("unknown", ())
 
 
-def _judge(
-    compiled: CompiledScheme, answers: Answers, memo: dict[Compiled, Outcome]
-) -> SchemeVerdict:
-    """The verdict, stopping at the first failed criterion (the hot loop: kept flat on purpose).
+def _walk(
+    compiled: CompiledScheme, outcome_of: Callable[[Compiled], Outcome]
+) -> tuple[Verdict, tuple[Outcome, ...]]:
+    """The verdict and the outcomes, stopping at the first failed criterion (kept flat on purpose).
 
-    memo holds the outcome of each shared rule for these answers, computed once per profile.
+    A criterion that only the applicant or the funder can settle is unknown when its rule is met.
     """
     outcomes: list[Outcome] = []
     undecided = not compiled.checks  # no rule encoded: nothing is known
     for check, to_verify in compiled.checks:
-        if check is None:
-            outcome = UNKNOWN
-        else:
-            outcome = memo.get(check) or memo.setdefault(check, check(answers))
+        outcome = UNKNOWN if check is None else outcome_of(check)
         status = outcome[0]
         if status == "failed":
             outcomes.append(outcome)
-            return SchemeVerdict(compiled, "ineligible", tuple(outcomes), answers)
+            return "ineligible", tuple(outcomes)
         if status == "unknown":
             undecided = True
         elif to_verify:
-            # What the answers say is necessary, but only the applicant or the funder can settle it.
             outcome = ("unknown", outcome[1])
             undecided = True
         outcomes.append(outcome)
-    return SchemeVerdict(compiled, "unknown" if undecided else "eligible", tuple(outcomes), answers)
+    return ("unknown" if undecided else "eligible"), tuple(outcomes)
+
+
+def _judge(
+    compiled: CompiledScheme, answers: Answers, memo: dict[Compiled, Outcome]
+) -> SchemeVerdict:
+    """The verdict; memo holds the outcome of each shared rule for these answers."""
+
+    def outcome_of(check: Compiled) -> Outcome:
+        return memo.get(check) or memo.setdefault(check, check(answers))
+
+    status, outcomes = _walk(compiled, outcome_of)
+    return SchemeVerdict(compiled, status, outcomes, answers)
 
 
 def _run_carefully(
@@ -186,10 +216,19 @@ def evaluate_scheme(
     return SchemeVerdict(compiled, verdict, outcomes, answers, errors)
 
 
-def compile_catalogue(schemes: Iterable[Scheme]) -> list[CompiledScheme]:
+class CompiledCatalogue(list[CompiledScheme]):
+    """Compiled schemes with the table of their distinct rules; not to be changed once built."""
+
+    def __init__(self, schemes: Iterable[CompiledScheme]) -> None:
+        """The schemes in the order given, and their rules indexed for evaluate_all."""
+        super().__init__(schemes)
+        self.table = RuleTable([compiled.checks for compiled in self])
+
+
+def compile_catalogue(schemes: Iterable[Scheme]) -> CompiledCatalogue:
     """Compiled schemes in id order, ready for evaluate_all."""
     shared: dict[str, Compiled] = {}
-    return [compile_scheme(s, shared) for s in sorted(schemes, key=lambda s: s.id)]
+    return CompiledCatalogue(compile_scheme(s, shared) for s in sorted(schemes, key=lambda s: s.id))
 
 
 def evaluate_all(
@@ -197,11 +236,34 @@ def evaluate_all(
 ) -> list[SchemeVerdict]:
     """Every scheme's verdict: eligible first, then unknown, then ineligible, each in input order.
 
-    Pass a compiled catalogue (compile_catalogue) to evaluate many profiles quickly.
+    Pass a compiled catalogue (compile_catalogue) to evaluate many profiles quickly: each distinct
+    rule is then evaluated once per profile, and a profile one answer away from a recent one
+    evaluates again only the rules reading that answer.
     """
-    groups: dict[Verdict, list[SchemeVerdict]] = {"eligible": [], "unknown": [], "ineligible": []}
-    memo: dict[Compiled, Outcome] = {}
-    for scheme in schemes:
-        verdict = evaluate_scheme(scheme, answers, memo)
-        groups[verdict.status].append(verdict)
-    return groups["eligible"] + groups["unknown"] + groups["ineligible"]
+    if isinstance(schemes, CompiledCatalogue):
+        catalogue = schemes
+    else:
+        shared: dict[str, Compiled] = {}
+        catalogue = CompiledCatalogue(
+            s if isinstance(s, CompiledScheme) else compile_scheme(s, shared) for s in schemes
+        )
+    standing = catalogue.table.standing(answers)
+    groups: dict[Verdict, set[int]] = {
+        "ineligible": standing.ineligible - standing.broken,
+        "unknown": standing.undecided - standing.ineligible - standing.broken,
+    }
+    groups["eligible"] = set(range(len(catalogue))) - groups["ineligible"] - groups["unknown"]
+    groups["eligible"] -= standing.broken
+    # Schemes reading a rule that raised: judged one by one, exactly as on their own.
+    careful = {
+        position: evaluate_scheme(catalogue[position], answers) for position in standing.broken
+    }
+    for position, verdict in careful.items():
+        groups[verdict.status].add(position)
+    shared_outcomes = standing.evaluation.outcomes
+    return [
+        careful.get(position)
+        or SchemeVerdict(catalogue[position], status, None, answers, (), shared_outcomes)
+        for status in ("eligible", "unknown", "ineligible")
+        for position in sorted(groups[status])  # type: ignore[index]
+    ]
