@@ -1,65 +1,58 @@
-"""A whole catalogue at once: each distinct rule evaluated once per profile, verdicts by set unions.
+"""A whole catalogue at once: each distinct rule evaluated at most once per profile, lazily.
 
-Built once per catalogue version. A profile that differs from a recently evaluated one by a single
-answer (the next questionnaire step) re-evaluates only the rules that read that variable.
+Built once per catalogue version. Rules shared by most schemes are evaluated first, and a rule is
+skipped once every scheme using it is ruled out. A profile that differs from a recently evaluated
+one by one more answer (the next questionnaire step) re-evaluates only the undecided rules that
+read that variable: with three-valued logic, a decided rule stays decided when an answer is added.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
-from collections.abc import Sequence
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from app.eligibility.answers import Answers
 from app.eligibility.conditions import Compiled, Outcome
 
-# Profiles remembered per process for the next step; each holds one outcome per distinct rule
-# (about 0.6 MB at 10,000 schemes), so the bound keeps the whole under about 10 MB.
-REMEMBERED_PROFILES = 16
+# Profiles remembered per process for their next step; each holds at most one outcome per
+# distinct rule (well under 1 MB at 10,000 schemes), so the bound keeps the whole small.
+REMEMBERED_PROFILES = 32
 AnswersKey = tuple[frozenset[tuple[str, object]], frozenset[str]]
+Plan = tuple[tuple[Compiled | None, bool], ...]  # per criterion: its rule, needs a check by someone
 
 
 @dataclass(frozen=True, slots=True)
 class Evaluation:
-    """One profile's outcome of every distinct rule (None: it raised), sorted by status."""
+    """One profile: the rules evaluated, the schemes ruled out, the rules not settled."""
 
-    outcomes: dict[Compiled, Outcome | None]
-    failed: frozenset[Compiled]
-    unknown: frozenset[Compiled]
-    broken: frozenset[Compiled]
-
-
-@dataclass(frozen=True, slots=True)
-class Standing:
-    """Scheme positions (in catalogue order) by verdict, before any per-scheme work."""
-
-    evaluation: Evaluation
-    ineligible: set[int]
-    undecided: set[int]
-    broken: set[int]  # they read a rule that raised: judged one by one, criterion by criterion
+    outcomes: dict[Compiled, Outcome]  # only the rules evaluated; the verdicts may add more
+    ruled_out: frozenset[int]  # scheme positions with a failed rule
+    unsettled: frozenset[Compiled]  # unknown, raised, or not read by any answer
+    broken: frozenset[Compiled]  # raised: the schemes using them are judged one by one
 
 
 def _key(answers: Answers) -> AnswersKey:
     return frozenset(answers.values.items()), answers.unknown
 
 
-def _parents(answers: Answers, key: AnswersKey) -> list[tuple[AnswersKey, str]]:
+def _parent(answers: Answers, key: AnswersKey) -> Iterable[tuple[AnswersKey, str]]:
     """The keys of these answers with one answer forgotten, and the variable forgotten."""
     values, unknown = key
-    parents = [
-        ((values - {(name, value)}, unknown), name) for name, value in answers.values.items()
-    ]
-    parents += [((values, unknown - {name}), name) for name in answers.unknown]
-    return parents
+    for name, value in answers.values.items():
+        yield (values - {(name, value)}, unknown), name
+    for name in answers.unknown:
+        yield (values, unknown - {name}), name
 
 
 class RuleTable:
-    """The distinct rules of a list of compiled schemes, who reads which variable, who uses which."""
+    """The distinct rules of compiled schemes: who reads which variable, who uses which rule."""
 
-    def __init__(self, plans: Sequence[tuple[tuple[Compiled | None, bool], ...]]) -> None:
-        """plans: each scheme's criteria as (compiled rule or None, needs a check by someone)."""
+    def __init__(self, plans: Sequence[Plan]) -> None:
+        """plans: each scheme's criteria, in the order of the schemes."""
         users: dict[Compiled, set[int]] = {}
+        uses: Counter[tuple[Compiled, int]] = Counter()
         undecided: set[int] = set()
         for position, plan in enumerate(plans):
             if not plan:
@@ -69,20 +62,24 @@ class RuleTable:
                     undecided.add(position)  # never eligible: at best unknown
                 if check is not None:
                     users.setdefault(check, set()).add(position)
-        self.users = {check: frozenset(positions) for check, positions in users.items()}
+                    uses[check, position] += 1
+        self.size = len(plans)
+        # The most used rules first: one failure there rules out the most schemes at once.
+        self.order = sorted(users, key=lambda check: -len(users[check]))
+        self.users = {check: frozenset(users[check]) for check in self.order}
+        self.repeated = {pair: count for pair, count in uses.items() if count > 1}
         self.always_undecided = frozenset(undecided)
-        # With none of its variables asked, a rule is unknown and names them all: computed once.
-        idle: dict[Compiled, Outcome | None] = {check: check(Answers()) for check in self.users}
-        self.idle = Evaluation(idle, frozenset(), frozenset(idle), frozenset())
+        # With no answer, a rule is unknown and names every variable it reads.
+        self.idle = {check: check(Answers()) for check in self.order}
         self.readers: dict[str, list[Compiled]] = {}
-        for check, outcome in idle.items():
-            for name in outcome[1] if outcome else ():
+        for check in self.order:
+            for name in self.idle[check][1]:
                 self.readers.setdefault(name, []).append(check)
         self._recent: OrderedDict[AnswersKey, Evaluation] = OrderedDict()
         self._lock = threading.Lock()
 
     def evaluate(self, answers: Answers) -> Evaluation:
-        """Every rule's outcome, starting from a remembered profile one answer away if there is one."""
+        """The profile's evaluation, from a remembered profile one answer away if there is one."""
         key = _key(answers)
         with self._lock:
             known = self._recent.get(key)
@@ -90,57 +87,91 @@ class RuleTable:
                 self._recent.move_to_end(key)
                 return known
             parent = next(
-                (
-                    (self._recent[k], name)
-                    for k, name in _parents(answers, key)
-                    if k in self._recent
-                ),
+                ((self._recent[k], name) for k, name in _parent(answers, key) if k in self._recent),
                 None,
             )
-        if parent is not None:
-            base, name = parent
-            changed: Sequence[Compiled] = self.readers.get(name, ())
+        if parent is None:
+            evaluation = self._full(answers)
         else:
-            base = self.idle
-            asked = [*answers.values, *answers.unknown]
-            changed = list(dict.fromkeys(c for name in asked for c in self.readers.get(name, ())))
-        evaluation = _update(base, changed, answers)
+            evaluation = self._step(parent[0], parent[1], answers)
         with self._lock:
             self._recent[key] = evaluation
             while len(self._recent) > REMEMBERED_PROFILES:
                 self._recent.popitem(last=False)
         return evaluation
 
-    def standing(self, answers: Answers) -> Standing:
-        """Which schemes are ruled out, which undecided, which need a careful look."""
-        evaluation = self.evaluate(answers)
-        users = self.users
-        return Standing(
-            evaluation,
-            set().union(*[users[check] for check in evaluation.failed]),
-            set(self.always_undecided).union(*[users[check] for check in evaluation.unknown]),
-            set().union(*[users[check] for check in evaluation.broken]),
+    def _full(self, answers: Answers) -> Evaluation:
+        asked = {
+            c for name in (*answers.values, *answers.unknown) for c in self.readers.get(name, ())
+        }
+        untouched = frozenset(c for c in self.order if c not in asked)
+        checks = [c for c in self.order if c in asked]
+        return self._run(checks, answers, Evaluation({}, frozenset(), untouched, frozenset()))
+
+    def _step(self, parent: Evaluation, name: str, answers: Answers) -> Evaluation:
+        """Only the rules reading `name` that the parent left unsettled can change."""
+        readers = self.readers.get(name, [])
+        outcomes = parent.outcomes
+        changed = [c for c in readers if c in parent.unsettled or c not in outcomes]
+        return self._run(
+            changed,
+            answers,
+            Evaluation(
+                outcomes,
+                parent.ruled_out,
+                parent.unsettled.difference(readers),
+                parent.broken.difference(readers),
+            ),
         )
 
-
-def _update(base: Evaluation, changed: Sequence[Compiled], answers: Answers) -> Evaluation:
-    """base with the changed rules evaluated again for these answers (the hot loop: kept flat)."""
-    outcomes = dict(base.outcomes)
-    failed, unknown, broken = set(base.failed), set(base.unknown), set(base.broken)
-    for check in changed:
-        failed.discard(check)
-        unknown.discard(check)
-        broken.discard(check)
-        try:
-            outcome: Outcome | None = check(answers)
-        except (TypeError, ValueError, KeyError):
-            outcome = None
-            broken.add(check)
-        else:
+    def _run(self, checks: list[Compiled], answers: Answers, base: Evaluation) -> Evaluation:
+        """base with the checks evaluated in order, but those whose schemes are all ruled out."""
+        users = self.users
+        outcomes = dict(base.outcomes)
+        alive = set(range(self.size)).difference(base.ruled_out)
+        still_open = []
+        broken = []
+        for check in checks:
+            outcomes.pop(check, None)  # unknown for fewer answers: stale
+            if users[check].isdisjoint(alive):
+                continue  # every scheme using it is ruled out: its outcome changes nothing
+            try:
+                outcome = check(answers)
+            except (TypeError, ValueError, KeyError):
+                broken.append(check)
+                still_open.append(check)
+                continue
+            outcomes[check] = outcome
             status = outcome[0]
             if status == "failed":
-                failed.add(check)
+                alive.difference_update(users[check])
             elif status == "unknown":
-                unknown.add(check)
-        outcomes[check] = outcome
-    return Evaluation(outcomes, frozenset(failed), frozenset(unknown), frozenset(broken))
+                still_open.append(check)
+        ruled_out = set(range(self.size)).difference(alive)
+        return Evaluation(
+            outcomes,
+            frozenset(ruled_out),
+            base.unsettled.union(still_open),
+            base.broken.union(broken),
+        )
+
+    def undecided(self, evaluation: Evaluation) -> set[int]:
+        """The schemes not ruled out that an unsettled rule or a check by someone leaves open."""
+        users = self.users
+        opened = set(self.always_undecided).union(*[users[c] for c in evaluation.unsettled])
+        return opened.difference(evaluation.ruled_out)
+
+    def weights(self, evaluation: Evaluation, asking: set[int]) -> Counter[str]:
+        """Per variable, how many criteria of the asking schemes it could still settle."""
+        weights: Counter[str] = Counter()
+        for check in evaluation.unsettled - evaluation.broken:
+            outcome = evaluation.outcomes.get(check) or self.idle[check]
+            if not outcome[1]:
+                continue
+            among = self.users[check] & asking
+            if not among:
+                continue
+            count = len(among) + sum(self.repeated.get((check, p), 1) - 1 for p in among)
+            for name in outcome[1]:
+                weights[name] += count
+        return weights

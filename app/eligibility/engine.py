@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from app.eligibility.answers import Answers
-from app.eligibility.batch import RuleTable
+from app.eligibility.batch import Evaluation, RuleTable
 from app.eligibility.conditions import Compiled, Outcome, Status, compile_rule
 from app.eligibility.rules import Criterion, Verdict
 from app.schemes import Scheme
@@ -74,10 +74,10 @@ class SchemeVerdict:
 
     Evaluation stops at the first failed criterion (the verdict is then known); the results of
     the remaining criteria are computed only when asked for, for display. Within a whole
-    catalogue, the outcomes are read from the profile's shared rule outcomes only when asked for.
+    catalogue, the status comes first and the outcomes only when asked for.
     """
 
-    __slots__ = ("_outcomes", "_shared", "answers", "compiled", "errors", "status")
+    __slots__ = ("_errors", "_memo", "_outcomes", "answers", "compiled", "status")
 
     def __init__(
         self,
@@ -86,23 +86,33 @@ class SchemeVerdict:
         outcomes: tuple[Outcome, ...] | None,
         answers: Answers,
         errors: tuple[str | None, ...] = (),
-        shared: Mapping[Compiled, Outcome | None] | None = None,
+        memo: dict[Compiled, Outcome] | None = None,
     ) -> None:
-        """outcomes, or shared: every rule's outcome for these answers, to read them from later."""
+        """Without outcomes, they are worked out when first read, sharing memo's rule outcomes."""
         self.compiled = compiled
         self.status = status
         self.answers = answers
-        self.errors = errors
         self._outcomes = outcomes
-        self._shared = shared
+        self._errors = errors
+        self._memo = memo
+
+    def _resolve(self) -> None:
+        judged = evaluate_scheme(self.compiled, self.answers, self._memo)
+        self._outcomes, self._errors = judged.outcomes, judged.errors
 
     @property
     def outcomes(self) -> tuple[Outcome, ...]:
-        """Each criterion's outcome, up to the first failed one."""
+        """Each criterion's outcome, up to the first failed one (all, after an error)."""
         if self._outcomes is None:
-            shared = self._shared or {}
-            self._outcomes = _walk(self.compiled, shared.__getitem__)[1]  # type: ignore[arg-type]
-        return self._outcomes
+            self._resolve()
+        return self._outcomes  # type: ignore[return-value]
+
+    @property
+    def errors(self) -> tuple[str | None, ...]:
+        """Each criterion's evaluation error, if one could not be evaluated (else empty)."""
+        if self._outcomes is None:
+            self._resolve()
+        return self._errors
 
     @property
     def scheme(self) -> Scheme:
@@ -144,40 +154,32 @@ class SchemeVerdict:
 UNKNOWN: Outcome = ("unknown", ())
 
 
-def _walk(
-    compiled: CompiledScheme, outcome_of: Callable[[Compiled], Outcome]
-) -> tuple[Verdict, tuple[Outcome, ...]]:
-    """The verdict and the outcomes, stopping at the first failed criterion (kept flat on purpose).
+def _judge(
+    compiled: CompiledScheme, answers: Answers, memo: dict[Compiled, Outcome]
+) -> SchemeVerdict:
+    """The verdict, stopping at the first failed criterion (the hot loop: kept flat on purpose).
 
-    A criterion that only the applicant or the funder can settle is unknown when its rule is met.
+    memo holds the outcome of each shared rule for these answers, computed once per profile.
     """
     outcomes: list[Outcome] = []
     undecided = not compiled.checks  # no rule encoded: nothing is known
     for check, to_verify in compiled.checks:
-        outcome = UNKNOWN if check is None else outcome_of(check)
+        if check is None:
+            outcome = UNKNOWN
+        else:
+            outcome = memo.get(check) or memo.setdefault(check, check(answers))
         status = outcome[0]
         if status == "failed":
             outcomes.append(outcome)
-            return "ineligible", tuple(outcomes)
+            return SchemeVerdict(compiled, "ineligible", tuple(outcomes), answers)
         if status == "unknown":
             undecided = True
         elif to_verify:
+            # What the answers say is necessary, but only the applicant or the funder can settle it.
             outcome = ("unknown", outcome[1])
             undecided = True
         outcomes.append(outcome)
-    return ("unknown" if undecided else "eligible"), tuple(outcomes)
-
-
-def _judge(
-    compiled: CompiledScheme, answers: Answers, memo: dict[Compiled, Outcome]
-) -> SchemeVerdict:
-    """The verdict; memo holds the outcome of each shared rule for these answers."""
-
-    def outcome_of(check: Compiled) -> Outcome:
-        return memo.get(check) or memo.setdefault(check, check(answers))
-
-    status, outcomes = _walk(compiled, outcome_of)
-    return SchemeVerdict(compiled, status, outcomes, answers)
+    return SchemeVerdict(compiled, "unknown" if undecided else "eligible", tuple(outcomes), answers)
 
 
 def _run_carefully(
@@ -223,6 +225,22 @@ class CompiledCatalogue(list[CompiledScheme]):
         """The schemes in the order given, and their rules indexed for evaluate_all."""
         super().__init__(schemes)
         self.table = RuleTable([compiled.checks for compiled in self])
+        self.active = frozenset(p for p, compiled in enumerate(self) if compiled.active)
+
+
+class Verdicts(list[SchemeVerdict]):
+    """evaluate_all's verdicts, with what the next question needs, counted rule by rule."""
+
+    def __init__(
+        self, verdicts: Iterable[SchemeVerdict], table: RuleTable, evaluation: Evaluation
+    ) -> None:
+        """The verdicts, and the profile's evaluation over the catalogue's rule table."""
+        super().__init__(verdicts)
+        self.table = table
+        self.evaluation = evaluation
+        self.asking: set[int] = set()  # active undecided schemes, by position
+        self.can_match = False  # an active scheme is not ruled out
+        self.has_active = False
 
 
 def compile_catalogue(schemes: Iterable[Scheme]) -> CompiledCatalogue:
@@ -231,14 +249,12 @@ def compile_catalogue(schemes: Iterable[Scheme]) -> CompiledCatalogue:
     return CompiledCatalogue(compile_scheme(s, shared) for s in sorted(schemes, key=lambda s: s.id))
 
 
-def evaluate_all(
-    schemes: Iterable[Scheme | CompiledScheme], answers: Answers
-) -> list[SchemeVerdict]:
+def evaluate_all(schemes: Iterable[Scheme | CompiledScheme], answers: Answers) -> Verdicts:
     """Every scheme's verdict: eligible first, then unknown, then ineligible, each in input order.
 
     Pass a compiled catalogue (compile_catalogue) to evaluate many profiles quickly: each distinct
-    rule is then evaluated once per profile, and a profile one answer away from a recent one
-    evaluates again only the rules reading that answer.
+    rule is then evaluated at most once per profile, and a profile one answer away from a recent
+    one evaluates again only the undecided rules reading that answer.
     """
     if isinstance(schemes, CompiledCatalogue):
         catalogue = schemes
@@ -247,23 +263,26 @@ def evaluate_all(
         catalogue = CompiledCatalogue(
             s if isinstance(s, CompiledScheme) else compile_scheme(s, shared) for s in schemes
         )
-    standing = catalogue.table.standing(answers)
-    groups: dict[Verdict, set[int]] = {
-        "ineligible": standing.ineligible - standing.broken,
-        "unknown": standing.undecided - standing.ineligible - standing.broken,
-    }
-    groups["eligible"] = set(range(len(catalogue))) - groups["ineligible"] - groups["unknown"]
-    groups["eligible"] -= standing.broken
-    # Schemes reading a rule that raised: judged one by one, exactly as on their own.
-    careful = {
-        position: evaluate_scheme(catalogue[position], answers) for position in standing.broken
-    }
-    for position, verdict in careful.items():
-        groups[verdict.status].add(position)
-    shared_outcomes = standing.evaluation.outcomes
-    return [
-        careful.get(position)
-        or SchemeVerdict(catalogue[position], status, None, answers, (), shared_outcomes)
-        for status in ("eligible", "unknown", "ineligible")
-        for position in sorted(groups[status])  # type: ignore[index]
-    ]
+    table = catalogue.table
+    evaluation = table.evaluate(answers)
+    ineligible = evaluation.ruled_out
+    unknown = table.undecided(evaluation)
+    eligible = set(range(len(catalogue))).difference(ineligible, unknown)
+    memo = dict(evaluation.outcomes)  # this profile's verdicts fill it in as they are read
+    verdicts = Verdicts(
+        (
+            SchemeVerdict(catalogue[position], status, None, answers, (), memo)
+            for status, positions in (
+                ("eligible", eligible),
+                ("unknown", unknown),
+                ("ineligible", ineligible),
+            )
+            for position in sorted(positions)
+        ),
+        table,
+        evaluation,
+    )
+    verdicts.asking = unknown & catalogue.active
+    verdicts.can_match = not catalogue.active <= ineligible
+    verdicts.has_active = bool(catalogue.active)
+    return verdicts
