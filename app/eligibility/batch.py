@@ -67,7 +67,9 @@ class RuleTable:
         # The most used rules first: one failure there rules out the most schemes at once.
         self.order = sorted(users, key=lambda check: -len(users[check]))
         self.users = {check: frozenset(users[check]) for check in self.order}
+        self.rules = frozenset(self.order)
         self.repeated = {pair: count for pair, count in uses.items() if count > 1}
+        self.repeating = frozenset(check for check, _position in self.repeated)
         self.always_undecided = frozenset(undecided)
         # With no answer, a rule is unknown and names every variable it reads.
         self.idle = {check: check(Answers()) for check in self.order}
@@ -101,11 +103,10 @@ class RuleTable:
         return evaluation
 
     def _full(self, answers: Answers) -> Evaluation:
-        asked = {
-            c for name in (*answers.values, *answers.unknown) for c in self.readers.get(name, ())
-        }
-        untouched = frozenset(c for c in self.order if c not in asked)
-        checks = [c for c in self.order if c in asked]
+        """Every rule reading an answer; the others are unknown whatever the schemes."""
+        asked = set().union(*[self.readers.get(n, ()) for n in (*answers.values, *answers.unknown)])
+        untouched = self.rules.difference(asked)
+        checks = [c for c in self.order if c in asked]  # most used first
         return self._run(checks, answers, Evaluation({}, frozenset(), untouched, frozenset()))
 
     def _step(self, parent: Evaluation, name: str, answers: Answers) -> Evaluation:
@@ -113,6 +114,9 @@ class RuleTable:
         readers = self.readers.get(name, [])
         outcomes = parent.outcomes
         changed = [c for c in readers if c in parent.unsettled or c not in outcomes]
+        outcomes = dict(outcomes)
+        for check in changed:
+            outcomes.pop(check, None)  # unknown for fewer answers: stale
         return self._run(
             changed,
             answers,
@@ -127,12 +131,11 @@ class RuleTable:
     def _run(self, checks: list[Compiled], answers: Answers, base: Evaluation) -> Evaluation:
         """base with the checks evaluated in order, but those whose schemes are all ruled out."""
         users = self.users
-        outcomes = dict(base.outcomes)
+        outcomes = base.outcomes  # a fresh dict, filled here
         alive = set(range(self.size)).difference(base.ruled_out)
         still_open = []
         broken = []
         for check in checks:
-            outcomes.pop(check, None)  # unknown for fewer answers: stale
             if users[check].isdisjoint(alive):
                 continue  # every scheme using it is ruled out: its outcome changes nothing
             try:
@@ -163,15 +166,20 @@ class RuleTable:
 
     def weights(self, evaluation: Evaluation, asking: set[int]) -> Counter[str]:
         """Per variable, how many criteria of the asking schemes it could still settle."""
-        weights: Counter[str] = Counter()
+        outcomes, idle, users = evaluation.outcomes, self.idle, self.users
+        tally: dict[tuple[str, ...], int] = {}  # few distinct variable lists: count them first
         for check in evaluation.unsettled - evaluation.broken:
-            outcome = evaluation.outcomes.get(check) or self.idle[check]
-            if not outcome[1]:
+            still_open = (outcomes.get(check) or idle[check])[1]
+            if not still_open:
                 continue
-            among = self.users[check] & asking
-            if not among:
-                continue
-            count = len(among) + sum(self.repeated.get((check, p), 1) - 1 for p in among)
-            for name in outcome[1]:
-                weights[name] += count
+            among = users[check] & asking
+            count = len(among)
+            if count and check in self.repeating:  # a scheme using the rule twice counts it twice
+                count += sum(self.repeated.get((check, p), 1) - 1 for p in among)
+            tally[still_open] = tally.get(still_open, 0) + count
+        weights: Counter[str] = Counter()
+        for still_open, count in tally.items():
+            if count:
+                for name in still_open:
+                    weights[name] += count
         return weights

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
+from typing import overload
 
 from app.eligibility.answers import Answers
 from app.eligibility.batch import Evaluation, RuleTable
@@ -228,19 +232,60 @@ class CompiledCatalogue(list[CompiledScheme]):
         self.active = frozenset(p for p, compiled in enumerate(self) if compiled.active)
 
 
-class Verdicts(list[SchemeVerdict]):
-    """evaluate_all's verdicts, with what the next question needs, counted rule by rule."""
+class Verdicts(Sequence[SchemeVerdict]):
+    """evaluate_all's verdicts, each built when first read, with what the next question needs.
+
+    Building 10,000 verdict objects costs more than deciding them: a page reads only some.
+    """
 
     def __init__(
-        self, verdicts: Iterable[SchemeVerdict], table: RuleTable, evaluation: Evaluation
+        self,
+        catalogue: CompiledCatalogue,
+        groups: tuple[tuple[Verdict, list[int]], ...],
+        answers: Answers,
+        evaluation: Evaluation,
     ) -> None:
-        """The verdicts, and the profile's evaluation over the catalogue's rule table."""
-        super().__init__(verdicts)
-        self.table = table
+        """groups: the scheme positions by verdict, in the order they are listed."""
+        self.catalogue = catalogue
+        self.answers = answers
         self.evaluation = evaluation
-        self.asking: set[int] = set()  # active undecided schemes, by position
-        self.can_match = False  # an active scheme is not ruled out
-        self.has_active = False
+        self._memo = dict(evaluation.outcomes)  # this profile's verdicts fill it in as read
+        self._order = [position for _status, positions in groups for position in positions]
+        self._statuses = [status for status, _positions in groups]
+        self._ends = list(accumulate(len(positions) for _status, positions in groups))
+        self._built: list[SchemeVerdict | None] = [None] * len(self._order)
+        unknown = set(groups[1][1])
+        self.asking = unknown & catalogue.active  # active undecided schemes, by position
+        self.can_match = not catalogue.active <= set(groups[2][1])  # an active one not ruled out
+        self.has_active = bool(catalogue.active)
+
+    def __len__(self) -> int:
+        """How many schemes were judged."""
+        return len(self._order)
+
+    @overload
+    def __getitem__(self, index: int) -> SchemeVerdict: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[SchemeVerdict]: ...
+
+    def __getitem__(self, index: int | slice) -> SchemeVerdict | list[SchemeVerdict]:
+        """The verdict at this rank (built once), or a list of them."""
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        built = self._built[index]
+        if built is None:
+            built = self._built[index] = self._build(index % len(self._order))
+        return built
+
+    def _build(self, rank: int) -> SchemeVerdict:
+        status = self._statuses[bisect_right(self._ends, rank)]
+        compiled = self.catalogue[self._order[rank]]
+        return SchemeVerdict(compiled, status, None, self.answers, (), self._memo)
+
+    def weights(self) -> Counter[str]:
+        """Per variable, how many criteria of active undecided schemes it could still settle."""
+        return self.catalogue.table.weights(self.evaluation, self.asking)
 
 
 def compile_catalogue(schemes: Iterable[Scheme]) -> CompiledCatalogue:
@@ -263,26 +308,13 @@ def evaluate_all(schemes: Iterable[Scheme | CompiledScheme], answers: Answers) -
         catalogue = CompiledCatalogue(
             s if isinstance(s, CompiledScheme) else compile_scheme(s, shared) for s in schemes
         )
-    table = catalogue.table
-    evaluation = table.evaluate(answers)
+    evaluation = catalogue.table.evaluate(answers)
     ineligible = evaluation.ruled_out
-    unknown = table.undecided(evaluation)
+    unknown = catalogue.table.undecided(evaluation)
     eligible = set(range(len(catalogue))).difference(ineligible, unknown)
-    memo = dict(evaluation.outcomes)  # this profile's verdicts fill it in as they are read
-    verdicts = Verdicts(
-        (
-            SchemeVerdict(catalogue[position], status, None, answers, (), memo)
-            for status, positions in (
-                ("eligible", eligible),
-                ("unknown", unknown),
-                ("ineligible", ineligible),
-            )
-            for position in sorted(positions)
-        ),
-        table,
-        evaluation,
+    groups: tuple[tuple[Verdict, list[int]], ...] = (
+        ("eligible", sorted(eligible)),
+        ("unknown", sorted(unknown)),
+        ("ineligible", sorted(ineligible)),
     )
-    verdicts.asking = unknown & catalogue.active
-    verdicts.can_match = not catalogue.active <= ineligible
-    verdicts.has_active = bool(catalogue.active)
-    return verdicts
+    return Verdicts(catalogue, groups, answers, evaluation)

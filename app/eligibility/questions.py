@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from app.eligibility.engine import SchemeVerdict, Verdicts
@@ -24,7 +24,7 @@ def _weights(verdicts: Iterable[SchemeVerdict]) -> tuple[Counter[str], bool]:
     if isinstance(
         verdicts, Verdicts
     ):  # a whole catalogue: counted rule by rule, not scheme by scheme
-        return verdicts.table.weights(verdicts.evaluation, verdicts.asking), verdicts.can_match
+        return verdicts.weights(), verdicts.can_match
     weights: Counter[str] = Counter()
     can_match = False
     for verdict in verdicts:
@@ -51,7 +51,7 @@ def next_questions(verdicts: Iterable[SchemeVerdict], vocabulary: Vocabulary) ->
     return _ranked(_weights(verdicts)[0], vocabulary)
 
 
-def progress(verdicts: list[SchemeVerdict], vocabulary: Vocabulary) -> Progress:
+def progress(verdicts: Sequence[SchemeVerdict], vocabulary: Vocabulary) -> Progress:
     """The questions left, whether to stop, and whether no active scheme can match any more."""
     weights, can_match = _weights(verdicts)
     remaining = _ranked(weights, vocabulary)
