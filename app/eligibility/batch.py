@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 from app.eligibility.answers import Answers
 from app.eligibility.conditions import Compiled, Outcome
@@ -68,6 +69,12 @@ class RuleTable:
         self.order = sorted(users, key=lambda check: -len(users[check]))
         self.users = {check: frozenset(users[check]) for check in self.order}
         self.rules = frozenset(self.order)
+        self.shared = [check for check in self.order if len(users[check]) > 1]
+        own: list[set[Compiled]] = [set() for _plan in plans]
+        for check in self.order:
+            if len(users[check]) == 1:
+                own[next(iter(users[check]))].add(check)
+        self.own = [frozenset(checks) for checks in own]
         self.repeated = {pair: count for pair, count in uses.items() if count > 1}
         self.repeating = frozenset(check for check, _position in self.repeated)
         self.always_undecided = frozenset(undecided)
@@ -106,8 +113,7 @@ class RuleTable:
         """Every rule reading an answer; the others are unknown whatever the schemes."""
         asked = set().union(*[self.readers.get(n, ()) for n in (*answers.values, *answers.unknown)])
         untouched = self.rules.difference(asked)
-        checks = [c for c in self.order if c in asked]  # most used first
-        return self._run(checks, answers, Evaluation({}, frozenset(), untouched, frozenset()))
+        return self._run(asked, answers, Evaluation({}, frozenset(), untouched, frozenset()))
 
     def _step(self, parent: Evaluation, name: str, answers: Answers) -> Evaluation:
         """Only the rules reading `name` that the parent left unsettled can change."""
@@ -118,7 +124,7 @@ class RuleTable:
         for check in changed:
             outcomes.pop(check, None)  # unknown for fewer answers: stale
         return self._run(
-            changed,
+            set(changed),
             answers,
             Evaluation(
                 outcomes,
@@ -128,14 +134,23 @@ class RuleTable:
             ),
         )
 
-    def _run(self, checks: list[Compiled], answers: Answers, base: Evaluation) -> Evaluation:
-        """base with the checks evaluated in order, but those whose schemes are all ruled out."""
+    def _own_rules(self, checks: set[Compiled], alive: set[int]) -> Iterator[Compiled]:
+        """The checks used by one scheme only, of the schemes still alive when first read."""
+        yield from checks.intersection(set().union(*map(self.own.__getitem__, alive)))
+
+    def _run(self, checks: set[Compiled], answers: Answers, base: Evaluation) -> Evaluation:
+        """base with the checks evaluated, but those whose schemes are all ruled out.
+
+        The shared rules first, most used first; then, of the rules of a single scheme (most of
+        them), only those of the schemes still alive: most schemes are ruled out by then.
+        """
         users = self.users
         outcomes = base.outcomes  # a fresh dict, filled here
         alive = set(range(self.size)).difference(base.ruled_out)
         still_open = []
         broken = []
-        for check in checks:
+        shared = [c for c in self.shared if c in checks]
+        for check in chain(shared, self._own_rules(checks, alive)):
             if users[check].isdisjoint(alive):
                 continue  # every scheme using it is ruled out: its outcome changes nothing
             try:
@@ -167,19 +182,20 @@ class RuleTable:
     def weights(self, evaluation: Evaluation, asking: set[int]) -> Counter[str]:
         """Per variable, how many criteria of the asking schemes it could still settle."""
         outcomes, idle, users = evaluation.outcomes, self.idle, self.users
-        tally: dict[tuple[str, ...], int] = {}  # few distinct variable lists: count them first
+        # Few distinct lists of open variables: gather the rules by list, then count in bulk.
+        gathered: dict[tuple[str, ...], list[frozenset[int]]] = {}
         for check in evaluation.unsettled - evaluation.broken:
             still_open = (outcomes.get(check) or idle[check])[1]
-            if not still_open:
-                continue
-            among = users[check] & asking
-            count = len(among)
-            if count and check in self.repeating:  # a scheme using the rule twice counts it twice
-                count += sum(self.repeated.get((check, p), 1) - 1 for p in among)
-            tally[still_open] = tally.get(still_open, 0) + count
+            if still_open:
+                gathered.setdefault(still_open, []).append(users[check])
         weights: Counter[str] = Counter()
-        for still_open, count in tally.items():
-            if count:
-                for name in still_open:
-                    weights[name] += count
-        return weights
+        for still_open, user_sets in gathered.items():
+            count = sum(map(len, map(asking.intersection, user_sets)))
+            for name in still_open:
+                weights[name] += count
+        for check in self.repeating & evaluation.unsettled - evaluation.broken:
+            still_open = (outcomes.get(check) or idle[check])[1]
+            extra = sum(self.repeated.get((check, p), 1) - 1 for p in users[check] & asking)
+            for name in still_open:  # a scheme using the rule twice counts it twice
+                weights[name] += extra
+        return +weights  # without the variables no asking scheme needs
