@@ -81,6 +81,11 @@ class RuleTable:
         # With no answer, a rule is unknown and names every variable it reads.
         self.idle = {check: check(Answers()) for check in self.order}
         self.readers: dict[str, list[Compiled]] = {}
+        self.by_variables: dict[tuple[str, ...], tuple[list[Compiled], list[frozenset[int]]]] = {}
+        for check in self.order:
+            checks, user_sets = self.by_variables.setdefault(self.idle[check][1], ([], []))
+            checks.append(check)
+            user_sets.append(self.users[check])
         for check in self.order:
             for name in self.idle[check][1]:
                 self.readers.setdefault(name, []).append(check)
@@ -179,21 +184,27 @@ class RuleTable:
         opened = set(self.always_undecided).union(*[users[c] for c in evaluation.unsettled])
         return opened.difference(evaluation.ruled_out)
 
-    def weights(self, evaluation: Evaluation, asking: set[int]) -> Counter[str]:
+    def weights(self, evaluation: Evaluation, asking: set[int], asked: set[str]) -> Counter[str]:
         """Per variable, how many criteria of the asking schemes it could still settle."""
         outcomes, idle, users = evaluation.outcomes, self.idle, self.users
-        # Few distinct lists of open variables: gather the rules by list, then count in bulk.
+        unsettled = evaluation.unsettled - evaluation.broken
+        # Count rule by rule only where an answer was given; elsewhere, rules are unknown and name
+        # every variable they read: such rules are counted in bulk, by the variables they read.
         gathered: dict[tuple[str, ...], list[frozenset[int]]] = {}
-        for check in evaluation.unsettled - evaluation.broken:
-            still_open = (outcomes.get(check) or idle[check])[1]
-            if still_open:
-                gathered.setdefault(still_open, []).append(users[check])
+        for names, (checks, user_sets) in self.by_variables.items():
+            if asked.isdisjoint(names):
+                gathered.setdefault(names, []).extend(user_sets)
+                continue
+            for check in unsettled.intersection(checks):
+                still_open = (outcomes.get(check) or idle[check])[1]
+                if still_open:
+                    gathered.setdefault(still_open, []).append(users[check])
         weights: Counter[str] = Counter()
         for still_open, user_sets in gathered.items():
             count = sum(map(len, map(asking.intersection, user_sets)))
             for name in still_open:
                 weights[name] += count
-        for check in self.repeating & evaluation.unsettled - evaluation.broken:
+        for check in self.repeating & unsettled:
             still_open = (outcomes.get(check) or idle[check])[1]
             extra = sum(self.repeated.get((check, p), 1) - 1 for p in users[check] & asking)
             for name in still_open:  # a scheme using the rule twice counts it twice

@@ -285,7 +285,8 @@ class Verdicts(Sequence[SchemeVerdict]):
 
     def weights(self) -> Counter[str]:
         """Per variable, how many criteria of active undecided schemes it could still settle."""
-        return self.catalogue.table.weights(self.evaluation, self.asking)
+        asked = {*self.answers.values, *self.answers.unknown}
+        return self.catalogue.table.weights(self.evaluation, self.asking, asked)
 
 
 def compile_catalogue(schemes: Iterable[Scheme]) -> CompiledCatalogue:
