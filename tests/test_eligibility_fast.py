@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_eligibility import cond, scheme
 
 from app.eligibility.answers import DONT_KNOW, Answers, validate_answers
 from app.eligibility.conditions import Compiled, Outcome
@@ -16,13 +17,12 @@ from app.eligibility.engine import (
     CompiledScheme,
     SchemeVerdict,
     compile_catalogue,
+    evaluate_all,
     evaluate_scheme,
 )
-from app.eligibility.engine import evaluate_all as evaluate_all
 from app.eligibility.questions import progress
 from app.schemes import Scheme
 from app.vocabulary import Vocabulary
-from tests.test_eligibility import cond, scheme
 
 
 def _odd_schemes() -> list[Scheme]:
