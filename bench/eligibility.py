@@ -1,5 +1,8 @@
 """Benchmark: one profile against 1,000 and 10,000 synthetic schemes, and the next question.
 
+Also a questionnaire step (one answer more than a profile just evaluated, as the next page asks),
+the memory the compiled catalogue holds, and how the cost grows from 1,000 to 10,000 schemes.
+
 The synthetic schemes are the real catalogue's rules with varied values (thresholds, chosen values),
 so their shape is the real one. The real catalogue is measured in the same run as the baseline.
 Run: .venv/bin/python bench/eligibility.py [--profiles 60]
@@ -23,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app.catalogue import read_directory
 from app.config import DEFAULT_SCHEMES_DIR
 from app.eligibility.answers import Answers, validate_answers
-from app.eligibility.engine import compile_catalogue, evaluate_all
+from app.eligibility.engine import CompiledCatalogue, compile_catalogue, evaluate_all
 from app.eligibility.questions import progress
 from app.schemes import Scheme
 from app.vocabulary import Variable, Vocabulary, load_vocabulary
@@ -111,16 +114,38 @@ def timed(function: Callable[[Answers], object], inputs: list[Answers]) -> tuple
     return statistics.median(durations), durations[int(len(durations) * 0.95) - 1]
 
 
-def measure(label: str, catalogue: list[Scheme], vocabulary: Vocabulary, count: int) -> None:
+def _previous_page(schemes: CompiledCatalogue, vocabulary: Vocabulary, profile: Answers) -> None:
+    """The profile without its last answer, as the page before asked it."""
+    last = [*profile.values, *profile.unknown][-1]
+    progress(evaluate_all(schemes, profile.without(last)), vocabulary)
+
+
+def measure(
+    label: str, catalogue: list[Scheme], vocabulary: Vocabulary, count: int
+) -> dict[str, float]:
+    """Print and return p50/p95 of evaluation, next question and a step, and the memory held."""
+    tracemalloc.start()
     schemes = compile_catalogue(catalogue)  # once per catalogue version, as the app does
+    compiled = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
     # A long-lived catalogue is moved out of the garbage collector's sight, as the app does after
     # loading it: otherwise full collections scanning ~10^6 objects dominate the p95.
     gc.collect()
     gc.freeze()
     full = profiles(vocabulary, count, share=1.0)
     partial = profiles(vocabulary, count, share=0.3)
+    stepping = profiles(vocabulary, count, share=0.3, seed=13)
     e50, e95 = timed(lambda a: evaluate_all(schemes, a), full)
     q50, q95 = timed(lambda a: progress(evaluate_all(schemes, a), vocabulary), partial)
+    durations = []
+    for profile in stepping:
+        if profile.values or profile.unknown:
+            _previous_page(schemes, vocabulary, profile)
+            start = time.perf_counter()
+            progress(evaluate_all(schemes, profile), vocabulary)
+            durations.append((time.perf_counter() - start) * 1000)
+    durations.sort()
+    s50, s95 = statistics.median(durations), durations[int(len(durations) * 0.95) - 1]
     tracemalloc.start()
     verdicts = evaluate_all(schemes, partial[0])
     progress(verdicts, vocabulary)
@@ -128,8 +153,11 @@ def measure(label: str, catalogue: list[Scheme], vocabulary: Vocabulary, count: 
     tracemalloc.stop()
     print(
         f"{label:<24} {len(catalogue):>6} | evaluate p50 {e50:7.2f} ms  p95 {e95:7.2f} ms "
-        f"| next question p50 {q50:7.2f} ms  p95 {q95:7.2f} ms | peak {peak / 1e6:6.1f} MB"
+        f"| next question p50 {q50:7.2f} ms  p95 {q95:7.2f} ms "
+        f"| step p50 {s50:6.2f} ms  p95 {s95:6.2f} ms "
+        f"| compiled {compiled / 1e6:6.1f} MB, peak per profile {peak / 1e6:5.1f} MB"
     )
+    return {"evaluate": e50, "next question": q50, "step": s50}
 
 
 def main() -> None:
@@ -140,6 +168,7 @@ def main() -> None:
     real = read_directory(DEFAULT_SCHEMES_DIR, vocabulary)
     print(f"Python {sys.version.split()[0]}, {args.profiles} profiles per measure")
     measure("real catalogue (baseline)", [s for s in real if s.criteria], vocabulary, args.profiles)
+    medians = {}
     for size in (1_000, 10_000):
         start = time.perf_counter()
         tracemalloc.start()
@@ -150,7 +179,11 @@ def main() -> None:
             f"  built {size} synthetic schemes in {time.perf_counter() - start:.1f} s, "
             f"holding {held / 1e6:.0f} MB"
         )
-        measure("synthetic", schemes, vocabulary, args.profiles)
+        medians[size] = measure("synthetic", schemes, vocabulary, args.profiles)
+    growth = ", ".join(
+        f"{name} {medians[10_000][name] / medians[1_000][name]:.1f}x" for name in medians[1_000]
+    )
+    print(f"1,000 -> 10,000 schemes (10x the work), p50: {growth}")
     print("Goal: p95 under 20 ms for 10,000 schemes (evaluate and next question).")
 
 

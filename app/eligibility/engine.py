@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
+from typing import overload
 
 from app.eligibility.answers import Answers
+from app.eligibility.batch import Evaluation, RuleTable
 from app.eligibility.conditions import Compiled, Outcome, Status, compile_rule
 from app.eligibility.rules import Criterion, Verdict
 from app.schemes import Scheme
@@ -68,19 +73,50 @@ def compile_scheme(scheme: Scheme, shared: dict[str, Compiled] | None = None) ->
     return CompiledScheme(scheme, tuple(criteria), checks, scheme.is_active())
 
 
-@dataclass(frozen=True, slots=True)
 class SchemeVerdict:
     """A scheme's verdict for a profile.
 
     Evaluation stops at the first failed criterion (the verdict is then known); the results of
-    the remaining criteria are computed only when asked for, for display.
+    the remaining criteria are computed only when asked for, for display. Within a whole
+    catalogue, the status comes first and the outcomes only when asked for.
     """
 
-    compiled: CompiledScheme
-    status: Verdict
-    outcomes: tuple[Outcome, ...]
-    answers: Answers
-    errors: tuple[str | None, ...] = ()
+    __slots__ = ("_errors", "_memo", "_outcomes", "answers", "compiled", "status")
+
+    def __init__(
+        self,
+        compiled: CompiledScheme,
+        status: Verdict,
+        outcomes: tuple[Outcome, ...] | None,
+        answers: Answers,
+        errors: tuple[str | None, ...] = (),
+        memo: dict[Compiled, Outcome] | None = None,
+    ) -> None:
+        """Without outcomes, they are worked out when first read, sharing memo's rule outcomes."""
+        self.compiled = compiled
+        self.status = status
+        self.answers = answers
+        self._outcomes = outcomes
+        self._errors = errors
+        self._memo = memo
+
+    def _resolve(self) -> None:
+        judged = evaluate_scheme(self.compiled, self.answers, self._memo)
+        self._outcomes, self._errors = judged.outcomes, judged.errors
+
+    @property
+    def outcomes(self) -> tuple[Outcome, ...]:
+        """Each criterion's outcome, up to the first failed one (all, after an error)."""
+        if self._outcomes is None:
+            self._resolve()
+        return self._outcomes  # type: ignore[return-value]
+
+    @property
+    def errors(self) -> tuple[str | None, ...]:
+        """Each criterion's evaluation error, if one could not be evaluated (else empty)."""
+        if self._outcomes is None:
+            self._resolve()
+        return self._errors
 
     @property
     def scheme(self) -> Scheme:
@@ -186,22 +222,100 @@ def evaluate_scheme(
     return SchemeVerdict(compiled, verdict, outcomes, answers, errors)
 
 
-def compile_catalogue(schemes: Iterable[Scheme]) -> list[CompiledScheme]:
+class CompiledCatalogue(list[CompiledScheme]):
+    """Compiled schemes with the table of their distinct rules; not to be changed once built."""
+
+    def __init__(self, schemes: Iterable[CompiledScheme]) -> None:
+        """The schemes in the order given, and their rules indexed for evaluate_all."""
+        super().__init__(schemes)
+        self.table = RuleTable([compiled.checks for compiled in self])
+        self.active = frozenset(p for p, compiled in enumerate(self) if compiled.active)
+
+
+class Verdicts(Sequence[SchemeVerdict]):
+    """evaluate_all's verdicts, each built when first read, with what the next question needs.
+
+    Building 10,000 verdict objects costs more than deciding them: a page reads only some.
+    """
+
+    def __init__(
+        self,
+        catalogue: CompiledCatalogue,
+        groups: tuple[tuple[Verdict, list[int]], ...],
+        answers: Answers,
+        evaluation: Evaluation,
+    ) -> None:
+        """groups: the scheme positions by verdict, in the order they are listed."""
+        self.catalogue = catalogue
+        self.answers = answers
+        self.evaluation = evaluation
+        self._memo = dict(evaluation.outcomes)  # this profile's verdicts fill it in as read
+        self._order = [position for _status, positions in groups for position in positions]
+        self._statuses = [status for status, _positions in groups]
+        self._ends = list(accumulate(len(positions) for _status, positions in groups))
+        self._built: list[SchemeVerdict | None] = [None] * len(self._order)
+        unknown = set(groups[1][1])
+        self.asking = unknown & catalogue.active  # active undecided schemes, by position
+        self.can_match = not catalogue.active <= set(groups[2][1])  # an active one not ruled out
+        self.has_active = bool(catalogue.active)
+
+    def __len__(self) -> int:
+        """How many schemes were judged."""
+        return len(self._order)
+
+    @overload
+    def __getitem__(self, index: int) -> SchemeVerdict: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[SchemeVerdict]: ...
+
+    def __getitem__(self, index: int | slice) -> SchemeVerdict | list[SchemeVerdict]:
+        """The verdict at this rank (built once), or a list of them."""
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        built = self._built[index]
+        if built is None:
+            built = self._built[index] = self._build(index % len(self._order))
+        return built
+
+    def _build(self, rank: int) -> SchemeVerdict:
+        status = self._statuses[bisect_right(self._ends, rank)]
+        compiled = self.catalogue[self._order[rank]]
+        return SchemeVerdict(compiled, status, None, self.answers, (), self._memo)
+
+    def weights(self) -> Counter[str]:
+        """Per variable, how many criteria of active undecided schemes it could still settle."""
+        asked = {*self.answers.values, *self.answers.unknown}
+        return self.catalogue.table.weights(self.evaluation, self.asking, asked)
+
+
+def compile_catalogue(schemes: Iterable[Scheme]) -> CompiledCatalogue:
     """Compiled schemes in id order, ready for evaluate_all."""
     shared: dict[str, Compiled] = {}
-    return [compile_scheme(s, shared) for s in sorted(schemes, key=lambda s: s.id)]
+    return CompiledCatalogue(compile_scheme(s, shared) for s in sorted(schemes, key=lambda s: s.id))
 
 
-def evaluate_all(
-    schemes: Iterable[Scheme | CompiledScheme], answers: Answers
-) -> list[SchemeVerdict]:
+def evaluate_all(schemes: Iterable[Scheme | CompiledScheme], answers: Answers) -> Verdicts:
     """Every scheme's verdict: eligible first, then unknown, then ineligible, each in input order.
 
-    Pass a compiled catalogue (compile_catalogue) to evaluate many profiles quickly.
+    Pass a compiled catalogue (compile_catalogue) to evaluate many profiles quickly: each distinct
+    rule is then evaluated at most once per profile, and a profile one answer away from a recent
+    one evaluates again only the undecided rules reading that answer.
     """
-    groups: dict[Verdict, list[SchemeVerdict]] = {"eligible": [], "unknown": [], "ineligible": []}
-    memo: dict[Compiled, Outcome] = {}
-    for scheme in schemes:
-        verdict = evaluate_scheme(scheme, answers, memo)
-        groups[verdict.status].append(verdict)
-    return groups["eligible"] + groups["unknown"] + groups["ineligible"]
+    if isinstance(schemes, CompiledCatalogue):
+        catalogue = schemes
+    else:
+        shared: dict[str, Compiled] = {}
+        catalogue = CompiledCatalogue(
+            s if isinstance(s, CompiledScheme) else compile_scheme(s, shared) for s in schemes
+        )
+    evaluation = catalogue.table.evaluate(answers)
+    ineligible = evaluation.ruled_out
+    unknown = catalogue.table.undecided(evaluation)
+    eligible = set(range(len(catalogue))).difference(ineligible, unknown)
+    groups: tuple[tuple[Verdict, list[int]], ...] = (
+        ("eligible", sorted(eligible)),
+        ("unknown", sorted(unknown)),
+        ("ineligible", sorted(ineligible)),
+    )
+    return Verdicts(catalogue, groups, answers, evaluation)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from app.eligibility.engine import SchemeVerdict
+from app.eligibility.engine import SchemeVerdict, Verdicts
 from app.vocabulary import Vocabulary
 
 
@@ -21,6 +21,10 @@ class Progress:
 
 def _weights(verdicts: Iterable[SchemeVerdict]) -> tuple[Counter[str], bool]:
     """Variable weights over undecided active schemes, and whether any active scheme can match."""
+    if isinstance(
+        verdicts, Verdicts
+    ):  # a whole catalogue: counted rule by rule, not scheme by scheme
+        return verdicts.weights(), verdicts.can_match
     weights: Counter[str] = Counter()
     can_match = False
     for verdict in verdicts:
@@ -47,11 +51,14 @@ def next_questions(verdicts: Iterable[SchemeVerdict], vocabulary: Vocabulary) ->
     return _ranked(_weights(verdicts)[0], vocabulary)
 
 
-def progress(verdicts: list[SchemeVerdict], vocabulary: Vocabulary) -> Progress:
+def progress(verdicts: Sequence[SchemeVerdict], vocabulary: Vocabulary) -> Progress:
     """The questions left, whether to stop, and whether no active scheme can match any more."""
     weights, can_match = _weights(verdicts)
     remaining = _ranked(weights, vocabulary)
-    has_active = any(verdict.compiled.active for verdict in verdicts)
+    if isinstance(verdicts, Verdicts):
+        has_active = verdicts.has_active
+    else:
+        has_active = any(verdict.compiled.active for verdict in verdicts)
     return Progress(
         remaining, finished=not remaining, nothing_can_match=has_active and not can_match
     )

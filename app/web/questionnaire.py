@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
@@ -49,7 +50,7 @@ class State:
 
     answers: Answers
     order: list[str]
-    verdicts: list[SchemeVerdict]
+    verdicts: Sequence[SchemeVerdict]
     unassessed: list[Scheme]
     progress: Progress
     # "Am I eligible?" from a scheme page: only this scheme's questions are asked.
@@ -66,7 +67,9 @@ class State:
 def _state(answers: Answers, order: list[str], focus_id: str | None = None) -> State:
     catalogue = current_catalogue()
     verdicts = evaluate_all(catalogue.compiled, answers)
-    focus = next((v for v in verdicts if v.scheme.id == focus_id), None)
+    focus = None
+    if focus_id is not None:  # built only if asked for: the verdicts are built as they are read
+        focus = next((v for v in verdicts if v.scheme.id == focus_id), None)
     if focus_id is not None and focus is None:
         abort(404)  # no such scheme, or one whose conditions are not encoded
     # Active schemes without encoded rules are listed apart: we cannot say anything about them.
@@ -215,7 +218,7 @@ def recap() -> tuple[str, int] | str:
     )
 
 
-def _group(verdicts: list[SchemeVerdict], status: str, active: bool) -> list[SchemeVerdict]:
+def _group(verdicts: Sequence[SchemeVerdict], status: str, active: bool) -> list[SchemeVerdict]:
     """One verdict group of current (or of closed) schemes, by name."""
     lang = current_language()
     chosen = [v for v in verdicts if v.status == status and v.scheme.is_active() == active]

@@ -1,0 +1,212 @@
+"""A whole catalogue at once: each distinct rule evaluated at most once per profile, lazily.
+
+Built once per catalogue version. Rules shared by most schemes are evaluated first, and a rule is
+skipped once every scheme using it is ruled out. A profile that differs from a recently evaluated
+one by one more answer (the next questionnaire step) re-evaluates only the undecided rules that
+read that variable: with three-valued logic, a decided rule stays decided when an answer is added.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import chain
+
+from app.eligibility.answers import Answers
+from app.eligibility.conditions import Compiled, Outcome
+
+# Profiles remembered per process for their next step; each holds at most one outcome per
+# distinct rule (well under 1 MB at 10,000 schemes), so the bound keeps the whole small.
+REMEMBERED_PROFILES = 32
+AnswersKey = tuple[frozenset[tuple[str, object]], frozenset[str]]
+Plan = tuple[tuple[Compiled | None, bool], ...]  # per criterion: its rule, needs a check by someone
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """One profile: the rules evaluated, the schemes ruled out, the rules not settled."""
+
+    outcomes: dict[Compiled, Outcome]  # only the rules evaluated; the verdicts may add more
+    ruled_out: frozenset[int]  # scheme positions with a failed rule
+    unsettled: frozenset[Compiled]  # unknown, raised, or not read by any answer
+    broken: frozenset[Compiled]  # raised: the schemes using them are judged one by one
+
+
+def _key(answers: Answers) -> AnswersKey:
+    return frozenset(answers.values.items()), answers.unknown
+
+
+def _parent(answers: Answers, key: AnswersKey) -> Iterable[tuple[AnswersKey, str]]:
+    """The keys of these answers with one answer forgotten, and the variable forgotten."""
+    values, unknown = key
+    for name, value in answers.values.items():
+        yield (values - {(name, value)}, unknown), name
+    for name in answers.unknown:
+        yield (values, unknown - {name}), name
+
+
+class RuleTable:
+    """The distinct rules of compiled schemes: who reads which variable, who uses which rule."""
+
+    def __init__(self, plans: Sequence[Plan]) -> None:
+        """plans: each scheme's criteria, in the order of the schemes."""
+        users: dict[Compiled, set[int]] = {}
+        uses: Counter[tuple[Compiled, int]] = Counter()
+        undecided: set[int] = set()
+        for position, plan in enumerate(plans):
+            if not plan:
+                undecided.add(position)  # no rule encoded: nothing is known
+            for check, to_verify in plan:
+                if check is None or to_verify:
+                    undecided.add(position)  # never eligible: at best unknown
+                if check is not None:
+                    users.setdefault(check, set()).add(position)
+                    uses[check, position] += 1
+        self.size = len(plans)
+        # The most used rules first: one failure there rules out the most schemes at once.
+        self.order = sorted(users, key=lambda check: -len(users[check]))
+        self.users = {check: frozenset(users[check]) for check in self.order}
+        self.rules = frozenset(self.order)
+        self.shared = [check for check in self.order if len(users[check]) > 1]
+        own: list[set[Compiled]] = [set() for _plan in plans]
+        for check in self.order:
+            if len(users[check]) == 1:
+                own[next(iter(users[check]))].add(check)
+        self.own = [frozenset(checks) for checks in own]
+        self.repeated = {pair: count for pair, count in uses.items() if count > 1}
+        self.repeating = frozenset(check for check, _position in self.repeated)
+        self.always_undecided = frozenset(undecided)
+        # With no answer, a rule is unknown and names every variable it reads.
+        self.idle = {check: check(Answers()) for check in self.order}
+        self.readers: dict[str, list[Compiled]] = {}
+        self.by_variables: dict[tuple[str, ...], tuple[list[Compiled], list[frozenset[int]]]] = {}
+        for check in self.order:
+            checks, user_sets = self.by_variables.setdefault(self.idle[check][1], ([], []))
+            checks.append(check)
+            user_sets.append(self.users[check])
+        for check in self.order:
+            for name in self.idle[check][1]:
+                self.readers.setdefault(name, []).append(check)
+        self._recent: OrderedDict[AnswersKey, Evaluation] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def evaluate(self, answers: Answers) -> Evaluation:
+        """The profile's evaluation, from a remembered profile one answer away if there is one."""
+        key = _key(answers)
+        with self._lock:
+            known = self._recent.get(key)
+            if known is not None:
+                self._recent.move_to_end(key)
+                return known
+            parent = next(
+                ((self._recent[k], name) for k, name in _parent(answers, key) if k in self._recent),
+                None,
+            )
+        if parent is None:
+            evaluation = self._full(answers)
+        else:
+            evaluation = self._step(parent[0], parent[1], answers)
+        with self._lock:
+            self._recent[key] = evaluation
+            while len(self._recent) > REMEMBERED_PROFILES:
+                self._recent.popitem(last=False)
+        return evaluation
+
+    def _full(self, answers: Answers) -> Evaluation:
+        """Every rule reading an answer; the others are unknown whatever the schemes."""
+        asked = set().union(*[self.readers.get(n, ()) for n in (*answers.values, *answers.unknown)])
+        untouched = self.rules.difference(asked)
+        return self._run(asked, answers, Evaluation({}, frozenset(), untouched, frozenset()))
+
+    def _step(self, parent: Evaluation, name: str, answers: Answers) -> Evaluation:
+        """Only the rules reading `name` that the parent left unsettled can change."""
+        readers = self.readers.get(name, [])
+        outcomes = parent.outcomes
+        changed = [c for c in readers if c in parent.unsettled or c not in outcomes]
+        outcomes = dict(outcomes)
+        for check in changed:
+            outcomes.pop(check, None)  # unknown for fewer answers: stale
+        return self._run(
+            set(changed),
+            answers,
+            Evaluation(
+                outcomes,
+                parent.ruled_out,
+                parent.unsettled.difference(readers),
+                parent.broken.difference(readers),
+            ),
+        )
+
+    def _own_rules(self, checks: set[Compiled], alive: set[int]) -> Iterator[Compiled]:
+        """The checks used by one scheme only, of the schemes still alive when first read."""
+        yield from checks.intersection(set().union(*map(self.own.__getitem__, alive)))
+
+    def _run(self, checks: set[Compiled], answers: Answers, base: Evaluation) -> Evaluation:
+        """base with the checks evaluated, but those whose schemes are all ruled out.
+
+        The shared rules first, most used first; then, of the rules of a single scheme (most of
+        them), only those of the schemes still alive: most schemes are ruled out by then.
+        """
+        users = self.users
+        outcomes = base.outcomes  # a fresh dict, filled here
+        alive = set(range(self.size)).difference(base.ruled_out)
+        still_open = []
+        broken = []
+        shared = [c for c in self.shared if c in checks]
+        for check in chain(shared, self._own_rules(checks, alive)):
+            if users[check].isdisjoint(alive):
+                continue  # every scheme using it is ruled out: its outcome changes nothing
+            try:
+                outcome = check(answers)
+            except (TypeError, ValueError, KeyError):
+                broken.append(check)
+                still_open.append(check)
+                continue
+            outcomes[check] = outcome
+            status = outcome[0]
+            if status == "failed":
+                alive.difference_update(users[check])
+            elif status == "unknown":
+                still_open.append(check)
+        ruled_out = set(range(self.size)).difference(alive)
+        return Evaluation(
+            outcomes,
+            frozenset(ruled_out),
+            base.unsettled.union(still_open),
+            base.broken.union(broken),
+        )
+
+    def undecided(self, evaluation: Evaluation) -> set[int]:
+        """The schemes not ruled out that an unsettled rule or a check by someone leaves open."""
+        users = self.users
+        opened = set(self.always_undecided).union(*[users[c] for c in evaluation.unsettled])
+        return opened.difference(evaluation.ruled_out)
+
+    def weights(self, evaluation: Evaluation, asking: set[int], asked: set[str]) -> Counter[str]:
+        """Per variable, how many criteria of the asking schemes it could still settle."""
+        outcomes, idle, users = evaluation.outcomes, self.idle, self.users
+        unsettled = evaluation.unsettled - evaluation.broken
+        # Count rule by rule only where an answer was given; elsewhere, rules are unknown and name
+        # every variable they read: such rules are counted in bulk, by the variables they read.
+        gathered: dict[tuple[str, ...], list[frozenset[int]]] = {}
+        for names, (checks, user_sets) in self.by_variables.items():
+            if asked.isdisjoint(names):
+                gathered.setdefault(names, []).extend(user_sets)
+                continue
+            for check in unsettled.intersection(checks):
+                still_open = (outcomes.get(check) or idle[check])[1]
+                if still_open:
+                    gathered.setdefault(still_open, []).append(users[check])
+        weights: Counter[str] = Counter()
+        for still_open, user_sets in gathered.items():
+            count = sum(map(len, map(asking.intersection, user_sets)))
+            for name in still_open:
+                weights[name] += count
+        for check in self.repeating & unsettled:
+            still_open = (outcomes.get(check) or idle[check])[1]
+            extra = sum(self.repeated.get((check, p), 1) - 1 for p in users[check] & asking)
+            for name in still_open:  # a scheme using the rule twice counts it twice
+                weights[name] += extra
+        return +weights  # without the variables no asking scheme needs

@@ -1,0 +1,168 @@
+"""The whole-catalogue path (rule table, lazy verdicts, one-answer steps) against each scheme."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_eligibility import cond, scheme
+
+from app.eligibility.answers import DONT_KNOW, Answers, validate_answers
+from app.eligibility.conditions import Compiled, Outcome
+from app.eligibility.engine import (
+    CompiledCatalogue,
+    CompiledScheme,
+    SchemeVerdict,
+    compile_catalogue,
+    evaluate_all,
+    evaluate_scheme,
+)
+from app.eligibility.questions import progress
+from app.schemes import Scheme
+from app.vocabulary import Vocabulary
+
+
+def _odd_schemes() -> list[Scheme]:
+    """Shapes the real catalogue lacks: a rule used twice, no rule, and a rule that raises."""
+    twice = cond("applicant_type", "equals", "individual")
+    return [
+        scheme("odd-twice", twice, twice, cond("years_of_activity", "at_least", 2)),
+        scheme("odd-verify", {"verify_by": "funder"}, cond("years_of_activity", "at_most", 5)),
+        # Never loaded from files (the vocabulary check refuses it): a number test on a choice.
+        scheme(
+            "odd-raises",
+            cond("years_of_activity", "at_least", 1),
+            cond("applicant_type", "at_least", 2),
+        ),
+        scheme("odd-closed", cond("years_of_activity", "at_least", 3), status="closed"),
+    ]
+
+
+@pytest.fixture(scope="module")
+def schemes(catalogue: list[Scheme]) -> list[Scheme]:
+    return [s for s in catalogue if s.criteria] + _odd_schemes()
+
+
+def _answer(vocabulary: Vocabulary, name: str) -> st.SearchStrategy[Any]:
+    variable = vocabulary.variables[name]
+    if variable.type == "choice":
+        values: st.SearchStrategy[Any] = st.sampled_from(variable.value_ids())
+    elif variable.type == "set":
+        values = st.lists(st.sampled_from(variable.value_ids()), max_size=4)
+    elif variable.type == "boolean":
+        values = st.booleans()
+    else:
+        low = int(variable.min or 0)
+        high = int(variable.max) if variable.max is not None else low + 100
+        values = st.integers(low, high)
+    return st.one_of(values, st.just(DONT_KNOW))
+
+
+@st.composite
+def answer_steps(draw: st.DrawFn, vocabulary: Vocabulary) -> list[tuple[str, Any]]:
+    """Answers in the order a questionnaire could give them."""
+    names = draw(st.lists(st.sampled_from(sorted(vocabulary.variables)), unique=True, max_size=14))
+    return [(name, draw(_answer(vocabulary, name))) for name in names]
+
+
+def _reference(schemes: Sequence[CompiledScheme], answers: Answers) -> list[SchemeVerdict]:
+    """Scheme by scheme, each on its own: the plain definition of evaluate_all."""
+    verdicts = [evaluate_scheme(s, answers) for s in schemes]
+    return [
+        v
+        for status in ("eligible", "unknown", "ineligible")
+        for v in verdicts
+        if v.status == status
+    ]
+
+
+def _seen(verdict: SchemeVerdict) -> tuple[Any, ...]:
+    criteria = [(c.criterion.id, c.status, c.open_variables, c.error) for c in verdict.criteria]
+    return verdict.scheme.id, verdict.status, verdict.outcomes, verdict.errors, criteria
+
+
+def _assert_same(
+    fast: Sequence[SchemeVerdict], slow: list[SchemeVerdict], vocabulary: Vocabulary
+) -> None:
+    assert [_seen(v) for v in fast] == [_seen(v) for v in slow]
+    assert [v.open_variables() for v in fast] == [v.open_variables() for v in slow]
+    assert progress(fast, vocabulary) == progress(slow, vocabulary)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_fast_path_gives_the_verdicts_of_a_full_evaluation(
+    data: st.DataObject, schemes: list[Scheme], vocabulary: Vocabulary
+) -> None:
+    compiled = compile_catalogue(schemes)  # fresh: no remembered profile from another example
+    reference = list(compiled)
+    raw: dict[str, Any] = {}
+    for name, value in data.draw(answer_steps(vocabulary)):
+        raw[name] = value  # one more answer: the step starts from the previous profile
+        answers, errors = validate_answers(raw, vocabulary)
+        assert errors == []
+        _assert_same(evaluate_all(compiled, answers), _reference(reference, answers), vocabulary)
+    # The same answers again, from scratch and in any order of evaluation.
+    answers, _errors = validate_answers(raw, vocabulary)
+    _assert_same(
+        evaluate_all(compile_catalogue(schemes), answers),
+        _reference(reference, answers),
+        vocabulary,
+    )
+
+
+def _counting(compiled: CompiledCatalogue, calls: list[Compiled]) -> CompiledCatalogue:
+    """The same catalogue whose rules record each evaluation (shared rules stay shared)."""
+    wrapped: dict[Compiled, Compiled] = {}
+
+    def wrap(check: Compiled) -> Compiled:
+        def counted(answers: Answers) -> Outcome:
+            calls.append(counted)
+            return check(answers)
+
+        return wrapped.setdefault(check, counted)
+
+    return CompiledCatalogue(
+        CompiledScheme(
+            s.scheme,
+            s.criteria,
+            tuple((None if c is None else wrap(c), verify) for c, verify in s.checks),
+            s.active,
+        )
+        for s in compiled
+    )
+
+
+def test_a_step_evaluates_only_the_rules_reading_the_new_answer(
+    schemes: list[Scheme], vocabulary: Vocabulary
+) -> None:
+    calls: list[Compiled] = []
+    compiled = _counting(compile_catalogue(schemes), calls)
+    table = compiled.table
+    calls.clear()  # building the table reads each rule once with no answer
+
+    def readers(*names: str) -> set[Compiled]:
+        return {check for name in names for check in table.readers.get(name, ())}
+
+    first_raw = {"applicant_type": "individual", "sectors": ["cinema"]}
+    first, errors = validate_answers(first_raw, vocabulary)
+    assert errors == []
+    evaluate_all(compiled, first)
+    assert calls
+    assert set(calls) <= readers("applicant_type", "sectors")
+    calls.clear()
+    second, errors = validate_answers({**first_raw, "years_of_activity": 1}, vocabulary)
+    assert errors == []
+    verdicts = evaluate_all(compiled, second)
+    assert calls, "the new answer's rules are evaluated"
+    assert set(calls) <= readers("years_of_activity")
+    assert len(set(calls)) == len(calls)  # each once
+    _assert_same(verdicts, _reference(list(compiled), second), vocabulary)
+    calls.clear()
+    evaluate_all(compiled, second)  # the same profile again: remembered
+    assert calls == []
