@@ -40,6 +40,7 @@ from app.eligibility.report import verdict_data
 from app.repository import (
     SchemeFilters,
     catalogue_version,
+    content_hashes,
     fingerprint_text,
     import_schemes,
     list_schemes,
@@ -325,10 +326,12 @@ def _reindex(engine: Engine) -> int:
     with make_session_factory(engine)() as session:
         schemes = list_schemes(session, SchemeFilters(include_inactive=True))
         fingerprint = fingerprint_text(catalogue_version(session))
+        hashes = content_hashes(session)
     index = SearchIndex(
         settings.search_index_dir, Synonyms.load(settings.schemes_dir / SYNONYMS_FILE)
     )
-    index.reindex(schemes, vocabulary, fingerprint)  # under the build lock; heals the folder
+    # Under the build lock; heals the folder.
+    index.reindex(schemes, vocabulary, fingerprint, hashes=hashes)
     return len(schemes)
 
 

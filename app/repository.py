@@ -203,6 +203,14 @@ def fingerprint_text(version: tuple[int, int, datetime | None]) -> str:
     return f"{count}:{revisions}"
 
 
+def content_hashes(session: Session) -> dict[str, str]:
+    """The content hash of every published scheme, by id (what the search index compares)."""
+    query = select(SchemeRecord.id, SchemeRecord.content_hash).where(
+        SchemeRecord.published.is_(True)
+    )
+    return {row[0]: row[1] for row in session.execute(query)}
+
+
 def updated_times(session: Session, scheme_ids: Sequence[str]) -> dict[str, datetime]:
     """When each of these schemes last changed."""
     query = select(SchemeRecord.id, SchemeRecord.updated_at).where(SchemeRecord.id.in_(scheme_ids))
