@@ -3,8 +3,9 @@
 The synthetic catalogue of bench/search.py is indexed once (the full rebuild, timed); then one
 scheme is edited (a publish), one removed and one added, and each change is applied as a web
 process applies it: SearchIndex.ensure with the new catalogue fingerprint and the content hashes
-the database keeps with each scheme, which updates only the documents whose hash changed. The first search after each update is timed too (a
-process reads the new build's ids, facets and words once).
+the database keeps with each scheme, which updates only the documents whose hash changed. The
+first search after each update is timed too (a process reads the new build's ids, facets and
+words once).
 Run: .venv/bin/python bench/index_update.py [--size 10000] [--rounds 5]
 """
 

@@ -4,7 +4,8 @@ Two gunicorn servers (2 workers each) share one PostgreSQL schema, each with its
 SEARCH_INDEX_DIR, as two machines behind a load balancer would. A publish made elsewhere (here,
 from the test process, as an administrator on a third machine would) must reach every worker of
 both machines within seconds: each notices the new catalogue fingerprint in the database and
-reads its index updated with the schemes that changed. Login limits are shared by every worker through Redis.
+updates its index with the schemes that changed. Login limits are shared by every worker
+through Redis.
 
 Skipped when gunicorn is not installed, or when PostgreSQL is unreachable (unless
 REQUIRE_POSTGRES is set: then that is a failure). PostgreSQL is TEST_POSTGRES_URL, else
