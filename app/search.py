@@ -51,7 +51,13 @@ from app.search_text import (
     singular,
     words,
 )
-from app.search_typos import MAX_EXPANSIONS, MAX_TYPO_WORDS, Speller, allowed_edits
+from app.search_typos import (
+    MAX_EXPANSIONS,
+    MAX_TYPO_WORDS,
+    Deletions,
+    Speller,
+    allowed_edits,
+)
 from app.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
@@ -117,10 +123,13 @@ def _close_all(searchers: list[Searcher]) -> None:
             searcher.close()
 
 
-def _read_build(searcher: Searcher, path: str, query_words: frozenset[str]) -> _Build:
+def _read_build(
+    searcher: Searcher, path: str, query_words: frozenset[str], deletions: Deletions | None
+) -> _Build:
     """Ids, facet values and name keys of every document by document number, and the words:
     the index's, and those of the query vocabulary (synonyms, places), so that a typo in
-    "crowdfunding" or "Senegal" is corrected to them."""
+    "crowdfunding" or "Senegal" is corrected to them. `deletions` are those of the build read
+    before (the speller then indexes only the new words)."""
     reader = searcher.reader()
     size = reader.doc_count_all()
     ids = [""] * size
@@ -132,11 +141,15 @@ def _read_build(searcher: Searcher, path: str, query_words: frozenset[str]) -> _
             facets[name][docnum] = tuple(v for v in stored.get(name, "").split(",") if v)
         lines = [line.split() for line in stored.get("names", "").split("\n") if line]
         names[docnum] = {tuple(key): int(weight) for weight, *key in lines}
-    frequencies = {
-        term.decode("utf-8") if isinstance(term, bytes) else term: info.doc_frequency()
-        for term, info in reader.iter_field("plain")
-    }
-    speller = Speller([*frequencies.items(), *((w, 1) for w in query_words - set(frequencies))])
+    # Segment by segment: a multi-segment reader (after an update) looks every term up in
+    # every segment, which costs several times a sequential read of each.
+    frequencies: dict[str, int] = {}
+    for leaf, _offset in reader.leaf_readers():
+        for term, info in leaf.iter_field("plain"):
+            word = term.decode("utf-8") if isinstance(term, bytes) else term
+            frequencies[word] = frequencies.get(word, 0) + info.doc_frequency()
+    spelled = [*frequencies.items(), *((w, 1) for w in query_words - set(frequencies))]
+    speller = Speller(spelled, deletions)
     extra = json.loads((Path(path) / LEXICON_FILE).read_text("utf-8"))
     entries = [SuggestEntry(**entry) for entry in extra["entries"]]
     return _Build(ids, facets, names, speller, frozenset(extra["lexicon"]), entries)
@@ -593,7 +606,9 @@ class SearchIndex:
         with self._lock:
             build = self._builds.get(path)
             if build is None:
-                build = _read_build(searcher, path, self.synonyms.lexicon)
+                before = next(iter(self._builds.values()), None)
+                deletions = before.speller.deletions if before else None
+                build = _read_build(searcher, path, self.synonyms.lexicon, deletions)
                 self._builds = {path: build}  # older builds are no longer read
         return searcher, build
 
