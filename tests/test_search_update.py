@@ -59,11 +59,15 @@ def test_an_edit_removal_and_addition_update_only_their_documents(
     index.ensure("v2", lambda: edited, vocabulary)
     assert made(index) == {"by": "update", "written": 1, "removed": 0}
     assert ids(index, "zorglubesque") == [SCHEME_ID]
+    typo = SearchFilters(include_inactive=True)
+    assert index.search("zorglubesqe", typo).suggestion == "zorglubesque"
 
     removed = [s for s in edited if s.id != SCHEME_ID]
     index.ensure("v3", lambda: removed, vocabulary)
     assert made(index) == {"by": "update", "written": 0, "removed": 1}
     assert not ids(index, "zorglubesque")
+    # The spelling map outlives builds, but a word no longer indexed is never proposed.
+    assert index.search("zorglubesqe", typo).suggestion is None
     assert SCHEME_ID not in ids(index, "bourse")
 
     index.ensure("v4", lambda: catalogue, vocabulary)
