@@ -40,10 +40,10 @@ from app.eligibility.report import verdict_data
 from app.repository import (
     SchemeFilters,
     catalogue_version,
-    content_hashes,
     fingerprint_text,
     import_schemes,
     list_schemes,
+    list_schemes_hashed,
 )
 from app.schemes import Scheme
 from app.search import SearchIndex
@@ -324,9 +324,8 @@ def _reindex(engine: Engine) -> int:
     settings = load_settings()
     vocabulary = _vocabulary()
     with make_session_factory(engine)() as session:
-        schemes = list_schemes(session, SchemeFilters(include_inactive=True))
+        schemes, hashes = list_schemes_hashed(session, SchemeFilters(include_inactive=True))
         fingerprint = fingerprint_text(catalogue_version(session))
-        hashes = content_hashes(session)
     index = SearchIndex(
         settings.search_index_dir, Synonyms.load(settings.schemes_dir / SYNONYMS_FILE)
     )

@@ -130,8 +130,17 @@ def _filtered(filters: SchemeFilters) -> Select[SchemeRecord]:
 
 def list_schemes(session: Session, filters: SchemeFilters) -> list[Scheme]:
     """Schemes matching filters, in id order."""
-    records = session.scalars(_filtered(filters).order_by(SchemeRecord.id))
-    return [Scheme.model_validate(record.document) for record in records]
+    return list_schemes_hashed(session, filters)[0]
+
+
+def list_schemes_hashed(
+    session: Session, filters: SchemeFilters
+) -> tuple[list[Scheme], dict[str, str]]:
+    """Schemes matching filters, in id order, and their content hashes by id, read in the same
+    query so that each hash is that of the document beside it (the search index compares them)."""
+    records = session.scalars(_filtered(filters).order_by(SchemeRecord.id)).all()
+    schemes = [Scheme.model_validate(record.document) for record in records]
+    return schemes, {record.id: record.content_hash for record in records}
 
 
 def get_scheme(session: Session, scheme_id: str) -> Scheme | None:
@@ -201,14 +210,6 @@ def fingerprint_text(version: tuple[int, int, datetime | None]) -> str:
     """The catalogue version as the search index records it (the clock is not part of it)."""
     count, revisions, _updated = version
     return f"{count}:{revisions}"
-
-
-def content_hashes(session: Session) -> dict[str, str]:
-    """The content hash of every published scheme, by id (what the search index compares)."""
-    query = select(SchemeRecord.id, SchemeRecord.content_hash).where(
-        SchemeRecord.published.is_(True)
-    )
-    return {row[0]: row[1] for row in session.execute(query)}
 
 
 def updated_times(session: Session, scheme_ids: Sequence[str]) -> dict[str, datetime]:

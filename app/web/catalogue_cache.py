@@ -10,7 +10,7 @@ from datetime import datetime
 from flask import current_app, g
 
 from app.eligibility.engine import CompiledScheme, compile_catalogue
-from app.repository import SchemeFilters, catalogue_version, content_hashes, list_schemes
+from app.repository import SchemeFilters, catalogue_version, list_schemes_hashed
 from app.schemes import Scheme
 from app.web.database import db_session
 
@@ -46,9 +46,9 @@ def current_catalogue() -> Catalogue:
         g.catalogue = cached
         return cached
     with _lock:
-        schemes = list_schemes(session, SchemeFilters(include_inactive=True))
+        schemes, hashes = list_schemes_hashed(session, SchemeFilters(include_inactive=True))
         compiled = compile_catalogue(s for s in schemes if s.criteria)
-        catalogue = Catalogue(version, schemes, compiled, content_hashes(session))
+        catalogue = Catalogue(version, schemes, compiled, hashes)
         current_app.extensions["aides.catalogue"] = catalogue
         # The catalogue lives until the next change: keep the cyclic collector from rescanning
         # its many objects on every full collection (bench/eligibility.py shows the p95 cost).
