@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import statistics
 import sys
 import tempfile
@@ -61,7 +62,11 @@ def main() -> None:
         start = time.perf_counter()
         index.search("culture", SearchFilters())
         first_search_rebuild = time.perf_counter() - start
-        print(f"{len(schemes)} schemes; full rebuild {rebuild:.2f} s", flush=True)
+        print(
+            f"{len(schemes)} schemes, {os.cpu_count()} CPUs, load average "
+            f"{os.getloadavg()[0]:.1f}; full rebuild {rebuild:.2f} s",
+            flush=True,
+        )
         print(f"  first search after it {first_search_rebuild * 1000:.0f} ms", flush=True)
 
         updates: list[float] = []
@@ -93,6 +98,7 @@ def main() -> None:
 
     print(f"Single publish, update ({args.rounds} rounds): {summary(updates)}")
     print(f"  first search after an update: {summary(first_searches)}")
+    print(f"  load average {os.getloadavg()[0]:.1f} (other work on the machine slows both)")
     print(f"Removal of a scheme: {removal * 1000:.0f} ms; addition: {addition * 1000:.0f} ms")
     ratio = rebuild / statistics.median(updates)
     print(
