@@ -439,14 +439,22 @@ class SearchIndex:
                 ix.close()
             made = {"by": "update", "written": len(found.changed), "removed": len(found.removed)}
             self._finish(target, schemes, vocabulary, fingerprint, found.hashes, made)
-        except Exception:  # a damaged base: the caller rebuilds
-            log.warning("Search index update failed; rebuilding instead", exc_info=True)
-            shutil.rmtree(target, ignore_errors=True)
-            _release_leaked_files()
-            return False
+        except Exception as error:  # a damaged base: the caller rebuilds
+            # Logged without the traceback, which would keep Whoosh's open files alive.
+            log.warning("Search index update failed (%s); rebuilding instead", error)
+            failed = True
         except BaseException:
             shutil.rmtree(target, ignore_errors=True)
             raise
+        else:
+            failed = False
+        if failed:
+            # Whoosh leaves the damaged build's files open: close them now, quietly.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ResourceWarning)
+                _release_leaked_files()
+            shutil.rmtree(target, ignore_errors=True)
+            return False
         self._remove_old_builds(keep={target.name})
         return True
 
