@@ -37,7 +37,7 @@ from whoosh.searching import Searcher
 
 from app.facets import disjunctive
 from app.schemes import ACTIVE_STATUSES, Scheme
-from app.search_changes import changes, vocabulary_hash
+from app.search_changes import Changes, changes, vocabulary_hash
 from app.search_suggest import SuggestEntry, suggest_entries
 from app.search_suggest import suggest as complete
 from app.search_text import (
@@ -413,50 +413,57 @@ class SearchIndex:
         source, recorded = base
         found = changes(recorded, schemes, hashes)
         target = self.directory / f"index-{time.time_ns()}"
-        try:
-            # Segment files are written once and never modified (deletions live in the table
-            # of contents, written anew by each commit): hard links copy the build in no time.
-            shutil.copytree(source, target, copy_function=_link_or_copy)
-            for name in (LEXICON_FILE, META_FILE, DOCUMENTS_FILE):
-                (target / name).unlink()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ResourceWarning)
-                ix = _open_index(str(target))
-                writer = ix.writer()
-                try:
-                    for scheme in found.changed:
-                        writer.update_document(**_document(scheme, vocabulary))
-                    for scheme_id in found.removed:
-                        writer.delete_by_term("id", scheme_id)
-                except BaseException:
-                    writer.cancel()
-                    raise
-                # Replaced documents stay in the statistics until their segment is merged:
-                # past a share of the index, merge everything so that ranking does not drift.
-                deleted = ix.doc_count_all() - ix.doc_count() + len(found.changed)
-                writer.commit(optimize=deleted > MAX_DELETED_SHARE * max(len(schemes), 1))
-                ix.searcher().close()  # reads every segment: a damaged base fails here
-                ix.close()
-            made = {"by": "update", "written": len(found.changed), "removed": len(found.removed)}
-            self._finish(target, schemes, vocabulary, fingerprint, found.hashes, made)
-        except Exception as error:  # a damaged base: the caller rebuilds
-            # Logged without the traceback, which would keep Whoosh's open files alive.
-            log.warning("Search index update failed (%s); rebuilding instead", error)
-            failed = True
-        except BaseException:
-            shutil.rmtree(target, ignore_errors=True)
-            raise
-        else:
-            failed = False
-        if failed:
-            # Whoosh leaves the damaged build's files open: close them now, quietly.
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ResourceWarning)
-                _release_leaked_files()
+        # Whoosh leaves files open when it fails on a damaged build (and a reader's table of
+        # contents even when it does not): they are closed here, quietly, before returning.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            try:
+                self._write_update(source, target, found, vocabulary)
+                made = {
+                    "by": "update",
+                    "written": len(found.changed),
+                    "removed": len(found.removed),
+                }
+                self._finish(target, schemes, vocabulary, fingerprint, found.hashes, made)
+                failure = None
+            except Exception as error:  # a damaged base: the caller rebuilds
+                failure = str(error)  # not the traceback, which would keep the files open
+            except BaseException:
+                shutil.rmtree(target, ignore_errors=True)
+                raise
+            _release_leaked_files()
+        if failure is not None:
+            log.warning("Search index update failed (%s); rebuilding instead", failure)
             shutil.rmtree(target, ignore_errors=True)
             return False
         self._remove_old_builds(keep={target.name})
         return True
+
+    def _write_update(
+        self, source: Path, target: Path, found: Changes, vocabulary: Vocabulary
+    ) -> None:
+        """Copy the published build and write the changes into the copy (not yet published)."""
+        # Segment files are written once and never modified (deletions live in the table of
+        # contents, written anew by each commit): hard links copy the build in no time.
+        shutil.copytree(source, target, copy_function=_link_or_copy)
+        for name in (LEXICON_FILE, META_FILE, DOCUMENTS_FILE):
+            (target / name).unlink()
+        ix = _open_index(str(target))
+        writer = ix.writer()
+        try:
+            for scheme in found.changed:
+                writer.update_document(**_document(scheme, vocabulary))
+            for scheme_id in found.removed:
+                writer.delete_by_term("id", scheme_id)
+        except BaseException:
+            writer.cancel()
+            raise
+        # Replaced documents stay in the statistics until their segment is merged: past a
+        # share of the index, merge everything so that ranking does not drift.
+        deleted = ix.doc_count_all() - ix.doc_count() + len(found.changed)
+        writer.commit(optimize=deleted > MAX_DELETED_SHARE * max(len(found.hashes), 1))
+        ix.searcher().close()  # reads every segment: a damaged base fails here
+        ix.close()
 
     def _update_base(self, vocabulary: Vocabulary) -> tuple[Path, dict[str, str]] | None:
         """The published build and its scheme hashes, when an update may start from it."""
