@@ -44,6 +44,7 @@ from app.repository import (
     fingerprint_text,
     import_schemes,
     list_schemes,
+    list_schemes_hashed,
 )
 from app.schemes import Scheme
 from app.search import SearchIndex
@@ -321,12 +322,13 @@ def _reindex(engine: Engine) -> int:
     settings = load_settings()
     vocabulary = _vocabulary()
     with make_session_factory(engine)() as session:
-        schemes = list_schemes(session, SchemeFilters(include_inactive=True))
+        schemes, hashes = list_schemes_hashed(session, SchemeFilters(include_inactive=True))
         fingerprint = fingerprint_text(catalogue_version(session))
     index = SearchIndex(
         settings.search_index_dir, Synonyms.load(settings.schemes_dir / SYNONYMS_FILE)
     )
-    index.reindex(schemes, vocabulary, fingerprint)  # under the build lock; heals the folder
+    # Under the build lock; heals the folder.
+    index.reindex(schemes, vocabulary, fingerprint, hashes=hashes)
     return len(schemes)
 
 

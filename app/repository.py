@@ -120,8 +120,17 @@ def _filtered(filters: Filters) -> Select[SchemeRecord]:
 
 def list_schemes(session: Session, filters: Filters) -> list[Scheme]:
     """Schemes matching filters, in id order."""
-    records = session.scalars(_filtered(filters).order_by(SchemeRecord.id))
-    return [Scheme.model_validate(record.document) for record in records]
+    return list_schemes_hashed(session, filters)[0]
+
+
+def list_schemes_hashed(
+    session: Session, filters: SchemeFilters
+) -> tuple[list[Scheme], dict[str, str]]:
+    """Schemes matching filters, in id order, and their content hashes by id, read in the same
+    query so that each hash is that of the document beside it (the search index compares them)."""
+    records = session.scalars(_filtered(filters).order_by(SchemeRecord.id)).all()
+    schemes = [Scheme.model_validate(record.document) for record in records]
+    return schemes, {record.id: record.content_hash for record in records}
 
 
 def get_scheme(session: Session, scheme_id: str) -> Scheme | None:

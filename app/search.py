@@ -17,7 +17,7 @@ import threading
 import time
 import warnings
 import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -37,6 +37,7 @@ from whoosh.searching import Searcher
 
 from app.facets import LIST_FACETS, Filters, disjunctive, facet_values
 from app.schemes import ACTIVE_STATUSES, Scheme
+from app.search_changes import Changes, changes, vocabulary_hash
 from app.search_suggest import SuggestEntry, suggest_entries
 from app.search_suggest import suggest as complete
 from app.search_text import (
@@ -50,7 +51,13 @@ from app.search_text import (
     singular,
     words,
 )
-from app.search_typos import MAX_EXPANSIONS, MAX_TYPO_WORDS, Speller, allowed_edits
+from app.search_typos import (
+    MAX_EXPANSIONS,
+    MAX_TYPO_WORDS,
+    Deletions,
+    Speller,
+    allowed_edits,
+)
 from app.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
@@ -68,6 +75,7 @@ MAX_QUERY_WORDS = 10
 MAX_CORRECTIONS = 3  # spelling variants tried when the typed words find nothing
 MAX_QUERY_TERMS = 60  # an ordinary query has 20 to 60 (synonyms in 6 fields)
 MAX_SCORED_DOCUMENTS = 5000
+MAX_DELETED_SHARE = 0.05  # an update merges the index when more are deleted but still counted
 # Whether a term of a field is in the index (None: do not check).
 Known = Callable[[str, str], bool] | None
 # Variables whose values say where an applicant may be: indexed as the scheme's places.
@@ -115,10 +123,13 @@ def _close_all(searchers: list[Searcher]) -> None:
             searcher.close()
 
 
-def _read_build(searcher: Searcher, path: str, query_words: frozenset[str]) -> _Build:
+def _read_build(
+    searcher: Searcher, path: str, query_words: frozenset[str], deletions: Deletions | None
+) -> _Build:
     """Ids, facet values and name keys of every document by document number, and the words:
     the index's, and those of the query vocabulary (synonyms, places), so that a typo in
-    "crowdfunding" or "Senegal" is corrected to them."""
+    "crowdfunding" or "Senegal" is corrected to them. `deletions` are those of the build read
+    before (the speller then indexes only the new words)."""
     reader = searcher.reader()
     size = reader.doc_count_all()
     ids = [""] * size
@@ -130,18 +141,33 @@ def _read_build(searcher: Searcher, path: str, query_words: frozenset[str]) -> _
             facets[name][docnum] = tuple(v for v in stored.get(name, "").split(",") if v)
         lines = [line.split() for line in stored.get("names", "").split("\n") if line]
         names[docnum] = {tuple(key): int(weight) for weight, *key in lines}
-    frequencies = {
-        term.decode("utf-8") if isinstance(term, bytes) else term: info.doc_frequency()
-        for term, info in reader.iter_field("plain")
-    }
-    speller = Speller([*frequencies.items(), *((w, 1) for w in query_words - set(frequencies))])
+    # Segment by segment: a multi-segment reader (after an update) looks every term up in
+    # every segment, which costs several times a sequential read of each.
+    frequencies: dict[str, int] = {}
+    for leaf, _offset in reader.leaf_readers():
+        for term, info in leaf.iter_field("plain"):
+            word = term.decode("utf-8") if isinstance(term, bytes) else term
+            frequencies[word] = frequencies.get(word, 0) + info.doc_frequency()
+    spelled = [*frequencies.items(), *((w, 1) for w in query_words - set(frequencies))]
+    speller = Speller(spelled, deletions)
     extra = json.loads((Path(path) / LEXICON_FILE).read_text("utf-8"))
     entries = [SuggestEntry(**entry) for entry in extra["entries"]]
     return _Build(ids, facets, names, speller, frozenset(extra["lexicon"]), entries)
 
 
-# Written beside each build: the words never corrected and the suggestion entries.
+# Written beside each build: the words never corrected and the suggestion entries; each
+# scheme's content hash (what an update compares); the schema, catalogue and vocabulary.
 LEXICON_FILE = "lexicon.json"
+DOCUMENTS_FILE = "documents.json"
+META_FILE = "meta.json"
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    """A hard link to a file written once; a copy where links are not possible."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def _release_leaked_files() -> None:
@@ -276,7 +302,7 @@ class SearchIndex:
     def metadata(self) -> dict[str, Any] | None:
         """The published index's metadata, or None when there is no readable index."""
         try:
-            data: dict[str, Any] = json.loads((self._current / "meta.json").read_text("utf-8"))
+            data: dict[str, Any] = json.loads((self._current / META_FILE).read_text("utf-8"))
         except (OSError, ValueError):
             return None
         return data
@@ -315,11 +341,18 @@ class SearchIndex:
         self._verified = (published, fingerprint)
         return True
 
-    def rebuild(self, schemes: Iterable[Scheme], vocabulary: Vocabulary, fingerprint: str) -> None:
+    def rebuild(
+        self,
+        schemes: Iterable[Scheme],
+        vocabulary: Vocabulary,
+        fingerprint: str,
+        hashes: Mapping[str, str] | None = None,
+    ) -> None:
         """Write a complete new index, then publish it atomically; on failure the old one stays.
 
         The folder is healed first: whatever stands where the `current` link should be (a file,
-        a directory, a dangling link) and leftover temporary links are removed.
+        a directory, a dangling link) and leftover temporary links are removed. `hashes` are the
+        schemes' content hashes by id (as the database keeps them), recorded for updates.
         """
         schemes = list(schemes)
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -337,24 +370,136 @@ class SearchIndex:
                 raise
             writer.commit()
             ix.close()
-            extra = {
-                "lexicon": sorted(_lexicon(vocabulary)),
-                "entries": [e.as_dict() for e in suggest_entries(schemes, vocabulary)],
-            }
-            (target / LEXICON_FILE).write_text(json.dumps(extra), encoding="utf-8")
-            meta = {"schema": SCHEMA_VERSION, "catalogue": fingerprint}
-            (target / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
-            link = self.directory / f".current-{target.name}"
-            link.symlink_to(target.name)
-            try:
-                self._heal()  # something may have been put in the way while building
-                os.replace(link, self._current)
-            finally:
-                link.unlink(missing_ok=True)
+            found = changes({}, schemes, hashes)
+            made = {"by": "rebuild", "written": len(schemes), "removed": 0}
+            self._finish(target, schemes, vocabulary, fingerprint, found.hashes, made)
         except BaseException:
             shutil.rmtree(target, ignore_errors=True)
             raise
         self._remove_old_builds(keep={target.name})
+
+    def update(
+        self,
+        schemes: Iterable[Scheme],
+        vocabulary: Vocabulary,
+        fingerprint: str,
+        hashes: Mapping[str, str] | None = None,
+    ) -> bool:
+        """Apply the catalogue's difference to a copy of the published build and publish the copy
+        atomically: only the schemes whose content changed are rewritten, removed ones deleted.
+
+        Returns False, changing nothing, when the published build cannot be the base (none, of
+        another schema or vocabulary, without its scheme hashes, or unreadable): then rebuild.
+        """
+        schemes = list(schemes)
+        base = self._update_base(vocabulary)
+        if base is None:
+            return False
+        source, recorded = base
+        found = changes(recorded, schemes, hashes)
+        target = self.directory / f"index-{time.time_ns()}"
+        # Whoosh leaves files open when it fails on a damaged build (and a reader's table of
+        # contents even when it does not): they are closed here, quietly, before returning.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            try:
+                self._write_update(source, target, found, vocabulary)
+                made = {
+                    "by": "update",
+                    "written": len(found.changed),
+                    "removed": len(found.removed),
+                }
+                self._finish(target, schemes, vocabulary, fingerprint, found.hashes, made)
+                failure = None
+            except Exception as error:  # a damaged base: the caller rebuilds
+                failure = str(error)  # not the traceback, which would keep the files open
+            except BaseException:
+                shutil.rmtree(target, ignore_errors=True)
+                raise
+            _release_leaked_files()
+        if failure is not None:
+            log.warning("Search index update failed (%s); rebuilding instead", failure)
+            shutil.rmtree(target, ignore_errors=True)
+            return False
+        self._remove_old_builds(keep={target.name})
+        return True
+
+    def _write_update(
+        self, source: Path, target: Path, found: Changes, vocabulary: Vocabulary
+    ) -> None:
+        """Copy the published build and write the changes into the copy (not yet published)."""
+        # Segment files are written once and never modified (deletions live in the table of
+        # contents, written anew by each commit): hard links copy the build in no time.
+        shutil.copytree(source, target, copy_function=_link_or_copy)
+        for name in (LEXICON_FILE, META_FILE, DOCUMENTS_FILE):
+            (target / name).unlink()
+        ix = _open_index(str(target))
+        writer = ix.writer()
+        try:
+            for scheme in found.changed:
+                writer.update_document(**_document(scheme, vocabulary))
+            for scheme_id in found.removed:
+                writer.delete_by_term("id", scheme_id)
+        except BaseException:
+            writer.cancel()
+            raise
+        # Replaced documents stay in the statistics until their segment is merged: past a
+        # share of the index, merge everything so that ranking does not drift.
+        deleted = ix.doc_count_all() - ix.doc_count() + len(found.changed)
+        writer.commit(optimize=deleted > MAX_DELETED_SHARE * max(len(found.hashes), 1))
+        ix.searcher().close()  # reads every segment: a damaged base fails here
+        ix.close()
+
+    def _update_base(self, vocabulary: Vocabulary) -> tuple[Path, dict[str, str]] | None:
+        """The published build and its scheme hashes, when an update may start from it."""
+        meta = self.metadata()
+        if (
+            meta is None
+            or meta.get("schema") != SCHEMA_VERSION
+            or meta.get("vocabulary") != vocabulary_hash(vocabulary)
+            or not self._current.is_symlink()
+        ):
+            return None
+        source = self._current.resolve()
+        try:
+            recorded = json.loads((source / DOCUMENTS_FILE).read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(recorded, dict):
+            return None
+        return source, recorded
+
+    def _finish(
+        self,
+        target: Path,
+        schemes: list[Scheme],
+        vocabulary: Vocabulary,
+        fingerprint: str,
+        hashes: dict[str, str],
+        made: dict[str, Any],
+    ) -> None:
+        """Write the files beside a written index, check it opens, then publish it."""
+        extra = {
+            "lexicon": sorted(_lexicon(vocabulary)),
+            "entries": [e.as_dict() for e in suggest_entries(schemes, vocabulary)],
+        }
+        (target / LEXICON_FILE).write_text(json.dumps(extra), encoding="utf-8")
+        (target / DOCUMENTS_FILE).write_text(json.dumps(hashes), encoding="utf-8")
+        meta = {
+            "schema": SCHEMA_VERSION,
+            "catalogue": fingerprint,
+            "vocabulary": vocabulary_hash(vocabulary),
+            "made": made,
+        }
+        # meta.json last: a build without it is incomplete (see _remove_old_builds).
+        (target / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+        link = self.directory / f".current-{target.name}"
+        link.symlink_to(target.name)
+        try:
+            self._heal()  # something may have been put in the way while building
+            os.replace(link, self._current)
+        finally:
+            link.unlink(missing_ok=True)
 
     def _heal(self) -> None:
         """Remove what stands where the `current` link should be when it is not a link to a
@@ -379,7 +524,7 @@ class SearchIndex:
         # newest complete one besides `keep` and let the rest go, half-written ones included
         # (builds are written under the build lock, so an incomplete one is abandoned).
         builds = sorted(p for p in self.directory.glob("index-*") if p.name not in keep)
-        complete = [p for p in builds if (p / "meta.json").exists()]
+        complete = [p for p in builds if (p / META_FILE).exists()]
         for old in builds:
             if not complete or old != complete[-1]:
                 shutil.rmtree(old, ignore_errors=True)
@@ -390,16 +535,23 @@ class SearchIndex:
         vocabulary: Vocabulary,
         fingerprint: str,
         wait_seconds: float = 120,
+        hashes: Mapping[str, str] | None = None,
     ) -> None:
         """Rebuild under the build lock (the command line's way), healing the folder first."""
         self.directory.mkdir(parents=True, exist_ok=True)
         with FileLock(str(self.directory / "build.lock")).acquire(timeout=wait_seconds):
-            self.rebuild(schemes, vocabulary, fingerprint)
+            self.rebuild(schemes, vocabulary, fingerprint, hashes)
 
     def ensure(
-        self, fingerprint: str, load: Any, vocabulary: Vocabulary, wait_seconds: float = 30
+        self,
+        fingerprint: str,
+        load: Any,
+        vocabulary: Vocabulary,
+        wait_seconds: float = 30,
+        hashes: Mapping[str, str] | None = None,
     ) -> None:
-        """Rebuild when missing, corrupt, of another schema, or older than the catalogue.
+        """Bring the index up to the catalogue: an update of the schemes that changed when the
+        published build is a usable base, else a rebuild (missing, corrupt, another schema).
 
         One process rebuilds at a time (a file lock); the others keep reading the published
         index meanwhile, or wait for the first build when there is none yet.
@@ -412,7 +564,9 @@ class SearchIndex:
         try:
             with lock.acquire(timeout=0 if has_index else wait_seconds):
                 if not self.is_fresh(fingerprint):
-                    self.rebuild(load(), vocabulary, fingerprint)
+                    schemes = list(load())
+                    if not self.update(schemes, vocabulary, fingerprint, hashes):
+                        self.rebuild(schemes, vocabulary, fingerprint, hashes)
         except Timeout:
             if not has_index:
                 raise IndexUnavailableError("the search index is being built") from None
@@ -452,7 +606,9 @@ class SearchIndex:
         with self._lock:
             build = self._builds.get(path)
             if build is None:
-                build = _read_build(searcher, path, self.synonyms.lexicon)
+                before = next(iter(self._builds.values()), None)
+                deletions = before.speller.deletions if before else None
+                build = _read_build(searcher, path, self.synonyms.lexicon, deletions)
                 self._builds = {path: build}  # older builds are no longer read
         return searcher, build
 

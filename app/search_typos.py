@@ -61,21 +61,45 @@ def _deletions(word: str, count: int) -> set[str]:
     return result
 
 
+class Deletions:
+    """Index words by their deletions. A word's deletions never change, so one map serves every
+    build of a process: a new build (after a publish) adds only its new words, instead of
+    spending seconds deleting letters from the same thousands of words again. Words no longer in
+    a build stay in the map; each speller keeps only candidates its own build knows."""
+
+    def __init__(self) -> None:
+        self._added: set[str] = set()
+        self._by_deletion: dict[str, list[str]] = {}
+
+    def add(self, word: str) -> None:
+        """Index a word under its deletions (once)."""
+        if word in self._added:
+            return
+        self._added.add(word)
+        # An index word matters only to query words that may be corrected: from 5 letters
+        # with one edit (so index words from 4), two edits from 9 (index words from 7).
+        if len(word) < MIN_TYPO_LENGTH - 1:
+            return
+        depth = 2 if len(word) >= TWO_TYPOS_LENGTH - 2 else 1
+        for deleted in _deletions(word, depth):
+            self._by_deletion.setdefault(deleted, []).append(word)
+
+    def words(self, deleted: str) -> tuple[str, ...]:
+        """The words indexed under this deletion (a copy: another build may be adding)."""
+        return tuple(self._by_deletion.get(deleted, ()))
+
+
 class Speller:
     """Close spellings of a word among the index's words, most frequent first."""
 
-    def __init__(self, frequencies: Iterable[tuple[str, int]]) -> None:
+    def __init__(
+        self, frequencies: Iterable[tuple[str, int]], deletions: Deletions | None = None
+    ) -> None:
         self.frequency: dict[str, int] = {}
-        self._by_deletion: dict[str, list[str]] = {}
+        self.deletions = deletions if deletions is not None else Deletions()
         for word, count in frequencies:
             self.frequency[word] = count
-            # An index word matters only to query words that may be corrected: from 5 letters
-            # with one edit (so index words from 4), two edits from 9 (index words from 7).
-            depth = 2 if len(word) >= TWO_TYPOS_LENGTH - 2 else 1
-            if len(word) < MIN_TYPO_LENGTH - 1:
-                continue
-            for deleted in _deletions(word, depth):
-                self._by_deletion.setdefault(deleted, []).append(word)
+            self.deletions.add(word)
 
     def knows(self, word: str) -> bool:
         """The word is in the index as typed."""
@@ -88,9 +112,9 @@ class Speller:
             return []
         candidates: set[str] = set()
         for deleted in _deletions(word, edits):
-            candidates.update(self._by_deletion.get(deleted, ()))
+            candidates.update(self.deletions.words(deleted))
         scored = []
-        for candidate in candidates:
+        for candidate in candidates & self.frequency.keys():
             distance = edit_distance(word, candidate, edits)
             # The first letter is kept: typos rarely hit it, and it keeps corrections plausible.
             if 0 < distance <= edits and candidate[:1] == word[:1]:

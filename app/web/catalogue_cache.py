@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import gc
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app, g
 
 from app.eligibility.engine import CompiledScheme, compile_catalogue
-from app.repository import SchemeFilters, catalogue_version, list_schemes
+from app.repository import SchemeFilters, catalogue_version, list_schemes_hashed
 from app.schemes import Scheme
 from app.web.database import db_session
 
@@ -24,6 +24,7 @@ class Catalogue:
     version: tuple[int, int, datetime | None]
     schemes: list[Scheme]
     compiled: list[CompiledScheme]
+    hashes: dict[str, str] = field(default_factory=dict)  # content hashes by id (search reads)
 
     @property
     def rules_date(self) -> datetime | None:
@@ -45,8 +46,9 @@ def current_catalogue() -> Catalogue:
         g.catalogue = cached
         return cached
     with _lock:
-        schemes = list_schemes(session, SchemeFilters(include_inactive=True))
-        catalogue = Catalogue(version, schemes, compile_catalogue(s for s in schemes if s.criteria))
+        schemes, hashes = list_schemes_hashed(session, SchemeFilters(include_inactive=True))
+        compiled = compile_catalogue(s for s in schemes if s.criteria)
+        catalogue = Catalogue(version, schemes, compiled, hashes)
         current_app.extensions["aides.catalogue"] = catalogue
         # The catalogue lives until the next change: keep the cyclic collector from rescanning
         # its many objects on every full collection (bench/eligibility.py shows the p95 cost).

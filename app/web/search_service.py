@@ -45,7 +45,12 @@ def search_index() -> SearchIndex:
         index = SearchIndex(settings.search_index_dir, synonyms)
         current_app.extensions["aides.search"] = index
     catalogue = current_catalogue()
-    index.ensure(fingerprint_text(catalogue.version), lambda: catalogue.schemes, vocabulary())
+    index.ensure(
+        fingerprint_text(catalogue.version),
+        lambda: catalogue.schemes,
+        vocabulary(),
+        hashes=catalogue.hashes,
+    )
     return index
 
 
