@@ -9,9 +9,16 @@ requests, requests per second, p50/p95/p99 and errors per endpoint, checks the g
 every save the administrator saw succeed is a revision in the database and that every worker
 serves the last published change, then stops gunicorn and drops the schema.
 
+With --schemes N the database holds N schemes: the real ones plus synthetic ones (`aides schemes
+synthesize --force`, into the benchmark's own schema), and visitors open pages of any of them; the
+administrator also reads the dashboard. With --proxy, nginx (Debian's package: `apt-get install
+nginx`; bench only) runs in front on loopback with the cache of docs/production.md §9 and the
+visitors go through it; the saves are still checked against gunicorn itself.
+
 Run: .venv/bin/python bench/load.py [--users 50] [--spawn-rate 10] [--run-time 60]
      [--workers 5] [--threads 2] [--worker-class gthread] [--wait 1 3] [--no-publish]
-Loopback only; the run is bounded by --run-time.
+     [--schemes 10000] [--proxy]
+Loopback only; the run is bounded by --run-time. `--wait 0 0` measures saturation.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -57,6 +65,7 @@ from app.config import DEFAULT_SCHEMES_DIR, PROJECT_ROOT
 from app.db import make_engine, make_session_factory
 from app.models import SchemeRecord, SchemeRevision
 from app.schemes import KINDS
+from app.synthetic import PREFIX
 from app.vocabulary import Variable, load_vocabulary
 
 BIN = Path(sys.executable).parent
@@ -71,6 +80,8 @@ EDITED_SCHEMES = ("cnl-bourse-auteurs", "cnm-transition-numerique", "cnc-numeris
 
 VOCABULARY = load_vocabulary(DEFAULT_SCHEMES_DIR)
 SCHEME_IDS = [path.stem for path in scheme_files(DEFAULT_SCHEMES_DIR)]
+REAL_SCHEME_COUNT = len(SCHEME_IDS)
+NGINX = Path("/usr/sbin/nginx")
 QUERIES = {
     "fr": [
         "jeux vidéo",
@@ -366,6 +377,11 @@ class Administrator(FastHttpUser):
             return
         scheme_id = EDITED_SCHEMES[self.turn % len(EDITED_SCHEMES)]
         self.turn += 1
+        # The dashboard as an editor reads it: the first page, a later one, a search.
+        self.client.get("/en/admin/", name="admin: dashboard")
+        pages = max(1, len(SCHEME_IDS) // 50)
+        self.client.get(f"/en/admin/?page={random.randint(1, pages)}", name="admin: dashboard")
+        self.client.get(f"/en/admin/?q={scheme_id.split('-')[0]}", name="admin: dashboard")
         marker = "lq" + "".join(random.choices(string.ascii_lowercase, k=8))
         edit = f"/en/admin/schemes/{scheme_id}/edit"
         page = self.client.get(edit, name="admin: edit form")
@@ -505,6 +521,108 @@ def stop_server(server: Server) -> None:
             server.process.wait(timeout=10)
     with contextlib.suppress(ProcessLookupError):
         os.killpg(server.process.pid, signal.SIGKILL)  # nothing of its group outlives it
+
+
+NGINX_CONFIG = """
+worker_processes 1;
+daemon off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/nginx-errors.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {tmp}/body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    # docs/production.md section 9, on loopback (no TLS); the Host is passed as the client sent it.
+    proxy_cache_path {tmp}/cache levels=1:2 keys_zone=aides:50m max_size=1g inactive=1h;
+    server {{
+        listen 127.0.0.1:{port};
+        proxy_set_header Host $http_host;
+        location / {{
+            proxy_pass http://127.0.0.1:{upstream};
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_cache aides;
+            proxy_cache_key $scheme$host$request_uri;
+            proxy_cache_revalidate on;
+            proxy_cache_use_stale updating error timeout http_503;
+            proxy_cache_lock on;
+            add_header X-Cache-Status $upstream_cache_status always;
+        }}
+        location /fr/admin/ {{
+            proxy_pass http://127.0.0.1:{upstream}; proxy_no_cache 1; proxy_cache_bypass 1;
+        }}
+        location /en/admin/ {{
+            proxy_pass http://127.0.0.1:{upstream}; proxy_no_cache 1; proxy_cache_bypass 1;
+        }}
+    }}
+}}
+"""
+
+
+def start_nginx(upstream: int, tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """nginx with the cache of docs/production.md section 9 in front of gunicorn, on loopback."""
+    if not NGINX.exists():
+        raise SystemExit("--proxy needs nginx (bench only): apt-get install -y nginx")
+    folder = tmp / "nginx"
+    folder.mkdir()
+    folder.chmod(0o755)  # nginx's workers run as nobody: they write the cache and temp files
+    for name in ("cache", "body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (folder / name).mkdir(mode=0o777)
+        (folder / name).chmod(0o777)
+    tmp.chmod(0o755)
+    port = free_port()
+    config = folder / "nginx.conf"
+    config.write_text(NGINX_CONFIG.format(tmp=folder, port=port, upstream=upstream))
+    process = subprocess.Popen(  # noqa: S603 (Debian's nginx, our own configuration)
+        [str(NGINX), "-c", str(config), "-p", str(folder)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            log = (folder / "nginx-errors.log").read_text(errors="replace")[-2000:]
+            raise SystemExit(f"nginx exited:\n{log}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+            return process, port
+        time.sleep(0.1)
+    stop_nginx(process)
+    raise SystemExit("nginx did not start within 20 s")
+
+
+def stop_nginx(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+CACHE_STATUSES: Counter[str] = Counter()
+
+
+def _count_cache_status(response: Any = None, **_kwargs: Any) -> None:
+    status = response.headers.get("X-Cache-Status") if response is not None else None
+    if status:
+        CACHE_STATUSES[status] += 1
+
+
+locust.events.request.add_listener(_count_cache_status)
+
+
+def cache_statuses() -> str:
+    """How the proxy answered (X-Cache-Status), counted over the run."""
+    return ", ".join(f"{k} {v}" for k, v in sorted(CACHE_STATUSES.items())) or "none seen"
 
 
 def warm_up(base: str) -> None:
@@ -657,12 +775,21 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--worker-class", default="gthread")
     parser.add_argument("--no-publish", action="store_true", help="drafts only, no publishing")
     parser.add_argument(
+        "--schemes",
+        type=int,
+        default=REAL_SCHEME_COUNT,
+        help=f"schemes in the database: the {REAL_SCHEME_COUNT} real ones plus synthetic ones",
+    )
+    parser.add_argument("--proxy", action="store_true", help="nginx's cache in front (§9)")
+    parser.add_argument(
         "--database-url", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
     )
     parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL, help="'' for in-memory limits")
     options = parser.parse_args()
     if not 1 <= options.users <= 500 or not 1 <= options.run_time <= 1800:
         parser.error("--users must be 1..500 and --run-time 1..1800 seconds")
+    if not REAL_SCHEME_COUNT <= options.schemes <= 20_000:
+        parser.error(f"--schemes must be {REAL_SCHEME_COUNT}..20000")
     return options
 
 
@@ -680,6 +807,7 @@ def main() -> int:
         .render_as_string(hide_password=False)
     )
     server: Server | None = None
+    proxy: subprocess.Popen[bytes] | None = None
     try:
         with tempfile.TemporaryDirectory(prefix="aides-load-") as tmp_name:
             tmp = Path(tmp_name)
@@ -696,20 +824,35 @@ def main() -> int:
             started = time.monotonic()
             run_cli(env, "db", "upgrade")
             run_cli(env, "schemes", "load")
-            run_cli(env, "search", "reindex")
+            synthetic = options.schemes - REAL_SCHEME_COUNT
+            if synthetic:  # this benchmark's own schema: forced next to the real catalogue
+                run_cli(env, "schemes", "synthesize", "--count", str(synthetic), "--force")
+                SCHEME_IDS.extend(f"{PREFIX}{n}" for n in range(synthetic))
+            else:
+                run_cli(env, "search", "reindex")
             Administrator.totp_secret = create_admin(database_url)
             server = start_server(env, options, tmp)
             base = f"http://127.0.0.1:{server.port}"
             warm_up(base)
+            front = base
+            if options.proxy:
+                proxy, proxy_port = start_nginx(server.port, tmp)
+                front = f"http://127.0.0.1:{proxy_port}"
             print(
                 f"gunicorn: {options.workers} workers x {options.threads} threads "
                 f"({options.worker_class}) on {base}, PostgreSQL schema {schema}; "
+                f"{len(SCHEME_IDS)} schemes; "
+                f"{'nginx cache in front on ' + front if proxy else 'no cache in front'}; "
                 f"set up in {time.monotonic() - started:.1f} s"
             )
             Visitor.wait_time = between(*options.wait)
             Administrator.publish = not options.no_publish
-            result = run_locust(base, options, server)
-            ok = verify_saves(database_url, base)
+            result = run_locust(front, options, server)
+            if proxy:
+                print(f"nginx X-Cache-Status: {cache_statuses()}")
+                stop_nginx(proxy)
+                proxy = None
+            ok = verify_saves(database_url, base)  # gunicorn itself: the cache may be older
             errors = server.error_log.read_text(encoding="utf-8", errors="replace")
             for line in errors.splitlines():
                 if any(word in line for word in ("ERROR", "CRITICAL", "Traceback")):
@@ -718,6 +861,8 @@ def main() -> int:
             server = None
             return 0 if ok and result else 1
     finally:
+        if proxy is not None:
+            stop_nginx(proxy)
         if server is not None:
             stop_server(server)
         with admin.begin() as conn:
