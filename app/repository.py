@@ -130,8 +130,80 @@ def _filtered(filters: SchemeFilters) -> Select[SchemeRecord]:
 
 def list_schemes(session: Session, filters: SchemeFilters) -> list[Scheme]:
     """Schemes matching filters, in id order."""
+    return [scheme for scheme, _hash in list_schemes_with_hashes(session, filters)]
+
+
+def list_schemes_with_hashes(session: Session, filters: SchemeFilters) -> list[tuple[Scheme, str]]:
+    """Schemes matching filters, in id order, each with the content hash of its document."""
     records = session.scalars(_filtered(filters).order_by(SchemeRecord.id))
-    return [Scheme.model_validate(record.document) for record in records]
+    return [(Scheme.model_validate(r.document), r.content_hash) for r in records]
+
+
+@dataclass(frozen=True)
+class RecordState:
+    """What a list of every scheme record needs without reading its document."""
+
+    id: str
+    published: bool
+    content_hash: str
+    latest_number: int | None
+    latest_state: str | None
+    latest_author: str | None
+    latest_at: datetime | None
+
+
+def record_states(session: Session) -> list[RecordState]:
+    """Every scheme record, published or not, by id, with its latest revision (two light queries:
+    no document is read)."""
+    latest_numbers = (
+        select(SchemeRevision.scheme_id, func.max(SchemeRevision.number).label("number"))
+        .group_by(SchemeRevision.scheme_id)
+        .subquery()
+    )
+    latest = {
+        row.scheme_id: row
+        for row in session.execute(
+            select(
+                SchemeRevision.scheme_id,
+                SchemeRevision.number,
+                SchemeRevision.state,
+                SchemeRevision.author,
+                SchemeRevision.created_at,
+            ).join(
+                latest_numbers,
+                (SchemeRevision.scheme_id == latest_numbers.c.scheme_id)
+                & (SchemeRevision.number == latest_numbers.c.number),
+            )
+        )
+    }
+    records = session.execute(
+        select(SchemeRecord.id, SchemeRecord.published, SchemeRecord.content_hash).order_by(
+            SchemeRecord.id
+        )
+    )
+    result = []
+    for record_id, published, digest in records:
+        row = latest.get(record_id)
+        result.append(
+            RecordState(
+                record_id,
+                published,
+                digest,
+                row.number if row else None,
+                row.state if row else None,
+                row.author if row else None,
+                row.created_at if row else None,
+            )
+        )
+    return result
+
+
+def documents(session: Session, scheme_ids: Sequence[str]) -> dict[str, Scheme]:
+    """The current documents of these records, published or not, by id."""
+    records = session.execute(
+        select(SchemeRecord.id, SchemeRecord.document).where(SchemeRecord.id.in_(scheme_ids))
+    )
+    return {record_id: Scheme.model_validate(document) for record_id, document in records}
 
 
 def get_scheme(session: Session, scheme_id: str) -> Scheme | None:

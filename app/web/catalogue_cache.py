@@ -14,7 +14,7 @@ from flask import current_app, g
 
 from app.deadlines import NextDeadline, is_open_now, next_deadline
 from app.eligibility.engine import CompiledScheme, compile_catalogue
-from app.repository import SchemeFilters, catalogue_version, list_schemes
+from app.repository import SchemeFilters, catalogue_version, list_schemes_with_hashes
 from app.schemes import Scheme, current_schemes
 from app.web.database import db_session
 
@@ -32,6 +32,7 @@ class Catalogue:
     version: tuple[int, int, datetime | None]
     schemes: list[Scheme]
     compiled: list[CompiledScheme]
+    hashes: dict[str, str] = field(default_factory=dict)  # id -> content hash of its document
     _memo: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -95,8 +96,14 @@ def current_catalogue() -> Catalogue:
         g.catalogue = cached
         return cached
     with _lock:
-        schemes = list_schemes(session, SchemeFilters(include_inactive=True))
-        catalogue = Catalogue(version, schemes, compile_catalogue(s for s in schemes if s.criteria))
+        pairs = list_schemes_with_hashes(session, SchemeFilters(include_inactive=True))
+        schemes = [scheme for scheme, _hash in pairs]
+        catalogue = Catalogue(
+            version,
+            schemes,
+            compile_catalogue(s for s in schemes if s.criteria),
+            {scheme.id: digest for scheme, digest in pairs},
+        )
         current_app.extensions["aides.catalogue"] = catalogue
         # The catalogue lives until the next change: keep the cyclic collector from rescanning
         # its many objects on every full collection (bench/eligibility.py shows the p95 cost).
