@@ -139,7 +139,7 @@ def list_schemes_with_hashes(session: Session, filters: SchemeFilters) -> list[t
     return [(Scheme.model_validate(r.document), r.content_hash) for r in records]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RecordState:
     """What a list of every scheme record needs without reading its document."""
 
@@ -153,49 +153,36 @@ class RecordState:
 
 
 def record_states(session: Session) -> list[RecordState]:
-    """Every scheme record, published or not, by id, with its latest revision (two light queries:
-    no document is read)."""
+    """Every scheme record, published or not, by id, with its latest revision: one query that
+    reads no document."""
     latest_numbers = (
         select(SchemeRevision.scheme_id, func.max(SchemeRevision.number).label("number"))
         .group_by(SchemeRevision.scheme_id)
         .subquery()
     )
-    latest = {
-        row.scheme_id: row
-        for row in session.execute(
-            select(
-                SchemeRevision.scheme_id,
-                SchemeRevision.number,
-                SchemeRevision.state,
-                SchemeRevision.author,
-                SchemeRevision.created_at,
-            ).join(
-                latest_numbers,
-                (SchemeRevision.scheme_id == latest_numbers.c.scheme_id)
-                & (SchemeRevision.number == latest_numbers.c.number),
-            )
+    latest = (
+        select(SchemeRevision)
+        .join(
+            latest_numbers,
+            (SchemeRevision.scheme_id == latest_numbers.c.scheme_id)
+            & (SchemeRevision.number == latest_numbers.c.number),
         )
-    }
-    records = session.execute(
-        select(SchemeRecord.id, SchemeRecord.published, SchemeRecord.content_hash).order_by(
-            SchemeRecord.id
-        )
+        .subquery()
     )
-    result = []
-    for record_id, published, digest in records:
-        row = latest.get(record_id)
-        result.append(
-            RecordState(
-                record_id,
-                published,
-                digest,
-                row.number if row else None,
-                row.state if row else None,
-                row.author if row else None,
-                row.created_at if row else None,
-            )
+    query = (
+        select(
+            SchemeRecord.id,
+            SchemeRecord.published,
+            SchemeRecord.content_hash,
+            latest.c.number,
+            latest.c.state,
+            latest.c.author,
+            latest.c.created_at,
         )
-    return result
+        .outerjoin(latest, latest.c.scheme_id == SchemeRecord.id)
+        .order_by(SchemeRecord.id)
+    )
+    return [RecordState(*row) for row in session.execute(query)]
 
 
 def documents(session: Session, scheme_ids: Sequence[str]) -> dict[str, Scheme]:

@@ -19,7 +19,7 @@ DASHBOARD_SHOWS = ("all", "stale", "review", "drafts")
 DASHBOARD_PAGE_SIZE = 50
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DashboardRow:
     """One scheme on the dashboard: its record's state, its document and its evidence's age."""
 
@@ -27,13 +27,13 @@ class DashboardRow:
     scheme: Scheme
     stale: bool
     newest: date | None
+    text: str  # what the dashboard's search looks in, casefolded
 
-    def matches(self, words: str, funder: str, show: str) -> bool:
-        """Whether the row passes the dashboard's search and filters."""
+    def matches(self, words: list[str], funder: str, show: str) -> bool:
+        """Whether the row passes the dashboard's search (casefolded words) and filters."""
         latest = self.state.latest_state
-        text = f"{self.state.id} {self.scheme.name.fr} {self.scheme.name.en}".casefold()
         return (
-            all(word in text for word in words.casefold().split())
+            all(word in self.text for word in words)
             and (not funder or self.scheme.funder == funder)
             and (show != "stale" or self.stale)
             and (show != "review" or latest == "review")
@@ -41,8 +41,18 @@ class DashboardRow:
         )
 
 
-def _evidence(scheme: Scheme, today: date) -> tuple[bool, date | None]:
-    return is_stale(scheme, today), newest_evidence(scheme, today)
+def _facts(scheme: Scheme, today: date) -> tuple[bool, date | None, str]:
+    """Stale or not, newest evidence, and the searched text."""
+    text = f"{scheme.id} {scheme.name.fr} {scheme.name.en}".casefold()
+    return is_stale(scheme, today), newest_evidence(scheme, today), text
+
+
+def filter_rows(rows: list[DashboardRow], words: str, funder: str, show: str) -> list[DashboardRow]:
+    """The rows that pass the dashboard's search and filters."""
+    if not words.split() and not funder and show == "all":
+        return rows
+    folded = words.casefold().split()
+    return [row for row in rows if row.matches(folded, funder, show)]
 
 
 def dashboard_rows(session: Session, catalogue: Catalogue, today: date) -> list[DashboardRow]:
@@ -50,8 +60,8 @@ def dashboard_rows(session: Session, catalogue: Catalogue, today: date) -> list[
     holds (same content hash) takes it from there, with its evidence worked out once a day; only
     the others (drafts of unpublished schemes, a change published since) are read and parsed."""
     states = record_states(session)
-    evidence = catalogue.memo(
-        ("evidence", today), lambda: {s.id: _evidence(s, today) for s in catalogue.schemes}
+    facts = catalogue.memo(
+        ("dashboard facts", today), lambda: {s.id: _facts(s, today) for s in catalogue.schemes}
     )
     cached = {s.id for s in states if catalogue.hashes.get(s.id) == s.content_hash}
     others = documents(session, [s.id for s in states if s.id not in cached])
@@ -59,11 +69,11 @@ def dashboard_rows(session: Session, catalogue: Catalogue, today: date) -> list[
     for state in states:
         if state.id in cached:
             scheme = catalogue.by_id[state.id]
-            stale, newest = evidence[state.id]
+            stale, newest, text = facts[state.id]
         else:
             scheme = others[state.id]
-            stale, newest = _evidence(scheme, today)
-        rows.append(DashboardRow(state, scheme, stale, newest))
+            stale, newest, text = _facts(scheme, today)
+        rows.append(DashboardRow(state, scheme, stale, newest, text))
     return rows
 
 

@@ -44,6 +44,7 @@ from app.web.admin.dashboard import (
     DASHBOARD_SHOWS,
     DASHBOARD_SORTS,
     dashboard_rows,
+    filter_rows,
     sort_rows,
 )
 from app.web.admin.forms import (
@@ -83,7 +84,7 @@ def dashboard() -> str:
     show = request.args.get("show") if request.args.get("show") in DASHBOARD_SHOWS else "all"
     sort = request.args.get("sort") if request.args.get("sort") in DASHBOARD_SORTS else "stale"
     rows = dashboard_rows(db_session(), current_catalogue(), today_in_paris())
-    shown = sort_rows([r for r in rows if r.matches(words, funder, show)], sort, current_language())
+    shown = sort_rows(filter_rows(rows, words, funder, show), sort, current_language())
     return render_template(
         "admin/dashboard.html",
         rows=paged(shown, "page", DASHBOARD_PAGE_SIZE),
