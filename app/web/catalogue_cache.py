@@ -19,9 +19,10 @@ from app.schemes import Scheme, current_schemes
 from app.web.database import db_session
 
 _lock = threading.Lock()
-# Derived values kept per catalogue (facet counts per selection, deadlines per day…): enough for
-# every selection a busy day asks for, bounded so odd URLs cannot grow it without limit.
-MEMO_SIZE = 512
+# Derived values kept per catalogue (sorted lists and facet counts per selection, deadlines per
+# day…): enough for the selections a busy day asks for, bounded so that odd URLs cannot grow it
+# without limit (a sorted list of 10,000 schemes holds about 1 MB).
+MEMO_SIZE = 128
 T = TypeVar("T")
 
 

@@ -16,7 +16,7 @@ from app.web.listing_form import FACETS, FilterForm
 from app.web.search_service import search
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # thousands of them are kept per catalogue
 class ListedScheme:
     """A scheme in a list, with its next deadline on the day of the request."""
 
