@@ -110,7 +110,8 @@ def synthetic_catalogue(
     """size schemes copied from the real ones: with texts, new texts, funders, audiences and
     lifecycles (else open); with rules, copied from schemes that have rules, values varied (else
     without criteria). The same arguments give the same catalogue."""
-    rng = random.Random(seed)  # noqa: S311 (reproducible data, not secrets)
+    # Reproducible data, not secrets.
+    rng = random.Random(seed)  # noqa: S311  # nosec B311
     models = [s for s in real if s.criteria] if rules else real
     pools = word_pools(real) if texts else {}
     funders = sorted(vocabulary.organisations)
