@@ -511,16 +511,21 @@ def start_server(env: dict[str, str], options: argparse.Namespace, tmp: Path) ->
     raise SystemExit("gunicorn did not start within 60 s")
 
 
-def stop_server(server: Server) -> None:
-    if server.process.poll() is None:
-        server.process.terminate()
+def stop_process(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """Stop a process started in its own session; nothing of its group outlives it."""
+    if process.poll() is None:
+        process.terminate()
         try:
-            server.process.wait(timeout=40)
+            process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            server.process.kill()
-            server.process.wait(timeout=10)
+            process.kill()
+            process.wait(timeout=10)
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(server.process.pid, signal.SIGKILL)  # nothing of its group outlives it
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def stop_server(server: Server) -> None:
+    stop_process(server.process, timeout=40)
 
 
 NGINX_CONFIG = """
@@ -597,15 +602,7 @@ def start_nginx(upstream: int, tmp: Path) -> tuple[subprocess.Popen[bytes], int]
 
 
 def stop_nginx(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
+    stop_process(process, timeout=10)
 
 
 CACHE_STATUSES: Counter[str] = Counter()
