@@ -454,7 +454,7 @@ def run_cli(env: dict[str, str], *args: str) -> None:
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=1500,  # 10,000 synthetic schemes and their index take minutes
         check=False,
     )
     if result.returncode != 0:
