@@ -17,7 +17,7 @@ visitors go through it; the saves are still checked against gunicorn itself.
 
 Run: .venv/bin/python bench/load.py [--users 50] [--spawn-rate 10] [--run-time 60]
      [--workers 5] [--threads 2] [--worker-class gthread] [--wait 1 3] [--no-publish]
-     [--schemes 10000] [--proxy]
+     [--schemes 10000] [--proxy] [--phases direct:1-3 direct:0-0 proxy:1-3 proxy:0-0]
 Loopback only; the run is bounded by --run-time. `--wait 0 0` measures saturation.
 """
 
@@ -573,12 +573,13 @@ def start_nginx(upstream: int, tmp: Path) -> tuple[subprocess.Popen[bytes], int]
     if not NGINX.exists():
         raise SystemExit("--proxy needs nginx (bench only): apt-get install -y nginx")
     folder = tmp / "nginx"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     folder.chmod(0o755)  # nginx's workers run as nobody: they write the cache and temp files
     for name in ("cache", "body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (folder / name).mkdir(mode=0o777)
         (folder / name).chmod(0o777)
-    tmp.chmod(0o755)
+    for parent in (tmp, tmp.parent):
+        parent.chmod(0o755)
     port = free_port()
     config = folder / "nginx.conf"
     config.write_text(NGINX_CONFIG.format(tmp=folder, port=port, upstream=upstream))
@@ -626,7 +627,9 @@ def warm_up(base: str) -> None:
     """Every worker opens its catalogue and index before the clock starts (as after a deploy)."""
     for _ in range(40):
         for path in ("/api/v1/schemes?q=musique", "/fr/questionnaire/results"):
-            with urlopen(base + path, timeout=30) as answer:  # noqa: S310 (loopback)
+            # A worker's first request parses and compiles the catalogue: at 10,000 schemes on a
+            # busy machine, minutes.
+            with urlopen(base + path, timeout=600) as answer:  # noqa: S310 (loopback)
                 answer.read()
 
 
@@ -779,6 +782,13 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--proxy", action="store_true", help="nginx's cache in front (§9)")
     parser.add_argument(
+        "--phases",
+        nargs="+",
+        metavar="MODE",
+        help="several runs on one set-up, each direct|proxy:MIN-MAX (think time), e.g. "
+        "direct:1-3 direct:0-0 proxy:1-3 proxy:0-0; instead of --proxy and --wait",
+    )
+    parser.add_argument(
         "--database-url", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
     )
     parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL, help="'' for in-memory limits")
@@ -787,6 +797,17 @@ def parse_args() -> argparse.Namespace:
         parser.error("--users must be 1..500 and --run-time 1..1800 seconds")
     if not REAL_SCHEME_COUNT <= options.schemes <= 20_000:
         parser.error(f"--schemes must be {REAL_SCHEME_COUNT}..20000")
+    phases = [(options.proxy, tuple(options.wait))]
+    if options.phases:
+        phases = []
+        for mode in options.phases:
+            match = re.fullmatch(r"(direct|proxy):(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)", mode)
+            if match is None:
+                parser.error(f"--phases: {mode!r} is not direct|proxy:MIN-MAX")
+            phases.append((match[1] == "proxy", (float(match[2]), float(match[3]))))
+    if len(phases) > 4:
+        parser.error("--phases: at most 4 (each is a --run-time run)")
+    options.phases = phases
     return options
 
 
@@ -831,24 +852,30 @@ def main() -> int:
             server = start_server(env, options, tmp)
             base = f"http://127.0.0.1:{server.port}"
             warm_up(base)
-            front = base
-            if options.proxy:
-                proxy, proxy_port = start_nginx(server.port, tmp)
-                front = f"http://127.0.0.1:{proxy_port}"
             print(
                 f"gunicorn: {options.workers} workers x {options.threads} threads "
                 f"({options.worker_class}) on {base}, PostgreSQL schema {schema}; "
-                f"{len(SCHEME_IDS)} schemes; "
-                f"{'nginx cache in front on ' + front if proxy else 'no cache in front'}; "
-                f"set up in {time.monotonic() - started:.1f} s"
+                f"{len(SCHEME_IDS)} schemes; set up in {time.monotonic() - started:.1f} s"
             )
-            Visitor.wait_time = between(*options.wait)
             Administrator.publish = not options.no_publish
-            result = run_locust(front, options, server)
-            if proxy:
-                print(f"nginx X-Cache-Status: {cache_statuses()}")
-                stop_nginx(proxy)
-                proxy = None
+            result = True
+            for number, (cached, wait) in enumerate(options.phases):
+                if number:  # the administrator signs in again: a TOTP code is accepted once
+                    time.sleep(31 - time.time() % 30)
+                front = base
+                if cached:
+                    proxy, proxy_port = start_nginx(server.port, tmp / f"phase-{number}")
+                    front = f"http://127.0.0.1:{proxy_port}"
+                print(
+                    f"\n=== {'nginx cache in front on ' + front if cached else 'no cache in front'}"
+                )
+                Visitor.wait_time = between(*wait)
+                CACHE_STATUSES.clear()
+                result = run_locust(front, options, server, wait) and result
+                if proxy:
+                    print(f"nginx X-Cache-Status: {cache_statuses()}")
+                    stop_nginx(proxy)
+                    proxy = None
             ok = verify_saves(database_url, base)  # gunicorn itself: the cache may be older
             errors = server.error_log.read_text(encoding="utf-8", errors="replace")
             for line in errors.splitlines():
@@ -879,7 +906,9 @@ def cpu_seconds(processes: list[psutil.Process]) -> float:
     return total
 
 
-def run_locust(base: str, options: argparse.Namespace, server: Server) -> bool:
+def run_locust(
+    base: str, options: argparse.Namespace, server: Server, wait: tuple[float, float]
+) -> bool:
     # At the end, users finish the task they are in (a save is never cut between the server's
     # commit and the user's record of it); they stop at once when waiting.
     env = Environment(
@@ -904,7 +933,7 @@ def run_locust(base: str, options: argparse.Namespace, server: Server) -> bool:
     idle = sum(getattr(machine_after, n) - getattr(machine_before, n) for n in ("idle", "iowait"))
     busy = sum(machine_after) - sum(machine_before) - idle
     print(
-        f"\n{options.users} visitors (think time {options.wait[0]:g}-{options.wait[1]:g} s) + 1 "
+        f"\n{options.users} visitors (think time {wait[0]:g}-{wait[1]:g} s) + 1 "
         f"administrator, {seconds:.0f} s; CPU in cores (of {os.cpu_count()}): machine "
         f"{busy / seconds:.2f}, gunicorn {server_cpu / seconds:.2f}, locust "
         f"{own_cpu / seconds:.2f}, other processes (PostgreSQL, anything else running) "
