@@ -610,7 +610,8 @@ CACHE_STATUSES: Counter[str] = Counter()
 
 
 def _count_cache_status(response: Any = None, **_kwargs: Any) -> None:
-    status = response.headers.get("X-Cache-Status") if response is not None else None
+    headers = getattr(response, "headers", None)  # None when the request timed out
+    status = headers.get("X-Cache-Status") if headers else None
     if status:
         CACHE_STATUSES[status] += 1
 
