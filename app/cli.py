@@ -40,6 +40,7 @@ from app.eligibility.questions import progress
 from app.eligibility.report import verdict_data
 from app.repository import (
     SchemeFilters,
+    all_ids,
     catalogue_version,
     fingerprint_text,
     import_schemes,
@@ -50,6 +51,7 @@ from app.schemes import Scheme
 from app.search import SearchIndex
 from app.search_text import Synonyms
 from app.source_check import check_urls
+from app.synthetic import is_synthetic, synthetic_catalogue
 from app.vocabulary import SYNONYMS_FILE, ReferenceDataError, Vocabulary, load_vocabulary
 
 
@@ -62,9 +64,9 @@ def _vocabulary() -> Vocabulary:
 
 
 @contextmanager
-def _database_session() -> Iterator[Session]:
+def _database_session(database_url: str | None = None) -> Iterator[Session]:
     """A session committed on success; exit 1 saying what to do when the database is not ready."""
-    engine = make_engine(load_settings().database_url)
+    engine = make_engine(database_url or load_settings().database_url)
     try:
         with make_session_factory(engine).begin() as session:
             yield session
@@ -138,6 +140,50 @@ def load_command(path: Path | None) -> None:
         f"{len(report.created)} created, {len(report.updated)} updated, "
         f"{len(report.unchanged)} unchanged."
     )
+
+
+@schemes_group.command("synthesize")
+@click.option("--count", required=True, type=click.IntRange(1, 100_000), help="How many schemes.")
+@click.option("--seed", default=7, show_default=True, help="The same seed gives the same schemes.")
+@click.option("--database-url", help="The database to fill (default: DATABASE_URL).")
+@click.option(
+    "--index-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Default: SEARCH_INDEX_DIR.",
+)
+@click.option("--force", is_flag=True, help="Write even into a database holding other schemes.")
+def synthesize_command(
+    count: int, seed: int, database_url: str | None, index_dir: Path | None, force: bool
+) -> None:
+    """Load COUNT synthetic schemes (synthetic-0, ...) made from the real ones, for load tests,
+    then rebuild the search index. Refused when the database holds real schemes, unless --force."""
+    settings = load_settings()
+    vocabulary = _vocabulary()
+    real = read_directory(settings.schemes_dir, vocabulary)
+    with _database_session(database_url) as session:
+        others = [i for i in all_ids(session) if not is_synthetic(i)]
+        if others and not force:
+            click.echo(
+                f"This database holds {len(others)} schemes that are not synthetic "
+                f"({', '.join(others[:3])}{', ...' if len(others) > 3 else ''}): nothing was "
+                "written. Give a database of its own (--database-url), or --force.",
+                err=True,
+            )
+            sys.exit(1)
+        schemes = synthetic_catalogue(real, count, vocabulary, seed, rules=True)
+        report = import_schemes(
+            session, schemes, author="schemes synthesize", comment="Synthetic catalogue"
+        )
+    click.echo(
+        f"{len(report.created)} created, {len(report.updated)} updated, "
+        f"{len(report.unchanged)} unchanged."
+    )
+    engine = make_engine(database_url or settings.database_url)
+    try:
+        indexed = _reindex(engine, index_dir)
+    finally:
+        engine.dispose()
+    click.echo(f"{indexed} schemes indexed in {index_dir or settings.search_index_dir}.")
 
 
 @schemes_group.command("export")
@@ -317,7 +363,7 @@ def check_command(answers_file: TextIO, lang: str, as_json: bool) -> None:
         click.echo(f"Next questions: {', '.join(state.next_questions)}")
 
 
-def _reindex(engine: Engine) -> int:
+def _reindex(engine: Engine, index_dir: Path | None = None) -> int:
     """Rebuild the search index from the database; returns the number of schemes indexed."""
     settings = load_settings()
     vocabulary = _vocabulary()
@@ -325,7 +371,7 @@ def _reindex(engine: Engine) -> int:
         schemes, hashes = list_schemes_hashed(session, SchemeFilters(include_inactive=True))
         fingerprint = fingerprint_text(catalogue_version(session))
     index = SearchIndex(
-        settings.search_index_dir, Synonyms.load(settings.schemes_dir / SYNONYMS_FILE)
+        index_dir or settings.search_index_dir, Synonyms.load(settings.schemes_dir / SYNONYMS_FILE)
     )
     # Under the build lock; heals the folder.
     index.reindex(schemes, vocabulary, fingerprint, hashes=hashes)

@@ -123,14 +123,66 @@ def list_schemes(session: Session, filters: Filters) -> list[Scheme]:
     return list_schemes_hashed(session, filters)[0]
 
 
-def list_schemes_hashed(
-    session: Session, filters: SchemeFilters
-) -> tuple[list[Scheme], dict[str, str]]:
+def list_schemes_hashed(session: Session, filters: Filters) -> tuple[list[Scheme], dict[str, str]]:
     """Schemes matching filters, in id order, and their content hashes by id, read in the same
     query so that each hash is that of the document beside it (the search index compares them)."""
     records = session.scalars(_filtered(filters).order_by(SchemeRecord.id)).all()
     schemes = [Scheme.model_validate(record.document) for record in records]
     return schemes, {record.id: record.content_hash for record in records}
+
+
+@dataclass(frozen=True, slots=True)
+class RecordState:
+    """What a list of every scheme record needs without reading its document."""
+
+    id: str
+    published: bool
+    content_hash: str
+    latest_number: int | None
+    latest_state: str | None
+    latest_author: str | None
+    latest_at: datetime | None
+
+
+def record_states(session: Session) -> list[RecordState]:
+    """Every scheme record, published or not, by id, with its latest revision: one query that
+    reads no document."""
+    latest_numbers = (
+        select(SchemeRevision.scheme_id, func.max(SchemeRevision.number).label("number"))
+        .group_by(SchemeRevision.scheme_id)
+        .subquery()
+    )
+    latest = (
+        select(SchemeRevision)
+        .join(
+            latest_numbers,
+            (SchemeRevision.scheme_id == latest_numbers.c.scheme_id)
+            & (SchemeRevision.number == latest_numbers.c.number),
+        )
+        .subquery()
+    )
+    query = (
+        select(
+            SchemeRecord.id,
+            SchemeRecord.published,
+            SchemeRecord.content_hash,
+            latest.c.number,
+            latest.c.state,
+            latest.c.author,
+            latest.c.created_at,
+        )
+        .outerjoin(latest, latest.c.scheme_id == SchemeRecord.id)
+        .order_by(SchemeRecord.id)
+    )
+    return [RecordState(*row) for row in session.execute(query)]
+
+
+def documents(session: Session, scheme_ids: Sequence[str]) -> dict[str, Scheme]:
+    """The current documents of these records, published or not, by id."""
+    records = session.execute(
+        select(SchemeRecord.id, SchemeRecord.document).where(SchemeRecord.id.in_(scheme_ids))
+    )
+    return {record_id: Scheme.model_validate(document) for record_id, document in records}
 
 
 def get_scheme(session: Session, scheme_id: str) -> Scheme | None:

@@ -29,50 +29,8 @@ from app.eligibility.answers import Answers, validate_answers
 from app.eligibility.engine import CompiledCatalogue, compile_catalogue, evaluate_all
 from app.eligibility.questions import progress
 from app.schemes import Scheme
+from app.synthetic import synthetic_catalogue
 from app.vocabulary import Variable, Vocabulary, load_vocabulary
-
-
-def _vary_rule(rule: dict[str, Any], vocabulary: Vocabulary, rng: random.Random) -> None:
-    for key in ("all", "any"):
-        for child in rule.get(key, ()):
-            _vary_rule(child, vocabulary, rng)
-    if "not" in rule:
-        _vary_rule(rule["not"], vocabulary, rng)
-    if "variable" not in rule:
-        return
-    variable = vocabulary.variable(rule["variable"])
-    value = rule["value"]
-    if isinstance(value, list):
-        ids = list(variable.value_ids())
-        rule["value"] = rng.sample(ids, k=min(len(ids), max(1, len(value) + rng.randint(-1, 1))))
-    elif isinstance(value, str) and rule["operator"] == "equals":
-        rule["value"] = rng.choice(variable.value_ids())
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        low = variable.min or 0
-        high = variable.max if variable.max is not None else max(10.0, float(value) * 3)
-        rule["value"] = (
-            round(rng.uniform(low, high)) if variable.type == "integer" else rng.uniform(low, high)
-        )
-
-
-def synthetic_catalogue(
-    real: list[Scheme], size: int, vocabulary: Vocabulary, seed: int = 7
-) -> list[Scheme]:
-    """size schemes copied from the real ones that have rules, with varied values."""
-    rng = random.Random(seed)
-    models = [s for s in real if s.criteria]
-    result = []
-    for number in range(size):
-        document = rng.choice(models).document()
-        document["id"] = f"synthetic-{number}"
-        document.pop("examples", None)
-        document.pop("parent", None)
-        document["lifecycle"] = {"status": "open", "source": document["sources"][0]["id"]}
-        for criterion in document.get("criteria", ()):
-            if "rule" in criterion:
-                _vary_rule(criterion["rule"], vocabulary, rng)
-        result.append(Scheme.model_validate(document))
-    return result
 
 
 def _random_answer(variable: Variable, rng: random.Random) -> Any:
@@ -172,7 +130,7 @@ def main() -> None:
     for size in (1_000, 10_000):
         start = time.perf_counter()
         tracemalloc.start()
-        schemes = synthetic_catalogue(real, size, vocabulary)
+        schemes = synthetic_catalogue(real, size, vocabulary, texts=False, rules=True)
         held = tracemalloc.get_traced_memory()[0]
         tracemalloc.stop()
         print(

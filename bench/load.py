@@ -9,9 +9,16 @@ requests, requests per second, p50/p95/p99 and errors per endpoint, checks the g
 every save the administrator saw succeed is a revision in the database and that every worker
 serves the last published change, then stops gunicorn and drops the schema.
 
+With --schemes N the database holds N schemes: the real ones plus synthetic ones (`aides schemes
+synthesize --force`, into the benchmark's own schema), and visitors open pages of any of them; the
+administrator also reads the dashboard. With --proxy, nginx (Debian's package: `apt-get install
+nginx`; bench only) runs in front on loopback with the cache of docs/production.md §9 and the
+visitors go through it; the saves are still checked against gunicorn itself.
+
 Run: .venv/bin/python bench/load.py [--users 50] [--spawn-rate 10] [--run-time 60]
      [--workers 5] [--threads 2] [--worker-class gthread] [--wait 1 3] [--no-publish]
-Loopback only; the run is bounded by --run-time.
+     [--schemes 10000] [--proxy] [--phases direct:1-3 direct:0-0 proxy:1-3 proxy:0-0]
+Loopback only; the run is bounded by --run-time. `--wait 0 0` measures saturation.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -57,6 +65,7 @@ from app.config import DEFAULT_SCHEMES_DIR, PROJECT_ROOT
 from app.db import make_engine, make_session_factory
 from app.models import SchemeRecord, SchemeRevision
 from app.schemes import KINDS
+from app.synthetic import PREFIX
 from app.vocabulary import Variable, load_vocabulary
 
 BIN = Path(sys.executable).parent
@@ -71,6 +80,8 @@ EDITED_SCHEMES = ("cnl-bourse-auteurs", "cnm-transition-numerique", "cnc-numeris
 
 VOCABULARY = load_vocabulary(DEFAULT_SCHEMES_DIR)
 SCHEME_IDS = [path.stem for path in scheme_files(DEFAULT_SCHEMES_DIR)]
+REAL_SCHEME_COUNT = len(SCHEME_IDS)
+NGINX = Path("/usr/sbin/nginx")
 QUERIES = {
     "fr": [
         "jeux vidéo",
@@ -366,6 +377,11 @@ class Administrator(FastHttpUser):
             return
         scheme_id = EDITED_SCHEMES[self.turn % len(EDITED_SCHEMES)]
         self.turn += 1
+        # The dashboard as an editor reads it: the first page, a later one, a search.
+        self.client.get("/en/admin/", name="admin: dashboard")
+        pages = max(1, len(SCHEME_IDS) // 50)
+        self.client.get(f"/en/admin/?page={random.randint(1, pages)}", name="admin: dashboard")
+        self.client.get(f"/en/admin/?q={scheme_id.split('-')[0]}", name="admin: dashboard")
         marker = "lq" + "".join(random.choices(string.ascii_lowercase, k=8))
         edit = f"/en/admin/schemes/{scheme_id}/edit"
         page = self.client.get(edit, name="admin: edit form")
@@ -438,7 +454,7 @@ def run_cli(env: dict[str, str], *args: str) -> None:
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=1500,  # 10,000 synthetic schemes and their index take minutes
         check=False,
     )
     if result.returncode != 0:
@@ -495,23 +511,126 @@ def start_server(env: dict[str, str], options: argparse.Namespace, tmp: Path) ->
     raise SystemExit("gunicorn did not start within 60 s")
 
 
-def stop_server(server: Server) -> None:
-    if server.process.poll() is None:
-        server.process.terminate()
+def stop_process(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """Stop a process started in its own session; nothing of its group outlives it."""
+    if process.poll() is None:
+        process.terminate()
         try:
-            server.process.wait(timeout=40)
+            process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            server.process.kill()
-            server.process.wait(timeout=10)
+            process.kill()
+            process.wait(timeout=10)
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(server.process.pid, signal.SIGKILL)  # nothing of its group outlives it
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def stop_server(server: Server) -> None:
+    stop_process(server.process, timeout=40)
+
+
+NGINX_CONFIG = """
+worker_processes 1;
+daemon off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/nginx-errors.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {tmp}/body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    # docs/production.md section 9, on loopback (no TLS); the Host is passed as the client sent it.
+    proxy_cache_path {tmp}/cache levels=1:2 keys_zone=aides:50m max_size=1g inactive=1h;
+    server {{
+        listen 127.0.0.1:{port};
+        proxy_set_header Host $http_host;
+        location / {{
+            proxy_pass http://127.0.0.1:{upstream};
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_cache aides;
+            proxy_cache_key $scheme$host$request_uri;
+            proxy_cache_revalidate on;
+            proxy_cache_use_stale updating error timeout http_503;
+            proxy_cache_lock on;
+            add_header X-Cache-Status $upstream_cache_status always;
+        }}
+        location /fr/admin/ {{
+            proxy_pass http://127.0.0.1:{upstream}; proxy_no_cache 1; proxy_cache_bypass 1;
+        }}
+        location /en/admin/ {{
+            proxy_pass http://127.0.0.1:{upstream}; proxy_no_cache 1; proxy_cache_bypass 1;
+        }}
+    }}
+}}
+"""
+
+
+def start_nginx(upstream: int, tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """nginx with the cache of docs/production.md section 9 in front of gunicorn, on loopback."""
+    if not NGINX.exists():
+        raise SystemExit("--proxy needs nginx (bench only): apt-get install -y nginx")
+    folder = tmp / "nginx"
+    folder.mkdir(parents=True)
+    folder.chmod(0o755)  # nginx's workers run as nobody: they write the cache and temp files
+    for name in ("cache", "body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (folder / name).mkdir(mode=0o777)
+        (folder / name).chmod(0o777)
+    for parent in (tmp, tmp.parent):
+        parent.chmod(0o755)
+    port = free_port()
+    config = folder / "nginx.conf"
+    config.write_text(NGINX_CONFIG.format(tmp=folder, port=port, upstream=upstream))
+    process = subprocess.Popen(  # noqa: S603 (Debian's nginx, our own configuration)
+        [str(NGINX), "-c", str(config), "-p", str(folder)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            log = (folder / "nginx-errors.log").read_text(errors="replace")[-2000:]
+            raise SystemExit(f"nginx exited:\n{log}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+            return process, port
+        time.sleep(0.1)
+    stop_nginx(process)
+    raise SystemExit("nginx did not start within 20 s")
+
+
+def stop_nginx(process: subprocess.Popen[bytes]) -> None:
+    stop_process(process, timeout=10)
+
+
+CACHE_STATUSES: Counter[str] = Counter()
+
+
+def _count_cache_status(response: Any = None, **_kwargs: Any) -> None:
+    headers = getattr(response, "headers", None)  # None when the request timed out
+    status = headers.get("X-Cache-Status") if headers else None
+    if status:
+        CACHE_STATUSES[status] += 1
+
+
+locust.events.request.add_listener(_count_cache_status)
+
+
+def cache_statuses() -> str:
+    """How the proxy answered (X-Cache-Status), counted over the run."""
+    return ", ".join(f"{k} {v}" for k, v in sorted(CACHE_STATUSES.items())) or "none seen"
 
 
 def warm_up(base: str) -> None:
     """Every worker opens its catalogue and index before the clock starts (as after a deploy)."""
     for _ in range(40):
         for path in ("/api/v1/schemes?q=musique", "/fr/questionnaire/results"):
-            with urlopen(base + path, timeout=30) as answer:  # noqa: S310 (loopback)
+            # A worker's first request parses and compiles the catalogue: at 10,000 schemes on a
+            # busy machine, minutes.
+            with urlopen(base + path, timeout=600) as answer:  # noqa: S310 (loopback)
                 answer.read()
 
 
@@ -657,12 +776,39 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--worker-class", default="gthread")
     parser.add_argument("--no-publish", action="store_true", help="drafts only, no publishing")
     parser.add_argument(
+        "--schemes",
+        type=int,
+        default=REAL_SCHEME_COUNT,
+        help=f"schemes in the database: the {REAL_SCHEME_COUNT} real ones plus synthetic ones",
+    )
+    parser.add_argument("--proxy", action="store_true", help="nginx's cache in front (§9)")
+    parser.add_argument(
+        "--phases",
+        nargs="+",
+        metavar="MODE",
+        help="several runs on one set-up, each direct|proxy:MIN-MAX (think time), e.g. "
+        "direct:1-3 direct:0-0 proxy:1-3 proxy:0-0; instead of --proxy and --wait",
+    )
+    parser.add_argument(
         "--database-url", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
     )
     parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL, help="'' for in-memory limits")
     options = parser.parse_args()
     if not 1 <= options.users <= 500 or not 1 <= options.run_time <= 1800:
         parser.error("--users must be 1..500 and --run-time 1..1800 seconds")
+    if not REAL_SCHEME_COUNT <= options.schemes <= 20_000:
+        parser.error(f"--schemes must be {REAL_SCHEME_COUNT}..20000")
+    phases = [(options.proxy, tuple(options.wait))]
+    if options.phases:
+        phases = []
+        for mode in options.phases:
+            match = re.fullmatch(r"(direct|proxy):(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)", mode)
+            if match is None:
+                parser.error(f"--phases: {mode!r} is not direct|proxy:MIN-MAX")
+            phases.append((match[1] == "proxy", (float(match[2]), float(match[3]))))
+    if len(phases) > 4:
+        parser.error("--phases: at most 4 (each is a --run-time run)")
+    options.phases = phases
     return options
 
 
@@ -680,6 +826,7 @@ def main() -> int:
         .render_as_string(hide_password=False)
     )
     server: Server | None = None
+    proxy: subprocess.Popen[bytes] | None = None
     try:
         with tempfile.TemporaryDirectory(prefix="aides-load-") as tmp_name:
             tmp = Path(tmp_name)
@@ -696,7 +843,12 @@ def main() -> int:
             started = time.monotonic()
             run_cli(env, "db", "upgrade")
             run_cli(env, "schemes", "load")
-            run_cli(env, "search", "reindex")
+            synthetic = options.schemes - REAL_SCHEME_COUNT
+            if synthetic:  # this benchmark's own schema: forced next to the real catalogue
+                run_cli(env, "schemes", "synthesize", "--count", str(synthetic), "--force")
+                SCHEME_IDS.extend(f"{PREFIX}{n}" for n in range(synthetic))
+            else:
+                run_cli(env, "search", "reindex")
             Administrator.totp_secret = create_admin(database_url)
             server = start_server(env, options, tmp)
             base = f"http://127.0.0.1:{server.port}"
@@ -704,12 +856,28 @@ def main() -> int:
             print(
                 f"gunicorn: {options.workers} workers x {options.threads} threads "
                 f"({options.worker_class}) on {base}, PostgreSQL schema {schema}; "
-                f"set up in {time.monotonic() - started:.1f} s"
+                f"{len(SCHEME_IDS)} schemes; set up in {time.monotonic() - started:.1f} s"
             )
-            Visitor.wait_time = between(*options.wait)
             Administrator.publish = not options.no_publish
-            result = run_locust(base, options, server)
-            ok = verify_saves(database_url, base)
+            result = True
+            for number, (cached, wait) in enumerate(options.phases):
+                if number:  # the administrator signs in again: a TOTP code is accepted once
+                    time.sleep(31 - time.time() % 30)
+                front = base
+                if cached:
+                    proxy, proxy_port = start_nginx(server.port, tmp / f"phase-{number}")
+                    front = f"http://127.0.0.1:{proxy_port}"
+                print(
+                    f"\n=== {'nginx cache in front on ' + front if cached else 'no cache in front'}"
+                )
+                Visitor.wait_time = between(*wait)
+                CACHE_STATUSES.clear()
+                result = run_locust(front, options, server, wait) and result
+                if proxy:
+                    print(f"nginx X-Cache-Status: {cache_statuses()}")
+                    stop_nginx(proxy)
+                    proxy = None
+            ok = verify_saves(database_url, base)  # gunicorn itself: the cache may be older
             errors = server.error_log.read_text(encoding="utf-8", errors="replace")
             for line in errors.splitlines():
                 if any(word in line for word in ("ERROR", "CRITICAL", "Traceback")):
@@ -718,6 +886,8 @@ def main() -> int:
             server = None
             return 0 if ok and result else 1
     finally:
+        if proxy is not None:
+            stop_nginx(proxy)
         if server is not None:
             stop_server(server)
         with admin.begin() as conn:
@@ -737,7 +907,9 @@ def cpu_seconds(processes: list[psutil.Process]) -> float:
     return total
 
 
-def run_locust(base: str, options: argparse.Namespace, server: Server) -> bool:
+def run_locust(
+    base: str, options: argparse.Namespace, server: Server, wait: tuple[float, float]
+) -> bool:
     # At the end, users finish the task they are in (a save is never cut between the server's
     # commit and the user's record of it); they stop at once when waiting.
     env = Environment(
@@ -762,7 +934,7 @@ def run_locust(base: str, options: argparse.Namespace, server: Server) -> bool:
     idle = sum(getattr(machine_after, n) - getattr(machine_before, n) for n in ("idle", "iowait"))
     busy = sum(machine_after) - sum(machine_before) - idle
     print(
-        f"\n{options.users} visitors (think time {options.wait[0]:g}-{options.wait[1]:g} s) + 1 "
+        f"\n{options.users} visitors (think time {wait[0]:g}-{wait[1]:g} s) + 1 "
         f"administrator, {seconds:.0f} s; CPU in cores (of {os.cpu_count()}): machine "
         f"{busy / seconds:.2f}, gunicorn {server_cpu / seconds:.2f}, locust "
         f"{own_cpu / seconds:.2f}, other processes (PostgreSQL, anything else running) "

@@ -28,7 +28,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -37,102 +36,17 @@ from app.config import DEFAULT_SCHEMES_DIR
 from app.schemes import ACTIVE_STATUSES, Scheme
 from app.search import SearchFilters, SearchIndex
 from app.search_text import Synonyms, document_texts, words
+from app.synthetic import LANGS, synthetic_catalogue
 from app.vocabulary import SYNONYMS_FILE, Vocabulary, load_vocabulary
 
-LANGS = ("fr", "en")
 KINDS = ("single word", "several words", "phrase", "typo", "with facets")
-# Mostly active, as in the real catalogue; closed and replaced ones are hidden by default.
-LIFECYCLE_WEIGHTS = {
-    "open": 45,
-    "recurring": 20,
-    "unconfirmed": 10,
-    "upcoming": 5,
-    "closed": 12,
-    "replaced": 8,
-}
 PARTS = ("name", "summary", "body")
 # bm25 weights like the Whoosh field boosts (name 3, summary 2, body 1); 0 for other columns.
 FTS_WEIGHTS = (0, 3, 2, 1, 3, 2, 1, 0, 0, 0)
-_POOL_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _TOKEN = re.compile(r"[^\W\d_]+")
 _MATCH_TOKEN = re.compile(r"[^\W_]+")
 _PHRASE = re.compile(r'"([^"]*)"')
 GOAL_RATIO = 2.0
-
-
-# -- the synthetic catalogue ------------------------------------------------------------------
-
-
-def word_pools(real: list[Scheme]) -> dict[tuple[str, str], list[str]]:
-    """Real words by (language, part), repeated as often as they occur (so sampling is Zipfian)."""
-    pools: dict[tuple[str, str], list[str]] = {}
-    for lang in LANGS:
-        names = " ".join(s.name.get(lang) for s in real)
-        summaries = " ".join(s.summary.get(lang) for s in real)
-        descriptions = " ".join(s.description.get(lang) for s in real)
-        pools[lang, "name"] = _POOL_WORD.findall(names)
-        pools[lang, "summary"] = _POOL_WORD.findall(summaries)
-        pools[lang, "body"] = _POOL_WORD.findall(descriptions + " " + summaries)
-    return pools
-
-
-def _sentences(pool: list[str], count: int, rng: random.Random) -> str:
-    """About `count` words from the pool, as sentences of 8 to 20 words, in short paragraphs."""
-    paragraphs: list[str] = []
-    sentences: list[str] = []
-    left = count
-    while left > 0:
-        size = min(left, rng.randint(8, 20))
-        sentence = [w.lower() for w in rng.choices(pool, k=size)]
-        sentences.append(" ".join(sentence).capitalize() + ".")
-        left -= size
-        if len(sentences) == 3 or left <= 0:
-            paragraphs.append(" ".join(sentences))
-            sentences = []
-    return "\n\n".join(paragraphs)
-
-
-def _title(pool: list[str], rng: random.Random) -> str:
-    return " ".join(rng.choices(pool, k=rng.randint(3, 7))).capitalize()
-
-
-def _lifecycle(source: str, size: int, rng: random.Random) -> dict[str, Any]:
-    status = rng.choices(list(LIFECYCLE_WEIGHTS), weights=list(LIFECYCLE_WEIGHTS.values()))[0]
-    lifecycle = {"status": status, "source": source}
-    if status == "replaced":
-        lifecycle["replaced_by"] = f"synthetic-{rng.randrange(size)}"
-    return lifecycle
-
-
-def synthetic_catalogue(
-    real: list[Scheme], size: int, vocabulary: Vocabulary, seed: int = 7
-) -> list[Scheme]:
-    """size schemes copied from the real ones, with new texts, funders, audiences, lifecycles."""
-    rng = random.Random(seed)
-    pools = word_pools(real)
-    funders = sorted(vocabulary.organisations)
-    sectors = vocabulary.variable("sectors").value_ids()
-    applicant_types = vocabulary.variable("applicant_type").value_ids()
-    result = []
-    for number in range(size):
-        document = rng.choice(real).document()
-        document["id"] = f"synthetic-{number}"
-        for key in ("examples", "criteria", "parent"):
-            document.pop(key, None)
-        document["funder"] = rng.choice(funders)
-        document["name"] = {lang: _title(pools[lang, "name"], rng) for lang in LANGS}
-        document["summary"] = {
-            lang: _sentences(pools[lang, "summary"], rng.randint(20, 35), rng) for lang in LANGS
-        }
-        document["description"] = {
-            lang: _sentences(pools[lang, "body"], rng.randint(120, 180), rng) for lang in LANGS
-        }
-        document["lifecycle"] = _lifecycle(document["sources"][0]["id"], size, rng)
-        audience = document["audience"]
-        audience["sectors"] = rng.sample(sectors, k=rng.randint(1, 3))
-        audience["applicant_types"] = rng.sample(applicant_types, k=rng.randint(1, 3))
-        result.append(Scheme.model_validate(document))
-    return result
 
 
 def corpus_words(schemes: list[Scheme], vocabulary: Vocabulary) -> dict[str, float]:

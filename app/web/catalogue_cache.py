@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import gc
 import threading
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from functools import cached_property
+from typing import Any, TypeVar
 
 from flask import current_app, g
 
+from app.deadlines import NextDeadline, is_open_now, next_deadline
 from app.eligibility.engine import CompiledScheme, compile_catalogue
 from app.repository import SchemeFilters, catalogue_version, list_schemes_hashed
-from app.schemes import Scheme
+from app.schemes import Scheme, current_schemes
 from app.web.database import db_session
 
 _lock = threading.Lock()
+# Derived values kept per catalogue (sorted lists and facet counts per selection, deadlines per
+# day…): enough for the selections a busy day asks for, bounded so that odd URLs cannot grow it
+# without limit (a sorted list of 10,000 schemes holds about 1 MB).
+MEMO_SIZE = 128
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -24,12 +33,54 @@ class Catalogue:
     version: tuple[int, int, datetime | None]
     schemes: list[Scheme]
     compiled: list[CompiledScheme]
-    hashes: dict[str, str] = field(default_factory=dict)  # content hashes by id (search reads)
+    hashes: dict[str, str] = field(default_factory=dict)  # id -> content hash of its document
+    _memo: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def rules_date(self) -> datetime | None:
         """When the catalogue last changed."""
         return self.version[2]
+
+    @cached_property
+    def by_id(self) -> dict[str, Scheme]:
+        """Every scheme by id."""
+        return {scheme.id: scheme for scheme in self.schemes}
+
+    @cached_property
+    def current(self) -> list[Scheme]:
+        """The current schemes (app.schemes.current_schemes): the count every page shows."""
+        return current_schemes(self.schemes)
+
+    @cached_property
+    def parent_ids(self) -> frozenset[str]:
+        """Ids of the schemes that have strands."""
+        return frozenset(s.parent for s in self.schemes if s.parent)
+
+    def deadlines(self, today: date) -> dict[str, NextDeadline]:
+        """Every scheme's next deadline on that day."""
+        return self.memo(
+            ("deadlines", today), lambda: {s.id: next_deadline(s, today) for s in self.schemes}
+        )
+
+    def open_ids(self, today: date) -> frozenset[str]:
+        """The ids of the schemes open on that day."""
+        return self.memo(
+            ("open now", today),
+            lambda: frozenset(s.id for s in self.schemes if is_open_now(s, today)),
+        )
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """compute(), kept with this catalogue under key: it goes when the catalogue changes.
+        Values are shared between requests and threads: never change one in place."""
+        try:
+            return self._memo[key]  # type: ignore[no-any-return]
+        except KeyError:
+            pass
+        value = compute()
+        if len(self._memo) >= MEMO_SIZE:
+            self._memo.clear()  # rare: a crawler walking every combination
+        self._memo[key] = value
+        return value
 
 
 def current_catalogue() -> Catalogue:

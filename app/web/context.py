@@ -21,6 +21,7 @@ from app.web.labels import (
     VERIFY_NOTES,
 )
 from app.web.locale import current_language, switch_language_url
+from app.web.paging import page_window
 from app.web.public_url import external_url
 from app.web.reason_text import problem_text, say
 from app.web.reference import vocabulary
@@ -81,6 +82,7 @@ def init_app(app: Flask) -> None:
             "other_languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES if code != lang],
             "switch_language_url": switch_language_url,
             "url_with": url_with,
+            "page_window": page_window,
             "suggest_attributes": suggest_attributes,
             "value_label": value_label,
             "external_url": external_url,

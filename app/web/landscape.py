@@ -27,10 +27,9 @@ from markupsafe import Markup, escape
 
 from app.deadlines import today_in_paris
 from app.landscape import AMOUNT_RANGES, Landscape, build_landscape
-from app.repository import SchemeFilters, list_schemes
 from app.schemes import Scheme
 from app.web.calendar_page import calendar_url
-from app.web.database import db_session
+from app.web.catalogue_cache import current_catalogue
 from app.web.labels import KIND_LABELS, LIFECYCLE_LABELS
 from app.web.locale import current_language, respelled, spelled_url
 from app.web.reference import vocabulary
@@ -395,7 +394,7 @@ def landscape() -> Response | str:
     if redirect_to is not None:
         return redirect_to
     lang = current_language()
-    schemes = list_schemes(db_session(), SchemeFilters(include_inactive=True))
+    schemes = current_catalogue().schemes
     stages = list(vocabulary().variable("project_stage").value_ids())
     today = today_in_paris()
     land = build_landscape(schemes, stages, today)

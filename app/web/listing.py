@@ -6,18 +6,17 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
-from app.deadlines import NextDeadline, is_open_now, next_deadline, today_in_paris
-from app.facets import Filters, disjunctive, facet_values
+from app.deadlines import NextDeadline, today_in_paris
+from app.facets import disjunctive, facet_values
 from app.i18n import Localized
-from app.repository import list_schemes
 from app.schemes import ACTIVE_STATUSES, Scheme
-from app.web.catalogue_cache import current_catalogue
-from app.web.database import db_session
+from app.search import SearchFilters
+from app.web.catalogue_cache import Catalogue, current_catalogue
 from app.web.listing_form import FACETS, FilterForm
 from app.web.search_service import search
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # thousands of them are kept per catalogue
 class ListedScheme:
     """A scheme in a list, with its next deadline on the day of the request."""
 
@@ -82,6 +81,19 @@ def sort_and_page(
 ) -> Page:
     """Sort by relevance (as given), next deadline, name, or maximum amount; then cut a page.
     With inactive_last, closed and replaced schemes follow the current ones in each order."""
+    return cut_page(sort_items(items, lang, sort, inactive_last), page, per_page)
+
+
+def cut_page(items: list[ListedScheme], page: int, per_page: int) -> Page:
+    """One page of sorted items."""
+    start = (page - 1) * per_page
+    return Page(items[start : start + per_page], len(items), page, per_page)
+
+
+def sort_items(
+    items: list[ListedScheme], lang: str, sort: str, inactive_last: bool = False
+) -> list[ListedScheme]:
+    """Items by relevance (as given), next deadline, name, or maximum amount."""
     rank = {"session": 0, "rolling": 1, "none": 2}
     if sort == "name":
         items = sorted(items, key=lambda item: _name_key(item.scheme, lang))
@@ -98,8 +110,7 @@ def sort_and_page(
         )
     if inactive_last:
         items = sorted(items, key=lambda item: item.scheme.lifecycle.status not in ACTIVE_STATUSES)
-    start = (page - 1) * per_page
-    return Page(items[start : start + per_page], len(items), page, per_page)
+    return items
 
 
 def _max_amount(scheme: Scheme) -> int:
@@ -111,11 +122,48 @@ def facet_counts(schemes: list[Scheme]) -> dict[str, dict[str, int]]:
     return disjunctive(schemes, {}, facet_values, FACETS)[1]
 
 
-def _browse(form: FilterForm) -> tuple[list[Scheme], dict[str, dict[str, int]]]:
-    """The catalogue filtered without words, with disjunctive facet counts: each facet counted
-    over the schemes that pass the other facets (closed ones hidden unless asked)."""
-    everything = list_schemes(db_session(), Filters(include_inactive=True))
-    return disjunctive(everything, form.filters().selected(), facet_values, FACETS)
+def _selection(form: FilterForm) -> dict[str, tuple[str, ...]]:
+    """The facet values chosen, closed schemes left out unless asked (the filters' one rule)."""
+    return form.filters().selected()
+
+
+def _browse(
+    form: FilterForm, catalogue: Catalogue, lang: str, today: date
+) -> tuple[list[ListedScheme], dict[str, dict[str, int]]]:
+    """The catalogue filtered without words, sorted, with disjunctive facet counts: each facet
+    counted over the schemes that pass the other facets. Worked out once per selection, order,
+    day and catalogue version (a publish starts afresh): not per request."""
+    selected = _selection(form)
+    chosen = tuple(sorted((k, tuple(v)) for k, v in selected.items() if v))
+    key = ("browse", chosen, bool(form.open_now.data), form.chosen_sort, lang, today)
+
+    def compute() -> tuple[list[ListedScheme], dict[str, dict[str, int]]]:
+        schemes, facets = disjunctive(catalogue.schemes, selected, facet_values, FACETS)
+        return _ordered(catalogue, schemes, {}, form, lang, today, facets)
+
+    return catalogue.memo(key, compute)
+
+
+def _ordered(
+    catalogue: Catalogue,
+    schemes: list[Scheme],
+    scores: dict[str, float],
+    form: FilterForm,
+    lang: str,
+    today: date,
+    facets: dict[str, dict[str, int]],
+) -> tuple[list[ListedScheme], dict[str, dict[str, int]]]:
+    """The schemes found (open today only, if asked) with their deadlines, in the asked order;
+    and the facets with the count of those open today."""
+    open_ids = catalogue.open_ids(today)
+    facets = {**facets, "open_now": {"true": sum(s.id in open_ids for s in schemes)}}
+    if form.open_now.data:
+        schemes = [s for s in schemes if s.id in open_ids]
+    deadlines = catalogue.deadlines(today)
+    items = [ListedScheme(s, deadlines[s.id], scores.get(s.id)) for s in schemes]
+    # Relevance already ranks current schemes first (but an exact name above all).
+    inactive_last = bool(form.text) and form.chosen_sort != "relevance"
+    return sort_items(items, lang, form.chosen_sort, inactive_last), facets
 
 
 def run_listing(form: FilterForm, lang: str) -> Listing:
@@ -125,10 +173,14 @@ def run_listing(form: FilterForm, lang: str) -> Listing:
     inactive = 0
     scores: dict[str, float] = {}
     facets: dict[str, dict[str, int]] | None = None
+    catalogue = current_catalogue()
     if form.text:
-        catalogue = current_catalogue()
-        by_id = {scheme.id: scheme for scheme in catalogue.schemes}
-        found = search(form.text, form.filters())
+        by_id = catalogue.by_id
+        filters = form.filters()
+        found = search(
+            form.text,
+            SearchFilters(values=form.facet_values(), include_inactive=filters.include_inactive),
+        )
         schemes = [by_id[i] for i in found.ids if i in by_id]
         scores = found.scores
         suggestion, fuzzy, common_only = found.suggestion, found.fuzzy, found.common_words_only
@@ -139,21 +191,10 @@ def run_listing(form: FilterForm, lang: str) -> Listing:
             for name in FACETS
         }
         inactive = found.inactive_count
+        items, facets = _ordered(catalogue, schemes, scores, form, lang, today, facets)
     else:
-        schemes, facets = _browse(form)
-    facets["open_now"] = {"true": sum(is_open_now(s, today) for s in schemes)}
-    if form.open_now.data:
-        schemes = [s for s in schemes if is_open_now(s, today)]
-    items = [ListedScheme(s, next_deadline(s, today), scores.get(s.id)) for s in schemes]
-    page = sort_and_page(
-        items,
-        lang=lang,
-        sort=form.chosen_sort,
-        page=form.page.data or 1,
-        per_page=form.per_page.data or 20,
-        # Relevance already ranks current schemes first (but an exact name above all).
-        inactive_last=bool(form.text) and form.chosen_sort != "relevance",
-    )
+        items, facets = _browse(form, catalogue, lang, today)
+    page = cut_page(items, form.page.data or 1, form.per_page.data or 20)
     if form.open_now.data:
         inactive = sum(i.scheme.lifecycle.status not in ACTIVE_STATUSES for i in items)
     return Listing(page, facets, suggestion, fuzzy, truncated, common_only, corrected, inactive)

@@ -10,6 +10,8 @@ from flask_babel import lazy_gettext as _l
 
 from app import opendata
 from app.deadlines import today_in_paris
+from app.repository import updated_times
+from app.web.catalogue_cache import current_catalogue
 from app.web.database import db_session
 from app.web.locale import respelled, spelled_url
 from app.web.reference import vocabulary
@@ -62,7 +64,16 @@ FIELD_NOTES: dict[str, LazyString] = {
 
 
 def _rows() -> list[dict[str, str]]:
-    return opendata.public_rows(db_session(), vocabulary(), today_in_paris())
+    """Every published scheme as a row: from the cached catalogue, once a day per version."""
+    catalogue, today = current_catalogue(), today_in_paris()
+
+    def rows() -> list[dict[str, str]]:
+        updated = updated_times(db_session(), [s.id for s in catalogue.schemes])
+        return opendata.catalogue_rows(
+            catalogue.schemes, vocabulary(), updated=updated, today=today
+        )
+
+    return catalogue.memo(("open data rows", today), rows)
 
 
 @api_blueprint.get("/opendata.csv")

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 
-from app.deadlines import next_deadline, today_in_paris
+from app.deadlines import today_in_paris
 from app.repository import (
-    SchemeFilters,
     get_scheme,
     get_schemes,
-    list_schemes,
 )
-from app.schemes import current_schemes
 from app.web.catalogue_cache import current_catalogue
 from app.web.database import db_session
 from app.web.listing import ListedScheme, run_listing, sort_and_page
@@ -26,16 +23,22 @@ blueprint = Blueprint("public", __name__)
 
 @blueprint.get("/")
 def home() -> str:
-    """What the service is, and its ways in."""
-    schemes = list_schemes(db_session(), SchemeFilters())
-    today = today_in_paris()
-    items = [ListedScheme(s, next_deadline(s, today)) for s in schemes]
-    page = sort_and_page(items, lang=current_language(), sort="deadline", page=1, per_page=5)
-    funders = sorted({s.funder for s in schemes})
+    """What the service is, and its ways in (worked out once a day per catalogue version)."""
+    catalogue, today, lang = current_catalogue(), today_in_paris(), current_language()
+
+    active = catalogue.memo("active", lambda: [s for s in catalogue.schemes if s.is_active()])
+
+    def upcoming() -> list[ListedScheme]:
+        deadlines = catalogue.deadlines(today)
+        items = [ListedScheme(s, deadlines[s.id]) for s in active]
+        page = sort_and_page(items, lang=lang, sort="deadline", page=1, per_page=5)
+        return [item for item in page.items if item.deadline.kind == "session"]
+
+    funders = catalogue.memo("active funders", lambda: sorted({s.funder for s in active}))
     return render_template(
         "public/home.html",
-        upcoming=[item for item in page.items if item.deadline.kind == "session"],
-        active_count=len(current_schemes(current_catalogue().schemes)),
+        upcoming=catalogue.memo(("home upcoming", today, lang), upcoming),
+        active_count=len(catalogue.current),
         funders=[vocabulary().organisations[f] for f in funders],
     )
 

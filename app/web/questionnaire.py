@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -20,19 +20,18 @@ from flask import (
 )
 from werkzeug.datastructures import MultiDict
 
-from app.deadlines import next_deadline, today_in_paris
+from app.deadlines import today_in_paris
 from app.eligibility.answers import DONT_KNOW, Answers, parse_answer
 from app.eligibility.engine import SchemeVerdict, evaluate_all
 from app.eligibility.questions import Progress, progress
 from app.reasons import reason
-from app.repository import get_schemes
-from app.schemes import Scheme, current_schemes
+from app.schemes import Scheme
 from app.web.answers_url import answers_from_args, answers_query, hidden_fields
 from app.web.catalogue_cache import current_catalogue
-from app.web.database import db_session
 from app.web.explanations import answer_text, answered, explanation
 from app.web.labels import VERDICT_GROUP_TITLES
 from app.web.locale import current_language
+from app.web.paging import paged
 from app.web.public_url import external_url
 from app.web.questionnaire_forms import MailResultsForm, question_form
 from app.web.reason_text import say
@@ -42,6 +41,8 @@ blueprint = Blueprint("questionnaire", __name__)
 
 
 FOCUS = "scheme"
+# Schemes per page in each group of the results (cards take room; one-line items less).
+GROUP_PAGE_SIZES = {"eligible": 20, "unknown": 20, "ineligible": 50, "closed": 50, "unassessed": 50}
 
 
 @dataclass(frozen=True)
@@ -73,9 +74,9 @@ def _state(answers: Answers, order: list[str], focus_id: str | None = None) -> S
     if focus_id is not None and focus is None:
         abort(404)  # no such scheme, or one whose conditions are not encoded
     # Active schemes without encoded rules are listed apart: we cannot say anything about them.
-    schemes = catalogue.schemes
+    parents = catalogue.parent_ids
     unassessed = [
-        s for s in schemes if not s.criteria and s.is_active() and not _is_parent(s, schemes)
+        s for s in catalogue.schemes if not s.criteria and s.is_active() and s.id not in parents
     ]
     asking = [focus] if focus else verdicts
     return State(answers, order, verdicts, unassessed, progress(asking, vocabulary()), focus)
@@ -83,9 +84,10 @@ def _state(answers: Answers, order: list[str], focus_id: str | None = None) -> S
 
 def _standing(state: State) -> tuple[int, int]:
     """How many current schemes are still possible for these answers, of how many."""
-    current = current_schemes(current_catalogue().schemes)
-    ruled_out = {v.scheme.id for v in state.verdicts if v.status == "ineligible"}
-    return sum(s.id not in ruled_out for s in current), len(current)
+    catalogue = current_catalogue()
+    current = catalogue.memo("current ids", lambda: frozenset(s.id for s in catalogue.current))
+    ruled_out = sum(v.status == "ineligible" and v.scheme.id in current for v in state.verdicts)
+    return len(current) - ruled_out, len(current)
 
 
 def _unknown_streak(state: State) -> int:
@@ -96,10 +98,6 @@ def _unknown_streak(state: State) -> int:
             break
         streak += 1
     return streak
-
-
-def _is_parent(scheme: Scheme, schemes: list[Scheme]) -> bool:
-    return any(other.parent == scheme.id for other in schemes)
 
 
 def load_state(ignore: str | None = None) -> State | tuple[str, int]:
@@ -218,11 +216,26 @@ def recap() -> tuple[str, int] | str:
     )
 
 
-def _group(verdicts: Sequence[SchemeVerdict], status: str, active: bool) -> list[SchemeVerdict]:
-    """One verdict group of current (or of closed) schemes, by name."""
-    lang = current_language()
-    chosen = [v for v in verdicts if v.status == status and v.scheme.is_active() == active]
-    return sorted(chosen, key=lambda v: v.scheme.name.get(lang).casefold())
+def _groups(verdicts: list[SchemeVerdict]) -> dict[tuple[str, bool], list[SchemeVerdict]]:
+    """The verdicts by (status, scheme is current), each group by name. The catalogue's order by
+    name is worked out once per language and version, then each request sorts by rank."""
+    catalogue, lang = current_catalogue(), current_language()
+    rank = catalogue.memo(
+        ("name rank", lang),
+        lambda: {
+            s.id: n
+            for n, s in enumerate(
+                sorted(catalogue.schemes, key=lambda s: s.name.get(lang).casefold())
+            )
+        },
+    )
+    groups: dict[tuple[str, bool], list[SchemeVerdict]] = defaultdict(list)
+    for verdict in verdicts:
+        scheme = verdict.scheme
+        groups[verdict.status, scheme.is_active()].append(verdict)
+    for group in groups.values():
+        group.sort(key=lambda v: rank[v.scheme.id])
+    return groups
 
 
 @blueprint.get("/results")
@@ -240,30 +253,40 @@ def results_url(state: State) -> str:
 
 
 def render_results(state: State, mail_form: MailResultsForm) -> str:
-    """The results page, with the e-mail form as given (fresh, or with its errors)."""
-    successors = [
-        v.scheme.lifecycle.replaced_by for v in state.verdicts if v.scheme.lifecycle.replaced_by
-    ]
-    today = today_in_paris()
-    updated = current_catalogue().rules_date
+    """The results page, with the e-mail form as given (fresh, or with its errors). Each group
+    shows one page of its schemes (its own `page_<group>` parameter): with thousands of schemes,
+    a page of cards, never thousands."""
+    catalogue = current_catalogue()
+    updated = catalogue.rules_date
+    grouped = _groups(state.verdicts)
+    groups = {
+        status: paged(
+            [v for v in grouped[status, True] if v is not state.focus],
+            f"page_{status}",
+            GROUP_PAGE_SIZES[status],
+        )
+        for status in ("eligible", "unknown", "ineligible")
+    }
+    # Closed and replaced schemes that would have fitted: listed apart, with their successor,
+    # never "to verify" (nobody can apply to them any more).
+    would_have_fitted = paged(
+        grouped["eligible", False] + grouped["unknown", False],
+        "page_closed",
+        GROUP_PAGE_SIZES["closed"],
+    )
     return render_template(
         "questionnaire/results.html",
         state=state,
-        groups={
-            status: [v for v in _group(state.verdicts, status, active=True) if v is not state.focus]
-            for status in ("eligible", "unknown", "ineligible")
-        },
-        # Closed and replaced schemes that would have fitted: listed apart, with their successor,
-        # never "to verify" (nobody can apply to them any more).
-        would_have_fitted=_group(state.verdicts, "eligible", active=False)
-        + _group(state.verdicts, "unknown", active=False),
+        groups=groups,
+        would_have_fitted=would_have_fitted,
+        unassessed=paged(state.unassessed, "page_unassessed", GROUP_PAGE_SIZES["unassessed"]),
         explanation=explanation,
         answered=answered,
         all_query=answers_query(state.answers, state.order),
         answer_text=answer_text,
         state_variable=vocabulary().variable,
-        deadlines={v.scheme.id: next_deadline(v.scheme, today) for v in state.verdicts},
-        linked=get_schemes(db_session(), successors),
+        deadlines=catalogue.deadlines(today_in_paris()),
+        linked=catalogue.by_id,
         rules_date=updated.date() if updated else None,
         share_url=results_url(state),
         mail_form=mail_form if current_app.extensions["aides.settings"].smtp_url else None,

@@ -26,10 +26,11 @@ from flask_babel import ngettext
 from markupsafe import escape
 
 from app.i18n import DEFAULT_LANG, LANGUAGES
-from app.repository import SchemeFilters, catalogue_version, list_schemes, updated_times
+from app.repository import updated_times
 from app.schemes import Amounts, Scheme
 from app.vocabulary import Organisation
 from app.web.calendar_page import calendar_url
+from app.web.catalogue_cache import current_catalogue
 from app.web.database import db_session
 from app.web.labels import KIND_LABELS
 from app.web.listing import ListedScheme
@@ -257,9 +258,10 @@ def sitemap() -> Response:
     """Every public page in both languages: home, list, calendar, questionnaire, each scheme
     (closed and replaced ones included: their pages stay, with the successor linked)."""
     session = db_session()
-    schemes = list_schemes(session, SchemeFilters(include_inactive=True))
+    catalogue = current_catalogue()
+    schemes = catalogue.schemes
     changed = updated_times(session, [s.id for s in schemes])
-    catalogue_changed = _lastmod(catalogue_version(session)[2])
+    catalogue_changed = _lastmod(catalogue.rules_date)
 
     def each_language(endpoint: str, **values: str) -> dict[str, str]:
         return {lang: url_for(endpoint, lang=lang, **values) for lang in LANGUAGES}

@@ -7,8 +7,6 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
 
 from flask import (
     Blueprint,
@@ -28,9 +26,7 @@ from app import accounts, audit, suggestions
 from app.catalogue import dump_scheme
 from app.deadlines import today_in_paris
 from app.editing import (
-    DRAFT_STATES,
     EditError,
-    all_records,
     latest_revision,
     publish,
     publish_problems,
@@ -39,11 +35,18 @@ from app.editing import (
     send_back,
     submit_for_review,
 )
-from app.evidence import is_stale, newest_evidence
-from app.models import SchemeRecord, SchemeRevision, User
+from app.models import User
 from app.repository import SchemeFilters, list_schemes
 from app.schemes import Scheme
 from app.web.admin.access import require_role, signed_in_user
+from app.web.admin.dashboard import (
+    DASHBOARD_PAGE_SIZE,
+    DASHBOARD_SHOWS,
+    DASHBOARD_SORTS,
+    dashboard_rows,
+    filter_rows,
+    sort_rows,
+)
 from app.web.admin.forms import (
     CommentForm,
     EmptyForm,
@@ -53,9 +56,11 @@ from app.web.admin.forms import (
 )
 from app.web.admin.readable_diff import readable_changes
 from app.web.admin.recovery import account_page
+from app.web.catalogue_cache import current_catalogue
 from app.web.database import db_session
 from app.web.labels import ACCOUNT_REFUSALS, ROLE_LABELS
 from app.web.locale import current_language
+from app.web.paging import paged
 from app.web.reason_text import problem_text, say
 from app.web.reference import vocabulary
 from app.web.scheme_page import scheme_page
@@ -65,6 +70,7 @@ from app.web.search_service import refresh_after_publish
 # (PostgreSQL would refuse it with an error, a 500).
 DB_ID = "int(min=1, max=2147483647)"
 blueprint = Blueprint("admin", __name__)
+DASHBOARD_SUGGESTIONS = 5  # the newest waiting ones; the Suggestions page lists them all
 Page = str | Response | tuple[str, int]
 
 
@@ -73,89 +79,23 @@ def _actor() -> str:
     return user.email if user else "-"
 
 
-DASHBOARD_SORTS = ("stale", "changed", "evidence", "name")
-DASHBOARD_SHOWS = ("all", "stale", "review", "drafts")
-DASHBOARD_SUGGESTIONS = 5  # the newest waiting ones; the Suggestions page lists them all
-
-
-@dataclass(frozen=True)
-class DashboardRow:
-    """One scheme on the dashboard: its record, latest revision and the age of its evidence."""
-
-    record: SchemeRecord
-    scheme: Scheme
-    latest: SchemeRevision | None
-    stale: bool
-    newest: date | None
-
-
-def _dashboard_rows() -> list[DashboardRow]:
-    db = db_session()
-    latest: dict[str, SchemeRevision] = {}
-    for row in db.scalars(select(SchemeRevision).order_by(SchemeRevision.number)):
-        latest[row.scheme_id] = row
-    today = today_in_paris()
-    rows = []
-    for record in all_records(db):
-        scheme = Scheme.model_validate(record.document)
-        stale = is_stale(scheme, today)
-        rows.append(
-            DashboardRow(
-                record, scheme, latest.get(record.id), stale, newest_evidence(scheme, today)
-            )
-        )
-    return rows
-
-
-def _matches(row: DashboardRow, words: str, funder: str, show: str) -> bool:
-    state = row.latest.state if row.latest else None
-    text = f"{row.record.id} {row.scheme.name.fr} {row.scheme.name.en}".casefold()
-    return (
-        all(word in text for word in words.casefold().split())
-        and (not funder or row.scheme.funder == funder)
-        and (show != "stale" or row.stale)
-        and (show != "review" or state == "review")
-        and (show != "drafts" or state in DRAFT_STATES)
-    )
-
-
-def _sorted(rows: list[DashboardRow], sort: str, lang: str) -> list[DashboardRow]:
-    if sort == "changed":
-        return sorted(
-            rows,
-            key=lambda r: r.latest.created_at if r.latest else datetime.min.replace(tzinfo=UTC),
-            reverse=True,
-        )
-    if sort == "evidence":
-        return sorted(rows, key=lambda r: (r.newest or date.min, r.record.id))
-    if sort == "name":
-        return sorted(rows, key=lambda r: r.scheme.name.get(lang).casefold())
-    # Stale schemes first, the oldest evidence first: they are the ones to check.
-    return sorted(
-        rows,
-        key=lambda r: (
-            (0, r.newest or date.min, r.record.id) if r.stale else (1, date.min, r.record.id)
-        ),
-    )
-
-
 @blueprint.get("/")
 @require_role("editor", "admin")
 def dashboard() -> str:
-    """Every scheme with its state and the age of its evidence; search, filter and sort."""
+    """Every scheme with its state and the age of its evidence; search, filter, sort and page."""
     words = (request.args.get("q") or "")[:200]
     funder = request.args.get("funder") or ""
     show = request.args.get("show") if request.args.get("show") in DASHBOARD_SHOWS else "all"
     sort = request.args.get("sort") if request.args.get("sort") in DASHBOARD_SORTS else "stale"
-    rows = _dashboard_rows()
+    rows = dashboard_rows(db_session(), current_catalogue(), today_in_paris())
     waiting = suggestions.waiting(db_session())
-    shown = _sorted([r for r in rows if _matches(r, words, funder, show)], sort, current_language())
+    shown = sort_rows(filter_rows(rows, words, funder, show), sort, current_language())
     return render_template(
         "admin/dashboard.html",
-        rows=shown,
+        rows=paged(shown, "page", DASHBOARD_PAGE_SIZE),
         total=len(rows),
         current=sum(r.scheme.is_active() for r in rows),
-        waiting_review=sum(1 for r in rows if r.latest and r.latest.state == "review"),
+        waiting_review=sum(1 for r in rows if r.state.latest_state == "review"),
         stale_count=sum(r.stale for r in rows),
         suggestions_waiting=len(waiting),
         newest_suggestions=waiting[::-1][:DASHBOARD_SUGGESTIONS],
