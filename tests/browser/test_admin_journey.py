@@ -144,9 +144,9 @@ class Journey:
 
     def nothing_of_the_admin(self, page: Page) -> None:
         """Between the password and the code: no admin menu, no link into the admin (but the
-        language switch, to this same page)."""
+        language switch, to this same page, and the way to use a recovery code instead)."""
         expect(page.locator("nav.admin-nav")).to_have_count(0)
-        links = page.locator("a[href*='/admin']:not([href$='/admin/second-factor'])")
+        links = page.locator("a[href*='/admin']:not([href*='/admin/second-factor'])")
         expect(links).to_have_count(0)
         expect(page.locator("body")).not_to_contain_text(ADMIN)
 
@@ -180,6 +180,10 @@ def enrol_and_sign_in(journey: Journey, page: Page) -> None:
     phone = pyotp.TOTP(secret)
     enrolment_code = phone.now()
     journey.code_step(page, enrolment_code)
+    # Enrolled: the ten recovery codes, shown this once, then on to the dashboard.
+    expect(page.locator("ol.recovery-codes li code")).to_have_count(10)
+    journey.clean(page)
+    page.locator("main ol.recovery-codes + p a").click()
     assert path(page).endswith(f"/{journey.lang}/admin/")
     journey.clean(page)
     expect(page.locator("nav.admin-nav")).to_be_visible()
