@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 import click
 from alembic import command as alembic_command
@@ -63,6 +63,11 @@ def _vocabulary() -> Vocabulary:
         sys.exit(1)
 
 
+def _not_ready(error: OperationalError | ProgrammingError) -> NoReturn:
+    click.echo(f"The database is not ready ({error.orig}): run `aides db upgrade` first.", err=True)
+    sys.exit(1)
+
+
 @contextmanager
 def _database_session(database_url: str | None = None) -> Iterator[Session]:
     """A session committed on success; exit 1 saying what to do when the database is not ready."""
@@ -71,10 +76,7 @@ def _database_session(database_url: str | None = None) -> Iterator[Session]:
         with make_session_factory(engine).begin() as session:
             yield session
     except (OperationalError, ProgrammingError) as error:
-        click.echo(
-            f"The database is not ready ({error.orig}): run `aides db upgrade` first.", err=True
-        )
-        sys.exit(1)
+        _not_ready(error)
     finally:
         engine.dispose()
 
@@ -390,10 +392,7 @@ def reindex_command() -> None:
     try:
         count = _reindex(engine)
     except (OperationalError, ProgrammingError) as error:
-        click.echo(
-            f"The database is not ready ({error.orig}): run `aides db upgrade` first.", err=True
-        )
-        sys.exit(1)
+        _not_ready(error)
     finally:
         engine.dispose()
     click.echo(f"{count} schemes indexed in {load_settings().search_index_dir}.")
