@@ -117,23 +117,13 @@ def _max_amount(scheme: Scheme) -> int:
     return (scheme.amounts.largest_eur() or 0) if scheme.amounts else 0
 
 
-def facet_counts(schemes: list[Scheme]) -> dict[str, dict[str, int]]:
-    """For each facet, how many of these schemes carry each value."""
-    return disjunctive(schemes, {}, facet_values, FACETS)[1]
-
-
-def _selection(form: FilterForm) -> dict[str, tuple[str, ...]]:
-    """The facet values chosen, closed schemes left out unless asked (the filters' one rule)."""
-    return form.filters().selected()
-
-
 def _browse(
     form: FilterForm, catalogue: Catalogue, lang: str, today: date
 ) -> tuple[list[ListedScheme], dict[str, dict[str, int]]]:
     """The catalogue filtered without words, sorted, with disjunctive facet counts: each facet
     counted over the schemes that pass the other facets. Worked out once per selection, order,
     day and catalogue version (a publish starts afresh): not per request."""
-    selected = _selection(form)
+    selected = form.filters().selected()  # closed schemes left out unless asked
     chosen = tuple(sorted((k, tuple(v)) for k, v in selected.items() if v))
     key = ("browse", chosen, bool(form.open_now.data), form.chosen_sort, lang, today)
 
