@@ -89,7 +89,7 @@ class Example(_Strict):
     @model_validator(mode="after")
     def _failed_matches_expectation(self) -> Example:
         if self.expect == "ineligible" and not self.failed:
-            raise model_refusal("ineligible_names_failed")
+            raise model_refusal("ineligible_names_failed", at="failed")
         if self.expect != "ineligible" and self.failed:
-            raise model_refusal("failed_only_when_ineligible")
+            raise model_refusal("failed_only_when_ineligible", at="failed")
         return self

@@ -9,9 +9,9 @@ from typing import Any
 
 import pydantic
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 from wtforms import FieldList, FormField
 
@@ -20,6 +20,7 @@ from app.editing import (
     ConflictError,
     EditError,
     all_records,
+    draft_problems,
     latest_revision,
     revision,
     save_draft,
@@ -27,7 +28,6 @@ from app.editing import (
 from app.eligibility.checks import check_rules
 from app.eligibility.examples import run_profile
 from app.eligibility.rules import Rule
-from app.eligibility.wording import wording_mismatches
 from app.i18n import Localized
 from app.models import SchemeRecord, SchemeRevision
 from app.schemes import Scheme
@@ -250,27 +250,20 @@ def _preview(form: SchemeForm, scheme: Scheme) -> Preview:
     return Preview(examples, trial)
 
 
-def _flag_wording(form: SchemeForm, scheme: Scheme) -> None:
-    """Put on each criterion's label the numbers it writes that its rule no longer checks."""
-    for position, criterion in enumerate(scheme.criteria):
-        for mismatch in wording_mismatches(criterion):
-            message = _(
-                "The wording says %(written)s but the rule checks %(value)s: change one of them.",
-                written=", ".join(format_decimal(n) for n in mismatch.written),
-                value=", ".join(format_decimal(v) for v in mismatch.missing),
-            )
-            attach_error(form, f"criteria[{position}].label.{mismatch.lang}", message)
-
-
-def _valid_scheme(form: SchemeForm, order_like: Scheme | None = None) -> Scheme | None:
-    """The scheme of a submitted form, or None with the errors put on the fields."""
+def _scheme_of(form: SchemeForm, order_like: Scheme | None = None) -> Scheme | None:
+    """The scheme a submitted form describes, None when the scheme model refuses it; every
+    problem the domain finds is put on its field (the form itself only reads its inputs:
+    the rules of a scheme are the domain's). A scheme with problems can still be previewed."""
     if not form.validate():
         return None
     try:
-        return scheme_from_form(form, vocabulary(), order_like)
+        scheme = scheme_from_form(form, vocabulary(), order_like)
     except SchemeFormError as error:
         error.apply(form)
         return None
+    for problem in draft_problems(db_session(), scheme, vocabulary()):
+        attach_error(form, problem.field, problem_text(problem))
+    return scheme
 
 
 def _render(
@@ -312,11 +305,8 @@ def _save(
     db = db_session()
     start = revision(db, scheme_id, base) if scheme_id else None
     order_like = Scheme.model_validate(start.document) if start else None
-    scheme = _valid_scheme(form, order_like)
-    if scheme is None:
-        return _render(form, scheme_id, latest)
-    _flag_wording(form, scheme)
-    if error_summary(form):
+    scheme = _scheme_of(form, order_like)
+    if scheme is None or error_summary(form):
         return _render(form, scheme_id, latest)
     if scheme_id is None and db.get(SchemeRecord, scheme.id) is not None:
         form.id.errors = [_("A scheme with this identifier already exists.")]
@@ -365,7 +355,7 @@ def _save(
 
 def _add_example(form: SchemeForm, scheme_id: str | None, latest: SchemeRevision | None) -> Page:
     """Append the typed profile to the examples, expecting the verdict it got."""
-    scheme = _valid_scheme(form)
+    scheme = _scheme_of(form)
     if scheme is None:
         return _render(form, scheme_id, latest)
     preview = _preview(form, scheme)
@@ -410,9 +400,7 @@ def _editor(scheme_id: str | None, latest: SchemeRevision | None) -> Page:
     if action.startswith(("add:", "remove:", "up:", "down:")):
         return _render(form_from(_change_rows(_data(form), action), scheme_id), scheme_id, latest)
     if action == "preview":
-        scheme = _valid_scheme(form)
-        if scheme is not None:
-            _flag_wording(form, scheme)
+        scheme = _scheme_of(form)
         preview = _preview(form, scheme) if scheme else None
         return _render(form, scheme_id, latest, preview=preview)
     if action == "add-example":

@@ -28,8 +28,10 @@ from app.web.reference import vocabulary as current_vocabulary
 
 
 def _text(pair: FormField) -> dict[str, str] | None:
+    """Both languages as typed, so that the model names an empty one; an optional text left
+    empty in both is no text."""
     fr, en = pair.form.fr.data or "", pair.form.en.data or ""
-    return {"fr": fr, "en": en} if fr or en else None
+    return {"fr": fr, "en": en} if fr or en or pair.form.required else None
 
 
 def _date_or_text(text: str | None) -> date | str | None:

@@ -10,7 +10,7 @@ from wtforms import FieldList, FormField
 from wtforms.form import BaseForm
 
 from app.catalogue import field_path
-from app.reasons import model_reason
+from app.reasons import model_location, model_reason
 from app.web.admin.scheme_form import SchemeForm
 from app.web.reason_text import say
 
@@ -26,7 +26,10 @@ class SchemeFormError(ValueError):
     def from_model(cls, error: pydantic.ValidationError) -> SchemeFormError:
         """The errors of a document the Scheme model refuses, by field path."""
         return cls(
-            [(model_path(detail["loc"]), say(model_reason(detail))) for detail in error.errors()]
+            [
+                (model_path(model_location(detail)), say(model_reason(detail)))
+                for detail in error.errors()
+            ]
         )
 
     def apply(self, form: SchemeForm) -> None:

@@ -10,7 +10,7 @@ from wtforms.form import BaseForm
 from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from app.facets import AUDIENCE_FACETS
-from app.schemes import PARTIAL_DATE_PATTERN
+from app.schemes import PARTIAL_DATE_PATTERN, URL_PATTERN
 from app.web.admin.scheme_form_fields import (
     LongTextPair,
     OptionalLongTextPair,
@@ -38,16 +38,10 @@ def _iso_date(_form: BaseForm, field: Field) -> None:
         raise ValidationError(_l("Enter a date as YYYY-MM-DD, for example 2026-03-31."))
 
 
-def _whole_euros(_form: BaseForm, field: Field) -> None:
-    number = parse_number(field.data) if field.data else 0
-    if number is None or not float(number).is_integer() or number < 0:
-        raise ValidationError(_l("Enter a whole number of euros, 0 or more."))
-
-
-def _percentage(_form: BaseForm, field: Field) -> None:
-    number = parse_number(field.data) if field.data else 1
-    if number is None or not 0 < number <= 100:
-        raise ValidationError(_l("Enter a percentage above 0 and at most 100."))
+def _number(_form: BaseForm, field: Field) -> None:
+    # Reading the input only: its bounds (whole, at least 0, at most 100…) are the domain's.
+    if field.data and parse_number(field.data) is None:
+        raise ValidationError(_l("Enter a number, for example 5000 or 12.5."))
 
 
 class SourceForm(Form):
@@ -59,7 +53,7 @@ class SourceForm(Form):
         filters=[clean],
         validators=[
             required(),
-            Regexp(r"^https?://\S+$", message=_l("Enter an address starting with https://.")),
+            Regexp(URL_PATTERN, message=_l("Enter an address starting with https://.")),
         ],
         render_kw={"type": "url"},
     )
@@ -96,16 +90,6 @@ class LifecycleForm(Form):
     note = FormField(OptionalLongTextPair, _l("Note on the status"))
     source = SourceField(_l("Source"))
 
-    def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)
-        if self.status.data == "replaced" and not self.replaced_by.data:
-            self.replaced_by.errors.append(_l("A replaced scheme names its successor."))
-            valid = False
-        if self.replaced_by.data and self.status.data not in ("replaced", "closed"):
-            self.replaced_by.errors.append(_l("Only a closed or replaced scheme has a successor."))
-            valid = False
-        return valid
-
 
 class AudienceForm(Form):
     """Who may apply, in the vocabulary's values."""
@@ -123,19 +107,13 @@ for _name, _field in AudienceForm.audience_lists.items():
     setattr(AudienceForm, _name, _field)
 
 
-def _positive_euros(_form: BaseForm, field: Field) -> None:
-    number = parse_number(field.data or "")
-    if number is None or not float(number).is_integer() or number < 1:
-        raise ValidationError(_l("Enter a whole number of euros, 1 or more."))
-
-
 class FixedSumForm(Form):
     """A sum paid as such: a flat grant, a prize, a daily or monthly allowance."""
 
     eur = StringField(
         _l("Sum (euros)"),
         filters=[clean],
-        validators=[_positive_euros],
+        validators=[_number],
         render_kw={"inputmode": "numeric"},
     )
     per = SelectField(_l("Paid"), choices=choices_from(FIXED_PER_LABELS), default="project")
@@ -148,19 +126,19 @@ class AmountsForm(Form):
     min_eur = StringField(
         _l("Minimum (euros)"),
         filters=[clean],
-        validators=[_whole_euros],
+        validators=[_number],
         render_kw={"inputmode": "numeric"},
     )
     max_eur = StringField(
         _l("Maximum (euros)"),
         filters=[clean],
-        validators=[_whole_euros],
+        validators=[_number],
         render_kw={"inputmode": "numeric"},
     )
     max_rate_percent = StringField(
         _l("Largest share of eligible costs (%)"),
         filters=[clean],
-        validators=[_percentage],
+        validators=[_number],
         render_kw={"inputmode": "decimal"},
     )
     fixed = FieldList(FormField(FixedSumForm), label=_l("Fixed sums"))
@@ -172,17 +150,6 @@ class AmountsForm(Form):
         texts = (self.min_eur, self.max_eur, self.max_rate_percent, self.source)
         note = self.note.form
         return not self.fixed.entries and not any(f.data for f in (*texts, note.fr, note.en))
-
-    def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)
-        if not self.is_empty() and not self.source.data:
-            self.source.errors.append(_l("Choose the source of the amounts."))
-            valid = False
-        low, high = parse_number(self.min_eur.data or ""), parse_number(self.max_eur.data or "")
-        if low is not None and high is not None and low > high:
-            self.max_eur.errors.append(_l("The maximum is below the minimum."))
-            valid = False
-        return valid
 
 
 class SessionForm(Form):
@@ -200,14 +167,6 @@ class SessionForm(Form):
     )
     expected = BooleanField(_l("Expected date, foreseen from a stated rhythm, not confirmed yet"))
     source = SourceField(_l("Source"))
-
-    def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)
-        opens, closes = parse_date(self.opens.data or ""), parse_date(self.closes.data or "")
-        if opens and closes and opens > closes:
-            self.opens.errors.append(_l("The session opens after its deadline."))
-            valid = False
-        return valid
 
 
 class CalendarForm(Form):
@@ -227,17 +186,6 @@ class CalendarForm(Form):
         note = self.note.form
         return not (self.rolling.data or self.sessions.entries or note.fr.data or note.en.data)
 
-    def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)
-        if self.rolling.data and self.sessions.entries:
-            self.rolling.errors.append(_l("A scheme open all year round has no sessions."))
-            valid = False
-        note = self.note.form
-        if (self.rolling.data or note.fr.data or note.en.data) and not self.source.data:
-            self.source.errors.append(_l("Choose the source of the calendar."))
-            valid = False
-        return valid
-
 
 class ApplyForm(Form):
     """Where and how to apply; all empty when no official page says."""
@@ -245,7 +193,7 @@ class ApplyForm(Form):
     url = StringField(
         _l("Application page or platform"),
         filters=[clean],
-        validators=[Optional(), Regexp(r"^https?://\S+$", message=_l("Enter a web address."))],
+        validators=[Optional(), Regexp(URL_PATTERN, message=_l("Enter a web address."))],
         render_kw={"type": "url"},
     )
     how = FormField(OptionalLongTextPair, _l("How to apply"))

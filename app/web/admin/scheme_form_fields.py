@@ -58,23 +58,12 @@ class SourceField(SelectField):
 
 
 class TextPair(Form):
-    """A text in French and English; both are required (a missing one is never published)."""
+    """A text in French and English; both are required (the scheme model refuses a missing one:
+    it is never published)."""
 
     required = True
     fr = StringField(_l("French"), filters=[clean], render_kw={"lang": "fr"})
     en = StringField(_l("English"), filters=[clean], render_kw={"lang": "en"})
-
-    def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)
-        if self.required or self.fr.data or self.en.data:
-            for field, message in (
-                (self.fr, _l("Missing French translation.")),
-                (self.en, _l("Missing English translation.")),
-            ):
-                if not field.data:
-                    field.errors.append(message)
-                    valid = False
-        return valid
 
 
 class LongTextPair(TextPair):

@@ -138,10 +138,4 @@ class ExampleForm(Form):
         if problems:
             self.answers.errors.extend(problems)
             valid = False
-        if self.expect.data == "ineligible" and not self.failed.data:
-            self.failed.errors.append(_l("Name the criteria that make this profile ineligible."))
-            valid = False
-        if self.expect.data != "ineligible" and self.failed.data:
-            self.failed.errors.append(_l("Only an ineligible example lists failing criteria."))
-            valid = False
         return valid
