@@ -114,6 +114,12 @@ CASES: dict[str, tuple[Change, str, Reason]] = {
         "sources-1-id",
         reason("duplicate_source", id="cnl-bourse-auteurs"),
     ),
+    "unknown-source": (
+        # A renamed source: the amounts still point to its old id.
+        _set(sources__1__id="snac-interview"),
+        "amounts-source",
+        reason("unknown_source", id="snac-entretien-cnl"),
+    ),
     "duplicate-criterion-id": (
         _set(criteria__2__id="published-sole-author-book"),
         "criteria-2-id",

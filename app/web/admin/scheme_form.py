@@ -135,7 +135,6 @@ def configure(
     for field in leaves(form):
         if isinstance(field, SourceField):
             extra = [field.data] if field.data and field.data not in known else []
-            field.known = known
             ids = [SelectChoice(source_id) for source_id in (*known, *extra)]
             field.choices = [SelectChoice("", _("Choose…")), *ids]
     for criterion in form.criteria:

@@ -44,17 +44,12 @@ class SourceField(SelectField):
         super().__init__(label, validators, validate_choice=False, **kw)
         self.required = required
         self.flags.required = required
-        self.known: list[str] = []
 
     def pre_validate(self, form: BaseForm) -> None:
-        if not self.data:
-            if self.required:
-                raise ValidationError(_l("Choose the source of this fact."))
-            return
-        if self.data not in self.known:
-            raise ValidationError(
-                _l("Unknown source %(id)s: add it to the sources first.", id=self.data)
-            )
+        # Only the choice is read here: a source the list does not have is the domain's
+        # `unknown_source`, reported at this field.
+        if not self.data and self.required:
+            raise ValidationError(_l("Choose the source of this fact."))
 
 
 class TextPair(Form):
