@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from pydantic_core import ErrorDetails, PydanticCustomError
 
+from app.formats import PARTIAL_DATE_PATTERN, SLUG_PATTERN, URL_PATTERN
 from app.i18n import N_
 
 WORDINGS: dict[str, str] = {
@@ -28,6 +29,8 @@ WORDINGS: dict[str, str] = {
     "not_a_date": N_("must be a date (YYYY-MM-DD)"),
     "not_a_url": N_("must be a web address (https://…)"),
     "bad_form": N_("is not written in the expected form"),
+    "not_a_slug": N_("must be lower-case letters, digits and single hyphens, like cnc-xn-ecriture"),
+    "not_a_partial_date": N_("must be a year, a month or a day: 2022, 2022-07 or 2022-07-01"),
     "invalid": N_("%(detail)s"),
     # Links, vocabulary and sources
     "unknown_value": N_("unknown value '%(value)s'"),
@@ -151,6 +154,14 @@ _PYDANTIC_CODES = {
 }
 
 
+# The formats of scheme fields, as reasons that say what is expected.
+_PATTERN_CODES = {
+    SLUG_PATTERN: "not_a_slug",
+    URL_PATTERN: "not_a_url",
+    PARTIAL_DATE_PATTERN: "not_a_partial_date",
+}
+
+
 def model_reason(detail: ErrorDetails) -> Reason:
     """Why the scheme model refused a value, as a reason (one mapping for files and forms)."""
     loc, kind, context = detail["loc"], detail["type"], detail.get("ctx") or {}
@@ -169,6 +180,8 @@ def model_reason(detail: ErrorDetails) -> Reason:
         return reason("must_be_above", limit=context.get("gt", ""))
     if kind in ("less_than_equal", "less_than"):
         return reason("must_be_at_most", limit=context.get("le", context.get("lt", "")))
+    if kind == "string_pattern_mismatch":
+        return reason(_PATTERN_CODES.get(str(context.get("pattern", "")), "bad_form"))
     if kind.endswith("_type") and detail.get("input") is None:
         return reason("required")  # an empty input of a form arrives as None
     if kind in _PYDANTIC_CODES:

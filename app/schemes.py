@@ -9,6 +9,9 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from app.eligibility.rules import Criterion, Example
+from app.formats import PARTIAL_DATE_PATTERN as PARTIAL_DATE_PATTERN
+from app.formats import SLUG_PATTERN as SLUG_PATTERN
+from app.formats import URL_PATTERN as URL_PATTERN
 from app.i18n import Localized
 from app.reasons import model_refusal
 
@@ -31,11 +34,6 @@ SourceKind = Literal["official", "legal", "press", "aggregator"]
 # What a fixed sum is paid for: a lump sum is paid once per project.
 FixedPer = Literal["project", "day", "month", "year", "trip", "person"]
 FIXED_PERS: tuple[FixedPer, ...] = get_args(FixedPer)
-
-SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-URL_PATTERN = r"^https?://\S+$"
-# A date as precise as the source gives it: 2022, 2022-07 or 2022-07-01.
-PARTIAL_DATE_PATTERN = r"^\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?$"
 
 
 def current_schemes(schemes: list[Scheme]) -> list[Scheme]:

@@ -120,6 +120,42 @@ CASES: dict[str, tuple[Change, str, Reason]] = {
         "amounts-source",
         reason("unknown_source", id="snac-entretien-cnl"),
     ),
+    "source-without-id": (
+        _set(sources__1__id="", amounts__source="cnl-bourse-auteurs"),
+        "sources-1-id",
+        reason("required"),
+    ),
+    "source-id-not-a-slug": (
+        _set(sources__1__id="SNAC interview", amounts__source="cnl-bourse-auteurs"),
+        "sources-1-id",
+        reason("not_a_slug"),
+    ),
+    "source-address-not-a-url": (
+        _set(sources__0__url="centrenationaldulivre.fr"),
+        "sources-0-url",
+        reason("not_a_url"),
+    ),
+    "source-checked-not-a-date": (
+        _set(sources__0__checked="yesterday"),
+        "sources-0-checked",
+        reason("not_a_date"),
+    ),
+    "status-since-not-a-partial-date": (
+        _set(lifecycle__since="2022-13"),
+        "lifecycle-since",
+        reason("not_a_partial_date"),
+    ),
+    "session-without-deadline": (
+        _set(calendar__sessions__1__closes=""),
+        "calendar-sessions-1-closes",
+        reason("required"),
+    ),
+    "session-without-source": (
+        _set(calendar__sessions__1__source=""),
+        "calendar-sessions-1-source",
+        reason("required"),
+    ),
+    "no-funder": (_set(funder=""), "funder", reason("required")),
     "duplicate-criterion-id": (
         _set(criteria__2__id="published-sole-author-book"),
         "criteria-2-id",

@@ -33,13 +33,12 @@ from app.web.admin.scheme_form_facts import (
     SourceForm,
 )
 from app.web.admin.scheme_form_fields import (
+    Asked,
     LongTextPair,
     SourceField,
     TextPair,
     choices_from,
     clean,
-    required,
-    slug,
 )
 from app.web.admin.scheme_form_rules import CriterionForm, ExampleForm
 from app.web.admin.scheme_form_values import ANSWERS_HELP
@@ -53,13 +52,13 @@ class SchemeForm(FlaskForm):
     id = StringField(
         _l("Identifier"),
         filters=[clean],
-        validators=[required(), slug(), Length(max=100)],
+        validators=[Asked(), Length(max=100)],
         description=_l("Also the address of the public page; it cannot change later."),
     )
     name = FormField(TextPair, _l("Name"))
     summary = FormField(LongTextPair, _l("Summary"))
     description = FormField(LongTextPair, _l("Description"))
-    funder = SelectField(_l("Funder"), validators=[required()])
+    funder = SelectField(_l("Funder"), validators=[Asked()])
     operator = SelectField(_l("Operator, when not the funder"))
     kind = SelectField(_l("Kind of support"), choices=choices_from(KIND_LABELS))
     parent = SelectField(_l("Strand of the larger scheme"))

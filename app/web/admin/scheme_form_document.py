@@ -88,7 +88,7 @@ def _criterion_document(
         "label": _text(form.label),
         "rule": rule,
         "verify_by": form.verify_by.data or None,
-        "source": form.source.data,
+        "source": form.source.data or None,
     }
 
 
@@ -126,11 +126,11 @@ def scheme_from_form(
             }
         )
     document: dict[str, Any] = {
-        "id": form.id.data,
+        "id": form.id.data or None,
         "name": _text(form.name),
         "summary": _text(form.summary),
         "description": _text(form.description),
-        "funder": form.funder.data,
+        "funder": form.funder.data or None,
         "operator": form.operator.data or None,
         "kind": form.kind.data,
         "parent": form.parent.data or None,
@@ -139,12 +139,12 @@ def scheme_from_form(
             "since": life.since.data or None,
             "replaced_by": life.replaced_by.data or None,
             "note": _text(life.note),
-            "source": life.source.data,
+            "source": life.source.data or None,
         },
         "audience": {
             **audience_lists,
             "note": _text(audience.note),
-            "source": audience.source.data,
+            "source": audience.source.data or None,
         },
         "amounts": None
         if amounts.is_empty()
@@ -173,7 +173,7 @@ def scheme_from_form(
                     "opens": _date_or_text(s.form.opens.data),
                     "closes": _date_or_text(s.form.closes.data),
                     "expected": bool(s.form.expected.data),
-                    "source": s.form.source.data,
+                    "source": s.form.source.data or None,
                 }
                 for s in calendar.sessions
             ],
@@ -183,12 +183,14 @@ def scheme_from_form(
         "apply": None
         if apply.is_empty()
         else {
-            "url": apply.url.data,
+            "url": apply.url.data or None,
             "how": _text(apply.how),
             "documents": _text(apply.documents),
             "source": apply.source.data or None,
         },
-        "notes": [{"text": _text(n.form.text), "source": n.form.source.data} for n in form.notes],
+        "notes": [
+            {"text": _text(n.form.text), "source": n.form.source.data or None} for n in form.notes
+        ],
         "criteria": [
             _criterion_document(position, entry.form, vocab, errors)
             for position, entry in enumerate(form.criteria)
@@ -196,9 +198,9 @@ def scheme_from_form(
         "examples": examples,
         "sources": [
             {
-                "id": s.form.id.data,
-                "url": s.form.url.data,
-                "title": s.form.title.data,
+                "id": s.form.id.data or None,
+                "url": s.form.url.data or None,
+                "title": s.form.title.data or None,
                 "kind": s.form.kind.data,
                 "page_date": s.form.page_date.data or None,
                 "checked": _date_or_text(s.form.checked.data),

@@ -5,71 +5,42 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, Field, FieldList, Form, FormField, SelectField, StringField
-from wtforms.form import BaseForm
-from wtforms.validators import Length, Optional, Regexp, ValidationError
+from wtforms import BooleanField, FieldList, Form, FormField, SelectField, StringField
+from wtforms.validators import Length
 
 from app.facets import AUDIENCE_FACETS
-from app.schemes import PARTIAL_DATE_PATTERN, URL_PATTERN
 from app.web.admin.scheme_form_fields import (
+    Asked,
     LongTextPair,
     OptionalLongTextPair,
     OptionalTextPair,
     SourceField,
     choices_from,
     clean,
-    required,
-    slug,
 )
-from app.web.admin.scheme_form_values import parse_date, parse_number
 from app.web.labels import FIXED_PER_LABELS, LIFECYCLE_LABELS, SOURCE_KIND_LABELS
 from app.web.questionnaire_forms import CheckboxesField
 
-
-def _partial_date() -> Regexp:
-    return Regexp(
-        PARTIAL_DATE_PATTERN,
-        message=_l("Write a year, a month or a day: 2022, 2022-07 or 2022-07-01."),
-    )
-
-
-def _iso_date(_form: BaseForm, field: Field) -> None:
-    if field.data and not parse_date(field.data):
-        raise ValidationError(_l("Enter a date as YYYY-MM-DD, for example 2026-03-31."))
-
-
-def _number(_form: BaseForm, field: Field) -> None:
-    # Reading the input only: its bounds (whole, at least 0, at most 100…) are the domain's.
-    if field.data and parse_number(field.data) is None:
-        raise ValidationError(_l("Enter a number, for example 5000 or 12.5."))
+# These forms only read what is typed: every rule of a scheme (required facts, formats, bounds,
+# rules across fields) is the scheme model's and the catalogue's, reported at the field.
 
 
 class SourceForm(Form):
     """One page a fact comes from."""
 
-    id = StringField(_l("Identifier"), filters=[clean], validators=[required(), slug()])
+    id = StringField(_l("Identifier"), filters=[clean], validators=[Asked()])
     url = StringField(
-        _l("Web address"),
-        filters=[clean],
-        validators=[
-            required(),
-            Regexp(URL_PATTERN, message=_l("Enter an address starting with https://.")),
-        ],
-        render_kw={"type": "url"},
+        _l("Web address"), filters=[clean], validators=[Asked()], render_kw={"type": "url"}
     )
-    title = StringField(_l("Title"), filters=[clean], validators=[required(), Length(max=500)])
+    title = StringField(_l("Title"), filters=[clean], validators=[Asked(), Length(max=500)])
     kind = SelectField(_l("Kind"), choices=choices_from(SOURCE_KIND_LABELS))
     page_date = StringField(
         _l("Date shown on the page"),
         filters=[clean],
-        validators=[Optional(), _partial_date()],
         description=_l("2022, 2022-07 or 2022-07-01, as precise as the page; empty if none."),
     )
     checked = StringField(
-        _l("Checked on"),
-        filters=[clean],
-        validators=[required(), _iso_date],
-        render_kw={"type": "date"},
+        _l("Checked on"), filters=[clean], validators=[Asked()], render_kw={"type": "date"}
     )
 
 
@@ -80,7 +51,6 @@ class LifecycleForm(Form):
     since = StringField(
         _l("Since"),
         filters=[clean],
-        validators=[Optional(), _partial_date()],
         description=_l("When this status began: 2022, 2022-07 or 2022-07-01."),
     )
     replaced_by = SelectField(
@@ -113,7 +83,6 @@ class FixedSumForm(Form):
     eur = StringField(
         _l("Sum (euros)"),
         filters=[clean],
-        validators=[_number],
         render_kw={"inputmode": "numeric"},
     )
     per = SelectField(_l("Paid"), choices=choices_from(FIXED_PER_LABELS), default="project")
@@ -126,19 +95,16 @@ class AmountsForm(Form):
     min_eur = StringField(
         _l("Minimum (euros)"),
         filters=[clean],
-        validators=[_number],
         render_kw={"inputmode": "numeric"},
     )
     max_eur = StringField(
         _l("Maximum (euros)"),
         filters=[clean],
-        validators=[_number],
         render_kw={"inputmode": "numeric"},
     )
     max_rate_percent = StringField(
         _l("Largest share of eligible costs (%)"),
         filters=[clean],
-        validators=[_number],
         render_kw={"inputmode": "decimal"},
     )
     fixed = FieldList(FormField(FixedSumForm), label=_l("Fixed sums"))
@@ -156,14 +122,9 @@ class SessionForm(Form):
     """One application window."""
 
     label = FormField(OptionalTextPair, _l("Label"))
-    opens = StringField(
-        _l("Opens on"), filters=[clean], validators=[_iso_date], render_kw={"type": "date"}
-    )
+    opens = StringField(_l("Opens on"), filters=[clean], render_kw={"type": "date"})
     closes = StringField(
-        _l("Deadline"),
-        filters=[clean],
-        validators=[required(), _iso_date],
-        render_kw={"type": "date"},
+        _l("Deadline"), filters=[clean], validators=[Asked()], render_kw={"type": "date"}
     )
     expected = BooleanField(_l("Expected date, foreseen from a stated rhythm, not confirmed yet"))
     source = SourceField(_l("Source"))
@@ -191,10 +152,7 @@ class ApplyForm(Form):
     """Where and how to apply; all empty when no official page says."""
 
     url = StringField(
-        _l("Application page or platform"),
-        filters=[clean],
-        validators=[Optional(), Regexp(URL_PATTERN, message=_l("Enter a web address."))],
-        render_kw={"type": "url"},
+        _l("Application page or platform"), filters=[clean], render_kw={"type": "url"}
     )
     how = FormField(OptionalLongTextPair, _l("How to apply"))
     documents = FormField(OptionalLongTextPair, _l("Documents asked for"))
