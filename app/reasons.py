@@ -142,7 +142,6 @@ _PYDANTIC_CODES = {
     "url_parsing": "not_a_url",
     "url_scheme": "not_a_url",
     "url_type": "not_a_url",
-    "string_pattern_mismatch": "bad_form",
     "int_parsing": "must_be_number",
     # A float or a text where a strict whole number is expected (a fixed sum's euros).
     "int_type": "must_be_whole_number",
