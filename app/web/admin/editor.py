@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import pydantic
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
@@ -26,17 +25,24 @@ from app.editing import (
 )
 from app.eligibility.checks import check_rules
 from app.eligibility.examples import run_profile
-from app.eligibility.rules import Rule
 from app.eligibility.wording import wording_mismatches
 from app.i18n import Localized
 from app.models import SchemeRecord, SchemeRevision
 from app.schemes import Scheme
 from app.web.admin.access import require_role, signed_in_user
+from app.web.admin.rule_row_edits import VERBS as ROW_VERBS
+from app.web.admin.rule_row_edits import RowEditError, allowed, edit_rows, landing
+from app.web.admin.rule_rows import Node, is_group, outline
 from app.web.admin.scheme_form import SchemeForm, configure
 from app.web.admin.scheme_form_data import form_data_from_scheme
 from app.web.admin.scheme_form_document import scheme_from_form
 from app.web.admin.scheme_form_errors import SchemeFormError, attach_error
-from app.web.admin.scheme_form_rules import OPERATOR_LABELS, TYPE_LABELS, VERDICT_LABELS
+from app.web.admin.scheme_form_rules import (
+    GROUP_LABELS,
+    OPERATOR_LABELS,
+    TYPE_LABELS,
+    VERDICT_LABELS,
+)
 from app.web.admin.scheme_form_values import (
     ANSWERS_HELP,
     format_answers,
@@ -71,6 +77,7 @@ ROW_LABELS = {
     "conditions": _l("Condition %(number)d"),
     "examples": _l("Example %(number)d"),
 }
+GROUP_ROW_LABEL = _l("Group %(number)d")
 
 
 @dataclass(frozen=True)
@@ -120,10 +127,37 @@ class SummaryItem:
 
 
 def row_label(entries: FieldList, position: int) -> str:
-    """ "Criterion 2 (author-applicant)": a row named by its place and its identifier."""
-    text = ROW_LABELS[entries.short_name] % {"number": position + 1}
+    """ "Criterion 2 (author-applicant)": a row named by its place and its identifier; a rule's
+    rows are numbered by kind ("Group 1", "Condition 3")."""
+    number = position + 1
+    label = ROW_LABELS[entries.short_name]
+    if entries.short_name == "conditions":
+        group = is_group(entries.entries[position].form.data)
+        number = sum(is_group(e.form.data) == group for e in entries.entries[:number])
+        label = GROUP_ROW_LABEL if group else label
+    text = label % {"number": number}
     ident = entries.entries[position].form._fields.get("id")
     return f"{text} ({ident.data})" if ident is not None and ident.data else text
+
+
+def _rule_rows(entries: FieldList) -> list[dict[str, Any]]:
+    return [entry.form.data for entry in entries.entries]
+
+
+def rule_outline(entries: FieldList) -> list[Node]:
+    """A criterion's rule rows as a tree, to show groups as nested fieldsets."""
+    return outline(_rule_rows(entries))
+
+
+def rule_target(entries: FieldList, verb: str, position: int | None = None) -> str | None:
+    """The id of the row a rule row's button leaves the focus on, or None when the button does
+    not apply to that row (the page does not offer it)."""
+    rows = _rule_rows(entries)
+    if position is not None and not allowed(rows, verb, position):
+        return None
+    if verb == "remove":
+        return entries.id
+    return f"{entries.id}-{landing(rows, verb, position)}"
 
 
 def _collect(form: SchemeForm, field: Any, trail: list[str], items: list[SummaryItem]) -> None:
@@ -147,14 +181,6 @@ def error_summary(form: SchemeForm) -> list[SummaryItem]:
             _collect(form, field, [str(field.label.text)], items)
     items += [SummaryItem("scheme-form", _("Scheme"), message) for message in form.other_errors]
     return items
-
-
-def read_rule(text: str) -> Rule | None:
-    """A rule kept as JSON (too deep for rows), to show it read-only."""
-    try:
-        return Rule.model_validate_json(text)
-    except pydantic.ValidationError:
-        return None
 
 
 def _scheme_choices() -> list[tuple[str, str]]:
@@ -185,10 +211,12 @@ def _data(form: SchemeForm) -> dict[str, Any]:
 
 def _change_rows(data: dict[str, Any], action: str) -> dict[str, Any]:
     """Add a row to a list (`add:criteria-0-conditions`), remove one (`remove:sources-2`) or
-    move one up or down (`up:criteria-3`, `down:sessions-0`)."""
+    move one up or down (`up:criteria-3`, `down:sessions-0`); on a criterion's rule rows also
+    add into a group (`add:criteria-0-conditions-2`, `add-group:…`), indent and outdent."""
     verb, _sep, target = action.partition(":")
     tokens: list[str | int] = [int(t) if t.isdigit() else t for t in target.split("-")]
-    path, position = (tokens, None) if verb == "add" else (tokens[:-1], tokens[-1])
+    adding = verb in ("add", "add-group") and not isinstance(tokens[-1], int)
+    path, position = (tokens, None) if adding else (tokens[:-1], tokens[-1])
     if not path or path[-1] not in NEW_ROWS:
         abort(400)
     node: Any = data
@@ -199,7 +227,13 @@ def _change_rows(data: dict[str, Any], action: str) -> dict[str, Any]:
             abort(400)
     if not isinstance(node, list):
         abort(400)
-    if verb == "add":
+    if path[-1] == "conditions":
+        try:
+            edit_rows(node, verb, position if isinstance(position, int) else None)
+        except RowEditError:
+            abort(400)
+        return data
+    if verb == "add" and position is None:
         node.append(NEW_ROWS[str(path[-1])]())
         return data
     if not isinstance(position, int) or not 0 <= position < len(node):
@@ -294,7 +328,9 @@ def _render(
         preview=preview,
         conflict=conflict,
         row_label=row_label,
-        read_rule=read_rule,
+        rule_outline=rule_outline,
+        rule_target=rule_target,
+        group_labels=GROUP_LABELS,
         operator_labels=OPERATOR_LABELS,
         type_labels=TYPE_LABELS,
         verdict_labels=VERDICT_LABELS,
@@ -407,7 +443,7 @@ def _editor(scheme_id: str | None, latest: SchemeRevision | None) -> Page:
     except ValueError:
         abort(400)
     action = request.form.get("action", "preview")
-    if action.startswith(("add:", "remove:", "up:", "down:")):
+    if action.partition(":")[0] in ROW_VERBS:
         return _render(form_from(_change_rows(_data(form), action), scheme_id), scheme_id, latest)
     if action == "preview":
         scheme = _valid_scheme(form)
