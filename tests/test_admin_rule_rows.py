@@ -335,3 +335,24 @@ def test_row_edits_keep_a_group_and_its_rows_together() -> None:
     rows[0]["depth"] = "4"
     edit_rows(rows, "up", 6)
     assert rows[0]["depth"] == "0"
+
+
+def test_hand_made_depths_are_brought_back_in_line(nested: FlaskClient, db: Session) -> None:
+    """A depth deeper than the group above allows, or not a number, cannot make an orphan."""
+    data = open_editor(nested, SCHEME)
+    data["criteria-0-conditions-0-depth"] = "99"  # nothing above it: the top
+    data["criteria-0-conditions-4-depth"] = "7"  # at most one under its group: unchanged
+    data["criteria-0-conditions-1-kind"] = "spaceship"  # not a group: a condition, incomplete
+
+    status, _page, form = press(nested, URL, data, "down:criteria-0-conditions-0")
+    assert status == 200
+    assert rows_of(form)[0] == ("", "0")  # row 1 is now a condition, with no variable
+    status, page, _form = press(nested, URL, form, "save")
+    assert status == 400
+    assert '<a href="#criteria-0-conditions-0-variable">' in summary_html(page)
+
+    data["criteria-0-conditions-1-kind"] = "group"
+    data["criteria-0-conditions-0-depth"] = "x"  # not a number: the top
+    status, _target, _form = press(nested, URL, data, "save")
+    assert status == 302
+    assert saved_rule(db) == NESTED

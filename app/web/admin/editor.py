@@ -65,7 +65,6 @@ NEW_ROWS: dict[str, Callable[[], dict[str, Any]]] = {
     "notes": dict,
     "sources": lambda: {"kind": "official", "checked": today_in_paris().isoformat()},
     "criteria": lambda: {"combinator": "all", "conditions": [{}]},
-    "conditions": dict,
     "examples": lambda: {"expect": "eligible"},
 }
 ROW_LABELS = {
@@ -217,7 +216,7 @@ def _change_rows(data: dict[str, Any], action: str) -> dict[str, Any]:
     tokens: list[str | int] = [int(t) if t.isdigit() else t for t in target.split("-")]
     adding = verb in ("add", "add-group") and not isinstance(tokens[-1], int)
     path, position = (tokens, None) if adding else (tokens[:-1], tokens[-1])
-    if not path or path[-1] not in NEW_ROWS:
+    if not path or (path[-1] not in NEW_ROWS and path[-1] != "conditions"):
         abort(400)
     node: Any = data
     for token in path:
@@ -227,7 +226,7 @@ def _change_rows(data: dict[str, Any], action: str) -> dict[str, Any]:
             abort(400)
     if not isinstance(node, list):
         abort(400)
-    if path[-1] == "conditions":
+    if path[-1] == "conditions":  # a rule's rows: a group moves with its rows
         try:
             edit_rows(node, verb, position if isinstance(position, int) else None)
         except RowEditError:
