@@ -31,7 +31,7 @@ from app.models import SchemeRecord, SchemeRevision
 from app.schemes import Scheme
 from app.web.admin.access import require_role, signed_in_user
 from app.web.admin.rule_row_edits import VERBS as ROW_VERBS
-from app.web.admin.rule_row_edits import RowEditError, allowed, edit_rows, landing
+from app.web.admin.rule_row_edits import RowEditError, edit_rows, landing
 from app.web.admin.rule_rows import Node, is_group, outline
 from app.web.admin.scheme_form import SchemeForm, configure
 from app.web.admin.scheme_form_data import form_data_from_scheme
@@ -151,12 +151,10 @@ def rule_outline(entries: FieldList) -> list[Node]:
 def rule_target(entries: FieldList, verb: str, position: int | None = None) -> str | None:
     """The id of the row a rule row's button leaves the focus on, or None when the button does
     not apply to that row (the page does not offer it)."""
-    rows = _rule_rows(entries)
-    if position is not None and not allowed(rows, verb, position):
+    place = landing(_rule_rows(entries), verb, position)
+    if place is None:
         return None
-    if verb == "remove":
-        return entries.id
-    return f"{entries.id}-{landing(rows, verb, position)}"
+    return entries.id if verb == "remove" else f"{entries.id}-{place}"
 
 
 def _collect(form: SchemeForm, field: Any, trail: list[str], items: list[SummaryItem]) -> None:

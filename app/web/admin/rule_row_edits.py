@@ -98,15 +98,10 @@ def edit_rows(rows: list[dict[str, Any]], verb: str, position: int | None) -> in
     raise RowEditError(verb)
 
 
-def allowed(rows: list[Row], verb: str, position: int) -> bool:
-    """Whether a button applies to a row (the page offers only those)."""
+def landing(rows: list[Row], verb: str, position: int | None) -> int | None:
+    """Where the row a button acts on will be (to return the focus there), or None when the
+    button does not apply to that row (the page does not offer it)."""
     try:
-        edit_rows(copy.deepcopy([dict(row) for row in rows]), verb, position)
+        return edit_rows(copy.deepcopy([dict(row) for row in rows]), verb, position)
     except RowEditError:
-        return False
-    return True
-
-
-def landing(rows: list[Row], verb: str, position: int | None) -> int:
-    """Where the row a button acts on will be, to return the focus there."""
-    return edit_rows(copy.deepcopy([dict(row) for row in rows]), verb, position)
+        return None
