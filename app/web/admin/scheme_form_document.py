@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
 import pydantic
-from flask_babel import gettext as _
 from wtforms import FormField
 
+from app.catalogue import field_path
 from app.facets import AUDIENCE_FACETS
 from app.schemes import Scheme
 from app.vocabulary import Vocabulary
+from app.web.admin.rule_rows import rule_document, rule_paths
 from app.web.admin.scheme_form import SchemeForm
 from app.web.admin.scheme_form_errors import SchemeFormError
 from app.web.admin.scheme_form_rules import CriterionForm
@@ -54,39 +54,26 @@ def _in_order(new: Iterable[str], old: Sequence[str]) -> list[str]:
 def _criterion_document(
     position: int, form: CriterionForm, vocabulary: Vocabulary, errors: list[tuple[str, str]]
 ) -> dict[str, Any]:
-    where = f"criteria[{position}].rule"
-    rule: Any = None
-    if form.nested_rule.data:
-        try:
-            rule = json.loads(form.nested_rule.data)
-        except json.JSONDecodeError:
-            errors.append((where, _("The rule kept from the file cannot be read.")))
-    else:
-        rows = []
-        many = len(form.conditions.entries) > 1
-        combinator = form.combinator.data if form.combinator.data in ("all", "any") else "all"
-        for index, entry in enumerate(form.conditions):
-            row = entry.form
-            value: Any = row.value.data
-            variable = vocabulary.variables.get(row.variable.data or "")
-            if variable is not None:
-                parsed, message = parse_rule_value(variable, row.operator.data or "", value)
-                if message:
-                    path = f"{where}.{combinator}[{index}].value" if many else f"{where}.value"
-                    errors.append((path, message))
-                value = parsed if message is None else value
-            rows.append(
-                {
-                    "variable": row.variable.data or None,
-                    "operator": row.operator.data,
-                    "value": value,
-                }
-            )
-        rule = {combinator: rows} if many else (rows[0] if rows else None)
+    rows = [entry.form.data for entry in form.conditions]
+    combinator = form.combinator.data or "all"
+    paths = rule_paths(combinator, rows)
+
+    def condition(index: int) -> dict[str, Any]:
+        row = rows[index]
+        value: Any = row["value"]
+        variable = vocabulary.variables.get(row["variable"] or "")
+        if variable is not None:
+            parsed, message = parse_rule_value(variable, row["operator"] or "", value)
+            if message:
+                place = ["criteria", position, "rule", *paths[index], "value"]
+                errors.append((field_path(place), message))
+            value = parsed if message is None else value
+        return {"variable": row["variable"] or None, "operator": row["operator"], "value": value}
+
     return {
         "id": form.id.data,
         "label": _text(form.label),
-        "rule": rule,
+        "rule": rule_document(combinator, rows, condition),
         "verify_by": form.verify_by.data or None,
         "source": form.source.data or None,
     }
