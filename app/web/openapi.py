@@ -35,6 +35,7 @@ from app.schemes import (
 )
 from app.vocabulary import Variable, VariableType, Vocabulary
 from app.web.api import LIST_PARAMETERS, MAX_SUGGEST_INPUT
+from app.web.choices import choices_of
 from app.web.edge import MAX_HEADER_VALUE, MAX_HEADERS_TOTAL, MAX_REQUEST_TARGET
 from app.web.eligibility_api import BODY_KEYS
 from app.web.listing_form import FACETS, SORTS, VOCABULARY_FACETS, FilterForm
@@ -139,7 +140,7 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _choice_values(field: Field) -> list[str]:
-    return [str(getattr(choice, "value", choice)) for choice in field.choices or ()]
+    return [str(getattr(choice, "value", choice)) for choice in choices_of(field)]
 
 
 def _field_schema(field: Field) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -163,9 +164,9 @@ def _field_schema(field: Field) -> tuple[dict[str, Any], dict[str, Any]]:
         return schema, {}
     if isinstance(field, StringField):
         schema = {"type": "string"}
-        for validator in field.validators:
-            if isinstance(validator, Length) and validator.max >= 0:
-                schema["maxLength"] = validator.max
+        for check in field.validators:
+            if isinstance(check, Length) and check.max >= 0:
+                schema["maxLength"] = check.max
         return schema, {}
     raise ContractMismatchError(f"FilterForm.{field.name}: no schema for {type(field).__name__}")
 

@@ -119,7 +119,7 @@ class SummaryItem:
     message: str
 
 
-def row_label(entries: FieldList, position: int) -> str:
+def row_label(entries: FieldList[Any], position: int) -> str:
     """ "Criterion 2 (author-applicant)": a row named by its place and its identifier."""
     text = ROW_LABELS[entries.short_name] % {"number": position + 1}
     ident = entries.entries[position].form._fields.get("id")

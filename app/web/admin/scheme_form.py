@@ -14,10 +14,10 @@ from wtforms import (
     FormField,
     HiddenField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.form import BaseForm
 from wtforms.validators import Length
 
@@ -36,6 +36,7 @@ from app.web.admin.scheme_form_fields import (
     LongTextPair,
     SourceField,
     TextPair,
+    add_error,
     choices_from,
     clean,
     required,
@@ -43,6 +44,7 @@ from app.web.admin.scheme_form_fields import (
 )
 from app.web.admin.scheme_form_rules import CriterionForm, ExampleForm
 from app.web.admin.scheme_form_values import ANSWERS_HELP, split_list
+from app.web.choices import SelectChoice
 from app.web.labels import KIND_LABELS
 
 
@@ -106,26 +108,26 @@ class SchemeForm(FlaskForm):
         for entry in self.examples:
             unknown = [i for i in split_list(entry.form.failed.data) if i not in criterion_ids]
             if unknown:
-                entry.form.failed.errors.append(
-                    _("Unknown criteria: %(ids)s.", ids=", ".join(unknown))
+                add_error(
+                    entry.form.failed, _("Unknown criteria: %(ids)s.", ids=", ".join(unknown))
                 )
                 valid = False
         return bool(valid)
 
 
-def _unique(entries: FieldList, message: Any) -> bool:
+def _unique(entries: FieldList[FormField[Any]], message: Any) -> bool:
     seen: set[str] = set()
     valid = True
     for entry in entries:
         field = entry.form.id
         if field.data and field.data in seen:
-            field.errors.append(message)
+            add_error(field, message)
             valid = False
         seen.add(field.data)
     return valid
 
 
-def leaves(container: BaseForm | FormField | FieldList) -> Iterable[Field]:
+def leaves(container: BaseForm | FormField[Any] | FieldList[Any]) -> Iterable[Field]:
     """Every input field of a form, depth first, in document order."""
     fields: Iterable[Field]
     if isinstance(container, FieldList):
@@ -158,7 +160,10 @@ def configure(
     audience = form.audience.form
     for facet in AUDIENCE_FACETS:
         values = vocabulary.variable(facet.variable).values
-        audience[facet.field].choices = [SelectChoice(c.id, c.label.get(lang)) for c in values]
+        field = audience[facet.field]
+        if not isinstance(field, SelectMultipleField):
+            raise TypeError(f"audience.{facet.field} is not a multiple choice")
+        field.choices = [SelectChoice(c.id, c.label.get(lang)) for c in values]
     variables = [
         SelectChoice(v.id, f"{v.label.get(lang)} ({v.id})") for v in vocabulary.variables.values()
     ]

@@ -52,8 +52,11 @@ def _form_tokens(form: SchemeForm, tokens: list[str | int]) -> tuple[list[str | 
         head, rest = tokens[:2], tokens[3:]
         index = tokens[1]
         entries = form.criteria.entries
-        nested = not isinstance(index, int) or index >= len(entries)
-        if nested or entries[index].form.nested_rule.data:
+        if (
+            not isinstance(index, int)
+            or index >= len(entries)
+            or entries[index].form.nested_rule.data
+        ):
             return head, model_path(["rule", *rest])
         if len(rest) > 1 and rest[0] in ("all", "any") and isinstance(rest[1], int):
             return [*head, "conditions", rest[1], *rest[2:]], ""

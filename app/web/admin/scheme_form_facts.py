@@ -16,6 +16,7 @@ from app.web.admin.scheme_form_fields import (
     OptionalLongTextPair,
     OptionalTextPair,
     SourceField,
+    add_error,
     choices_from,
     clean,
     required,
@@ -99,10 +100,10 @@ class LifecycleForm(Form):
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
         if self.status.data == "replaced" and not self.replaced_by.data:
-            self.replaced_by.errors.append(_l("A replaced scheme names its successor."))
+            add_error(self.replaced_by, _l("A replaced scheme names its successor."))
             valid = False
         if self.replaced_by.data and self.status.data not in ("replaced", "closed"):
-            self.replaced_by.errors.append(_l("Only a closed or replaced scheme has a successor."))
+            add_error(self.replaced_by, _l("Only a closed or replaced scheme has a successor."))
             valid = False
         return valid
 
@@ -176,11 +177,11 @@ class AmountsForm(Form):
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
         if not self.is_empty() and not self.source.data:
-            self.source.errors.append(_l("Choose the source of the amounts."))
+            add_error(self.source, _l("Choose the source of the amounts."))
             valid = False
         low, high = parse_number(self.min_eur.data or ""), parse_number(self.max_eur.data or "")
         if low is not None and high is not None and low > high:
-            self.max_eur.errors.append(_l("The maximum is below the minimum."))
+            add_error(self.max_eur, _l("The maximum is below the minimum."))
             valid = False
         return valid
 
@@ -205,7 +206,7 @@ class SessionForm(Form):
         valid = super().validate(extra_validators)
         opens, closes = parse_date(self.opens.data or ""), parse_date(self.closes.data or "")
         if opens and closes and opens > closes:
-            self.opens.errors.append(_l("The session opens after its deadline."))
+            add_error(self.opens, _l("The session opens after its deadline."))
             valid = False
         return valid
 
@@ -230,11 +231,11 @@ class CalendarForm(Form):
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
         if self.rolling.data and self.sessions.entries:
-            self.rolling.errors.append(_l("A scheme open all year round has no sessions."))
+            add_error(self.rolling, _l("A scheme open all year round has no sessions."))
             valid = False
         note = self.note.form
         if (self.rolling.data or note.fr.data or note.en.data) and not self.source.data:
-            self.source.errors.append(_l("Choose the source of the calendar."))
+            add_error(self.source, _l("Choose the source of the calendar."))
             valid = False
         return valid
 
