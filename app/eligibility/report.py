@@ -47,26 +47,35 @@ class VerdictReport(_Report):
     criteria: Sequence[CriterionReport]
 
 
+def criterion_values(verdict: SchemeVerdict, lang: str) -> list[dict[str, Any]]:
+    """The values of each criterion's report (the API adds its own keys before building)."""
+    scheme = verdict.scheme
+    return [
+        {
+            "id": result.criterion.id,
+            "status": result.status,
+            "label": result.criterion.label.get(lang),
+            "variables": list(result.variables),
+            "verify_by": result.criterion.verify_by,
+            "source": source.url if (source := scheme.source(result.criterion.source)) else None,
+        }
+        for result in verdict.criteria
+    ]
+
+
+def lifecycle_report(verdict: SchemeVerdict) -> VerdictLifecycle:
+    lifecycle = verdict.scheme.lifecycle
+    return VerdictLifecycle(status=lifecycle.status, replaced_by=lifecycle.replaced_by)
+
+
 def verdict_report(verdict: SchemeVerdict, lang: str) -> VerdictReport:
     """One scheme's verdict with each criterion: status, label in lang, variables read, source."""
     scheme = verdict.scheme
     return VerdictReport(
         scheme=VerdictScheme(id=scheme.id, name=scheme.name.get(lang)),
         status=verdict.status,
-        lifecycle=VerdictLifecycle(
-            status=scheme.lifecycle.status, replaced_by=scheme.lifecycle.replaced_by
-        ),
-        criteria=[
-            CriterionReport(
-                id=result.criterion.id,
-                status=result.status,
-                label=result.criterion.label.get(lang),
-                variables=list(result.variables),
-                verify_by=result.criterion.verify_by,
-                source=source.url if (source := scheme.source(result.criterion.source)) else None,
-            )
-            for result in verdict.criteria
-        ],
+        lifecycle=lifecycle_report(verdict),
+        criteria=[CriterionReport(**values) for values in criterion_values(verdict, lang)],
     )
 
 

@@ -1,5 +1,4 @@
-"""The JSON API's response shapes, declared once: the views serialise through them and the OpenAPI
-document (openapi.py) takes their schemas from them."""
+"""The JSON API's response shapes, declared once: they serialise the JSON and give its schemas."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from app.deadlines import next_deadline, today_in_paris
 from app.eligibility.answers import validate_answers
 from app.eligibility.engine import SchemeVerdict, evaluate_all
 from app.eligibility.questions import progress
-from app.eligibility.report import verdict_report
+from app.eligibility.report import criterion_values, lifecycle_report
 from app.i18n import LANGUAGES
 from app.web.api import deadline_model, language
 from app.web.api_models import (
@@ -66,24 +66,26 @@ def questions() -> Response:
 
 def verdict_model(verdict: SchemeVerdict, lang: str) -> Verdict:
     """A verdict's report with the scheme's page URL, each criterion in words, next deadline."""
-    report = verdict_report(verdict, lang)
-    scheme_id = verdict.scheme.id
+    scheme = verdict.scheme
     return Verdict(
         scheme=VerdictSchemeLink(
-            **dict(report.scheme),
-            url=external_url("public.scheme_detail", lang=lang, scheme_id=scheme_id),
+            id=scheme.id,
+            name=scheme.name.get(lang),
+            url=external_url("public.scheme_detail", lang=lang, scheme_id=scheme.id),
         ),
-        status=report.status,
-        lifecycle=report.lifecycle,
+        status=verdict.status,
+        lifecycle=lifecycle_report(verdict),
         criteria=[
             VerdictCriterion(
-                **dict(item),
+                **values,
                 explanation=explanation(result, verdict.answers),
                 answer=answered(result, verdict.answers),
             )
-            for item, result in zip(report.criteria, verdict.criteria, strict=True)
+            for values, result in zip(
+                criterion_values(verdict, lang), verdict.criteria, strict=True
+            )
         ],
-        next_deadline=deadline_model(next_deadline(verdict.scheme, today_in_paris())),
+        next_deadline=deadline_model(next_deadline(scheme, today_in_paris())),
     )
 
 
