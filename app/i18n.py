@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, TypeGuard
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,7 +17,7 @@ def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker nam
     return message
 
 
-def is_language(value: str | None) -> bool:
+def is_language(value: str | None) -> TypeGuard[Lang]:
     """True when value is one of the service's language codes."""
     return value in LANGUAGES
 

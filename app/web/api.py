@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
@@ -14,7 +13,29 @@ from app.evidence import is_stale, newest_evidence
 from app.facets import LIST_FACETS, audience_values
 from app.i18n import LANGUAGES
 from app.repository import get_scheme, get_schemes
-from app.schemes import Scheme
+from app.schemes import Amounts, Scheme
+from app.web.api_models import Amounts as AmountsModel
+from app.web.api_models import (
+    Apply,
+    Audience,
+    Calendar,
+    CalendarSession,
+    Contact,
+    Criterion,
+    Deadline,
+    Facets,
+    FixedSum,
+    Lifecycle,
+    Link,
+    Note,
+    Organisation,
+    SchemeDetail,
+    SchemeList,
+    SchemeSummary,
+    Source,
+    Suggestion,
+    Suggestions,
+)
 from app.web.database import db_session
 from app.web.errors import json_error
 from app.web.formatting import amounts_line, fixed_sum
@@ -53,33 +74,39 @@ def language() -> tuple[str | None, list[dict[str, str | None]]]:
     return lang, []
 
 
-def deadline_json(deadline: NextDeadline) -> dict[str, Any] | None:
+def deadline_model(deadline: NextDeadline) -> Deadline | None:
     if deadline.kind == "none":
         return None
     if deadline.kind == "rolling":
-        return {"rolling": True, "closes": None, "expected": False}
-    return {
-        "rolling": False,
-        "closes": deadline.closes.isoformat() if deadline.closes else None,
-        "expected": bool(deadline.session and deadline.session.expected),
-    }
+        return Deadline(rolling=True, closes=None, expected=False)
+    return Deadline(
+        rolling=False,
+        closes=deadline.closes,
+        expected=bool(deadline.session and deadline.session.expected),
+    )
 
 
-def _summary_json(item: ListedScheme, lang: str) -> dict[str, Any]:
+def _scheme_fields(item: ListedScheme, lang: str) -> dict[str, Any]:
+    """The values the summary and the detail share (all but the funder and the lifecycle)."""
     scheme = item.scheme
     return {
         "id": scheme.id,
         "name": scheme.name.get(lang),
-        "funder": scheme.funder,
         "kind": scheme.kind,
-        "lifecycle": scheme.lifecycle.status,
         "replaced_by": scheme.lifecycle.replaced_by,
         "url": external_url("public.scheme_detail", lang=lang, scheme_id=scheme.id),
         "summary": scheme.summary.get(lang),
         "score": round(item.score, 4) if item.score is not None else None,
-        "next_deadline": deadline_json(item.deadline),
+        "next_deadline": deadline_model(item.deadline),
         "amount_text": amounts_line(scheme.amounts),
     }
+
+
+def _summary(item: ListedScheme, lang: str) -> SchemeSummary:
+    scheme = item.scheme
+    return SchemeSummary(
+        **_scheme_fields(item, lang), funder=scheme.funder, lifecycle=scheme.lifecycle.status
+    )
 
 
 @blueprint.get("/schemes")
@@ -98,31 +125,30 @@ def scheme_list() -> Response:
             return json_error(400, form.error_list())
     listing = run_listing(form, lang)
     page = listing.page
-    return jsonify(
-        {
-            "total": page.total,
-            "page": page.page,
-            "per_page": page.per_page,
-            "items": [_summary_json(item, lang) for item in page.items],
-            "facets": listing.facets,
-            "suggestion": listing.suggestion,
-            "corrected": listing.corrected,
-            "fuzzy": listing.fuzzy,
-            "include_closed": form.closed_shown(),
-            "closed_total": listing.inactive_count,
-        }
+    body = SchemeList(
+        total=page.total,
+        page=page.page,
+        per_page=page.per_page,
+        items=[_summary(item, lang) for item in page.items],
+        facets=Facets(listing.facets),
+        suggestion=listing.suggestion,
+        corrected=listing.corrected,
+        fuzzy=listing.fuzzy,
+        include_closed=form.closed_shown(),
+        closed_total=listing.inactive_count,
     )
+    return jsonify(body.json_data())
 
 
-def _link(scheme_id: str | None, linked: dict[str, Scheme], lang: str) -> dict[str, Any] | None:
+def _link(scheme_id: str | None, linked: dict[str, Scheme], lang: str) -> Link | None:
     if scheme_id is None:
         return None
     target = linked.get(scheme_id)
-    return {
-        "id": scheme_id,
-        "name": target.name.get(lang) if target else None,
-        "url": external_url("api.scheme_detail", scheme_id=scheme_id, lang=lang),
-    }
+    return Link(
+        id=scheme_id,
+        name=target.name.get(lang) if target else None,
+        url=external_url("api.scheme_detail", scheme_id=scheme_id, lang=lang),
+    )
 
 
 def _labelled(variable_id: str, values: tuple[str, ...], lang: str) -> list[dict[str, str]]:
@@ -130,120 +156,127 @@ def _labelled(variable_id: str, values: tuple[str, ...], lang: str) -> list[dict
     return [{"id": v, "label": variable.value_label(v, lang)} for v in values]
 
 
-def _organisation(org_id: str | None, lang: str) -> dict[str, Any] | None:
-    if org_id is None:
-        return None
+def _organisation(org_id: str, lang: str) -> Organisation:
     org = vocabulary().organisations[org_id]
     contact = org.contact
-    return {
-        "id": org.id,
-        "acronym": org.acronym,
-        "name": org.name.get(lang),
-        "url": str(org.url),
-        "contact": contact
-        and {
-            "url": contact.url and str(contact.url),
-            "email": contact.email,
-            "phone": contact.phone,
-            "source": str(contact.source),
-            "checked": contact.checked.isoformat(),
-        },
-    }
+    return Organisation(
+        id=org.id,
+        acronym=org.acronym,
+        name=org.name.get(lang),
+        url=str(org.url),
+        contact=contact
+        and Contact(
+            url=contact.url and str(contact.url),
+            email=contact.email,
+            phone=contact.phone,
+            source=str(contact.source),
+            checked=contact.checked,
+        ),
+    )
 
 
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
+def _amounts(amounts: Amounts | None, lang: str) -> AmountsModel | None:
+    if amounts is None:
+        return None
+    return AmountsModel(
+        min_eur=amounts.min_eur,
+        max_eur=amounts.max_eur,
+        max_rate_percent=amounts.max_rate_percent,
+        fixed=[
+            FixedSum(
+                eur=item.eur, per=item.per, label=localized(item.label, lang), text=fixed_sum(item)
+            )
+            for item in amounts.fixed
+        ],
+        note=localized(amounts.note, lang),
+        source=amounts.source,
+    )
+
+
+def _calendar(scheme: Scheme, lang: str) -> Calendar | None:
+    calendar = scheme.calendar
+    if calendar is None:
+        return None
+    return Calendar(
+        rolling=calendar.rolling,
+        sessions=[
+            CalendarSession(
+                label=localized(s.label, lang),
+                opens=s.opens,
+                closes=s.closes,
+                expected=s.expected,
+                source=s.source,
+            )
+            for s in scheme.sessions_sorted()
+        ],
+        note=localized(calendar.note, lang),
+        source=calendar.source,
+    )
+
+
+def _detail(scheme: Scheme, lang: str, linked: dict[str, Scheme]) -> SchemeDetail:
+    today = today_in_paris()
+    return SchemeDetail(
+        **_scheme_fields(ListedScheme(scheme, next_deadline(scheme, today)), lang),
+        funder=_organisation(scheme.funder, lang),
+        lifecycle=Lifecycle(
+            status=scheme.lifecycle.status,
+            since=scheme.lifecycle.since,
+            replaced_by=_link(scheme.lifecycle.replaced_by, linked, lang),
+            note=localized(scheme.lifecycle.note, lang),
+            source=scheme.lifecycle.source,
+        ),
+        description=scheme.description.get(lang),
+        operator=_organisation(scheme.operator, lang) if scheme.operator else None,
+        parent=_link(scheme.parent, linked, lang),
+        audience=Audience.model_validate(
+            {
+                **{
+                    facet.field: _labelled(facet.variable, values, lang)
+                    for facet, values in audience_values(scheme)
+                },
+                "note": localized(scheme.audience.note, lang),
+                "source": scheme.audience.source,
+            }
+        ),
+        amounts=_amounts(scheme.amounts, lang),
+        calendar=_calendar(scheme, lang),
+        apply=scheme.apply
+        and Apply(
+            url=scheme.apply.url,
+            how=localized(scheme.apply.how, lang),
+            documents=localized(scheme.apply.documents, lang),
+            source=scheme.apply.source,
+        ),
+        newest_evidence=newest_evidence(scheme, today),
+        may_be_out_of_date=is_stale(scheme, today),
+        notes=[Note(text=n.text.get(lang), source=n.source) for n in scheme.notes],
+        criteria=[
+            Criterion(
+                id=c.id,
+                label=c.label.get(lang),
+                variables=list(c.rule.variables()) if c.rule else [],
+                verify_by=c.verify_by,
+                source=c.source,
+            )
+            for c in scheme.criteria
+        ],
+        sources=[
+            Source(
+                id=s.id,
+                url=s.url,
+                title=s.title,
+                kind=s.kind,
+                page_date=s.page_date,
+                checked=s.checked,
+            )
+            for s in scheme.sources
+        ],
+    )
 
 
 def _detail_json(scheme: Scheme, lang: str, linked: dict[str, Scheme]) -> dict[str, Any]:
-    amounts = scheme.amounts
-    calendar = scheme.calendar
-    return {
-        **_summary_json(ListedScheme(scheme, next_deadline(scheme, today_in_paris())), lang),
-        "description": scheme.description.get(lang),
-        "funder": _organisation(scheme.funder, lang),
-        "operator": _organisation(scheme.operator, lang),
-        "parent": _link(scheme.parent, linked, lang),
-        "lifecycle": {
-            "status": scheme.lifecycle.status,
-            "since": scheme.lifecycle.since,
-            "replaced_by": _link(scheme.lifecycle.replaced_by, linked, lang),
-            "note": localized(scheme.lifecycle.note, lang),
-            "source": scheme.lifecycle.source,
-        },
-        "audience": {
-            **{
-                facet.field: _labelled(facet.variable, values, lang)
-                for facet, values in audience_values(scheme)
-            },
-            "note": localized(scheme.audience.note, lang),
-            "source": scheme.audience.source,
-        },
-        "amounts": amounts
-        and {
-            "min_eur": amounts.min_eur,
-            "max_eur": amounts.max_eur,
-            "max_rate_percent": amounts.max_rate_percent,
-            "fixed": [
-                {
-                    "eur": item.eur,
-                    "per": item.per,
-                    "label": localized(item.label, lang),
-                    "text": fixed_sum(item),
-                }
-                for item in amounts.fixed
-            ],
-            "note": localized(amounts.note, lang),
-            "source": amounts.source,
-        },
-        "calendar": calendar
-        and {
-            "rolling": calendar.rolling,
-            "sessions": [
-                {
-                    "label": localized(s.label, lang),
-                    "opens": s.opens.isoformat() if s.opens else None,
-                    "closes": s.closes.isoformat(),
-                    "expected": s.expected,
-                    "source": s.source,
-                }
-                for s in scheme.sessions_sorted()
-            ],
-            "note": localized(calendar.note, lang),
-            "source": calendar.source,
-        },
-        "apply": scheme.apply
-        and {
-            "url": scheme.apply.url,
-            "how": localized(scheme.apply.how, lang),
-            "documents": localized(scheme.apply.documents, lang),
-            "source": scheme.apply.source,
-        },
-        "newest_evidence": _iso(newest_evidence(scheme, today_in_paris())),
-        "may_be_out_of_date": is_stale(scheme, today_in_paris()),
-        "notes": [{"text": n.text.get(lang), "source": n.source} for n in scheme.notes],
-        "criteria": [
-            {
-                "id": c.id,
-                "label": c.label.get(lang),
-                "variables": list(c.rule.variables()) if c.rule else [],
-                "verify_by": c.verify_by,
-                "source": c.source,
-            }
-            for c in scheme.criteria
-        ],
-        "sources": [
-            {
-                "id": s.id,
-                "url": s.url,
-                "title": s.title,
-                "kind": s.kind,
-                "page_date": s.page_date,
-                "checked": s.checked.isoformat(),
-            }
-            for s in scheme.sources
-        ],
-    }
+    return _detail(scheme, lang, linked).json_data()
 
 
 @blueprint.get("/schemes/<scheme_id>")
@@ -288,12 +321,6 @@ def suggest() -> Response:
         else:
             url = external_url("public.scheme_list", lang=lang, q=entry.label)
         items.append(
-            {
-                "label": entry.label,
-                "kind": entry.kind,
-                "id": entry.id,
-                "lang": entry.lang,
-                "url": url,
-            }
+            Suggestion(label=entry.label, kind=entry.kind, id=entry.id, lang=entry.lang, url=url)
         )
-    return jsonify({"query": text, "items": items})
+    return jsonify(Suggestions(query=text, items=items).json_data())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
+from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
@@ -24,7 +25,8 @@ ENDPOINTS = SPELLED_ENDPOINTS["calendar.calendar"]
 def calendar_url(lang: str | None = None, **query: object) -> str:
     """The calendar page in a language (the page's by default), with filters."""
     lang = lang or current_language()
-    return url_for(ENDPOINTS.get(lang, ENDPOINTS["fr"]), lang=lang, **query)
+    values: dict[str, Any] = {"lang": lang, **query}  # url_for's values are Any
+    return url_for(ENDPOINTS.get(lang, ENDPOINTS["fr"]), **values)
 
 
 @blueprint.app_context_processor
@@ -66,7 +68,7 @@ def deadline_calendar() -> Response | str | tuple[str, int]:
     if request.endpoint != ENDPOINTS[lang]:
         target = calendar_url(lang)
         query = request.query_string.decode("ascii", "replace")
-        return redirect(f"{target}?{query}" if query else target, 301)  # type: ignore[return-value]
+        return redirect(f"{target}?{query}" if query else target, 301)
     form = FilterForm(request.args, lang)
     if not form.validate():
         return render_template("public/calendar.html", form=form, months=[]), 400

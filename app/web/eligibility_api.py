@@ -11,9 +11,18 @@ from app.deadlines import next_deadline, today_in_paris
 from app.eligibility.answers import validate_answers
 from app.eligibility.engine import SchemeVerdict, evaluate_all
 from app.eligibility.questions import progress
-from app.eligibility.report import verdict_data
+from app.eligibility.report import criterion_values, lifecycle_report
 from app.i18n import LANGUAGES
-from app.web.api import deadline_json, language
+from app.web.api import deadline_model, language
+from app.web.api_models import (
+    EligibilityResult,
+    Question,
+    Questions,
+    QuestionValue,
+    Verdict,
+    VerdictCriterion,
+    VerdictSchemeLink,
+)
 from app.web.catalogue_cache import current_catalogue
 from app.web.errors import json_error
 from app.web.explanations import answered, explanation
@@ -25,22 +34,24 @@ blueprint = Blueprint("eligibility_api", __name__)
 BODY_KEYS = frozenset({"answers", "lang"})
 
 
-def variable_json(variable_id: str, lang: str) -> dict[str, Any]:
+def question(variable_id: str, lang: str) -> Question:
     """One question of the vocabulary, with its labels in lang."""
     variable = vocabulary().variable(variable_id)
-    data: dict[str, Any] = {
-        "id": variable.id,
-        "type": variable.type,
-        "label": variable.label.get(lang),
-        "help": variable.help.get(lang),
-    }
+    # values, min and max are left unset (absent from the JSON) where the variable has none.
+    extra: dict[str, Any] = {}
     if variable.values:
-        data["values"] = [{"id": c.id, "label": c.label.get(lang)} for c in variable.values]
+        extra["values"] = [QuestionValue(id=c.id, label=c.label.get(lang)) for c in variable.values]
     if variable.min is not None:
-        data["min"] = variable.min
+        extra["min"] = variable.min
     if variable.max is not None:
-        data["max"] = variable.max
-    return data
+        extra["max"] = variable.max
+    return Question(
+        id=variable.id,
+        type=variable.type,
+        label=variable.label.get(lang),
+        help=variable.help.get(lang),
+        **extra,
+    )
 
 
 @blueprint.get("/questions")
@@ -49,20 +60,33 @@ def questions() -> Response:
     lang, errors = language()
     if errors or lang is None:
         return json_error(400, errors)
-    return jsonify({"questions": [variable_json(v, lang) for v in vocabulary().variables]})
+    body = Questions(questions=[question(v, lang) for v in vocabulary().variables])
+    return jsonify(body.json_data())
 
 
-def verdict_json(verdict: SchemeVerdict, lang: str) -> dict[str, Any]:
-    """A verdict with the scheme's page URL and next deadline."""
-    data = verdict_data(verdict, lang)
-    data["scheme"]["url"] = external_url(
-        "public.scheme_detail", lang=lang, scheme_id=verdict.scheme.id
+def verdict_model(verdict: SchemeVerdict, lang: str) -> Verdict:
+    """A verdict's report with the scheme's page URL, each criterion in words, next deadline."""
+    scheme = verdict.scheme
+    return Verdict(
+        scheme=VerdictSchemeLink(
+            id=scheme.id,
+            name=scheme.name.get(lang),
+            url=external_url("public.scheme_detail", lang=lang, scheme_id=scheme.id),
+        ),
+        status=verdict.status,
+        lifecycle=lifecycle_report(verdict),
+        criteria=[
+            VerdictCriterion(
+                **values,
+                explanation=explanation(result, verdict.answers),
+                answer=answered(result, verdict.answers),
+            )
+            for values, result in zip(
+                criterion_values(verdict, lang), verdict.criteria, strict=True
+            )
+        ],
+        next_deadline=deadline_model(next_deadline(scheme, today_in_paris())),
     )
-    data["next_deadline"] = deadline_json(next_deadline(verdict.scheme, today_in_paris()))
-    for item, result in zip(data["criteria"], verdict.criteria, strict=True):
-        item["explanation"] = explanation(result, verdict.answers)
-        item["answer"] = answered(result, verdict.answers)
-    return data
 
 
 @blueprint.post("/eligibility")
@@ -92,12 +116,11 @@ def eligibility() -> Response:
     verdicts = evaluate_all(catalogue.compiled, answers)
     state = progress(verdicts, vocabulary())
     updated = catalogue.rules_date
-    return jsonify(
-        {
-            "results": [verdict_json(v, lang) for v in verdicts],
-            "next_questions": state.next_questions,
-            "finished": state.finished,
-            "nothing_can_match": state.nothing_can_match,
-            "rules_date": updated.date().isoformat() if updated else None,
-        }
+    body = EligibilityResult(
+        results=[verdict_model(v, lang) for v in verdicts],
+        next_questions=state.next_questions,
+        finished=state.finished,
+        nothing_can_match=state.nothing_can_match,
+        rules_date=updated.date() if updated else None,
     )
+    return jsonify(body.json_data())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask.globals import request_ctx
@@ -41,7 +42,7 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def json_error(status: int, errors: list[dict[str, str | None]]) -> Response:
+def json_error(status: int, errors: Sequence[Mapping[str, str | None]]) -> Response:
     """The API's error body: {"errors": [{"field": …, "message": …}]}."""
     response = jsonify({"errors": errors})
     response.status_code = status

@@ -16,6 +16,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import pygal
 import pygal.style
@@ -224,7 +225,8 @@ def _link(href: str) -> dict[str, str]:
 
 
 def _list_url(**filters: str | list[str]) -> str:
-    return url_for("public.scheme_list", **filters)
+    values: dict[str, Any] = filters  # url_for's values are Any
+    return url_for("public.scheme_list", **values)
 
 
 def _simple(

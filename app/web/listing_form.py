@@ -8,11 +8,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, Field, SearchField, SelectField, SelectMultipleField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional
 
 from app.facets import AUDIENCE_BY_PARAMETER, AUDIENCE_FACETS, LIST_FACETS, Filters
 from app.schemes import KINDS, LIFECYCLE_STATUSES
+from app.web.choices import SelectChoice
 from app.web.labels import KIND_LABELS, LIFECYCLE_LABELS
 from app.web.number_fields import BoundedIntegerField
 from app.web.reference import vocabulary

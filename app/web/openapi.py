@@ -1,9 +1,10 @@
 """The OpenAPI 3.1 description of the JSON API (contract.md §4), built from the code.
 
 Nothing here is a copy to keep in step by hand: the paths and methods come from the URL map,
-the list parameters, their enums and bounds from the filter form (FilterForm) and its
-validators, the answers' schema from the vocabulary (questions.yaml), the funders from
-organisations.yaml, kinds and statuses from the scheme format. Where the views keep their own
+the response schemas from the models the views serialise through (api_models.py), the list
+parameters, their enums and bounds from the filter form (FilterForm) and its validators, the
+answers' schema from the vocabulary (questions.yaml), the funders from organisations.yaml,
+kinds and statuses from the scheme format. Where the views keep their own
 list (api.LIST_PARAMETERS, eligibility_api.BODY_KEYS), building the document checks that both
 agree. tests/test_openapi.py runs schemathesis against the document.
 """
@@ -12,29 +13,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from typing import Any, get_args
+from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
+from pydantic.json_schema import models_json_schema
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, Field, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import Length, NumberRange
 
 from app import opendata
 from app.eligibility.answers import DONT_KNOW, MAX_MAGNITUDE
-from app.eligibility.conditions import Status
-from app.eligibility.rules import SLUG, Verdict, VerifyBy
 from app.facets import AUDIENCE_FACETS
 from app.i18n import DEFAULT_LANG, LANGUAGES
-from app.schemes import (
-    FIXED_PERS,
-    KINDS,
-    LIFECYCLE_STATUSES,
-    PARTIAL_DATE_PATTERN,
-    SLUG_PATTERN,
-    SourceKind,
-)
-from app.vocabulary import Variable, VariableType, Vocabulary
+from app.vocabulary import Variable, Vocabulary
 from app.web.api import LIST_PARAMETERS, MAX_SUGGEST_INPUT
+from app.web.api_models import RESPONSE_MODELS
+from app.web.choices import choices_of
 from app.web.edge import MAX_HEADER_VALUE, MAX_HEADERS_TOTAL, MAX_REQUEST_TARGET
 from app.web.eligibility_api import BODY_KEYS
 from app.web.listing_form import FACETS, SORTS, VOCABULARY_FACETS, FilterForm
@@ -139,7 +133,7 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _choice_values(field: Field) -> list[str]:
-    return [str(getattr(choice, "value", choice)) for choice in field.choices or ()]
+    return [str(getattr(choice, "value", choice)) for choice in choices_of(field)]
 
 
 def _field_schema(field: Field) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -163,9 +157,9 @@ def _field_schema(field: Field) -> tuple[dict[str, Any], dict[str, Any]]:
         return schema, {}
     if isinstance(field, StringField):
         schema = {"type": "string"}
-        for validator in field.validators:
-            if isinstance(validator, Length) and validator.max >= 0:
-                schema["maxLength"] = validator.max
+        for check in field.validators:
+            if isinstance(check, Length) and check.max >= 0:
+                schema["maxLength"] = check.max
         return schema, {}
     raise ContractMismatchError(f"FilterForm.{field.name}: no schema for {type(field).__name__}")
 
@@ -231,258 +225,46 @@ def _answer_schema(variable: Variable) -> dict[str, Any]:
     return {"description": variable.label.en, "anyOf": [typed, dont_know]}
 
 
+def _model_schemas() -> dict[str, Any]:
+    """The response bodies' schemas, and those of every object in them, from their models."""
+    _, top = models_json_schema(
+        [(model, "serialization") for model in RESPONSE_MODELS],
+        ref_template="#/components/schemas/{model}",
+    )
+    return {name: _plain(schema) for name, schema in top["$defs"].items()}
+
+
+def _plain(schema: Any) -> Any:
+    """A model's schema without what Pydantic adds: a title on every object and property (the
+    names say it), a null default on keys that are absent when unset, docstrings' line breaks."""
+    if isinstance(schema, list):
+        return [_plain(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    plain: dict[str, Any] = {}
+    for key, item in schema.items():
+        if key == "title" or (key == "default" and item is None):
+            continue
+        if key == "properties":
+            plain[key] = {name: _plain(value) for name, value in item.items()}
+        elif key == "description":
+            plain[key] = " ".join(item.split())
+        else:
+            plain[key] = _plain(item)
+    return plain
+
+
 def _schemas(vocab: Vocabulary, facets: dict[str, list[str]]) -> dict[str, Any]:
     variables = list(vocab.variables)
-    organisations = list(vocab.organisations)
     text = _string()
     optional_text = _nullable(_string())
-    url = _string(format="uri")
-    date = _string(format="date")
-    partial_date = _nullable(_string(pattern=PARTIAL_DATE_PATTERN))
-    scheme_id = _string(pattern=SLUG_PATTERN)
-
-    def labelled(variable_id: str) -> dict[str, Any]:
-        return _array(
-            _object({"id": _enum(vocab.variable(variable_id).value_ids()), "label": text})
-        )
-
-    summary = {
-        "id": scheme_id,
-        "name": text,
-        "funder": _enum(organisations),
-        "kind": _enum(KINDS),
-        "lifecycle": _enum(LIFECYCLE_STATUSES),
-        "url": url,
-        "summary": text,
-        "score": _nullable({"type": "number"}),
-        "next_deadline": _nullable(_ref("Deadline")),
-        "replaced_by": _nullable(_string(pattern=SLUG)),
-        "amount_text": {
-            **text,
-            "description": "The amount in one line, in the requested language (range, rate, "
-            "first fixed sums), or that no amount is published.",
-        },
-    }
     facet_schemas = {name: _counts(values) for name, values in facets.items()}
     facet_schemas["open_now"] = _object({"true": {"type": "integer", "minimum": 0}})
-    verdict_criterion = {
-        "id": _string(pattern=SLUG),
-        "status": _enum(get_args(Status)),
-        "label": text,
-        "variables": _array(_enum(variables)),
-        "verify_by": _nullable(_enum(get_args(VerifyBy))),
-        "source": _nullable(url),
-        "explanation": {
-            **text,
-            "description": "The criterion for this profile in plain words: what is wrong and the "
-            "answer it came from, what to check and by whom, or that it is met.",
-        },
-        "answer": _array(
-            _object(
-                {
-                    "variable": _enum(variables),
-                    "question": text,
-                    "value": {"description": "The raw answer; null for I don't know."},
-                    "text": text,
-                }
-            )
-        ),
-    }
     return {
         "Error": _object({"field": optional_text, "message": text}),
         "Errors": _object({"errors": _array(_ref("Error"), minItems=1)}),
-        "Deadline": {
-            **_object(
-                {
-                    "rolling": {"type": "boolean"},
-                    "closes": _nullable(date),
-                    "expected": {"type": "boolean"},
-                }
-            ),
-            "description": (
-                "The next date to apply by: all year round (rolling), or the closing date of "
-                "the next session; null when none is announced or the scheme is inactive. "
-                "`expected` marks a date foreseen from the funder's usual rhythm, not confirmed."
-            ),
-        },
-        "FixedSum": {
-            **_object(
-                {
-                    "eur": {"type": "integer", "minimum": 1},
-                    "per": _enum(FIXED_PERS),
-                    "label": optional_text,
-                    "text": text,
-                }
-            ),
-            "description": "A sum the scheme pays as such, once per `per` (a lump sum is per "
-            "project); `text` is the sum in words in the requested language.",
-        },
-        "SchemeSummary": _object(summary),
+        **_model_schemas(),
         "Facets": _object(facet_schemas),
-        "SchemeList": _object(
-            {
-                "total": {"type": "integer", "minimum": 0},
-                "page": {"type": "integer", "minimum": 1},
-                "per_page": {"type": "integer", "minimum": 1},
-                "items": _array(_ref("SchemeSummary")),
-                "facets": _ref("Facets"),
-                "suggestion": {
-                    **optional_text,
-                    "description": "The corrected words whose results these are, when the "
-                    "words as typed found nothing.",
-                },
-                "corrected": {"type": "boolean"},
-                "fuzzy": {"type": "boolean"},
-                "include_closed": {
-                    "type": "boolean",
-                    "description": "Whether closed and replaced schemes are listed.",
-                },
-                "closed_total": {
-                    "type": "integer",
-                    "minimum": 0,
-                    "description": "How many of `total` are closed or replaced (listed last).",
-                },
-            }
-        ),
-        "Suggestion": _object(
-            {
-                "label": text,
-                "kind": _enum(["scheme", "funder", "term"]),
-                "id": text,
-                "lang": _enum(LANGUAGES),
-                "url": url,
-            }
-        ),
-        "Suggestions": _object({"query": text, "items": _array(_ref("Suggestion"))}),
-        "Organisation": _object(
-            {
-                "id": _enum(organisations),
-                "acronym": text,
-                "name": text,
-                "url": url,
-                "contact": _nullable(
-                    _object(
-                        {
-                            "url": _nullable(url),
-                            "email": optional_text,
-                            "phone": optional_text,
-                            "source": url,
-                            "checked": date,
-                        }
-                    )
-                ),
-            }
-        ),
-        "Link": _object({"id": scheme_id, "name": optional_text, "url": url}),
-        "SchemeDetail": _object(
-            {
-                **summary,
-                "description": text,
-                "funder": _ref("Organisation"),
-                "operator": _nullable(_ref("Organisation")),
-                "parent": _nullable(_ref("Link")),
-                "lifecycle": _object(
-                    {
-                        "status": _enum(LIFECYCLE_STATUSES),
-                        "since": partial_date,
-                        "replaced_by": _nullable(_ref("Link")),
-                        "note": optional_text,
-                        "source": text,
-                    }
-                ),
-                "audience": _object(
-                    {
-                        **{facet.field: labelled(facet.variable) for facet in AUDIENCE_FACETS},
-                        "note": optional_text,
-                        "source": text,
-                    }
-                ),
-                "amounts": _nullable(
-                    _object(
-                        {
-                            "min_eur": _nullable({"type": "integer", "minimum": 0}),
-                            "max_eur": _nullable({"type": "integer", "minimum": 0}),
-                            "max_rate_percent": _nullable(
-                                {"type": "number", "exclusiveMinimum": 0, "maximum": 100}
-                            ),
-                            "fixed": _array(_ref("FixedSum")),
-                            "note": optional_text,
-                            "source": text,
-                        }
-                    )
-                ),
-                "calendar": _nullable(
-                    _object(
-                        {
-                            "rolling": {"type": "boolean"},
-                            "sessions": _array(
-                                _object(
-                                    {
-                                        "label": optional_text,
-                                        "opens": _nullable(date),
-                                        "closes": date,
-                                        "expected": {"type": "boolean"},
-                                        "source": text,
-                                    }
-                                )
-                            ),
-                            "note": optional_text,
-                            "source": optional_text,
-                        }
-                    )
-                ),
-                "apply": _nullable(
-                    _object(
-                        {
-                            "url": url,
-                            "how": optional_text,
-                            "documents": optional_text,
-                            "source": text,
-                        }
-                    )
-                ),
-                "newest_evidence": _nullable(date),
-                "may_be_out_of_date": {"type": "boolean"},
-                "notes": _array(_object({"text": text, "source": text})),
-                "criteria": _array(
-                    _object(
-                        {
-                            "id": _string(pattern=SLUG),
-                            "label": text,
-                            "variables": _array(_enum(variables)),
-                            "verify_by": _nullable(_enum(get_args(VerifyBy))),
-                            "source": text,
-                        }
-                    )
-                ),
-                "sources": _array(
-                    _object(
-                        {
-                            "id": _string(pattern=SLUG_PATTERN),
-                            "url": url,
-                            "title": text,
-                            "kind": _enum(get_args(SourceKind)),
-                            "page_date": partial_date,
-                            "checked": date,
-                        }
-                    ),
-                    minItems=1,
-                ),
-            }
-        ),
-        "Question": _object(
-            {
-                "id": _enum(variables),
-                "type": _enum(get_args(VariableType)),
-                "label": text,
-                "help": text,
-                "values": _array(_object({"id": text, "label": text}), minItems=1),
-                "min": {"type": "number"},
-                "max": {"type": "number"},
-            },
-            optional=("values", "min", "max"),
-        ),
-        "Questions": _object({"questions": _array(_ref("Question"))}),
         "Answers": {
             **_object(
                 {name: _answer_schema(v) for name, v in vocab.variables.items()},
@@ -493,26 +275,6 @@ def _schemas(vocab: Vocabulary, facets: dict[str, list[str]]) -> dict[str, Any]:
         "EligibilityRequest": _object(
             {"answers": _ref("Answers"), "lang": {**_enum(LANGUAGES), "default": DEFAULT_LANG}},
             optional=("answers", "lang"),
-        ),
-        "Verdict": _object(
-            {
-                "scheme": _object({"id": scheme_id, "name": text, "url": url}),
-                "status": _enum(get_args(Verdict)),
-                "lifecycle": _object(
-                    {"status": _enum(LIFECYCLE_STATUSES), "replaced_by": _nullable(scheme_id)}
-                ),
-                "criteria": _array(_object(verdict_criterion)),
-                "next_deadline": _nullable(_ref("Deadline")),
-            }
-        ),
-        "EligibilityResult": _object(
-            {
-                "results": _array(_ref("Verdict")),
-                "next_questions": _array(_enum(variables)),
-                "finished": {"type": "boolean"},
-                "nothing_can_match": {"type": "boolean"},
-                "rules_date": _nullable(date),
-            }
         ),
         "OpenData": _opendata_schema(),
         "OpenAPI": {

@@ -216,7 +216,7 @@ def recap() -> tuple[str, int] | str:
     )
 
 
-def _groups(verdicts: list[SchemeVerdict]) -> dict[tuple[str, bool], list[SchemeVerdict]]:
+def _groups(verdicts: Sequence[SchemeVerdict]) -> dict[tuple[str, bool], list[SchemeVerdict]]:
     """The verdicts by (status, scheme is current), each group by name. The catalogue's order by
     name is worked out once per language and version, then each request sorts by rank."""
     catalogue, lang = current_catalogue(), current_language()

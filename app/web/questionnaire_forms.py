@@ -13,7 +13,6 @@ from wtforms import (
     RadioField,
     SelectMultipleField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     Email,
     InputRequired,
@@ -26,6 +25,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.eligibility.answers import DONT_KNOW
 from app.vocabulary import Variable
+from app.web.choices import SelectChoice, choices_of
 from app.web.number_fields import BoundedDecimalField, BoundedIntegerField
 
 
@@ -36,7 +36,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
     def pre_validate(self, form: Any) -> None:
-        allowed = {choice.value for choice in self.choices or ()}
+        allowed = {choice.value for choice in choices_of(self)}
         unknown = [value for value in self.data or () if value not in allowed]
         if unknown:
             raise ValidationError(_l("Choose among the values offered."))

@@ -45,7 +45,7 @@ def email_results() -> tuple[str, int] | str:
     count = len(parts["eligible"])  # type: ignore[arg-type]
     message = build_message(
         sender=settings.mail_from,
-        to=form.email.data,
+        to=form.email.data or "",
         subject=ngettext(
             "Your results: %(num)d scheme fits", "Your results: %(num)d schemes fit", count
         ),

@@ -31,6 +31,7 @@ from app.schemes import Amounts, Scheme
 from app.vocabulary import Organisation
 from app.web.calendar_page import calendar_url
 from app.web.catalogue_cache import current_catalogue
+from app.web.choices import choices_of
 from app.web.database import db_session
 from app.web.labels import KIND_LABELS
 from app.web.listing import ListedScheme
@@ -105,7 +106,7 @@ def filters_in_words(form: FilterForm) -> str:
         field = form[name]
         chosen = field.data or []
         if chosen:
-            labels = {choice.value: str(choice.label) for choice in field.choices}
+            labels = {choice.value: str(choice.label) for choice in choices_of(field)}
             values = ", ".join(labels.get(value, value) for value in chosen)
             parts.append(f"{field.label.text}: {values}")
     for flag in (form.open_now, form.include_closed):
@@ -264,7 +265,8 @@ def sitemap() -> Response:
     catalogue_changed = _lastmod(catalogue.rules_date)
 
     def each_language(endpoint: str, **values: str) -> dict[str, str]:
-        return {lang: url_for(endpoint, lang=lang, **values) for lang in LANGUAGES}
+        query: dict[str, Any] = values  # url_for's values are Any
+        return {lang: url_for(endpoint, lang=lang, **query) for lang in LANGUAGES}
 
     entries = _sitemap_entries(each_language("public.home"), catalogue_changed, default="/")
     entries += _sitemap_entries(each_language("public.scheme_list"), catalogue_changed)

@@ -62,7 +62,7 @@ def suggest(scheme_id: str) -> tuple[str, int] | str:
         suggestions.receive(
             db_session(),
             scheme_id=scheme.id,
-            message=form.message.data.strip(),
+            message=(form.message.data or "").strip(),
             source_url=(form.source_url.data or "").strip(),
             email=(form.email.data or "").strip().lower(),
             lang=current_language(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import segno
@@ -34,8 +35,10 @@ Page = str | Response | tuple[str, int]
 def _safe_next(target: str | None) -> str:
     """Only a path on this site: never an open redirect, never a header injection (CR/LF or
     any other control character would end up in the Location header)."""
-    local = bool(target) and target.startswith("/") and not target.startswith("//")
-    printable = bool(target) and target.isprintable() and len(target) <= 2000
+    if not target:
+        return url_for("admin.dashboard")
+    local = target.startswith("/") and not target.startswith("//")
+    printable = target.isprintable() and len(target) <= 2000
     if local and printable and not urlsplit(target).netloc and "\\" not in target:
         return target
     return url_for("admin.dashboard")
@@ -87,7 +90,7 @@ def login() -> Page:
     return _signed_in(user)
 
 
-def _record_sign_in(user: User, **detail: object) -> None:
+def _record_sign_in(user: User, **detail: Any) -> None:
     db = db_session()
     user.last_login_at = datetime.now(UTC)
     audit.record(db, "login", actor=user.email, address=request.remote_addr, **detail)

@@ -32,7 +32,7 @@ from app.schemes import Scheme
 from app.web.admin.access import require_role, signed_in_user
 from app.web.admin.rule_row_edits import VERBS as ROW_VERBS
 from app.web.admin.rule_row_edits import RowEditError, edit_rows, landing
-from app.web.admin.rule_rows import Node, is_group, outline
+from app.web.admin.rule_rows import Node, Row, is_group, outline
 from app.web.admin.scheme_form import SchemeForm, configure
 from app.web.admin.scheme_form_data import form_data_from_scheme
 from app.web.admin.scheme_form_document import scheme_from_form
@@ -125,7 +125,7 @@ class SummaryItem:
     message: str
 
 
-def row_label(entries: FieldList, position: int) -> str:
+def row_label(entries: FieldList[Any], position: int) -> str:
     """ "Criterion 2 (author-applicant)": a row named by its place and its identifier; a rule's
     rows are numbered by kind ("Group 1", "Condition 3")."""
     number = position + 1
@@ -139,16 +139,16 @@ def row_label(entries: FieldList, position: int) -> str:
     return f"{text} ({ident.data})" if ident is not None and ident.data else text
 
 
-def _rule_rows(entries: FieldList) -> list[dict[str, Any]]:
+def _rule_rows(entries: FieldList[Any]) -> list[Row]:
     return [entry.form.data for entry in entries.entries]
 
 
-def rule_outline(entries: FieldList) -> list[Node]:
+def rule_outline(entries: FieldList[Any]) -> list[Node]:
     """A criterion's rule rows as a tree, to show groups as nested fieldsets."""
     return outline(_rule_rows(entries))
 
 
-def rule_target(entries: FieldList, verb: str, position: int | None = None) -> str | None:
+def rule_target(entries: FieldList[Any], verb: str, position: int | None = None) -> str | None:
     """The id of the row a rule row's button leaves the focus on, or None when the button does
     not apply to that row (the page does not offer it)."""
     place = landing(_rule_rows(entries), verb, position)

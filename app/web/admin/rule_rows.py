@@ -141,7 +141,9 @@ def _split(rule: Rule) -> tuple[str | None, tuple[Rule, ...]]:
     return None, ()
 
 
-def _flat(rules: Sequence[Rule], depth: int, value_text: Callable[[Any], str]) -> list[dict]:
+def _flat(
+    rules: Sequence[Rule], depth: int, value_text: Callable[[Any], str]
+) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for rule in rules:
         kind, children = _split(rule)

@@ -14,10 +14,10 @@ from wtforms import (
     FormField,
     HiddenField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.form import BaseForm
 from wtforms.validators import Length
 
@@ -42,6 +42,7 @@ from app.web.admin.scheme_form_fields import (
 )
 from app.web.admin.scheme_form_rules import CriterionForm, ExampleForm
 from app.web.admin.scheme_form_values import ANSWERS_HELP
+from app.web.choices import SelectChoice
 from app.web.labels import KIND_LABELS
 
 
@@ -93,7 +94,7 @@ class SchemeForm(FlaskForm):
         return [entry.form.id.data for entry in self.sources if entry.form.id.data]
 
 
-def leaves(container: BaseForm | FormField | FieldList) -> Iterable[Field]:
+def leaves(container: BaseForm | FormField[Any] | FieldList[Any]) -> Iterable[Field]:
     """Every input field of a form, depth first, in document order."""
     fields: Iterable[Field]
     if isinstance(container, FieldList):
@@ -126,7 +127,10 @@ def configure(
     audience = form.audience.form
     for facet in AUDIENCE_FACETS:
         values = vocabulary.variable(facet.variable).values
-        audience[facet.field].choices = [SelectChoice(c.id, c.label.get(lang)) for c in values]
+        field = audience[facet.field]
+        if not isinstance(field, SelectMultipleField):
+            raise TypeError(f"audience.{facet.field} is not a multiple choice")
+        field.choices = [SelectChoice(c.id, c.label.get(lang)) for c in values]
     variables = [
         SelectChoice(v.id, f"{v.label.get(lang)} ({v.id})") for v in vocabulary.variables.values()
     ]

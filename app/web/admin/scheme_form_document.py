@@ -27,7 +27,7 @@ from app.web.admin.scheme_form_values import (
 from app.web.reference import vocabulary as current_vocabulary
 
 
-def _text(pair: FormField) -> dict[str, str] | None:
+def _text(pair: FormField[Any]) -> dict[str, str] | None:
     """Both languages as typed, so that the model names an empty one; an optional text left
     empty in both is no text."""
     fr, en = pair.form.fr.data or "", pair.form.en.data or ""

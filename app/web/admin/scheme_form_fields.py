@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from flask_babel import lazy_gettext as _l
 from wtforms import Field, Form, SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.form import BaseForm
 from wtforms.validators import DataRequired, Regexp
 
 from app.schemes import SLUG_PATTERN
+from app.web.choices import SelectChoice
 
 
 def choices_from(labels: Mapping[str, Any]) -> list[SelectChoice]:
     """The choices of a select, from values and their labels."""
     return [SelectChoice(value, label) for value, label in labels.items()]
+
+
+def add_error(field: Field, *messages: str) -> None:
+    """Add messages to a field's errors once it is validated (WTForms keeps them in a list)."""
+    cast(list[str], field.errors).extend(messages)
 
 
 def clean(value: Any) -> Any:

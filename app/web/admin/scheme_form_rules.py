@@ -7,7 +7,6 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from app.eligibility.operators import OPERATORS, OPERATORS_BY_TYPE
@@ -15,12 +14,14 @@ from app.web.admin.rule_rows import is_group
 from app.web.admin.scheme_form_fields import (
     LongTextPair,
     SourceField,
+    add_error,
     choices_from,
     clean,
     required,
     slug,
 )
 from app.web.admin.scheme_form_values import ANSWERS_HELP, parse_answers_text, parse_rule_value
+from app.web.choices import SelectChoice
 from app.web.reference import vocabulary as current_vocabulary
 
 # The msgids are marked for extraction in app/eligibility/operators.py.
@@ -69,18 +70,19 @@ class ConditionForm(Form):
         variable = current_vocabulary().variables[self.variable.data or ""]
         allowed = OPERATORS_BY_TYPE[variable.type]
         if self.operator.data not in allowed:
-            self.operator.errors.append(
+            add_error(
+                self.operator,
                 _(
                     "This operator does not apply to %(variable)s (%(type)s); use: %(allowed)s.",
                     variable=variable.id,
                     type=TYPE_LABELS[variable.type],
                     allowed=", ".join(str(OPERATOR_LABELS[op]) for op in sorted(allowed)),
-                )
+                ),
             )
             return False
         _value, message = parse_rule_value(variable, self.operator.data or "", self.value.data)
         if message:
-            self.value.errors.append(message)
+            add_error(self.value, message)
             return False
         return True
 
@@ -116,9 +118,7 @@ class CriterionForm(Form):
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
         if not self.conditions.entries and not self.verify_by.data:
-            self.verify_by.errors.append(
-                _l("Add a condition, or say who must verify this criterion.")
-            )
+            add_error(self.verify_by, _l("Add a condition, or say who must verify this criterion."))
             valid = False
         return valid
 
@@ -147,6 +147,6 @@ class ExampleForm(Form):
         valid = super().validate(extra_validators)
         _answers, problems = parse_answers_text(self.answers.data or "", current_vocabulary())
         if problems:
-            self.answers.errors.extend(problems)
+            add_error(self.answers, *problems)
             valid = False
         return valid

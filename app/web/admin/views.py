@@ -85,8 +85,10 @@ def dashboard() -> str:
     """Every scheme with its state and the age of its evidence; search, filter, sort and page."""
     words = (request.args.get("q") or "")[:200]
     funder = request.args.get("funder") or ""
-    show = request.args.get("show") if request.args.get("show") in DASHBOARD_SHOWS else "all"
-    sort = request.args.get("sort") if request.args.get("sort") in DASHBOARD_SORTS else "stale"
+    show = request.args.get("show", "all")
+    show = show if show in DASHBOARD_SHOWS else "all"
+    sort = request.args.get("sort", "stale")
+    sort = sort if sort in DASHBOARD_SORTS else "stale"
     rows = dashboard_rows(db_session(), current_catalogue(), today_in_paris())
     waiting = suggestions.waiting(db_session())
     shown = sort_rows(filter_rows(rows, words, funder, show), sort, current_language())

@@ -1,0 +1,39 @@
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import date, datetime
+from typing import Any
+
+from babel import Locale
+from babel.support import NullTranslations, Translations
+from flask import Flask
+
+# Not a str subclass at run time, but it stands for one wherever a str is taken (WTForms labels
+# and messages, Jinja, format strings): typed as one so those calls are checked, not Any.
+class LazyString(str):
+    def __init__(self, func: Callable[..., str], *args: Any, **kwargs: Any) -> None: ...
+    def __html__(self) -> str: ...
+
+class Babel:
+    def __init__(
+        self,
+        app: Flask | None = None,
+        date_formats: dict[str, str] | None = None,
+        configure_jinja: bool = True,
+        *args: Any,
+        locale_selector: Callable[[], str | None] | None = None,
+        **kwargs: Any,
+    ) -> None: ...
+
+def get_translations() -> Translations | NullTranslations: ...
+def get_locale() -> Locale | None: ...
+def force_locale(locale: str | Locale) -> AbstractContextManager[None]: ...
+def format_datetime(
+    datetime: datetime | None = None, format: str | None = None, rebase: bool = True
+) -> str: ...
+def format_date(
+    date: date | None = None, format: str | None = None, rebase: bool = True
+) -> str: ...
+def format_decimal(number: float | int | Any, format: str | None = None) -> str: ...
+def gettext(string: str, **variables: Any) -> str: ...
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str: ...
+def lazy_gettext(string: str, **variables: Any) -> LazyString: ...
