@@ -1,12 +1,14 @@
 """Editing schemes: drafts with revisions, publishing once the examples pass, rollback, diffs.
 
 Each operation validates, writes, records its revision and an audit event, then commits, in one
-place. Two people editing the same scheme: the second save is refused with the other's changes.
+unit of work (`app.db.unit_of_work`), like every write service. Two people editing the same
+scheme: the second save is refused with the other's changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.catalogue import Problem, check_catalogue
+from app.db import unit_of_work
 from app.models import SchemeRecord, SchemeRevision
 from app.reasons import Reason, reason
 from app.repository import apply_scheme, content_hash
@@ -145,12 +148,14 @@ def _add_revision(
     return row
 
 
-def _commit_or_conflict(session: Session, scheme_id: str, base: int) -> None:
+@contextmanager
+def _saving(session: Session, scheme_id: str, base: int) -> Iterator[None]:
+    """The unit of work of a save made from revision `base`; a revision number someone else
+    took between our check and our write is a conflict showing their changes."""
     try:
-        session.commit()
+        with unit_of_work(session):
+            yield
     except IntegrityError:
-        # Someone took the same revision number between our check and our write.
-        session.rollback()
         theirs = latest_revision(session, scheme_id)
         if theirs is None:
             raise
@@ -186,14 +191,14 @@ def save_draft(
     if latest is not None and latest.number != base:
         raise ConflictError(latest, _changes_since(session, scheme.id, base, latest))
     now = datetime.now(UTC)
-    if session.get(SchemeRecord, scheme.id) is None:
-        # A new scheme: its record exists from the first draft, hidden until published.
-        record = SchemeRecord(id=scheme.id, revision=0, created_at=now, published=False)
-        apply_scheme(record, scheme, scheme.document(), now)
-        session.add(record)
-    row = _add_revision(session, scheme, base + 1, "draft", author, comment)
-    audit.record(session, "scheme.draft", actor=author, target=scheme.id, revision=base + 1)
-    _commit_or_conflict(session, scheme.id, base)
+    with _saving(session, scheme.id, base):
+        if session.get(SchemeRecord, scheme.id) is None:
+            # A new scheme: its record exists from the first draft, hidden until published.
+            record = SchemeRecord(id=scheme.id, revision=0, created_at=now, published=False)
+            apply_scheme(record, scheme, scheme.document(), now)
+            session.add(record)
+        row = _add_revision(session, scheme, base + 1, "draft", author, comment)
+        audit.record(session, "scheme.draft", actor=author, target=scheme.id, revision=base + 1)
     return row
 
 
@@ -229,16 +234,16 @@ def submit_for_review(session: Session, scheme_id: str, *, author: str, comment:
     draft = latest_revision(session, scheme_id)
     if draft is None or draft.state != "draft":
         raise EditError(reason("no_draft_to_submit"))
-    draft.state = "review"
-    audit.record(
-        session,
-        "scheme.review",
-        actor=author,
-        target=scheme_id,
-        revision=draft.number,
-        note=comment,
-    )
-    session.commit()
+    with unit_of_work(session):
+        draft.state = "review"
+        audit.record(
+            session,
+            "scheme.review",
+            actor=author,
+            target=scheme_id,
+            revision=draft.number,
+            note=comment,
+        )
 
 
 def send_back(session: Session, scheme_id: str, *, author: str, comment: str) -> None:
@@ -246,17 +251,17 @@ def send_back(session: Session, scheme_id: str, *, author: str, comment: str) ->
     draft = latest_revision(session, scheme_id)
     if draft is None or draft.state != "review":
         raise EditError(reason("no_draft_under_review"))
-    draft.state = "draft"
-    draft.review_note = comment or None
-    audit.record(
-        session,
-        "scheme.sent_back",
-        actor=author,
-        target=scheme_id,
-        revision=draft.number,
-        note=comment,
-    )
-    session.commit()
+    with unit_of_work(session):
+        draft.state = "draft"
+        draft.review_note = comment or None
+        audit.record(
+            session,
+            "scheme.sent_back",
+            actor=author,
+            target=scheme_id,
+            revision=draft.number,
+            note=comment,
+        )
 
 
 def rollback(
@@ -295,12 +300,12 @@ def _make_public(
     if record is None:
         raise EditError(reason("no_such_scheme"))
     number = base + 1
-    apply_scheme(record, scheme, scheme.document(), datetime.now(UTC))
-    record.revision = number
-    record.published = True
-    row = _add_revision(session, scheme, number, "published", author, comment)
-    audit.record(session, "scheme.publish", actor=author, target=scheme.id, revision=number)
-    _commit_or_conflict(session, scheme.id, base)
+    with _saving(session, scheme.id, base):
+        apply_scheme(record, scheme, scheme.document(), datetime.now(UTC))
+        record.revision = number
+        record.published = True
+        row = _add_revision(session, scheme, number, "published", author, comment)
+        audit.record(session, "scheme.publish", actor=author, target=scheme.id, revision=number)
     if after_commit is not None:
         after_commit()  # the search index and caches follow at once
     return row

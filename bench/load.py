@@ -637,9 +637,12 @@ def warm_up(base: str) -> None:
 def create_admin(database_url: str) -> str:
     engine = make_engine(database_url)
     try:
-        with make_session_factory(engine).begin() as session:
-            user = accounts.create_user(session, ADMIN_EMAIL, ADMIN_PASSWORD, "admin")
+        with make_session_factory(engine)() as session:
+            user = accounts.create_user(
+                session, ADMIN_EMAIL, ADMIN_PASSWORD, "admin", actor="load bench"
+            )
             user.totp_secret = pyotp.random_base32()
+            session.commit()
             return user.totp_secret
     finally:
         engine.dispose()

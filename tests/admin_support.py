@@ -25,7 +25,7 @@ def csrf_token(client: FlaskClient, url: str) -> str:
 
 
 def make_user(db: Session, email: str, role: str) -> User:
-    user = accounts.create_user(db, email, PASSWORD, role)  # type: ignore[arg-type]
+    user = accounts.create_user(db, email, PASSWORD, role, actor="test")  # type: ignore[arg-type]
     if role == "admin":
         user.totp_secret = pyotp.random_base32()
     db.commit()

@@ -104,7 +104,7 @@ def test_no_default_account_and_weak_passwords_refused(db: Session) -> None:
     assert db.scalar(select(User)) is None
     for weak in ("short", "password1234", "aaaaaaaaaaaa", "admin@example.org1"):
         with pytest.raises(accounts.AccountError):
-            accounts.create_user(db, "admin@example.org", weak, "admin")
+            accounts.create_user(db, "admin@example.org", weak, "admin", actor="test")
 
 
 def test_passwords_are_argon2id_hashes(db: Session) -> None:
@@ -163,8 +163,7 @@ def test_admins_need_a_totp_code(client: FlaskClient, db: Session) -> None:
 
 
 def test_first_admin_enrols_a_totp_secret(client: FlaskClient, db: Session) -> None:
-    admin = accounts.create_user(db, "first@example.org", PASSWORD, "admin")
-    db.commit()
+    admin = accounts.create_user(db, "first@example.org", PASSWORD, "admin", actor="test")
     token = csrf_token(client, "/en/admin/login")
     client.post(
         "/en/admin/login", data={"csrf_token": token, "email": admin.email, "password": PASSWORD}

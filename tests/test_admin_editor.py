@@ -145,8 +145,7 @@ def frozen_scheme(db: Session) -> Scheme:
 @pytest.fixture
 def editor(client: FlaskClient, db: Session, frozen_scheme: Scheme) -> FlaskClient:
     """A client signed in as an editor through the login form."""
-    accounts.create_user(db, EDITOR, PASSWORD, "editor")
-    db.commit()
+    accounts.create_user(db, EDITOR, PASSWORD, "editor", actor="test")
     login = client.get("/en/admin/login").get_data(as_text=True)
     token = read_form_token(login)
     response = client.post(

@@ -145,8 +145,7 @@ def _confirmed(db: Session, kind: str, query: str, days_ago: int) -> AlertSubscr
         reminders=True,
         now=now - timedelta(days=days_ago),
     )
-    alerts.confirm(subscription, now - timedelta(days=days_ago))
-    db.commit()
+    alerts.confirm(db, subscription, now - timedelta(days=days_ago))
     return subscription
 
 
