@@ -173,7 +173,7 @@ def unit_of_work(session: Session) -> Iterator[Session]:
     web views never commit."""
     try:
         yield session
+        session.commit()
     except BaseException:
-        session.rollback()
+        session.rollback()  # also when the commit itself fails: the database went away
         raise
-    session.commit()

@@ -52,7 +52,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from support import isolated_database_url, migrate
 from werkzeug.test import TestResponse
 
-from app import audit, editing
+from app import audit
 from app.config import Settings
 from app.db import make_engine, make_session_factory
 from app.editing import latest_revision, publish, revisions, save_draft
@@ -532,11 +532,12 @@ def crash_in_audit(monkeypatch: pytest.MonkeyPatch) -> type[Exception]:
 def failing_commit(monkeypatch: pytest.MonkeyPatch) -> type[Exception]:
     """Everything is written, then the commit fails: the database went away at that moment."""
 
-    def commit(session: Session, _scheme_id: str, _base: int) -> NoReturn:
+    def commit(session: Session) -> NoReturn:
         session.flush()
         raise _dbapi(OperationalError)
 
-    monkeypatch.setattr(editing, "_commit_or_conflict", commit)
+    # Every write service commits through app.db.unit_of_work, i.e. Session.commit.
+    monkeypatch.setattr(Session, "commit", commit)
     return OperationalError
 
 
