@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pyotp
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from app import accounts
 from app.models import User
@@ -51,3 +53,12 @@ def sign_in(client: FlaskClient, user: User, password: str = PASSWORD) -> None:
             if response.status_code == 302:
                 break
         assert response.status_code == 302
+
+
+def assert_sent_to_sign_in(response: TestResponse, asked: str) -> None:
+    """A redirect to the sign-in page that comes back to the page asked for, not any 302."""
+    assert response.status_code == 302, response.status_code
+    location = urlsplit(response.headers["Location"])
+    lang = asked.split("/")[1]
+    assert (location.netloc, location.path) in (("", f"/{lang}/admin/login"),), location
+    assert parse_qs(location.query) == {"next": [asked]}, location.query

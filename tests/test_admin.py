@@ -9,7 +9,7 @@ import zipfile
 
 import pyotp
 import pytest
-from admin_support import PASSWORD, csrf_token, make_user, sign_in
+from admin_support import PASSWORD, assert_sent_to_sign_in, csrf_token, make_user, sign_in
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -188,7 +188,7 @@ def test_logout_ends_the_session_on_the_server(client: FlaskClient, db: Session)
     token = csrf_token(client, "/en/admin/")
     assert client.post("/en/admin/logout", data={"csrf_token": token}).status_code == 302
     client.set_cookie("session", stolen.value)  # replaying the old cookie
-    assert client.get("/en/admin/").status_code == 302
+    assert_sent_to_sign_in(client.get("/en/admin/"), "/en/admin/")
 
 
 def test_disabling_a_user_ends_their_sessions(app: Flask, client: FlaskClient, db: Session) -> None:
@@ -203,7 +203,7 @@ def test_disabling_a_user_ends_their_sessions(app: Flask, client: FlaskClient, d
         client.post(f"/en/admin/users/{editor.id}/disable", data={"csrf_token": token}).status_code
         == 302
     )
-    assert editor_client.get("/en/admin/").status_code == 302
+    assert_sent_to_sign_in(editor_client.get("/en/admin/"), "/en/admin/")
 
 
 def test_idle_sessions_expire(
@@ -212,7 +212,7 @@ def test_idle_sessions_expire(
     sign_in(client, make_user(db, "editor@example.org", "editor"))
     later = time.time() + 31 * 60
     monkeypatch.setattr("app.web.admin.access.time.time", lambda: later)
-    assert client.get("/en/admin/").status_code == 302
+    assert_sent_to_sign_in(client.get("/en/admin/"), "/en/admin/")
 
 
 def test_role_change_needs_the_admins_password(client: FlaskClient, db: Session) -> None:
@@ -427,7 +427,7 @@ def test_changing_ones_password_needs_the_current_one_and_ends_sessions(
         data={"csrf_token": token, "current": PASSWORD, "new": new, "repeat": new},
     )
     assert changed.status_code == 302
-    assert client.get("/en/admin/").status_code == 302  # the session ended
+    assert_sent_to_sign_in(client.get("/en/admin/"), "/en/admin/")  # the session ended
     sign_in(client, user, password=new)
     assert client.get("/en/admin/").status_code == 200
 

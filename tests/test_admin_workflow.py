@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from admin_support import make_user, sign_in
+from admin_support import assert_sent_to_sign_in, make_user, sign_in
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -161,9 +161,21 @@ def test_suggestions_are_rate_limited(client: FlaskClient) -> None:
     assert statuses == [200] * 5 + [429]
 
 
-def test_the_public_cannot_read_or_decide_suggestions(client: FlaskClient) -> None:
-    assert client.get("/en/admin/suggestions").status_code == 302
-    assert client.post("/en/admin/suggestions/1/accepted").status_code in (302, 400)
+def test_the_public_cannot_read_or_decide_suggestions(client: FlaskClient, db: Session) -> None:
+    # The test's own suggestion (no id left by another test) and a valid CSRF token, so that
+    # only the access check can refuse: a 400 for a missing token would prove nothing.
+    status, _html = _suggest(client, "en", {"message": "Dates changed.", "email": "r@example.org"})
+    assert status == 200
+    kept = db.scalars(select(Suggestion)).one()
+    page = client.get("/en/aides/cnc-fajv/suggestion").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    assert token
+    assert_sent_to_sign_in(client.get("/en/admin/suggestions"), "/en/admin/suggestions")
+    for decision in ("accepted", "declined"):
+        url = f"/en/admin/suggestions/{kept.id}/{decision}"
+        assert_sent_to_sign_in(client.post(url, data={"csrf_token": token[1]}), url)
+    db.refresh(kept)
+    assert (kept.state, kept.email, kept.handled_by) == ("new", "r@example.org", None)
 
 
 def _token(client: FlaskClient, url: str) -> str:
