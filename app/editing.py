@@ -27,6 +27,15 @@ from app.repository import apply_scheme, content_hash
 from app.schemes import Scheme, is_scheme_id
 from app.vocabulary import Vocabulary
 
+# Where the saves read the time of a revision from. Injected, not patched: a test publishes
+# from a machine whose clock is behind by passing its own.
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The time of a save: now, in UTC."""
+    return datetime.now(UTC)
+
 
 @dataclass(frozen=True)
 class Change:
@@ -131,7 +140,13 @@ def _next_number(session: Session, scheme_id: str) -> int:
 
 
 def _add_revision(
-    session: Session, scheme: Scheme, number: int, state: str, author: str, comment: str
+    session: Session,
+    scheme: Scheme,
+    number: int,
+    state: str,
+    author: str,
+    comment: str,
+    at: datetime,
 ) -> SchemeRevision:
     document = scheme.document()
     row = SchemeRevision(
@@ -142,7 +157,7 @@ def _add_revision(
         author=author,
         comment=comment,
         state=state,
-        created_at=datetime.now(UTC),
+        created_at=at,
     )
     session.add(row)
     return row
@@ -177,6 +192,7 @@ def save_draft(
     author: str,
     comment: str,
     vocabulary: Vocabulary,
+    clock: Clock = utc_now,
 ) -> SchemeRevision:
     """Save a new draft revision made from revision `base` (0 for a new scheme).
 
@@ -190,14 +206,14 @@ def save_draft(
         raise EditError(reason("no_such_scheme"))
     if latest is not None and latest.number != base:
         raise ConflictError(latest, _changes_since(session, scheme.id, base, latest))
-    now = datetime.now(UTC)
+    now = clock()
     with _saving(session, scheme.id, base):
         if session.get(SchemeRecord, scheme.id) is None:
             # A new scheme: its record exists from the first draft, hidden until published.
             record = SchemeRecord(id=scheme.id, revision=0, created_at=now, published=False)
             apply_scheme(record, scheme, scheme.document(), now)
             session.add(record)
-        row = _add_revision(session, scheme, base + 1, "draft", author, comment)
+        row = _add_revision(session, scheme, base + 1, "draft", author, comment, now)
         audit.record(session, "scheme.draft", actor=author, target=scheme.id, revision=base + 1)
     return row
 
@@ -210,13 +226,16 @@ def publish(
     comment: str,
     vocabulary: Vocabulary,
     after_commit: Callable[[], None] | None = None,
+    clock: Clock = utc_now,
 ) -> SchemeRevision:
     """Publish the latest draft: refused while an example fails or the scheme is invalid."""
     draft = latest_revision(session, scheme_id)
     if draft is None or draft.state not in DRAFT_STATES:
         raise EditError(reason("no_draft_to_publish"))
     scheme = Scheme.model_validate(draft.document)
-    return _make_public(session, scheme, draft.number, author, comment, vocabulary, after_commit)
+    return _make_public(
+        session, scheme, draft.number, author, comment, vocabulary, after_commit, clock
+    )
 
 
 def publish_problems(session: Session, scheme_id: str, vocabulary: Vocabulary) -> list[Problem]:
@@ -273,6 +292,7 @@ def rollback(
     comment: str,
     vocabulary: Vocabulary,
     after_commit: Callable[[], None] | None = None,
+    clock: Clock = utc_now,
 ) -> SchemeRevision:
     """Publish an earlier revision's content again, as a new revision (history is kept)."""
     old = revision(session, scheme_id, number)
@@ -281,7 +301,9 @@ def rollback(
         raise EditError(reason("no_such_revision"))
     scheme = Scheme.model_validate(old.document)
     note = comment or f"Rollback to revision {number}"
-    return _make_public(session, scheme, latest.number, author, note, vocabulary, after_commit)
+    return _make_public(
+        session, scheme, latest.number, author, note, vocabulary, after_commit, clock
+    )
 
 
 def _make_public(
@@ -292,6 +314,7 @@ def _make_public(
     comment: str,
     vocabulary: Vocabulary,
     after_commit: Callable[[], None] | None,
+    clock: Clock,
 ) -> SchemeRevision:
     problems = _problems(session, scheme, vocabulary, run_examples=True)
     if problems:
@@ -299,12 +322,12 @@ def _make_public(
     record = session.get(SchemeRecord, scheme.id)
     if record is None:
         raise EditError(reason("no_such_scheme"))
-    number = base + 1
+    number, now = base + 1, clock()
     with _saving(session, scheme.id, base):
-        apply_scheme(record, scheme, scheme.document(), datetime.now(UTC))
+        apply_scheme(record, scheme, scheme.document(), now)
         record.revision = number
         record.published = True
-        row = _add_revision(session, scheme, number, "published", author, comment)
+        row = _add_revision(session, scheme, number, "published", author, comment, now)
         audit.record(session, "scheme.publish", actor=author, target=scheme.id, revision=number)
     if after_commit is not None:
         after_commit()  # the search index and caches follow at once

@@ -43,7 +43,7 @@ from sqlalchemy.exc import OperationalError
 
 from app.config import DEFAULT_SCHEMES_DIR, PROJECT_ROOT
 from app.db import make_engine, make_session_factory
-from app.editing import latest_revision, publish, save_draft
+from app.editing import Clock, latest_revision, publish, save_draft, utc_now
 from app.schemes import Scheme
 from app.vocabulary import load_vocabulary
 
@@ -274,8 +274,11 @@ def unique_word() -> str:
     return "zq" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(10))
 
 
-def publish_new_name(database_url: str, word: str, scheme_id: str = SCHEME_ID) -> str:
-    """Save a draft renaming the scheme in English, then publish it, as the editor does."""
+def publish_new_name(
+    database_url: str, word: str, scheme_id: str = SCHEME_ID, clock: Clock = utc_now
+) -> str:
+    """Save a draft renaming the scheme in English, then publish it, as the editor does, from
+    a machine whose clock is `clock`."""
     vocabulary = load_vocabulary(DEFAULT_SCHEMES_DIR)
     engine = make_engine(database_url)
     try:
@@ -293,8 +296,16 @@ def publish_new_name(database_url: str, word: str, scheme_id: str = SCHEME_ID) -
                 author=author,
                 comment=word,
                 vocabulary=vocabulary,
+                clock=clock,
             )
-            publish(session, scheme_id, author=author, comment=word, vocabulary=vocabulary)
+            publish(
+                session,
+                scheme_id,
+                author=author,
+                comment=word,
+                vocabulary=vocabulary,
+                clock=clock,
+            )
     finally:
         engine.dispose()
     return name.en
@@ -441,7 +452,7 @@ def test_login_limits_are_shared_by_every_worker_through_redis(deployment: Deplo
 
 
 def test_a_publish_from_a_machine_with_a_slow_clock_reaches_every_worker(
-    deployment: Deployment, monkeypatch: pytest.MonkeyPatch
+    deployment: Deployment,
 ) -> None:
     machines = deployment.machines
     warm = unique_word()
@@ -450,16 +461,12 @@ def test_a_publish_from_a_machine_with_a_slow_clock_reaches_every_worker(
     while not all(p.found and p.named for p in probe_round(machines, warm, name)):
         assert time.monotonic() < deadline
 
-    class SlowClock(datetime):
-        @classmethod
-        def now(cls, tz: Any = None) -> SlowClock:
-            moment = datetime.now(tz or UTC) - timedelta(minutes=5)
-            return cls.fromtimestamp(moment.timestamp(), tz or UTC)
+    def slow_clock() -> datetime:
+        return datetime.now(UTC) - timedelta(minutes=5)
 
     # Another scheme, published from a machine whose clock is 5 minutes behind.
-    monkeypatch.setattr("app.editing.datetime", SlowClock)
     word, other = unique_word(), "cnl-bourse-residence"
-    name = publish_new_name(deployment.database_url, word, other)
+    name = publish_new_name(deployment.database_url, word, other, clock=slow_clock)
     deadline = time.monotonic() + 8
     while True:
         if all(p.found and p.named for p in probe_round(machines, word, name, other)):
