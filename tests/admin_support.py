@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pyotp
 from flask.testing import FlaskClient
+from harness import csrf_token_in
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
@@ -18,12 +18,8 @@ PASSWORD = "correct-horse-battery-staple-42"
 
 
 def csrf_token(client: FlaskClient, url: str) -> str:
-    html = client.get(url).get_data(as_text=True)
-    match = re.search(
-        r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', html
-    )
-    assert match, f"no CSRF token on {url}"
-    return match.group(1) or match.group(2)
+    """The CSRF token of the form on the page at url (fetched with the client's session)."""
+    return csrf_token_in(client.get(url).get_data(as_text=True))
 
 
 def make_user(db: Session, email: str, role: str) -> User:

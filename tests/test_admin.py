@@ -12,6 +12,7 @@ import pytest
 from admin_support import PASSWORD, assert_sent_to_sign_in, csrf_token, make_user, sign_in
 from flask import Flask
 from flask.testing import FlaskClient
+from harness import csrf_token_in
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -371,7 +372,7 @@ def test_session_cookie_flags(settings, session_factory, db: Session) -> None:  
     client = secure_app.test_client()
     user = make_user(db, "editor@example.org", "editor")
     page = client.get("/en/admin/login", base_url="https://localhost").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    token = csrf_token_in(page)
     response = client.post(
         "/en/admin/login",
         data={"csrf_token": token, "email": user.email, "password": PASSWORD},
