@@ -13,7 +13,7 @@ from pydantic_core import ErrorDetails
 
 from app.eligibility.checks import check_rules
 from app.facets import audience_values
-from app.reasons import Reason, model_reason, reason
+from app.reasons import Reason, model_location, model_reason, reason
 from app.schemes import Scheme
 from app.vocabulary import REFERENCE_FILES, Vocabulary
 
@@ -59,7 +59,7 @@ def _model_problem(name: str, detail: ErrorDetails) -> Problem:
     # The command line keeps pydantic's own English, except where ours was always clearer.
     ours = why.code == "unknown_key" or why.code.endswith(("translation_fr", "translation_en"))
     message = why.words() if ours else detail["msg"].removeprefix("Value error, ")
-    return Problem(name, field_path(detail["loc"]) or "(file)", message, why)
+    return Problem(name, field_path(model_location(detail)) or "(file)", message, why)
 
 
 def parse_scheme(name: str, text: str) -> tuple[Scheme | None, list[Problem]]:
@@ -101,9 +101,9 @@ def _check_vocabulary(name: str, scheme: Scheme, vocabulary: Vocabulary) -> list
 def _check_sources(name: str, scheme: Scheme) -> list[Problem]:
     ids = [source.id for source in scheme.sources]
     problems = [
-        problem(name, "sources", "duplicate_source", id=sid)
-        for sid in sorted(set(ids))
-        if ids.count(sid) > 1
+        problem(name, f"sources[{position}].id", "duplicate_source", id=sid)
+        for position, sid in enumerate(ids)
+        if sid in ids[:position]
     ]
     problems += [
         problem(name, field, "unknown_source", id=ref)

@@ -134,6 +134,12 @@ def _problems(
     )
 
 
+def draft_problems(session: Session, scheme: Scheme, vocabulary: Vocabulary) -> list[Problem]:
+    """What keeps a scheme from being saved as a draft: the catalogue's checks, by field, with
+    links to the schemes in the database (examples are run at publishing, not here)."""
+    return _problems(session, scheme, vocabulary, run_examples=False)
+
+
 def _next_number(session: Session, scheme_id: str) -> int:
     query = select(func.max(SchemeRevision.number)).where(SchemeRevision.scheme_id == scheme_id)
     return (session.scalar(query) or 0) + 1
@@ -198,7 +204,7 @@ def save_draft(
 
     Refused, with nothing written, when the scheme is invalid or someone saved since `base`.
     """
-    problems = _problems(session, scheme, vocabulary, run_examples=False)
+    problems = draft_problems(session, scheme, vocabulary)
     if problems:
         raise EditError(reason("scheme_not_valid"), problems)
     latest = latest_revision(session, scheme.id)

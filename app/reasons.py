@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from pydantic_core import ErrorDetails, PydanticCustomError
 
+from app.formats import PARTIAL_DATE_PATTERN, SLUG_PATTERN, URL_PATTERN
 from app.i18n import N_
 
 WORDINGS: dict[str, str] = {
@@ -28,6 +29,8 @@ WORDINGS: dict[str, str] = {
     "not_a_date": N_("must be a date (YYYY-MM-DD)"),
     "not_a_url": N_("must be a web address (https://…)"),
     "bad_form": N_("is not written in the expected form"),
+    "not_a_slug": N_("must be lower-case letters, digits and single hyphens, like cnc-xn-ecriture"),
+    "not_a_partial_date": N_("must be a year, a month or a day: 2022, 2022-07 or 2022-07-01"),
     "invalid": N_("%(detail)s"),
     # Links, vocabulary and sources
     "unknown_value": N_("unknown value '%(value)s'"),
@@ -75,6 +78,7 @@ WORDINGS: dict[str, str] = {
     "must_be_whole_number": N_("must be a whole number"),
     "must_be_between": N_("must be between -%(limit)s and %(limit)s"),
     "must_be_at_least": N_("must be at least %(limit)s"),
+    "must_be_above": N_("must be above %(limit)s"),
     "must_be_at_most": N_("must be at most %(limit)s"),
     "must_be_true_or_false": N_("must be true or false"),
     "must_be_one_of": N_("must be one of: %(allowed)s"),
@@ -138,14 +142,22 @@ _PYDANTIC_CODES = {
     "url_parsing": "not_a_url",
     "url_scheme": "not_a_url",
     "url_type": "not_a_url",
-    "string_pattern_mismatch": "bad_form",
     "int_parsing": "must_be_number",
-    "int_type": "must_be_number",
+    # A float or a text where a strict whole number is expected (a fixed sum's euros).
+    "int_type": "must_be_whole_number",
     "float_parsing": "must_be_number",
     "float_type": "must_be_number",
     "int_from_float": "must_be_whole_number",
     "bool_parsing": "must_be_true_or_false",
     "bool_type": "must_be_true_or_false",
+}
+
+
+# The formats of scheme fields, as reasons that say what is expected.
+_PATTERN_CODES = {
+    SLUG_PATTERN: "not_a_slug",
+    URL_PATTERN: "not_a_url",
+    PARTIAL_DATE_PATTERN: "not_a_partial_date",
 }
 
 
@@ -161,17 +173,34 @@ def model_reason(detail: ErrorDetails) -> Reason:
         return reason(kind)
     if kind == "literal_error":
         return reason("must_be_one_of", allowed=context.get("expected", ""))
-    if kind in ("greater_than_equal", "greater_than"):
-        return reason("must_be_at_least", limit=context.get("ge", context.get("gt", "")))
+    if kind == "greater_than_equal":
+        return reason("must_be_at_least", limit=context.get("ge", ""))
+    if kind == "greater_than":
+        return reason("must_be_above", limit=context.get("gt", ""))
     if kind in ("less_than_equal", "less_than"):
         return reason("must_be_at_most", limit=context.get("le", context.get("lt", "")))
+    if kind == "string_pattern_mismatch":
+        return reason(_PATTERN_CODES.get(str(context.get("pattern", "")), "bad_form"))
+    if kind.endswith("_type") and detail.get("input") is None:
+        return reason("required")  # an empty input of a form arrives as None
     if kind in _PYDANTIC_CODES:
         return reason(_PYDANTIC_CODES[kind])
     return reason("invalid", detail=detail["msg"].removeprefix("Value error, "))
 
 
-def model_refusal(code: str) -> PydanticCustomError:
-    """What a model validator raises: pydantic reports the code as the error's type."""
+def model_refusal(code: str, at: str | None = None) -> PydanticCustomError:
+    """What a model validator raises: pydantic reports the code as the error's type.
+
+    at: the field of the model the problem belongs to (a rule across fields is checked once
+    they are all read, where pydantic can only point at the model); `model_location` adds it.
+    """
     if parameters(code):
         raise KeyError(f"{code} takes parameters: not for a model validator")
-    return PydanticCustomError(code, WORDINGS[code])
+    return PydanticCustomError(code, WORDINGS[code], {"at": at} if at else None)
+
+
+def model_location(detail: ErrorDetails) -> tuple[int | str, ...]:
+    """Where a refused value is: pydantic's location, down to the field a model validator
+    names (`lifecycle.replaced_by` rather than `lifecycle`)."""
+    at = (detail.get("ctx") or {}).get("at")
+    return (*detail["loc"], at) if isinstance(at, str) else tuple(detail["loc"])

@@ -9,6 +9,9 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from app.eligibility.rules import Criterion, Example
+from app.formats import PARTIAL_DATE_PATTERN as PARTIAL_DATE_PATTERN
+from app.formats import SLUG_PATTERN as SLUG_PATTERN
+from app.formats import URL_PATTERN as URL_PATTERN
 from app.i18n import Localized
 from app.reasons import model_refusal
 
@@ -31,10 +34,6 @@ SourceKind = Literal["official", "legal", "press", "aggregator"]
 # What a fixed sum is paid for: a lump sum is paid once per project.
 FixedPer = Literal["project", "day", "month", "year", "trip", "person"]
 FIXED_PERS: tuple[FixedPer, ...] = get_args(FixedPer)
-
-SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-# A date as precise as the source gives it: 2022, 2022-07 or 2022-07-01.
-PARTIAL_DATE_PATTERN = r"^\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?$"
 
 
 def current_schemes(schemes: list[Scheme]) -> list[Scheme]:
@@ -65,7 +64,7 @@ class Source(_Strict):
     """A page a fact comes from, with the date shown on it and the date we checked it."""
 
     id: str = Field(pattern=SLUG_PATTERN)
-    url: str = Field(pattern=r"^https?://\S+$")
+    url: str = Field(pattern=URL_PATTERN)
     title: str = Field(min_length=1)
     kind: SourceKind
     # The date shown on the page (or the date of the text it publishes), as precise as shown:
@@ -86,9 +85,9 @@ class Lifecycle(_Strict):
     @model_validator(mode="after")
     def _successor_matches_status(self) -> Lifecycle:
         if self.status == "replaced" and self.replaced_by is None:
-            raise model_refusal("replaced_needs_successor")
+            raise model_refusal("replaced_needs_successor", at="replaced_by")
         if self.replaced_by is not None and self.status not in ("replaced", "closed"):
-            raise model_refusal("successor_only_when_replaced")
+            raise model_refusal("successor_only_when_replaced", at="replaced_by")
         return self
 
 
@@ -126,7 +125,7 @@ class Amounts(_Strict):
     @model_validator(mode="after")
     def _min_below_max(self) -> Amounts:
         if self.min_eur is not None and self.max_eur is not None and self.min_eur > self.max_eur:
-            raise model_refusal("minimum_above_maximum")
+            raise model_refusal("minimum_above_maximum", at="max_eur")
         return self
 
     def largest_eur(self) -> int | None:
@@ -159,7 +158,7 @@ class Session(_Strict):
     @model_validator(mode="after")
     def _opens_before_closes(self) -> Session:
         if self.opens is not None and self.opens > self.closes:
-            raise model_refusal("opens_after_closes")
+            raise model_refusal("opens_after_closes", at="opens")
         return self
 
 
@@ -174,9 +173,9 @@ class Calendar(_Strict):
     @model_validator(mode="after")
     def _rolling_or_sessions(self) -> Calendar:
         if self.rolling and self.sessions:
-            raise model_refusal("rolling_without_sessions")
+            raise model_refusal("rolling_without_sessions", at="rolling")
         if (self.rolling or self.note) and self.source is None:
-            raise model_refusal("calendar_source_required")
+            raise model_refusal("calendar_source_required", at="source")
         return self
 
 
@@ -184,7 +183,7 @@ class Apply(_Strict):
     """Where and how to apply, as the funder publishes it."""
 
     # The official application page or platform.
-    url: str = Field(pattern=r"^https?://\S+$")
+    url: str = Field(pattern=URL_PATTERN)
     # How to apply in plain words (online platform, by e-mail, through a partner…).
     how: Localized | None = None
     # The documents asked for, where the funder lists them.

@@ -114,7 +114,7 @@ def _problems(
         ),
         (
             lambda t: t.replace("  replaced_by: cnc-creation-immersive-ecriture\n", ""),
-            "cnc-xn-ecriture.yaml: lifecycle: a replaced scheme needs replaced_by",
+            "cnc-xn-ecriture.yaml: lifecycle.replaced_by: a replaced scheme needs replaced_by",
         ),
         (lambda t: t + "  - [unbalanced\n", "cnc-xn-ecriture.yaml: line"),
         (

@@ -284,9 +284,16 @@ def test_the_editor_adds_a_fixed_sum_row(editor: FlaskClient, db: Session) -> No
     assert again["amounts-fixed-0-per"] == "project"
 
 
-@pytest.mark.parametrize(("eur", "per"), [("0", "day"), ("12.5", "day"), ("ten", "day")])
+@pytest.mark.parametrize(
+    ("eur", "per", "message"),
+    [
+        ("0", "day", "must be above 0"),  # the scheme model's bound
+        ("12.5", "day", "must be a whole number"),  # the scheme model's type
+        ("ten", "day", "must be a whole number"),
+    ],
+)
 def test_the_editor_refuses_a_bad_fixed_sum_on_its_field(
-    editor: FlaskClient, db: Session, eur: str, per: str
+    editor: FlaskClient, db: Session, eur: str, per: str, message: str
 ) -> None:
     scheme_id = "cnl-bourse-auteurs"
     before = latest_revision(db, scheme_id)
@@ -295,8 +302,9 @@ def test_the_editor_refuses_a_bad_fixed_sum_on_its_field(
     form["amounts-fixed-0-eur"] = eur
     form["amounts-fixed-0-per"] = per
     status, page, _form = press(editor, edit_url(scheme_id), form, "save")
-    assert status in (200, 400, 422)
-    assert "Enter a whole number of euros, 1 or more." in page
+    assert status == 400
+    assert '<p class="field-error" id="amounts-fixed-0-eur-error">' in page
+    assert message in page
     assert 'href="#amounts-fixed-0-eur"' in page
     db.expire_all()
     after = latest_revision(db, scheme_id)

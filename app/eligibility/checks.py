@@ -65,16 +65,10 @@ def _check_rule(rule: Rule, where: str, vocabulary: Vocabulary) -> list[tuple[st
 
 def _check_examples(scheme: Scheme, vocabulary: Vocabulary) -> list[tuple[str, Reason]]:
     problems: list[tuple[str, Reason]] = []
-    criterion_ids = {c.id for c in scheme.criteria}
     for position, example in enumerate(scheme.examples):
         where = f"examples[{position}]"
         run = run_example(scheme, example, vocabulary)
         problems += [(f"{where}.answers.{e.variable}", e.reason) for e in run.errors]
-        problems += [
-            (f"{where}.failed", reason("unknown_criterion", id=cid))
-            for cid in example.failed
-            if cid not in criterion_ids
-        ]
         if run.verdict is not None and not run.passed:
             said = {"title": example.title, "expected": example.expect, "got": run.verdict.status}
             if run.failed:
@@ -92,9 +86,16 @@ def check_rules(
     other numbers than its rule, and each failing example."""
     ids = [c.id for c in scheme.criteria]
     problems = [
-        ("criteria", reason("duplicate_criterion", id=i))
-        for i in sorted(set(ids))
-        if ids.count(i) > 1
+        (f"criteria[{position}].id", reason("duplicate_criterion", id=cid))
+        for position, cid in enumerate(ids)
+        if cid in ids[:position]
+    ]
+    # Checked with or without running the examples: a draft is saved without running them.
+    problems += [
+        (f"examples[{position}].failed", reason("unknown_criterion", id=cid))
+        for position, example in enumerate(scheme.examples)
+        for cid in example.failed
+        if cid not in ids
     ]
     for position, criterion in enumerate(scheme.criteria):
         if criterion.rule is not None:

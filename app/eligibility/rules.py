@@ -8,6 +8,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from app.eligibility.operators import OPERATORS_BY_TYPE as OPERATORS_BY_TYPE  # its old home
 from app.eligibility.operators import known_operator
+from app.formats import SLUG_PATTERN
 from app.i18n import Localized
 from app.reasons import model_refusal
 
@@ -15,7 +16,7 @@ from app.reasons import model_refusal
 Operator = Annotated[str, AfterValidator(known_operator)]
 VerifyBy = Literal["applicant", "funder"]
 Verdict = Literal["eligible", "ineligible", "unknown"]
-SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+SLUG = SLUG_PATTERN  # its old name
 
 
 class _Strict(BaseModel):
@@ -89,7 +90,7 @@ class Example(_Strict):
     @model_validator(mode="after")
     def _failed_matches_expectation(self) -> Example:
         if self.expect == "ineligible" and not self.failed:
-            raise model_refusal("ineligible_names_failed")
+            raise model_refusal("ineligible_names_failed", at="failed")
         if self.expect != "ineligible" and self.failed:
-            raise model_refusal("failed_only_when_ineligible")
+            raise model_refusal("failed_only_when_ineligible", at="failed")
         return self

@@ -7,11 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import pydantic
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 from wtforms import FieldList, FormField
 
@@ -20,23 +19,30 @@ from app.editing import (
     ConflictError,
     EditError,
     all_records,
+    draft_problems,
     latest_revision,
     revision,
     save_draft,
 )
 from app.eligibility.checks import check_rules
 from app.eligibility.examples import run_profile
-from app.eligibility.rules import Rule
-from app.eligibility.wording import wording_mismatches
 from app.i18n import Localized
 from app.models import SchemeRecord, SchemeRevision
 from app.schemes import Scheme
 from app.web.admin.access import require_role, signed_in_user
+from app.web.admin.rule_row_edits import VERBS as ROW_VERBS
+from app.web.admin.rule_row_edits import RowEditError, edit_rows, landing
+from app.web.admin.rule_rows import Node, is_group, outline
 from app.web.admin.scheme_form import SchemeForm, configure
 from app.web.admin.scheme_form_data import form_data_from_scheme
 from app.web.admin.scheme_form_document import scheme_from_form
 from app.web.admin.scheme_form_errors import SchemeFormError, attach_error
-from app.web.admin.scheme_form_rules import OPERATOR_LABELS, TYPE_LABELS, VERDICT_LABELS
+from app.web.admin.scheme_form_rules import (
+    GROUP_LABELS,
+    OPERATOR_LABELS,
+    TYPE_LABELS,
+    VERDICT_LABELS,
+)
 from app.web.admin.scheme_form_values import (
     ANSWERS_HELP,
     format_answers,
@@ -59,7 +65,6 @@ NEW_ROWS: dict[str, Callable[[], dict[str, Any]]] = {
     "notes": dict,
     "sources": lambda: {"kind": "official", "checked": today_in_paris().isoformat()},
     "criteria": lambda: {"combinator": "all", "conditions": [{}]},
-    "conditions": dict,
     "examples": lambda: {"expect": "eligible"},
 }
 ROW_LABELS = {
@@ -71,6 +76,7 @@ ROW_LABELS = {
     "conditions": _l("Condition %(number)d"),
     "examples": _l("Example %(number)d"),
 }
+GROUP_ROW_LABEL = _l("Group %(number)d")
 
 
 @dataclass(frozen=True)
@@ -120,10 +126,35 @@ class SummaryItem:
 
 
 def row_label(entries: FieldList, position: int) -> str:
-    """ "Criterion 2 (author-applicant)": a row named by its place and its identifier."""
-    text = ROW_LABELS[entries.short_name] % {"number": position + 1}
+    """ "Criterion 2 (author-applicant)": a row named by its place and its identifier; a rule's
+    rows are numbered by kind ("Group 1", "Condition 3")."""
+    number = position + 1
+    label = ROW_LABELS[entries.short_name]
+    if entries.short_name == "conditions":
+        group = is_group(entries.entries[position].form.data)
+        number = sum(is_group(e.form.data) == group for e in entries.entries[:number])
+        label = GROUP_ROW_LABEL if group else label
+    text = label % {"number": number}
     ident = entries.entries[position].form._fields.get("id")
     return f"{text} ({ident.data})" if ident is not None and ident.data else text
+
+
+def _rule_rows(entries: FieldList) -> list[dict[str, Any]]:
+    return [entry.form.data for entry in entries.entries]
+
+
+def rule_outline(entries: FieldList) -> list[Node]:
+    """A criterion's rule rows as a tree, to show groups as nested fieldsets."""
+    return outline(_rule_rows(entries))
+
+
+def rule_target(entries: FieldList, verb: str, position: int | None = None) -> str | None:
+    """The id of the row a rule row's button leaves the focus on, or None when the button does
+    not apply to that row (the page does not offer it)."""
+    place = landing(_rule_rows(entries), verb, position)
+    if place is None:
+        return None
+    return entries.id if verb == "remove" else f"{entries.id}-{place}"
 
 
 def _collect(form: SchemeForm, field: Any, trail: list[str], items: list[SummaryItem]) -> None:
@@ -147,14 +178,6 @@ def error_summary(form: SchemeForm) -> list[SummaryItem]:
             _collect(form, field, [str(field.label.text)], items)
     items += [SummaryItem("scheme-form", _("Scheme"), message) for message in form.other_errors]
     return items
-
-
-def read_rule(text: str) -> Rule | None:
-    """A rule kept as JSON (too deep for rows), to show it read-only."""
-    try:
-        return Rule.model_validate_json(text)
-    except pydantic.ValidationError:
-        return None
 
 
 def _scheme_choices() -> list[tuple[str, str]]:
@@ -185,11 +208,13 @@ def _data(form: SchemeForm) -> dict[str, Any]:
 
 def _change_rows(data: dict[str, Any], action: str) -> dict[str, Any]:
     """Add a row to a list (`add:criteria-0-conditions`), remove one (`remove:sources-2`) or
-    move one up or down (`up:criteria-3`, `down:sessions-0`)."""
+    move one up or down (`up:criteria-3`, `down:sessions-0`); on a criterion's rule rows also
+    add into a group (`add:criteria-0-conditions-2`, `add-group:…`), indent and outdent."""
     verb, _sep, target = action.partition(":")
     tokens: list[str | int] = [int(t) if t.isdigit() else t for t in target.split("-")]
-    path, position = (tokens, None) if verb == "add" else (tokens[:-1], tokens[-1])
-    if not path or path[-1] not in NEW_ROWS:
+    adding = verb in ("add", "add-group") and not isinstance(tokens[-1], int)
+    path, position = (tokens, None) if adding else (tokens[:-1], tokens[-1])
+    if not path or (path[-1] not in NEW_ROWS and path[-1] != "conditions"):
         abort(400)
     node: Any = data
     for token in path:
@@ -199,7 +224,13 @@ def _change_rows(data: dict[str, Any], action: str) -> dict[str, Any]:
             abort(400)
     if not isinstance(node, list):
         abort(400)
-    if verb == "add":
+    if path[-1] == "conditions":  # a rule's rows: a group moves with its rows
+        try:
+            edit_rows(node, verb, position if isinstance(position, int) else None)
+        except RowEditError:
+            abort(400)
+        return data
+    if verb == "add" and position is None:
         node.append(NEW_ROWS[str(path[-1])]())
         return data
     if not isinstance(position, int) or not 0 <= position < len(node):
@@ -250,27 +281,20 @@ def _preview(form: SchemeForm, scheme: Scheme) -> Preview:
     return Preview(examples, trial)
 
 
-def _flag_wording(form: SchemeForm, scheme: Scheme) -> None:
-    """Put on each criterion's label the numbers it writes that its rule no longer checks."""
-    for position, criterion in enumerate(scheme.criteria):
-        for mismatch in wording_mismatches(criterion):
-            message = _(
-                "The wording says %(written)s but the rule checks %(value)s: change one of them.",
-                written=", ".join(format_decimal(n) for n in mismatch.written),
-                value=", ".join(format_decimal(v) for v in mismatch.missing),
-            )
-            attach_error(form, f"criteria[{position}].label.{mismatch.lang}", message)
-
-
-def _valid_scheme(form: SchemeForm, order_like: Scheme | None = None) -> Scheme | None:
-    """The scheme of a submitted form, or None with the errors put on the fields."""
+def _scheme_of(form: SchemeForm, order_like: Scheme | None = None) -> Scheme | None:
+    """The scheme a submitted form describes, None when the scheme model refuses it; every
+    problem the domain finds is put on its field (the form itself only reads its inputs:
+    the rules of a scheme are the domain's). A scheme with problems can still be previewed."""
     if not form.validate():
         return None
     try:
-        return scheme_from_form(form, vocabulary(), order_like)
+        scheme = scheme_from_form(form, vocabulary(), order_like)
     except SchemeFormError as error:
         error.apply(form)
         return None
+    for problem in draft_problems(db_session(), scheme, vocabulary()):
+        attach_error(form, problem.field, problem_text(problem))
+    return scheme
 
 
 def _render(
@@ -294,7 +318,9 @@ def _render(
         preview=preview,
         conflict=conflict,
         row_label=row_label,
-        read_rule=read_rule,
+        rule_outline=rule_outline,
+        rule_target=rule_target,
+        group_labels=GROUP_LABELS,
         operator_labels=OPERATOR_LABELS,
         type_labels=TYPE_LABELS,
         verdict_labels=VERDICT_LABELS,
@@ -312,11 +338,8 @@ def _save(
     db = db_session()
     start = revision(db, scheme_id, base) if scheme_id else None
     order_like = Scheme.model_validate(start.document) if start else None
-    scheme = _valid_scheme(form, order_like)
-    if scheme is None:
-        return _render(form, scheme_id, latest)
-    _flag_wording(form, scheme)
-    if error_summary(form):
+    scheme = _scheme_of(form, order_like)
+    if scheme is None or error_summary(form):
         return _render(form, scheme_id, latest)
     if scheme_id is None and db.get(SchemeRecord, scheme.id) is not None:
         form.id.errors = [_("A scheme with this identifier already exists.")]
@@ -365,7 +388,7 @@ def _save(
 
 def _add_example(form: SchemeForm, scheme_id: str | None, latest: SchemeRevision | None) -> Page:
     """Append the typed profile to the examples, expecting the verdict it got."""
-    scheme = _valid_scheme(form)
+    scheme = _scheme_of(form)
     if scheme is None:
         return _render(form, scheme_id, latest)
     preview = _preview(form, scheme)
@@ -407,12 +430,10 @@ def _editor(scheme_id: str | None, latest: SchemeRevision | None) -> Page:
     except ValueError:
         abort(400)
     action = request.form.get("action", "preview")
-    if action.startswith(("add:", "remove:", "up:", "down:")):
+    if action.partition(":")[0] in ROW_VERBS:
         return _render(form_from(_change_rows(_data(form), action), scheme_id), scheme_id, latest)
     if action == "preview":
-        scheme = _valid_scheme(form)
-        if scheme is not None:
-            _flag_wording(form, scheme)
+        scheme = _scheme_of(form)
         preview = _preview(form, scheme) if scheme else None
         return _render(form, scheme_id, latest, preview=preview)
     if action == "add-example":

@@ -1,4 +1,4 @@
-"""The scheme editor's form as a whole: every part of a scheme, checks across parts, and choices."""
+"""The scheme editor's form as a whole: every part of a scheme and its choices."""
 
 from __future__ import annotations
 
@@ -33,16 +33,15 @@ from app.web.admin.scheme_form_facts import (
     SourceForm,
 )
 from app.web.admin.scheme_form_fields import (
+    Asked,
     LongTextPair,
     SourceField,
     TextPair,
     choices_from,
     clean,
-    required,
-    slug,
 )
 from app.web.admin.scheme_form_rules import CriterionForm, ExampleForm
-from app.web.admin.scheme_form_values import ANSWERS_HELP, split_list
+from app.web.admin.scheme_form_values import ANSWERS_HELP
 from app.web.labels import KIND_LABELS
 
 
@@ -53,13 +52,13 @@ class SchemeForm(FlaskForm):
     id = StringField(
         _l("Identifier"),
         filters=[clean],
-        validators=[required(), slug(), Length(max=100)],
+        validators=[Asked(), Length(max=100)],
         description=_l("Also the address of the public page; it cannot change later."),
     )
     name = FormField(TextPair, _l("Name"))
     summary = FormField(LongTextPair, _l("Summary"))
     description = FormField(LongTextPair, _l("Description"))
-    funder = SelectField(_l("Funder"), validators=[required()])
+    funder = SelectField(_l("Funder"), validators=[Asked()])
     operator = SelectField(_l("Operator, when not the funder"))
     kind = SelectField(_l("Kind of support"), choices=choices_from(KIND_LABELS))
     parent = SelectField(_l("Strand of the larger scheme"))
@@ -92,37 +91,6 @@ class SchemeForm(FlaskForm):
     def source_ids(self) -> list[str]:
         """The source ids typed in the sources list."""
         return [entry.form.id.data for entry in self.sources if entry.form.id.data]
-
-    def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)
-        valid &= _unique(self.sources, _l("Another source has this identifier."))
-        valid &= _unique(self.criteria, _l("Another criterion has this identifier."))
-        kinds = [entry.form.kind.data for entry in self.sources]
-        if "official" not in kinds:
-            message = _("At least one source must be an official page.")
-            self.group_errors.setdefault(self.sources.id, []).append(message)
-            valid = False
-        criterion_ids = {entry.form.id.data for entry in self.criteria}
-        for entry in self.examples:
-            unknown = [i for i in split_list(entry.form.failed.data) if i not in criterion_ids]
-            if unknown:
-                entry.form.failed.errors.append(
-                    _("Unknown criteria: %(ids)s.", ids=", ".join(unknown))
-                )
-                valid = False
-        return bool(valid)
-
-
-def _unique(entries: FieldList, message: Any) -> bool:
-    seen: set[str] = set()
-    valid = True
-    for entry in entries:
-        field = entry.form.id
-        if field.data and field.data in seen:
-            field.errors.append(message)
-            valid = False
-        seen.add(field.data)
-    return valid
 
 
 def leaves(container: BaseForm | FormField | FieldList) -> Iterable[Field]:
@@ -166,7 +134,6 @@ def configure(
     for field in leaves(form):
         if isinstance(field, SourceField):
             extra = [field.data] if field.data and field.data not in known else []
-            field.known = known
             ids = [SelectChoice(source_id) for source_id in (*known, *extra)]
             field.choices = [SelectChoice("", _("Choose…")), *ids]
     for criterion in form.criteria:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from app.eligibility.rules import Rule
 from app.facets import audience_values
 from app.i18n import Localized
 from app.schemes import Scheme
+from app.web.admin.rule_rows import rows_from_rule
 from app.web.admin.scheme_form_values import format_answers, number_text, rule_value_text
 
 
@@ -17,30 +16,15 @@ def _pair(text: Localized | None) -> dict[str, str]:
 
 
 def _criterion_data(criterion: Any) -> dict[str, Any]:
-    rule: Rule | None = criterion.rule
-    data: dict[str, Any] = {
+    combinator, rows = rows_from_rule(criterion.rule, rule_value_text)
+    return {
         "id": criterion.id,
         "label": _pair(criterion.label),
-        "combinator": "all",
-        "conditions": [],
-        "nested_rule": "",
+        "combinator": combinator,
+        "conditions": rows,
         "verify_by": criterion.verify_by or "",
         "source": criterion.source,
     }
-    if rule is None:
-        return data
-    children = (rule,) if rule.variable is not None else (rule.all or rule.any or ())
-    if children and all(child.variable is not None for child in children):
-        data["combinator"] = "any" if rule.any else "all"
-        data["conditions"] = [
-            {"variable": c.variable, "operator": c.operator, "value": rule_value_text(c.value)}
-            for c in children
-        ]
-    else:
-        data["nested_rule"] = json.dumps(
-            rule.model_dump(mode="json", by_alias=True, exclude_none=True), ensure_ascii=False
-        )
-    return data
 
 
 def form_data_from_scheme(scheme: Scheme) -> dict[str, Any]:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
 import pydantic
-from flask_babel import gettext as _
 from wtforms import FormField
 
+from app.catalogue import field_path
 from app.facets import AUDIENCE_FACETS
 from app.schemes import Scheme
 from app.vocabulary import Vocabulary
+from app.web.admin.rule_rows import rule_document, rule_paths
 from app.web.admin.scheme_form import SchemeForm
 from app.web.admin.scheme_form_errors import SchemeFormError
 from app.web.admin.scheme_form_rules import CriterionForm
@@ -28,8 +28,10 @@ from app.web.reference import vocabulary as current_vocabulary
 
 
 def _text(pair: FormField) -> dict[str, str] | None:
+    """Both languages as typed, so that the model names an empty one; an optional text left
+    empty in both is no text."""
     fr, en = pair.form.fr.data or "", pair.form.en.data or ""
-    return {"fr": fr, "en": en} if fr or en else None
+    return {"fr": fr, "en": en} if fr or en or pair.form.required else None
 
 
 def _date_or_text(text: str | None) -> date | str | None:
@@ -52,41 +54,28 @@ def _in_order(new: Iterable[str], old: Sequence[str]) -> list[str]:
 def _criterion_document(
     position: int, form: CriterionForm, vocabulary: Vocabulary, errors: list[tuple[str, str]]
 ) -> dict[str, Any]:
-    where = f"criteria[{position}].rule"
-    rule: Any = None
-    if form.nested_rule.data:
-        try:
-            rule = json.loads(form.nested_rule.data)
-        except json.JSONDecodeError:
-            errors.append((where, _("The rule kept from the file cannot be read.")))
-    else:
-        rows = []
-        many = len(form.conditions.entries) > 1
-        combinator = form.combinator.data if form.combinator.data in ("all", "any") else "all"
-        for index, entry in enumerate(form.conditions):
-            row = entry.form
-            value: Any = row.value.data
-            variable = vocabulary.variables.get(row.variable.data or "")
-            if variable is not None:
-                parsed, message = parse_rule_value(variable, row.operator.data or "", value)
-                if message:
-                    path = f"{where}.{combinator}[{index}].value" if many else f"{where}.value"
-                    errors.append((path, message))
-                value = parsed if message is None else value
-            rows.append(
-                {
-                    "variable": row.variable.data or None,
-                    "operator": row.operator.data,
-                    "value": value,
-                }
-            )
-        rule = {combinator: rows} if many else (rows[0] if rows else None)
+    rows = [entry.form.data for entry in form.conditions]
+    combinator = form.combinator.data or "all"
+    paths = rule_paths(combinator, rows)
+
+    def condition(index: int) -> dict[str, Any]:
+        row = rows[index]
+        value: Any = row["value"]
+        variable = vocabulary.variables.get(row["variable"] or "")
+        if variable is not None:
+            parsed, message = parse_rule_value(variable, row["operator"] or "", value)
+            if message:
+                place = ["criteria", position, "rule", *paths[index], "value"]
+                errors.append((field_path(place), message))
+            value = parsed if message is None else value
+        return {"variable": row["variable"] or None, "operator": row["operator"], "value": value}
+
     return {
         "id": form.id.data,
         "label": _text(form.label),
-        "rule": rule,
+        "rule": rule_document(combinator, rows, condition),
         "verify_by": form.verify_by.data or None,
-        "source": form.source.data,
+        "source": form.source.data or None,
     }
 
 
@@ -124,11 +113,11 @@ def scheme_from_form(
             }
         )
     document: dict[str, Any] = {
-        "id": form.id.data,
+        "id": form.id.data or None,
         "name": _text(form.name),
         "summary": _text(form.summary),
         "description": _text(form.description),
-        "funder": form.funder.data,
+        "funder": form.funder.data or None,
         "operator": form.operator.data or None,
         "kind": form.kind.data,
         "parent": form.parent.data or None,
@@ -137,12 +126,12 @@ def scheme_from_form(
             "since": life.since.data or None,
             "replaced_by": life.replaced_by.data or None,
             "note": _text(life.note),
-            "source": life.source.data,
+            "source": life.source.data or None,
         },
         "audience": {
             **audience_lists,
             "note": _text(audience.note),
-            "source": audience.source.data,
+            "source": audience.source.data or None,
         },
         "amounts": None
         if amounts.is_empty()
@@ -171,7 +160,7 @@ def scheme_from_form(
                     "opens": _date_or_text(s.form.opens.data),
                     "closes": _date_or_text(s.form.closes.data),
                     "expected": bool(s.form.expected.data),
-                    "source": s.form.source.data,
+                    "source": s.form.source.data or None,
                 }
                 for s in calendar.sessions
             ],
@@ -181,12 +170,14 @@ def scheme_from_form(
         "apply": None
         if apply.is_empty()
         else {
-            "url": apply.url.data,
+            "url": apply.url.data or None,
             "how": _text(apply.how),
             "documents": _text(apply.documents),
             "source": apply.source.data or None,
         },
-        "notes": [{"text": _text(n.form.text), "source": n.form.source.data} for n in form.notes],
+        "notes": [
+            {"text": _text(n.form.text), "source": n.form.source.data or None} for n in form.notes
+        ],
         "criteria": [
             _criterion_document(position, entry.form, vocab, errors)
             for position, entry in enumerate(form.criteria)
@@ -194,9 +185,9 @@ def scheme_from_form(
         "examples": examples,
         "sources": [
             {
-                "id": s.form.id.data,
-                "url": s.form.url.data,
-                "title": s.form.title.data,
+                "id": s.form.id.data or None,
+                "url": s.form.url.data or None,
+                "title": s.form.title.data or None,
                 "kind": s.form.kind.data,
                 "page_date": s.form.page_date.data or None,
                 "checked": _date_or_text(s.form.checked.data),

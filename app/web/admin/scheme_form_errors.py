@@ -10,7 +10,8 @@ from wtforms import FieldList, FormField
 from wtforms.form import BaseForm
 
 from app.catalogue import field_path
-from app.reasons import model_reason
+from app.reasons import model_location, model_reason
+from app.web.admin.rule_rows import is_group, row_at
 from app.web.admin.scheme_form import SchemeForm
 from app.web.reason_text import say
 
@@ -26,7 +27,10 @@ class SchemeFormError(ValueError):
     def from_model(cls, error: pydantic.ValidationError) -> SchemeFormError:
         """The errors of a document the Scheme model refuses, by field path."""
         return cls(
-            [(model_path(detail["loc"]), say(model_reason(detail))) for detail in error.errors()]
+            [
+                (model_path(model_location(detail)), say(model_reason(detail)))
+                for detail in error.errors()
+            ]
         )
 
     def apply(self, form: SchemeForm) -> None:
@@ -52,14 +56,16 @@ def _form_tokens(form: SchemeForm, tokens: list[str | int]) -> tuple[list[str | 
         head, rest = tokens[:2], tokens[3:]
         index = tokens[1]
         entries = form.criteria.entries
-        nested = not isinstance(index, int) or index >= len(entries)
-        if nested or entries[index].form.nested_rule.data:
+        if not isinstance(index, int) or index >= len(entries):
             return head, model_path(["rule", *rest])
-        if len(rest) > 1 and rest[0] in ("all", "any") and isinstance(rest[1], int):
-            return [*head, "conditions", rest[1], *rest[2:]], ""
-        if rest and rest[0] in ("variable", "operator", "value"):
-            return [*head, "conditions", 0, *rest], ""
-        return [*head, "conditions"], ""
+        criterion = entries[index].form
+        rows = [entry.form.data for entry in criterion.conditions]
+        found = row_at(criterion.combinator.data or "all", rows, rest)
+        if found is None:
+            return [*head, "conditions"], ""
+        row, field = found
+        # A group's problems (an empty group) are the row's own; a condition's, its field's.
+        return [*head, "conditions", row, *([] if is_group(rows[row]) else field)], ""
     if len(tokens) > 3 and tokens[0] == "examples" and tokens[2] == "answers":
         return tokens[:3], str(tokens[3])
     return tokens, ""

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, SelectField, StringField, TextAreaField
+from wtforms import Field, Form, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.form import BaseForm
-from wtforms.validators import DataRequired, Regexp, ValidationError
+from wtforms.validators import DataRequired, Regexp
 
 from app.schemes import SLUG_PATTERN
 
@@ -29,6 +29,16 @@ def required() -> DataRequired:
     return DataRequired(message=_l("This field is required."))
 
 
+class Asked:
+    """Marks a field the scheme model requires: its label says so and browsers ask for it. It
+    checks nothing: the model refuses the field empty, at the field, in the reader's language."""
+
+    field_flags: ClassVar[dict[str, bool]] = {"required": True}
+
+    def __call__(self, form: BaseForm, field: Field) -> None:
+        return None
+
+
 def slug() -> Regexp:
     """A validator for an identifier that is also part of an address."""
     return Regexp(
@@ -38,43 +48,22 @@ def slug() -> Regexp:
 
 
 class SourceField(SelectField):
-    """The id of one of the sources listed in the same form (`configure` sets the choices)."""
+    """The id of one of the sources listed in the same form (`configure` sets the choices).
+    Checked by the domain: a fact without a source, or with one not listed, is refused there."""
 
     def __init__(self, label: Any = None, validators: Any = None, required: bool = True, **kw: Any):
         super().__init__(label, validators, validate_choice=False, **kw)
         self.required = required
         self.flags.required = required
-        self.known: list[str] = []
-
-    def pre_validate(self, form: BaseForm) -> None:
-        if not self.data:
-            if self.required:
-                raise ValidationError(_l("Choose the source of this fact."))
-            return
-        if self.data not in self.known:
-            raise ValidationError(
-                _l("Unknown source %(id)s: add it to the sources first.", id=self.data)
-            )
 
 
 class TextPair(Form):
-    """A text in French and English; both are required (a missing one is never published)."""
+    """A text in French and English; both are required (the scheme model refuses a missing one:
+    it is never published)."""
 
     required = True
     fr = StringField(_l("French"), filters=[clean], render_kw={"lang": "fr"})
     en = StringField(_l("English"), filters=[clean], render_kw={"lang": "en"})
-
-    def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)
-        if self.required or self.fr.data or self.en.data:
-            for field, message in (
-                (self.fr, _l("Missing French translation.")),
-                (self.en, _l("Missing English translation.")),
-            ):
-                if not field.data:
-                    field.errors.append(message)
-                    valid = False
-        return valid
 
 
 class LongTextPair(TextPair):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pydantic
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
@@ -12,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from app.eligibility.operators import OPERATORS, OPERATORS_BY_TYPE
-from app.eligibility.rules import Rule
+from app.web.admin.rule_rows import is_group
 from app.web.admin.scheme_form_fields import (
     LongTextPair,
     SourceField,
@@ -33,6 +32,16 @@ TYPE_LABELS = {
     "integer": _l("a whole number"),
     "boolean": _l("true or false"),
 }
+GROUP_LABELS = {
+    "all": _l("all of"),
+    "any": _l("any of"),
+    "none": _l("none of"),
+}
+GROUP_CHOICES = [
+    SelectChoice("all", _l("all of: every row inside must be met")),
+    SelectChoice("any", _l("any of: one row inside is enough")),
+    SelectChoice("none", _l("none of: no row inside may be met")),
+]
 VERDICT_LABELS = {
     "eligible": _l("eligible"),
     "unknown": _l("to verify (unknown)"),
@@ -41,13 +50,20 @@ VERDICT_LABELS = {
 
 
 class ConditionForm(Form):
-    """One condition of a criterion: variable, operator, value."""
+    """One row of a criterion's rule: a condition (variable, operator, value) or a group
+    ("all of", "any of", "none of") of the rows nested under it, with its depth."""
 
+    kind = HiddenField(default="condition")
+    depth = HiddenField(default="0")
+    group = SelectField(_l("This group is met when"), default="all", choices=GROUP_CHOICES)
     variable = SelectField(_l("Variable"), validators=[required()])
     operator = SelectField(_l("Operator"), choices=choices_from(OPERATOR_LABELS))
     value = StringField(_l("Value"), filters=[clean], validators=[required()])
 
     def validate(self, extra_validators: Any = None) -> bool:
+        if is_group(self.data):
+            # A group's only input is its kind; its condition fields are not shown.
+            return self.group.validate(self)
         if not super().validate(extra_validators):
             return False
         variable = current_vocabulary().variables[self.variable.data or ""]
@@ -75,16 +91,17 @@ class CriterionForm(Form):
     id = StringField(_l("Identifier"), filters=[clean], validators=[required(), slug()])
     label = FormField(LongTextPair, _l("The criterion in plain words"))
     combinator = SelectField(
-        _l("With two conditions or more"),
+        _l("How the rows below combine"),
         default="all",
         choices=[
             SelectChoice("all", _l("every condition must be met")),
             SelectChoice("any", _l("one condition is enough")),
+            SelectChoice("none", _l("no condition may be met")),
         ],
+        description=_l("With a single row under “every” or “one”, the rule is that row."),
     )
+    # The rule as rows with a depth: groups and conditions (app/web/admin/rule_rows.py).
     conditions = FieldList(FormField(ConditionForm), label=_l("Conditions"))
-    # A rule nested deeper than all/any of conditions: kept as it is, shown read-only.
-    nested_rule = HiddenField(filters=[clean])
     verify_by = SelectField(
         _l("To verify"),
         choices=[
@@ -98,13 +115,7 @@ class CriterionForm(Form):
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
-        if self.nested_rule.data:
-            try:
-                Rule.model_validate_json(self.nested_rule.data)
-            except pydantic.ValidationError:
-                self.verify_by.errors.append(_l("The rule kept from the file cannot be read."))
-                valid = False
-        elif not self.conditions.entries and not self.verify_by.data:
+        if not self.conditions.entries and not self.verify_by.data:
             self.verify_by.errors.append(
                 _l("Add a condition, or say who must verify this criterion.")
             )
@@ -137,11 +148,5 @@ class ExampleForm(Form):
         _answers, problems = parse_answers_text(self.answers.data or "", current_vocabulary())
         if problems:
             self.answers.errors.extend(problems)
-            valid = False
-        if self.expect.data == "ineligible" and not self.failed.data:
-            self.failed.errors.append(_l("Name the criteria that make this profile ineligible."))
-            valid = False
-        if self.expect.data != "ineligible" and self.failed.data:
-            self.failed.errors.append(_l("Only an ineligible example lists failing criteria."))
             valid = False
         return valid
