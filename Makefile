@@ -6,8 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 AXE := node_modules/axe-core/axe.min.js
+# What `ruff format` lays out (lint checks it, format rewrites it).
+FORMATTED := app tests migrations wsgi.py bench
 
-.PHONY: setup run test lint typecheck translations extract-messages browser-deps clean lock
+.PHONY: setup run test lint typecheck format hooks translations extract-messages browser-deps clean lock
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -45,13 +47,24 @@ $(AXE): package.json package-lock.json
 test: $(STAMP) translations $(AXE)
 	TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest $(PYTEST_ARGS)
 
+## lint: what CI checks first (rules, layout, security); `make format` fixes most of it
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check app tests migrations wsgi.py bench
+	$(BIN)/ruff format --check $(FORMATTED)
 	$(BIN)/bandit -q -r app
 
+## typecheck: mypy, as CI runs it
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+## format: lay the code out and apply ruff's safe fixes (then `make lint` passes on layout)
+format: $(STAMP)
+	$(BIN)/ruff format $(FORMATTED)
+	$(BIN)/ruff check --fix .
+
+## hooks: run `make lint` and `make typecheck` before each commit (.pre-commit-config.yaml)
+hooks: $(STAMP)
+	$(BIN)/pre-commit install
 
 ## extract-messages: refresh translations/messages.pot and merge it into the catalogs
 extract-messages: $(STAMP)

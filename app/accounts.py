@@ -1,4 +1,9 @@
-"""Admin accounts: password policy and argon2id hashes, TOTP second factor, users."""
+"""Admin accounts: password policy and argon2id hashes, TOTP second factor, users.
+
+The services that write (create, disable, change a role or a password, confirm a password)
+validate, write, record their audit event and commit in one `unit_of_work`; the TOTP steps
+(`accept_totp`, `pending_totp_secret`, `confirm_totp`) are parts of the sign-in services in
+`app/sign_in.py` and commit with them."""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from zxcvbn import zxcvbn
 
 from app import audit
+from app.db import unit_of_work
 from app.models import User
 
 Role = Literal["editor", "admin"]
@@ -70,8 +76,17 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def create_user(session: Session, email: str, password: str, role: Role) -> User:
-    """A new active user; refuses weak passwords, unknown roles and duplicate emails."""
+def create_user(
+    session: Session,
+    email: str,
+    password: str,
+    role: Role,
+    *,
+    actor: str,
+    address: str | None = None,
+) -> User:
+    """A new active user, with its audit record; refuses weak passwords, unknown roles and
+    duplicate emails (nothing written)."""
     email = normalise_email(email)
     if "@" not in email or len(email) > 254:
         raise AccountError("a valid email address is required", "email")
@@ -82,16 +97,17 @@ def create_user(session: Session, email: str, password: str, role: Role) -> User
         raise AccountError(f"password refused: {_REFUSAL_MESSAGES[problem]}", problem)
     if session.scalar(select(User).where(User.email == email)):
         raise AccountError("a user with this email already exists", "duplicate")
-    user = User(
-        email=email,
-        password_hash=hash_password(password),
-        role=role,
-        active=True,
-        session_version=1,
-        created_at=datetime.now(UTC),
-    )
-    session.add(user)
-    session.flush()
+    with unit_of_work(session):
+        user = User(
+            email=email,
+            password_hash=hash_password(password),
+            role=role,
+            active=True,
+            session_version=1,
+            created_at=datetime.now(UTC),
+        )
+        session.add(user)
+        audit.record(session, "user.create", actor=actor, target=email, address=address, role=role)
     return user
 
 
@@ -112,17 +128,40 @@ def check_password(user: User | None, password: str) -> bool:
     return user.active
 
 
-def set_password(user: User, password: str) -> None:
-    """A new password, which also ends every session of the user."""
+def confirm_password(
+    session: Session,
+    user: User,
+    password: str,
+    *,
+    refusal: str,
+    target: str | None = None,
+    address: str | None = None,
+) -> None:
+    """The signed-in user proves it is them before a sensitive change; a wrong password is
+    refused with its audit record (action `refusal`), committed at once."""
+    if check_password(user, password):
+        return
+    with unit_of_work(session):
+        audit.record(session, refusal, actor=user.email, target=target, address=address)
+    raise AccountError("the current password was not confirmed", "unconfirmed")
+
+
+def change_password(
+    session: Session, user: User, password: str, *, address: str | None = None
+) -> None:
+    """A new password, which also ends every session of the user, with its audit record."""
     problem = password_problem(password, user.email)
     if problem:
         raise AccountError(f"password refused: {_REFUSAL_MESSAGES[problem]}", problem)
-    user.password_hash = hash_password(password)
-    end_sessions(user)
+    with unit_of_work(session):
+        user.password_hash = hash_password(password)
+        end_sessions(user)
+        audit.record(session, "password.change", actor=user.email, address=address)
 
 
 def end_sessions(user: User) -> None:
-    """Invalidate every session of the user, on every device (logout, disabling, password)."""
+    """Invalidate every session of the user, on every device (logout, disabling, password).
+    A step of those services: it does not commit."""
     user.session_version += 1
 
 
@@ -162,7 +201,7 @@ def accept_totp(
     """A current code not used before: its time step must come after the last one accepted,
     which is then remembered, so that an intercepted code cannot be replayed (RFC 6238 §5.2).
     One conditional UPDATE claims the step: of two requests racing with one code, the second
-    updates no row. The caller commits."""
+    updates no row. A step of the sign-in services, which commit."""
     step = _totp_step(secret, code, now or datetime.now(UTC))
     if step is None:
         return False
@@ -183,7 +222,8 @@ def accept_totp(
 
 def pending_totp_secret(user: User, now: datetime | None = None) -> str:
     """The secret being enrolled, kept on the user's row (never in the session cookie): the
-    same one while it is fresh, a new one once it has expired. The caller commits."""
+    same one while it is fresh, a new one once it has expired. A step of the sign-in services,
+    which commit."""
     now = now or datetime.now(UTC)
     started = user.totp_pending_at
     if user.totp_pending_secret is None or started is None or now - started > TOTP_ENROL_TIME:
@@ -220,26 +260,28 @@ def last_active_admin(session: Session, user: User) -> bool:
 
 def disable_user(session: Session, user: User, *, actor: str) -> None:
     """Disable an account and end its sessions, with its audit record; refused for one's own
-    account and for the last active administrator. The caller commits."""
+    account and for the last active administrator (nothing written)."""
     if user.email == actor:
         raise AccountError("an administrator cannot disable their own account", "self")
     if last_active_admin(session, user):
         raise AccountError("the last active administrator must stay", "last_admin")
-    user.active = False
-    end_sessions(user)
-    audit.record(session, "user.disable", actor=actor, target=user.email)
+    with unit_of_work(session):
+        user.active = False
+        end_sessions(user)
+        audit.record(session, "user.disable", actor=actor, target=user.email)
 
 
 def change_role(session: Session, user: User, role: str, *, actor: str) -> None:
     """Give a user another role and end their sessions, with its audit record; refused for
-    the last active administrator's own role. The caller commits."""
+    the last active administrator's own role (nothing written)."""
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}", "role")
     if role != "admin" and last_active_admin(session, user):
         raise AccountError("the last active administrator must stay", "last_admin")
-    user.role = role
-    end_sessions(user)
-    audit.record(session, "user.role", actor=actor, target=user.email, role=role)
+    with unit_of_work(session):
+        user.role = role
+        end_sessions(user)
+        audit.record(session, "user.role", actor=actor, target=user.email, role=role)
 
 
 def user_count(session: Session) -> int:

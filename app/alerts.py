@@ -19,6 +19,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.db import unit_of_work
 from app.mail import MailError
 from app.models import AlertDelivery, AlertSubscription, JobLock
 
@@ -115,55 +116,59 @@ def subscribe(
     now: datetime,
 ) -> AlertSubscription:
     """An unconfirmed subscription (a repeated request for the same alert reuses it)."""
-    existing = session.scalars(
-        select(AlertSubscription).where(
-            AlertSubscription.email == email,
-            AlertSubscription.kind == kind,
-            AlertSubscription.query == query,
+    with unit_of_work(session):
+        existing = session.scalars(
+            select(AlertSubscription).where(
+                AlertSubscription.email == email,
+                AlertSubscription.kind == kind,
+                AlertSubscription.query == query,
+            )
+        ).first()
+        subscription = existing or AlertSubscription(
+            email=email, kind=kind, query=query, nonce=secrets.token_hex(16), created_at=now
         )
-    ).first()
-    subscription = existing or AlertSubscription(
-        email=email, kind=kind, query=query, nonce=secrets.token_hex(16), created_at=now
-    )
-    subscription.lang = lang
-    subscription.frequency = frequency
-    subscription.reminders = reminders
-    if existing is None:
-        session.add(subscription)
-    session.flush()
+        subscription.lang = lang
+        subscription.frequency = frequency
+        subscription.reminders = reminders
+        if existing is None:
+            session.add(subscription)
     return subscription
 
 
-def confirm(subscription: AlertSubscription, now: datetime) -> None:
+def confirm(session: Session, subscription: AlertSubscription, now: datetime) -> None:
     """Double opt-in done; also counts as the first renewal."""
-    if subscription.confirmed_at is None:
-        subscription.confirmed_at = now
-    subscription.renewed_at = now
+    with unit_of_work(session):
+        if subscription.confirmed_at is None:
+            subscription.confirmed_at = now
+        subscription.renewed_at = now
 
 
-def renew(subscription: AlertSubscription, now: datetime) -> None:
+def renew(session: Session, subscription: AlertSubscription, now: datetime) -> None:
     """Keep the alert another KEEP_FOR."""
-    subscription.renewed_at = now
+    with unit_of_work(session):
+        subscription.renewed_at = now
 
 
 def erase(session: Session, subscription: AlertSubscription) -> None:
-    """Forget the address and everything sent to it."""
+    """Forget the address and everything sent to it (a step of `erase_address` and `purge`)."""
     session.execute(delete(AlertDelivery).where(AlertDelivery.subscription_id == subscription.id))
     session.delete(subscription)
 
 
 def erase_address(session: Session, email: str) -> int:
     """Forget an address: every alert it subscribed to and every mail sent to it."""
-    subscriptions = session.scalars(
-        select(AlertSubscription).where(AlertSubscription.email == email)
-    ).all()
-    for subscription in subscriptions:
-        erase(session, subscription)
+    with unit_of_work(session):
+        subscriptions = session.scalars(
+            select(AlertSubscription).where(AlertSubscription.email == email)
+        ).all()
+        for subscription in subscriptions:
+            erase(session, subscription)
     return len(subscriptions)
 
 
 def purge(session: Session, now: datetime) -> int:
-    """Erase unconfirmed subscriptions past CONFIRM_WITHIN and confirmed ones past KEEP_FOR."""
+    """Erase unconfirmed subscriptions past CONFIRM_WITHIN and confirmed ones past KEEP_FOR
+    (a step of `send_due`, which commits)."""
     stale = session.scalars(
         select(AlertSubscription).where(
             (

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
-from app import accounts, audit, opendata, recovery_codes
+from app import accounts, opendata, recovery_codes
 from app.catalogue import (
     CatalogueError,
     dump_scheme,
@@ -442,9 +442,14 @@ def create_admin_command(email: str, role: str, password: str) -> None:
     """Create an account (the first admin, typically): there is no default account."""
     engine = make_engine(load_settings().database_url)
     try:
-        with make_session_factory(engine).begin() as session:
-            user = accounts.create_user(session, email, password, role)  # type: ignore[arg-type]
-            audit.record(session, "user.create", actor="command line", target=user.email, role=role)
+        with make_session_factory(engine)() as session:
+            accounts.create_user(
+                session,
+                email,
+                password,
+                role,  # type: ignore[arg-type]
+                actor="command line",
+            )
     except accounts.AccountError as error:
         click.echo(f"Refused: {error}", err=True)
         sys.exit(1)
@@ -460,15 +465,12 @@ def reset_second_factor_command(email: str) -> None:
     no other administrator): they enrol again at the next sign-in."""
     engine = make_engine(load_settings().database_url)
     try:
-        with make_session_factory(engine).begin() as session:
+        with make_session_factory(engine)() as session:
             user = accounts.find_user(session, email)
             if user is None:
                 click.echo(f"Refused: no account {email}", err=True)
                 sys.exit(1)
-            recovery_codes.reset_second_factor(session, user)
-            audit.record(
-                session, "user.second_factor_reset", actor="command line", target=user.email
-            )
+            recovery_codes.reset_second_factor(session, user, actor="command line")
     finally:
         engine.dispose()
     click.echo(f"{user.email} enrols an authenticator app again at the next sign-in.")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ from sqlalchemy import (
     event,
     make_url,
 )
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 # Seconds to open a connection when no request timeout is given (CLI, migrations).
 CONNECT_TIMEOUT_SECONDS = 10
@@ -162,3 +163,17 @@ def make_engine(
 def make_session_factory(engine: Engine) -> sessionmaker[Any]:
     """Sessions that keep loaded objects usable after commit (the web layer reads after saving)."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def unit_of_work(session: Session) -> Iterator[Session]:
+    """One write service's transaction: committed when the block ends, rolled back when it
+    raises, so a refused or failed write leaves the stored data as it was. Every service that
+    writes (accounts, sign-in, recovery codes, suggestions, alerts) runs in one of these; the
+    web views never commit."""
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()  # also when the commit itself fails: the database went away
+        raise

@@ -12,9 +12,15 @@ from app.schemes import Scheme, Session
 PARIS = ZoneInfo("Europe/Paris")
 
 
+def now_in_paris() -> datetime:
+    """The current time in metropolitan France: the one clock every "today" is read from (the
+    pages, the API, feeds, caches, the CLI), so a test sets the date here, once, for all."""
+    return datetime.now(PARIS)
+
+
 def today_in_paris() -> date:
     """The current date in metropolitan France, where deadlines are set."""
-    return datetime.now(PARIS).date()
+    return now_in_paris().date()
 
 
 @dataclass(frozen=True)

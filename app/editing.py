@@ -1,12 +1,14 @@
 """Editing schemes: drafts with revisions, publishing once the examples pass, rollback, diffs.
 
 Each operation validates, writes, records its revision and an audit event, then commits, in one
-place. Two people editing the same scheme: the second save is refused with the other's changes.
+unit of work (`app.db.unit_of_work`), like every write service. Two people editing the same
+scheme: the second save is refused with the other's changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,11 +20,21 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.catalogue import Problem, check_catalogue
+from app.db import unit_of_work
 from app.models import SchemeRecord, SchemeRevision
 from app.reasons import Reason, reason
 from app.repository import apply_scheme, content_hash
 from app.schemes import Scheme, is_scheme_id
 from app.vocabulary import Vocabulary
+
+# Where the saves read the time of a revision from. Injected, not patched: a test publishes
+# from a machine whose clock is behind by passing its own.
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The time of a save: now, in UTC."""
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -134,7 +146,13 @@ def _next_number(session: Session, scheme_id: str) -> int:
 
 
 def _add_revision(
-    session: Session, scheme: Scheme, number: int, state: str, author: str, comment: str
+    session: Session,
+    scheme: Scheme,
+    number: int,
+    state: str,
+    author: str,
+    comment: str,
+    at: datetime,
 ) -> SchemeRevision:
     document = scheme.document()
     row = SchemeRevision(
@@ -145,18 +163,20 @@ def _add_revision(
         author=author,
         comment=comment,
         state=state,
-        created_at=datetime.now(UTC),
+        created_at=at,
     )
     session.add(row)
     return row
 
 
-def _commit_or_conflict(session: Session, scheme_id: str, base: int) -> None:
+@contextmanager
+def _saving(session: Session, scheme_id: str, base: int) -> Iterator[None]:
+    """The unit of work of a save made from revision `base`; a revision number someone else
+    took between our check and our write is a conflict showing their changes."""
     try:
-        session.commit()
+        with unit_of_work(session):
+            yield
     except IntegrityError:
-        # Someone took the same revision number between our check and our write.
-        session.rollback()
         theirs = latest_revision(session, scheme_id)
         if theirs is None:
             raise
@@ -178,6 +198,7 @@ def save_draft(
     author: str,
     comment: str,
     vocabulary: Vocabulary,
+    clock: Clock = utc_now,
 ) -> SchemeRevision:
     """Save a new draft revision made from revision `base` (0 for a new scheme).
 
@@ -191,15 +212,15 @@ def save_draft(
         raise EditError(reason("no_such_scheme"))
     if latest is not None and latest.number != base:
         raise ConflictError(latest, _changes_since(session, scheme.id, base, latest))
-    now = datetime.now(UTC)
-    if session.get(SchemeRecord, scheme.id) is None:
-        # A new scheme: its record exists from the first draft, hidden until published.
-        record = SchemeRecord(id=scheme.id, revision=0, created_at=now, published=False)
-        apply_scheme(record, scheme, scheme.document(), now)
-        session.add(record)
-    row = _add_revision(session, scheme, base + 1, "draft", author, comment)
-    audit.record(session, "scheme.draft", actor=author, target=scheme.id, revision=base + 1)
-    _commit_or_conflict(session, scheme.id, base)
+    now = clock()
+    with _saving(session, scheme.id, base):
+        if session.get(SchemeRecord, scheme.id) is None:
+            # A new scheme: its record exists from the first draft, hidden until published.
+            record = SchemeRecord(id=scheme.id, revision=0, created_at=now, published=False)
+            apply_scheme(record, scheme, scheme.document(), now)
+            session.add(record)
+        row = _add_revision(session, scheme, base + 1, "draft", author, comment, now)
+        audit.record(session, "scheme.draft", actor=author, target=scheme.id, revision=base + 1)
     return row
 
 
@@ -211,13 +232,16 @@ def publish(
     comment: str,
     vocabulary: Vocabulary,
     after_commit: Callable[[], None] | None = None,
+    clock: Clock = utc_now,
 ) -> SchemeRevision:
     """Publish the latest draft: refused while an example fails or the scheme is invalid."""
     draft = latest_revision(session, scheme_id)
     if draft is None or draft.state not in DRAFT_STATES:
         raise EditError(reason("no_draft_to_publish"))
     scheme = Scheme.model_validate(draft.document)
-    return _make_public(session, scheme, draft.number, author, comment, vocabulary, after_commit)
+    return _make_public(
+        session, scheme, draft.number, author, comment, vocabulary, after_commit, clock
+    )
 
 
 def publish_problems(session: Session, scheme_id: str, vocabulary: Vocabulary) -> list[Problem]:
@@ -235,16 +259,16 @@ def submit_for_review(session: Session, scheme_id: str, *, author: str, comment:
     draft = latest_revision(session, scheme_id)
     if draft is None or draft.state != "draft":
         raise EditError(reason("no_draft_to_submit"))
-    draft.state = "review"
-    audit.record(
-        session,
-        "scheme.review",
-        actor=author,
-        target=scheme_id,
-        revision=draft.number,
-        note=comment,
-    )
-    session.commit()
+    with unit_of_work(session):
+        draft.state = "review"
+        audit.record(
+            session,
+            "scheme.review",
+            actor=author,
+            target=scheme_id,
+            revision=draft.number,
+            note=comment,
+        )
 
 
 def send_back(session: Session, scheme_id: str, *, author: str, comment: str) -> None:
@@ -252,17 +276,17 @@ def send_back(session: Session, scheme_id: str, *, author: str, comment: str) ->
     draft = latest_revision(session, scheme_id)
     if draft is None or draft.state != "review":
         raise EditError(reason("no_draft_under_review"))
-    draft.state = "draft"
-    draft.review_note = comment or None
-    audit.record(
-        session,
-        "scheme.sent_back",
-        actor=author,
-        target=scheme_id,
-        revision=draft.number,
-        note=comment,
-    )
-    session.commit()
+    with unit_of_work(session):
+        draft.state = "draft"
+        draft.review_note = comment or None
+        audit.record(
+            session,
+            "scheme.sent_back",
+            actor=author,
+            target=scheme_id,
+            revision=draft.number,
+            note=comment,
+        )
 
 
 def rollback(
@@ -274,6 +298,7 @@ def rollback(
     comment: str,
     vocabulary: Vocabulary,
     after_commit: Callable[[], None] | None = None,
+    clock: Clock = utc_now,
 ) -> SchemeRevision:
     """Publish an earlier revision's content again, as a new revision (history is kept)."""
     old = revision(session, scheme_id, number)
@@ -282,7 +307,9 @@ def rollback(
         raise EditError(reason("no_such_revision"))
     scheme = Scheme.model_validate(old.document)
     note = comment or f"Rollback to revision {number}"
-    return _make_public(session, scheme, latest.number, author, note, vocabulary, after_commit)
+    return _make_public(
+        session, scheme, latest.number, author, note, vocabulary, after_commit, clock
+    )
 
 
 def _make_public(
@@ -293,6 +320,7 @@ def _make_public(
     comment: str,
     vocabulary: Vocabulary,
     after_commit: Callable[[], None] | None,
+    clock: Clock,
 ) -> SchemeRevision:
     problems = _problems(session, scheme, vocabulary, run_examples=True)
     if problems:
@@ -300,13 +328,13 @@ def _make_public(
     record = session.get(SchemeRecord, scheme.id)
     if record is None:
         raise EditError(reason("no_such_scheme"))
-    number = base + 1
-    apply_scheme(record, scheme, scheme.document(), datetime.now(UTC))
-    record.revision = number
-    record.published = True
-    row = _add_revision(session, scheme, number, "published", author, comment)
-    audit.record(session, "scheme.publish", actor=author, target=scheme.id, revision=number)
-    _commit_or_conflict(session, scheme.id, base)
+    number, now = base + 1, clock()
+    with _saving(session, scheme.id, base):
+        apply_scheme(record, scheme, scheme.document(), now)
+        record.revision = number
+        record.published = True
+        row = _add_revision(session, scheme, number, "published", author, comment, now)
+        audit.record(session, "scheme.publish", actor=author, target=scheme.id, revision=number)
     if after_commit is not None:
         after_commit()  # the search index and caches follow at once
     return row

@@ -8,7 +8,17 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from app.accounts import end_sessions, hash_matches, hash_password
+from app import audit
+from app.accounts import (
+    AccountError,
+    accept_totp,
+    check_password,
+    confirm_password,
+    end_sessions,
+    hash_matches,
+    hash_password,
+)
+from app.db import unit_of_work
 from app.models import RecoveryCode, User
 
 RECOVERY_CODE_COUNT = 10
@@ -40,7 +50,8 @@ def _typed(code: str) -> str | None:
 
 def new_recovery_codes(session: Session, user: User) -> list[str]:
     """Fresh codes for the user, replacing every earlier one; returned once, in clear, to be
-    shown to the user and never again. The caller commits."""
+    shown to the user and never again. A step of `replace_codes` and of the enrolment
+    (`app/sign_in.py`), which commit."""
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     now = datetime.now(UTC)
     codes: dict[str, str] = {}
@@ -62,7 +73,8 @@ def new_recovery_codes(session: Session, user: User) -> list[str]:
 
 def use_recovery_code(session: Session, user: User, typed: str) -> bool:
     """Accept an unused code of this user and spend it. One conditional UPDATE claims it: of
-    two requests racing with the same code, the second updates no row. The caller commits."""
+    two requests racing with the same code, the second updates no row. A step of the sign-in
+    service, which commits."""
     code = _typed(typed)
     if code is None:
         return False
@@ -94,12 +106,60 @@ def remaining_recovery_codes(session: Session, user: User) -> int:
     return session.scalar(query) or 0
 
 
-def reset_second_factor(session: Session, user: User) -> None:
+def replace_codes(
+    session: Session, user: User, *, password: str, code: str, address: str | None
+) -> list[str]:
+    """New codes replacing the old ones, once the user proves it is them by their password or
+    a code from their authenticator (a stolen session alone cannot take them); refused with
+    its audit record otherwise."""
+    with unit_of_work(session):
+        proved = (password and check_password(user, password)) or (
+            code and accept_totp(session, user, user.totp_secret, code)
+        )
+        if proved:
+            codes = new_recovery_codes(session, user)
+            audit.record(session, "recovery_codes.new", actor=user.email, address=address)
+            return codes
+    with unit_of_work(session):
+        audit.record(session, "recovery_codes.refused", actor=user.email, address=address)
+    raise AccountError("neither the password nor the code was confirmed", "unproved")
+
+
+def reset_second_factor(
+    session: Session, user: User, *, actor: str, address: str | None = None
+) -> None:
     """The user enrols a new authenticator at the next sign-in: the secret, the one being
-    enrolled and the recovery codes are forgotten, and every session ends. The caller commits.
+    enrolled and the recovery codes are forgotten, and every session ends; audited.
     The last accepted time step is kept: a code seen before the reset stays spent."""
-    user.totp_secret = None
-    user.totp_pending_secret = None
-    user.totp_pending_at = None
-    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    end_sessions(user)
+    with unit_of_work(session):
+        user.totp_secret = None
+        user.totp_pending_secret = None
+        user.totp_pending_at = None
+        session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+        end_sessions(user)
+        audit.record(
+            session, "user.second_factor_reset", actor=actor, target=user.email, address=address
+        )
+
+
+def reset_another_user(
+    session: Session, admin: User, password: str, user_id: int, address: str | None
+) -> User:
+    """An administrator resets another user's second factor after confirming their own
+    password (a refusal is recorded); refused for their own account ("self") and for an
+    unknown user ("missing")."""
+    confirm_password(
+        session,
+        admin,
+        password,
+        refusal="user.second_factor_reset_refused",
+        target=str(user_id),
+        address=address,
+    )
+    user = session.get(User, user_id)
+    if user is None:
+        raise AccountError("no such user", "missing")
+    if user.id == admin.id:
+        raise AccountError("another administrator must reset one's own second factor", "self")
+    reset_second_factor(session, user, actor=admin.email, address=address)
+    return user

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import audit
+from app.db import unit_of_work
 from app.models import Suggestion
 
 Decision = Literal["accepted", "declined"]
@@ -24,17 +25,18 @@ def receive(
     lang: str,
     now: datetime,
 ) -> Suggestion:
-    """Keep a suggestion for the editors; committed by the caller."""
-    suggestion = Suggestion(
-        scheme_id=scheme_id,
-        message=message,
-        source_url=source_url or None,
-        email=email or None,
-        lang=lang,
-        created_at=now,
-        state="new",
-    )
-    session.add(suggestion)
+    """Keep a suggestion for the editors."""
+    with unit_of_work(session):
+        suggestion = Suggestion(
+            scheme_id=scheme_id,
+            message=message,
+            source_url=source_url or None,
+            email=email or None,
+            lang=lang,
+            created_at=now,
+            state="new",
+        )
+        session.add(suggestion)
     return suggestion
 
 
@@ -54,11 +56,16 @@ def decide(
     now: datetime,
 ) -> None:
     """Accept (the editor takes it into a draft) or decline; the sender's address is forgotten."""
-    suggestion.state = decision
-    suggestion.handled_by = by
-    suggestion.handled_at = now
-    suggestion.note = note or None
-    suggestion.email = None
-    audit.record(
-        session, f"suggestion_{decision}", actor=by, target=suggestion.scheme_id, id=suggestion.id
-    )
+    with unit_of_work(session):
+        suggestion.state = decision
+        suggestion.handled_by = by
+        suggestion.handled_at = now
+        suggestion.note = note or None
+        suggestion.email = None
+        audit.record(
+            session,
+            f"suggestion_{decision}",
+            actor=by,
+            target=suggestion.scheme_id,
+            id=suggestion.id,
+        )

@@ -36,7 +36,6 @@ import os
 import random
 import re
 import secrets
-import signal
 import socket
 import string
 import subprocess
@@ -46,7 +45,6 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -67,6 +65,19 @@ from app.models import SchemeRecord, SchemeRevision
 from app.schemes import KINDS
 from app.synthetic import PREFIX
 from app.vocabulary import Variable, load_vocabulary
+
+# The harness the tests use: gunicorn started and stopped, forms read as a browser submits them.
+sys.path.insert(0, str(PROJECT_ROOT / "tests"))
+from harness import (
+    Gunicorn,
+    ServerError,
+    csrf_token_in,
+    free_port,
+    launch_gunicorn,
+    read_form,
+    stop_process_group,
+    wait_until_answering,
+)
 
 BIN = Path(sys.executable).parent
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -137,72 +148,6 @@ def query_value(value: Any) -> list[str]:
     if isinstance(value, bool):
         return ["true" if value else "false"]
     return [str(value)]
-
-
-# -- the editor's form, as a browser submits it -------------------------------------------------
-
-
-class FormReader(HTMLParser):
-    """The fields a browser submits from the form with id `form_id` (buttons left out)."""
-
-    def __init__(self, form_id: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.form_id = form_id
-        self.fields: list[tuple[str, str]] = []
-        self._inside = False
-        self._textarea: str | None = None
-        self._text: list[str] = []
-        self._select: str | None = None
-        self._options: list[tuple[str, bool]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attr = {key: value or "" for key, value in attrs}
-        present = {key for key, _value in attrs}
-        if tag == "form" and attr.get("id") == self.form_id:
-            self._inside = True
-        if not self._inside:
-            return
-        name, kind = attr.get("name"), attr.get("type", "text")
-        if tag == "input" and name and kind not in ("submit", "button", "image", "reset"):
-            if kind not in ("checkbox", "radio") or "checked" in present:
-                self.fields.append((name, attr.get("value", "on")))
-        elif tag == "textarea" and name:
-            self._textarea, self._text = name, []
-        elif tag == "select" and name:
-            self._select, self._options = name, []
-        elif tag == "option" and self._select is not None:
-            self._options.append((attr.get("value", ""), "selected" in present))
-
-    def handle_data(self, data: str) -> None:
-        if self._textarea is not None:
-            self._text.append(data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form":
-            self._inside = False
-        elif tag == "textarea" and self._textarea is not None:
-            self.fields.append((self._textarea, "".join(self._text).removeprefix("\n")))
-            self._textarea = None
-        elif tag == "select" and self._select is not None:
-            chosen = [value for value, selected in self._options if selected]
-            if chosen or self._options:
-                self.fields.append((self._select, (chosen or [self._options[0][0]])[0]))
-            self._select = None
-
-
-def read_form(html: str, form_id: str) -> list[tuple[str, str]]:
-    reader = FormReader(form_id)
-    reader.feed(html)
-    return reader.fields
-
-
-def csrf_token(html: str) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html
-    )
-    if not match:
-        raise ValueError("no CSRF token on the page")
-    return match.group(1)
 
 
 # -- the simulated people -----------------------------------------------------------------------
@@ -341,7 +286,7 @@ class Administrator(FastHttpUser):
         self.turn = 0
         self.signed_in = False
         login = self.client.get("/en/admin/login", name="admin: sign in")
-        data = {"csrf_token": csrf_token(login.text), "email": ADMIN_EMAIL}
+        data = {"csrf_token": csrf_token_in(login.text or ""), "email": ADMIN_EMAIL}
         data["password"] = ADMIN_PASSWORD
         with self.client.post(
             "/en/admin/login",
@@ -361,7 +306,7 @@ class Administrator(FastHttpUser):
             "/en/admin/second-factor",
             headers=FORM,
             name="admin: second factor",
-            data=urlencode({"csrf_token": csrf_token(page.text), "code": code}),
+            data=urlencode({"csrf_token": csrf_token_in(page.text or ""), "code": code}),
             allow_redirects=False,
             catch_response=True,
         ) as answer:
@@ -412,7 +357,7 @@ class Administrator(FastHttpUser):
         history = self.client.get(
             f"/en/admin/schemes/{scheme_id}/revisions", name="admin: revisions"
         )
-        data = {"csrf_token": csrf_token(history.text), "comment": marker}
+        data = {"csrf_token": csrf_token_in(history.text or ""), "comment": marker}
         with self.client.post(
             f"/en/admin/schemes/{scheme_id}/publish",
             data=urlencode(data),
@@ -440,13 +385,6 @@ class Administrator(FastHttpUser):
 # -- the server ---------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def run_cli(env: dict[str, str], *args: str) -> None:
     result = subprocess.run(  # noqa: S603 (our own venv scripts)
         [str(BIN / "aides"), *args],
@@ -461,24 +399,8 @@ def run_cli(env: dict[str, str], *args: str) -> None:
         raise SystemExit(f"aides {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
 
 
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    port: int
-    error_log: Path
-
-    def processes(self) -> list[psutil.Process]:
-        with contextlib.suppress(psutil.Error):
-            master = psutil.Process(self.process.pid)
-            return [master, *master.children(recursive=True)]
-        return []
-
-
-def start_server(env: dict[str, str], options: argparse.Namespace, tmp: Path) -> Server:
-    port = free_port()
-    error_log = tmp / "gunicorn-errors.log"
+def start_server(env: dict[str, str], options: argparse.Namespace, tmp: Path) -> Gunicorn:
     command = [
-        str(BIN / "gunicorn"),
         f"--workers={options.workers}",
         f"--worker-class={options.worker_class}",
         f"--threads={options.threads}",
@@ -486,46 +408,23 @@ def start_server(env: dict[str, str], options: argparse.Namespace, tmp: Path) ->
         "--graceful-timeout=30",
         "--keep-alive=5",
         "--no-control-socket",
-        f"--bind=127.0.0.1:{port}",
-        f"--error-logfile={error_log}",
-        "wsgi:app",
     ]
-    process = subprocess.Popen(  # noqa: S603 (our own venv script)
-        command,
-        env=env,
-        cwd=PROJECT_ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    server = Server(process, port, error_log)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited:\n{error_log.read_text()[-3000:]}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-            return server
-        time.sleep(0.2)
-    stop_server(server)
-    raise SystemExit("gunicorn did not start within 60 s")
+    server = launch_gunicorn(command, env, tmp / "gunicorn-errors.log")
+    try:
+        # A worker's first request may build the catalogue: minutes at 10,000 schemes.
+        wait_until_answering(server, seconds=600)
+    except ServerError as error:
+        stop_process_group(server.process)
+        raise SystemExit(str(error)) from None
+    return server
 
 
-def stop_process(process: subprocess.Popen[bytes], timeout: float) -> None:
-    """Stop a process started in its own session; nothing of its group outlives it."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-
-
-def stop_server(server: Server) -> None:
-    stop_process(server.process, timeout=40)
+def server_processes(server: Gunicorn) -> list[psutil.Process]:
+    """The gunicorn master and its workers (none once they have gone)."""
+    with contextlib.suppress(psutil.Error):
+        master = psutil.Process(server.process.pid)
+        return [master, *master.children(recursive=True)]
+    return []
 
 
 NGINX_CONFIG = """
@@ -603,7 +502,7 @@ def start_nginx(upstream: int, tmp: Path) -> tuple[subprocess.Popen[bytes], int]
 
 
 def stop_nginx(process: subprocess.Popen[bytes]) -> None:
-    stop_process(process, timeout=10)
+    stop_process_group(process, timeout=10)
 
 
 CACHE_STATUSES: Counter[str] = Counter()
@@ -637,9 +536,12 @@ def warm_up(base: str) -> None:
 def create_admin(database_url: str) -> str:
     engine = make_engine(database_url)
     try:
-        with make_session_factory(engine).begin() as session:
-            user = accounts.create_user(session, ADMIN_EMAIL, ADMIN_PASSWORD, "admin")
+        with make_session_factory(engine)() as session:
+            user = accounts.create_user(
+                session, ADMIN_EMAIL, ADMIN_PASSWORD, "admin", actor="load bench"
+            )
             user.totp_secret = pyotp.random_base32()
+            session.commit()
             return user.totp_secret
     finally:
         engine.dispose()
@@ -825,7 +727,7 @@ def main() -> int:
         .update_query_dict({"options": f"-csearch_path={schema}"})
         .render_as_string(hide_password=False)
     )
-    server: Server | None = None
+    server: Gunicorn | None = None
     proxy: subprocess.Popen[bytes] | None = None
     try:
         with tempfile.TemporaryDirectory(prefix="aides-load-") as tmp_name:
@@ -882,14 +784,14 @@ def main() -> int:
             for line in errors.splitlines():
                 if any(word in line for word in ("ERROR", "CRITICAL", "Traceback")):
                     print(f"gunicorn log: {line}")
-            stop_server(server)
+            stop_process_group(server.process)
             server = None
             return 0 if ok and result else 1
     finally:
         if proxy is not None:
             stop_nginx(proxy)
         if server is not None:
-            stop_server(server)
+            stop_process_group(server.process)
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
@@ -908,7 +810,7 @@ def cpu_seconds(processes: list[psutil.Process]) -> float:
 
 
 def run_locust(
-    base: str, options: argparse.Namespace, server: Server, wait: tuple[float, float]
+    base: str, options: argparse.Namespace, server: Gunicorn, wait: tuple[float, float]
 ) -> bool:
     # At the end, users finish the task they are in (a save is never cut between the server's
     # commit and the user's record of it); they stop at once when waiting.
@@ -919,7 +821,7 @@ def run_locust(
     runner = env.create_local_runner()
     me = psutil.Process()
     cpu_before = me.cpu_times()
-    workers = server.processes()
+    workers = server_processes(server)
     server_before = cpu_seconds(workers)
     machine_before = psutil.cpu_times()
     started = time.monotonic()

@@ -17,20 +17,21 @@ import argparse
 import os
 import re
 import secrets
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
-from urllib.request import urlopen
 
 from sqlalchemy import make_url, text
 
 from app.config import PROJECT_ROOT
 from app.db import make_engine
+
+# The harness the tests use to start and stop gunicorn.
+sys.path.insert(0, str(PROJECT_ROOT / "tests"))
+from harness import Gunicorn, launch_gunicorn, stop_process_group, wait_until_answering
 
 BIN = Path(sys.executable).parent
 GUNICORN = [
@@ -42,13 +43,6 @@ GUNICORN = [
     "--timeout=60",
     "--no-control-socket",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def cli(env: dict[str, str], *args: str) -> None:
@@ -81,27 +75,16 @@ def main() -> None:
         "SECRET_KEY": secrets.token_urlsafe(32),
         "REDIS_URL": "",
     }
-    process = None
+    server: Gunicorn | None = None
     try:
         cli(env, "db", "upgrade")
         cli(env, "schemes", "load")
         cli(env, "search", "reindex")
-        port = free_port()
         access = tmp / "access.log"
         logging = [f"--access-logfile={access}", "--access-logformat=%(s)s %(m)s %(U)s"]
-        process = subprocess.Popen(  # noqa: S603
-            [str(BIN / "gunicorn"), *GUNICORN, f"--bind=127.0.0.1:{port}", *logging, "wsgi:app"],
-            env=env,
-            cwd=PROJECT_ROOT,
-            start_new_session=True,
-        )
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(150):
-            try:
-                with urlopen(f"{base}/api/v1/openapi.json", timeout=5):  # noqa: S310
-                    break
-            except OSError:
-                time.sleep(0.2)
+        server = launch_gunicorn([*GUNICORN, *logging], env, tmp / "gunicorn-errors.log")
+        wait_until_answering(server, "/api/v1/openapi.json", seconds=30)
+        base = f"http://127.0.0.1:{server.port}"
         print(f"gunicorn {' '.join(GUNICORN)} on PostgreSQL schema {schema}")
         print(f"{'seed':>6} {'requests':>9} {'5xx':>5}  schemathesis")
         for seed in options.seeds:
@@ -127,12 +110,8 @@ def main() -> None:
             (tmp / f"schemathesis-{seed}.txt").write_text(run.stdout + run.stderr, "utf-8")
         print(f"full outputs in {tmp}")
     finally:
-        if process is not None:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+        if server is not None:
+            stop_process_group(server.process, timeout=30)
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()

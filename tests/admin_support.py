@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pyotp
 from flask.testing import FlaskClient
+from harness import csrf_token_in
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from app import accounts
 from app.models import User
@@ -16,16 +18,12 @@ PASSWORD = "correct-horse-battery-staple-42"
 
 
 def csrf_token(client: FlaskClient, url: str) -> str:
-    html = client.get(url).get_data(as_text=True)
-    match = re.search(
-        r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', html
-    )
-    assert match, f"no CSRF token on {url}"
-    return match.group(1) or match.group(2)
+    """The CSRF token of the form on the page at url (fetched with the client's session)."""
+    return csrf_token_in(client.get(url).get_data(as_text=True))
 
 
 def make_user(db: Session, email: str, role: str) -> User:
-    user = accounts.create_user(db, email, PASSWORD, role)  # type: ignore[arg-type]
+    user = accounts.create_user(db, email, PASSWORD, role, actor="test")  # type: ignore[arg-type]
     if role == "admin":
         user.totp_secret = pyotp.random_base32()
     db.commit()
@@ -51,3 +49,12 @@ def sign_in(client: FlaskClient, user: User, password: str = PASSWORD) -> None:
             if response.status_code == 302:
                 break
         assert response.status_code == 302
+
+
+def assert_sent_to_sign_in(response: TestResponse, asked: str) -> None:
+    """A redirect to the sign-in page that comes back to the page asked for, not any 302."""
+    assert response.status_code == 302, response.status_code
+    location = urlsplit(response.headers["Location"])
+    lang = asked.split("/")[1]
+    assert (location.netloc, location.path) in (("", f"/{lang}/admin/login"),), location
+    assert parse_qs(location.query) == {"next": [asked]}, location.query

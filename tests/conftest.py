@@ -6,7 +6,9 @@ Each test runs inside an outer transaction that is rolled back, so code under te
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -102,6 +104,25 @@ def app(settings: Settings, session_factory: sessionmaker[Session]) -> Flask:
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def damageable_index_dir(search_index_dir: Path, tmp_path: Path) -> Path:
+    """This test's own copy of the shared index folder (links kept as links), for a test that
+    damages it: the shared folder, which every other test reads, stays whole."""
+    copy = tmp_path / "search-index"
+    shutil.copytree(search_index_dir, copy, symlinks=True)
+    return copy
+
+
+@pytest.fixture
+def damageable_index_client(
+    settings: Settings, session_factory: sessionmaker[Session], damageable_index_dir: Path
+) -> FlaskClient:
+    """A client of an app whose search index is this test's own copy (damageable_index_dir)."""
+    app = create_app(replace(settings, search_index_dir=damageable_index_dir), session_factory)
+    app.config["TESTING"] = True
     return app.test_client()
 
 

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import accounts
+from app import accounts, audit
 from app.models import AuditEvent, User
 
 
@@ -83,3 +83,20 @@ def test_a_role_change_through_the_page_is_recorded_once(client: FlaskClient, db
     assert [(e.target, e.detail) for e in _events(db, "user.role")] == [
         ("editor@example.org", {"role": "admin"})
     ]
+
+
+def test_a_write_that_fails_midway_leaves_nothing(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The account is written, then its audit record fails: the unit of work rolls it back."""
+
+    def crash(session: Session, *_args: object, **_kwargs: object) -> None:
+        session.flush()  # the user's row is in the database's transaction by now
+        raise RuntimeError("crash while auditing")
+
+    monkeypatch.setattr(audit, "record", crash)
+    with pytest.raises(RuntimeError):
+        accounts.create_user(db, "new@example.org", PASSWORD, "editor", actor="test")
+    monkeypatch.undo()
+    assert accounts.find_user(db, "new@example.org") is None
+    assert _events(db, "user.create") == []

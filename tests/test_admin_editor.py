@@ -4,12 +4,12 @@ languages, rules as rows, the preview, new schemes, retiring, concurrent edits."
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from harness import FormReader, csrf_token_in, read_form
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
@@ -32,78 +32,15 @@ from app.web.admin.scheme_form_errors import attach_error
 PASSWORD = "correct-horse-battery-staple-42"
 FROZEN = Path(__file__).parent / "fixtures" / "editor-scheme.yaml"
 EDITOR = "editor@example.org"
-BUTTONS = {"submit", "button", "image", "reset"}
 
 
 def edit_url(scheme_id: str) -> str:
     return f"/en/admin/schemes/{scheme_id}/edit"
 
 
-class FormReader(HTMLParser):
-    """What a browser submits from the editor's form (without the pressed button), and the
-    labels of the page."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.fields: list[tuple[str, str]] = []
-        self.inputs: list[str] = []  # ids of the inputs a person fills in
-        self.label_targets: set[str] = set()
-        self._in_form = False
-        self._textarea: str | None = None
-        self._text: list[str] = []
-        self._select: str | None = None
-        self._options: list[tuple[str, bool]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attr = {key: value or "" for key, value in attrs}
-        present = {key for key, _ in attrs}
-        if tag == "label" and "for" in attr:
-            self.label_targets.add(attr["for"])
-        if tag == "form" and attr.get("id") == "scheme-form":
-            self._in_form = True
-        if not self._in_form:
-            return
-        name = attr.get("name")
-        kind = attr.get("type", "text")
-        if tag in ("input", "select", "textarea") and kind not in BUTTONS | {"hidden"}:
-            self.inputs.append(attr.get("id", ""))
-        if tag == "input" and name and kind not in BUTTONS:
-            if kind in ("checkbox", "radio"):
-                if "checked" in present:
-                    self.fields.append((name, attr.get("value", "on")))
-            else:
-                self.fields.append((name, attr.get("value", "")))
-        elif tag == "textarea" and name:
-            self._textarea, self._text = name, []
-        elif tag == "select" and name:
-            self._select, self._options = name, []
-        elif tag == "option" and self._select is not None:
-            self._options.append((attr.get("value", ""), "selected" in present))
-
-    def handle_data(self, data: str) -> None:
-        if self._textarea is not None:
-            self._text.append(data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form":
-            self._in_form = False
-        elif tag == "textarea" and self._textarea is not None:
-            text = "".join(self._text)
-            # A browser drops the line break that directly follows <textarea>.
-            text = text[2:] if text.startswith("\r\n") else text.removeprefix("\n")
-            self.fields.append((self._textarea, text))
-            self._textarea = None
-        elif tag == "select" and self._select is not None:
-            chosen = [value for value, selected in self._options if selected]
-            if chosen or self._options:
-                self.fields.append((self._select, (chosen or [self._options[0][0]])[0]))
-            self._select = None
-
-
-def read_form(html: str) -> MultiDict[str, str]:
-    reader = FormReader()
-    reader.feed(html)
-    return MultiDict(reader.fields)
+def scheme_form_values(html: str) -> MultiDict[str, str]:
+    """What a browser submits from the editor's form, no button pressed."""
+    return MultiDict(read_form(html, "scheme-form"))
 
 
 def press(
@@ -117,7 +54,7 @@ def press(
     if response.status_code == 302:
         return 302, response.headers["Location"], MultiDict()
     page = response.get_data(as_text=True)
-    return response.status_code, page, read_form(page)
+    return response.status_code, page, scheme_form_values(page)
 
 
 def summary_html(page: str) -> str:
@@ -145,10 +82,9 @@ def frozen_scheme(db: Session) -> Scheme:
 @pytest.fixture
 def editor(client: FlaskClient, db: Session, frozen_scheme: Scheme) -> FlaskClient:
     """A client signed in as an editor through the login form."""
-    accounts.create_user(db, EDITOR, PASSWORD, "editor")
-    db.commit()
+    accounts.create_user(db, EDITOR, PASSWORD, "editor", actor="test")
     login = client.get("/en/admin/login").get_data(as_text=True)
-    token = read_form_token(login)
+    token = csrf_token_in(login)
     response = client.post(
         "/en/admin/login", data={"csrf_token": token, "email": EDITOR, "password": PASSWORD}
     )
@@ -156,18 +92,10 @@ def editor(client: FlaskClient, db: Session, frozen_scheme: Scheme) -> FlaskClie
     return client
 
 
-def read_form_token(html: str) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html
-    )
-    assert match, "no CSRF token"
-    return match.group(1)
-
-
 def open_editor(client: FlaskClient, scheme_id: str) -> MultiDict[str, str]:
     response = client.get(edit_url(scheme_id))
     assert response.status_code == 200
-    return read_form(response.get_data(as_text=True))
+    return scheme_form_values(response.get_data(as_text=True))
 
 
 @pytest.mark.parametrize("url", [edit_url("cnl-bourse-auteurs"), "/en/admin/schemes/new"])
@@ -404,7 +332,7 @@ def test_creating_a_scheme_keeps_it_hidden_until_published(
     editor: FlaskClient, db: Session
 ) -> None:
     url = "/en/admin/schemes/new"
-    data = read_form(editor.get(url).get_data(as_text=True))
+    data = scheme_form_values(editor.get(url).get_data(as_text=True))
     typed = {
         "id": "test-new-scheme",
         "name-fr": "Nouvelle aide",
@@ -474,7 +402,7 @@ def test_a_concurrent_edit_is_refused_with_the_other_changes(
 
 
 def test_every_input_has_a_label(editor: FlaskClient) -> None:
-    reader = FormReader()
+    reader = FormReader("scheme-form")
     page = editor.get(edit_url("cnc-dicream-developpement")).get_data(as_text=True)
     assert 'Add a condition<span class="visually-hidden"> (Criterion 2 (nationality-or' in page
     reader.feed(page)
@@ -556,7 +484,7 @@ def test_a_threshold_changed_without_its_wording_is_flagged(
     scheme_id = "cnm-transition-numerique"
     before = latest_revision(db, scheme_id)
     url = edit_url(scheme_id).replace("/en/", f"/{lang}/")
-    data = read_form(editor.get(url).get_data(as_text=True))
+    data = scheme_form_values(editor.get(url).get_data(as_text=True))
     row = next(
         key.split("-")[1]
         for key, value in data.items(multi=True)

@@ -15,7 +15,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale, gettext
 from sqlalchemy.orm import Session
-from test_admin_editor import FROZEN, editor, frozen_scheme, press, read_form, summary_html
+from test_admin_editor import (
+    FROZEN,
+    editor,
+    frozen_scheme,
+    press,
+    scheme_form_values,
+    summary_html,
+)
 from werkzeug.datastructures import MultiDict
 
 from app.cli import main
@@ -193,7 +200,7 @@ def test_the_domain_names_the_field_in_the_readers_language(
     change, field_id, why = CASES[case]
     url = f"/{lang}/admin/schemes/{SCHEME}/edit"
     before = latest_revision(db, SCHEME)
-    data = read_form(editor.get(url).get_data(as_text=True))
+    data = scheme_form_values(editor.get(url).get_data(as_text=True))
     change(data)
 
     for action in ("preview", "save"):
@@ -226,7 +233,7 @@ def test_a_scheme_without_an_official_source_is_refused_on_its_sources(
 ) -> None:
     url = f"/{lang}/admin/schemes/{SCHEME}/edit"
     before = latest_revision(db, SCHEME)
-    data = read_form(editor.get(url).get_data(as_text=True))
+    data = scheme_form_values(editor.get(url).get_data(as_text=True))
     data["sources-0-kind"] = "press"
 
     status, page, _form = press(editor, url, data, "save")

@@ -58,8 +58,7 @@ def admin_with_codes(db: Session) -> tuple[User, list[str]]:
 def test_enrolment_shows_the_codes_once_and_stores_them_hashed(
     client: FlaskClient, db: Session, lang: str, title: str
 ) -> None:
-    admin = accounts.create_user(db, "first@example.org", PASSWORD, "admin")
-    db.commit()
+    admin = accounts.create_user(db, "first@example.org", PASSWORD, "admin", actor="test")
     _password_step(client, admin, lang)
     client.get(f"/{lang}/admin/second-factor")
     db.refresh(admin)

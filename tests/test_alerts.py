@@ -12,6 +12,7 @@ from email.message import EmailMessage
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from harness import csrf_token_in
 from mail_support import Inbox, body, smtp_server
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -77,9 +78,7 @@ def subscribe_from(client: FlaskClient, page: str, email: str, frequency: str = 
 def confirm(client: FlaskClient, message: EmailMessage) -> str:
     link = link_in(message, "/alerts/confirm/")
     page = client.get(link).get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
-    assert token
-    return client.post(link, data={"csrf_token": token[1]}).get_data(as_text=True)
+    return client.post(link, data={"csrf_token": csrf_token_in(page)}).get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
@@ -145,8 +144,7 @@ def _confirmed(db: Session, kind: str, query: str, days_ago: int) -> AlertSubscr
         reminders=True,
         now=now - timedelta(days=days_ago),
     )
-    alerts.confirm(subscription, now - timedelta(days=days_ago))
-    db.commit()
+    alerts.confirm(db, subscription, now - timedelta(days=days_ago))
     return subscription
 
 

@@ -14,15 +14,12 @@ TEST_DATABASE_URL when it names PostgreSQL, else postgres@127.0.0.1:5432/test.
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import importlib.util
 import json
 import os
 import re
 import secrets
-import signal
-import socket
 import string
 import subprocess
 import sys
@@ -38,12 +35,21 @@ from urllib.parse import urlencode
 
 import pytest
 import redis
+from harness import (
+    Gunicorn,
+    ServerError,
+    csrf_token_in,
+    free_port,
+    launch_gunicorn,
+    stop_process_group,
+    wait_until_answering,
+)
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 
 from app.config import DEFAULT_SCHEMES_DIR, PROJECT_ROOT
 from app.db import make_engine, make_session_factory
-from app.editing import latest_revision, publish, save_draft
+from app.editing import Clock, latest_revision, publish, save_draft, utc_now
 from app.schemes import Scheme
 from app.vocabulary import load_vocabulary
 
@@ -84,13 +90,6 @@ def require_postgres(url: str) -> None:
         pytest.skip(f"PostgreSQL unreachable at {make_url(url).render_as_string()}")
     finally:
         engine.dispose()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def run_cli(env: dict[str, str], *args: str) -> None:
@@ -137,7 +136,7 @@ class Machine:
     index_dir: Path
     access_log: Path
     error_log: Path
-    process: subprocess.Popen[bytes] | None = None
+    server: Gunicorn | None = None
 
     def pids_by_probe(self) -> dict[str, int]:
         """Which worker answered each tagged request, from the access log."""
@@ -152,54 +151,23 @@ class Machine:
 
 def start(machine: Machine, env: dict[str, str]) -> None:
     machine_env = {**env, "SEARCH_INDEX_DIR": str(machine.index_dir)}
-    command = [
-        str(BIN / "gunicorn"),
-        *GUNICORN_OPTIONS,
-        f"--bind=127.0.0.1:{machine.port}",
-        f"--access-logfile={machine.access_log}",
-        f"--access-logformat={ACCESS_FORMAT}",
-        f"--error-logfile={machine.error_log}",
-        "wsgi:app",
-    ]
-    machine.process = subprocess.Popen(
-        command,
-        env=machine_env,
-        cwd=PROJECT_ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # its own process group: nothing of it outlives the test
+    logs = [f"--access-logfile={machine.access_log}", f"--access-logformat={ACCESS_FORMAT}"]
+    machine.server = launch_gunicorn(
+        [*GUNICORN_OPTIONS, *logs], machine_env, machine.error_log, machine.port
     )
 
 
 def wait_until_up(machine: Machine, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    assert machine.process is not None
-    while time.monotonic() < deadline:
-        if machine.process.poll() is not None:
-            pytest.fail(f"gunicorn {machine.name} exited: {machine.error_log.read_text()[-3000:]}")
-        try:
-            if request(machine.port, "/api/v1/questions").status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"gunicorn {machine.name} did not answer within {seconds} s")
+    assert machine.server is not None
+    try:
+        wait_until_answering(machine.server, "/api/v1/questions", seconds)
+    except ServerError as error:
+        pytest.fail(f"machine {machine.name}: {error}")
 
 
 def stop(machine: Machine) -> None:
-    process = machine.process
-    if process is None:
-        return
-    if process.poll() is None:
-        process.terminate()  # SIGTERM: the master stops its workers gracefully
-        try:
-            process.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-    with contextlib.suppress(ProcessLookupError):  # any worker left behind: its own group
-        os.killpg(process.pid, signal.SIGKILL)
+    if machine.server is not None:
+        stop_process_group(machine.server.process)
 
 
 @dataclass
@@ -274,8 +242,11 @@ def unique_word() -> str:
     return "zq" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(10))
 
 
-def publish_new_name(database_url: str, word: str, scheme_id: str = SCHEME_ID) -> str:
-    """Save a draft renaming the scheme in English, then publish it, as the editor does."""
+def publish_new_name(
+    database_url: str, word: str, scheme_id: str = SCHEME_ID, clock: Clock = utc_now
+) -> str:
+    """Save a draft renaming the scheme in English, then publish it, as the editor does, from
+    a machine whose clock is `clock`."""
     vocabulary = load_vocabulary(DEFAULT_SCHEMES_DIR)
     engine = make_engine(database_url)
     try:
@@ -293,8 +264,16 @@ def publish_new_name(database_url: str, word: str, scheme_id: str = SCHEME_ID) -
                 author=author,
                 comment=word,
                 vocabulary=vocabulary,
+                clock=clock,
             )
-            publish(session, scheme_id, author=author, comment=word, vocabulary=vocabulary)
+            publish(
+                session,
+                scheme_id,
+                author=author,
+                comment=word,
+                vocabulary=vocabulary,
+                clock=clock,
+            )
     finally:
         engine.dispose()
     return name.en
@@ -401,10 +380,8 @@ def login_attempt(machine: Machine, email: str) -> tuple[int, str]:
     form = request(machine.port, "/en/admin/login", probe=tag)
     cookie = form.headers["set-cookie"].split(";", 1)[0]
     assert cookie.startswith("__Host-session=")  # SECURE_COOKIES=1
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form.body)
-    assert match
     body = urlencode(
-        {"csrf_token": match.group(1), "email": email, "password": "not-the-right-one-42"}
+        {"csrf_token": csrf_token_in(form.body), "email": email, "password": "not-the-right-one-42"}
     )
     answer = request(
         machine.port,
@@ -441,7 +418,7 @@ def test_login_limits_are_shared_by_every_worker_through_redis(deployment: Deplo
 
 
 def test_a_publish_from_a_machine_with_a_slow_clock_reaches_every_worker(
-    deployment: Deployment, monkeypatch: pytest.MonkeyPatch
+    deployment: Deployment,
 ) -> None:
     machines = deployment.machines
     warm = unique_word()
@@ -450,16 +427,12 @@ def test_a_publish_from_a_machine_with_a_slow_clock_reaches_every_worker(
     while not all(p.found and p.named for p in probe_round(machines, warm, name)):
         assert time.monotonic() < deadline
 
-    class SlowClock(datetime):
-        @classmethod
-        def now(cls, tz: Any = None) -> SlowClock:
-            moment = datetime.now(tz or UTC) - timedelta(minutes=5)
-            return cls.fromtimestamp(moment.timestamp(), tz or UTC)
+    def slow_clock() -> datetime:
+        return datetime.now(UTC) - timedelta(minutes=5)
 
     # Another scheme, published from a machine whose clock is 5 minutes behind.
-    monkeypatch.setattr("app.editing.datetime", SlowClock)
     word, other = unique_word(), "cnl-bourse-residence"
-    name = publish_new_name(deployment.database_url, word, other)
+    name = publish_new_name(deployment.database_url, word, other, clock=slow_clock)
     deadline = time.monotonic() + 8
     while True:
         if all(p.found and p.named for p in probe_round(machines, word, name, other)):

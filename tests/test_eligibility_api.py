@@ -55,7 +55,23 @@ def test_eligibility_sorts_results_and_explains_criteria(client: FlaskClient) ->
     failed = [c for c in producer["criteria"] if c["status"] == "failed"]
     assert failed
     assert all(c["label"] and c["source"].startswith("http") and c["variables"] for c in failed)
-    assert isinstance(body["next_questions"], list)
+    # The next questions are exactly the unanswered variables that undecided current schemes
+    # still read, each once.
+    asked = body["next_questions"]
+    undecided = [
+        r
+        for r in body["results"]
+        if r["status"] == "unknown" and r["lifecycle"]["status"] not in ("closed", "replaced")
+    ]
+    assert undecided, "this profile leaves schemes undecided, so questions remain"
+    still_read = {
+        variable
+        for r in undecided
+        for c in r["criteria"]
+        if c["status"] == "unknown"
+        for variable in c["variables"]
+    }
+    assert sorted(asked) == sorted(still_read - set(VR_AUTHOR))
     assert body["rules_date"]
 
 

@@ -19,10 +19,6 @@ import contextlib
 import http.client
 import logging
 import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -35,6 +31,7 @@ from admin_support import csrf_token, make_user, sign_in
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale, gettext
+from harness import GUNICORN, running_gunicorn
 from markupsafe import escape
 from relay import Relay
 from sqlalchemy import Engine, event, func, make_url, select, text
@@ -52,7 +49,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from support import isolated_database_url, migrate
 from werkzeug.test import TestResponse
 
-from app import audit, editing
+from app import audit
 from app.config import Settings
 from app.db import make_engine, make_session_factory
 from app.editing import latest_revision, publish, revisions, save_draft
@@ -355,12 +352,8 @@ def timed_get(port: int, path: str) -> Timed:
 @contextlib.contextmanager
 def gunicorn(database_url: str, tmp_path: Path, *options: str) -> Iterator[int]:
     """gunicorn serving the app on database_url, on a free loopback port."""
-    binary = Path(sys.executable).parent / "gunicorn"
-    if not binary.exists():
+    if not GUNICORN.exists():
         pytest.skip("gunicorn is not installed")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -369,33 +362,11 @@ def gunicorn(database_url: str, tmp_path: Path, *options: str) -> Iterator[int]:
         "SECRET_KEY": "hung-database-test",
         "REDIS_URL": "",
     }
-    error_log = tmp_path / "gunicorn.log"
-    command = [str(binary), *HUNG_GUNICORN, *options, f"--bind=127.0.0.1:{port}"]
-    process = subprocess.Popen(
-        [*command, f"--error-logfile={error_log}", "wsgi:app"],
-        env=env,
-        cwd=Path(__file__).resolve().parent.parent,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while timed_get(port, "/static/style.css").status != 200:
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not start: {error_log.read_text()[-2000:]}")
-            time.sleep(0.2)
-        yield port
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
+    # Static files need no database: they answer while it hangs, so they say it is up.
+    with running_gunicorn(
+        [*HUNG_GUNICORN, *options], env, tmp_path / "gunicorn.log", seconds=30
+    ) as server:
+        yield server.port
 
 
 def test_a_hung_postgresql_gives_503s_in_seconds_and_static_pages_keep_answering(
@@ -532,11 +503,12 @@ def crash_in_audit(monkeypatch: pytest.MonkeyPatch) -> type[Exception]:
 def failing_commit(monkeypatch: pytest.MonkeyPatch) -> type[Exception]:
     """Everything is written, then the commit fails: the database went away at that moment."""
 
-    def commit(session: Session, _scheme_id: str, _base: int) -> NoReturn:
+    def commit(session: Session) -> NoReturn:
         session.flush()
         raise _dbapi(OperationalError)
 
-    monkeypatch.setattr(editing, "_commit_or_conflict", commit)
+    # Every write service commits through app.db.unit_of_work, i.e. Session.commit.
+    monkeypatch.setattr(Session, "commit", commit)
     return OperationalError
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from flask.testing import FlaskClient
+from harness import json_ld
 from sqlalchemy.orm import Session
 from test_admin_editor import edit_url, editor, frozen_scheme, open_editor, press
-from test_structured_data import json_ld
 from werkzeug.datastructures import MultiDict
 
 from app.catalogue import parse_scheme

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from harness import csrf_token_in
 from mail_support import Inbox, body, free_port, smtp_server
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,9 +35,7 @@ def app_with(settings: Settings, session_factory: sessionmaker[Session], smtp_ur
 
 def form_token(client: FlaskClient, url: str) -> str:
     html = client.get(url).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
-    assert match, "no e-mail form on the results page"
-    return match[1]
+    return csrf_token_in(html)
 
 
 def post_email(client: FlaskClient, lang: str, address: str) -> tuple[int, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app import deadlines
 from app.config import DEFAULT_SCHEMES_DIR, PROJECT_ROOT
 from app.schemes import Scheme
 from app.search import SCHEMA_VERSION, SearchFilters, SearchIndex
@@ -408,26 +410,27 @@ def test_calendar_and_feed_of_a_search(client: FlaskClient) -> None:
 def test_scheme_calendar_lists_upcoming_deadlines(
     client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import datetime as dt
-
-    import app.web.feeds as feeds
-
-    monkeypatch.setattr(feeds, "today_in_paris", lambda: dt.date(2024, 1, 1))
+    # The one clock the application reads "today" from, so that every module agrees on it.
+    new_year = datetime(2024, 1, 1, 12, tzinfo=deadlines.PARIS)
+    monkeypatch.setattr(deadlines, "now_in_paris", lambda: new_year)
     text = client.get("/en/aides/cnl-bourse-residence/calendar.ics").get_data(as_text=True)
     assert "BEGIN:VEVENT" in text
     assert "Deadline: CNL" in text
+    # Seen from New Year 2024, the sessions of 2024 are still to come (today they are past).
+    assert "DTSTART;VALUE=DATE:20241102" in text
     assert client.get("/en/aides/nope/calendar.ics").status_code == 404
 
 
 def test_a_corrupt_or_deleted_index_is_rebuilt_during_requests(
-    client: FlaskClient, search_index_dir: Path
+    damageable_index_client: FlaskClient, damageable_index_dir: Path
 ) -> None:
+    client, folder = damageable_index_client, damageable_index_dir
     assert client.get("/api/v1/schemes?q=bourse").get_json()["items"]
-    for damaged in (search_index_dir / "current").resolve().glob("*"):
+    for damaged in (folder / "current").resolve().glob("*"):
         if damaged.suffix in (".toc", ".seg"):
             damaged.write_bytes(b"not an index")
     response = client.get("/fr/aides/?q=bourse")
     assert response.status_code == 200
     assert "cnl-bourse-auteurs" in response.get_data(as_text=True)
-    (search_index_dir / "current").unlink()
+    (folder / "current").unlink()
     assert client.get("/api/v1/schemes?q=bourse").get_json()["items"]

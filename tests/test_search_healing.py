@@ -111,16 +111,17 @@ def test_a_rebuild_heals_whatever_the_state(
 
 @pytest.mark.parametrize("state", ["directory", "file", "dangling link", "half-written build"])
 def test_requests_heal_a_damaged_index(
-    client: FlaskClient, search_index_dir: Path, state: str
+    damageable_index_client: FlaskClient, damageable_index_dir: Path, state: str
 ) -> None:
+    client, folder = damageable_index_client, damageable_index_dir
     assert client.get("/api/v1/schemes?q=bourse").get_json()["items"]
-    STATES[state](search_index_dir)
+    STATES[state](folder)
     response = client.get("/en/aides/?q=bourse")
     assert response.status_code == 200
     assert "cnl-bourse-auteurs" in response.get_data(as_text=True)
     assert client.get("/api/v1/schemes?q=bourse").get_json()["items"]
     assert client.get("/api/v1/suggest?q=bour").status_code == 200
-    assert_healthy(search_index_dir)
+    assert_healthy(folder)
 
 
 @pytest.fixture

@@ -7,14 +7,13 @@ validator makes: known types, only properties of those types, values of an accep
 
 from __future__ import annotations
 
-import json
 import re
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from flask.testing import FlaskClient
+from harness import JsonLd, json_ld
 from schema_org import registry
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -114,38 +113,6 @@ def schema_org_errors(node: dict[str, Any], path: str = "$", root: bool = True) 
             else:
                 errors += _literal_errors(where, item, prop.ranges)
     return errors
-
-
-class JsonLd(HTMLParser):
-    """The parsed <script type="application/ld+json"> blocks of a page, and its <h1>."""
-
-    def __init__(self, html: str) -> None:
-        super().__init__()
-        self.blocks: list[Any] = []
-        self.h1 = ""
-        self._in: str | None = None
-        self.feed(html)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "script" and dict(attrs).get("type") == "application/ld+json":
-            self._in = "script"
-        elif tag == "h1":
-            self._in = "h1"
-
-    def handle_data(self, data: str) -> None:
-        if self._in == "script":
-            self.blocks.append(json.loads(data))
-        elif self._in == "h1":
-            self.h1 += data
-
-    def handle_endtag(self, tag: str) -> None:
-        self._in = None
-
-
-def json_ld(client: FlaskClient, url: str) -> JsonLd:
-    response = client.get(url)
-    assert response.status_code == 200, url
-    return JsonLd(response.get_data(as_text=True))
 
 
 def test_the_database_holds_the_parametrised_catalogue(db: Session) -> None:

@@ -141,7 +141,6 @@ def subscribe() -> tuple[str, int] | str:
         reminders=bool(form.reminders.data),
         now=_now(),
     )
-    session.commit()
     try:
         send(SmtpServer.from_url(settings.smtp_url), render_mail(subscription, None))
     except (MailError, ValueError) as error:
@@ -166,8 +165,7 @@ def confirm(token: str) -> str:
     form = FlaskForm()
     if not form.validate_on_submit():
         abort(400)
-    alerts.confirm(subscription, _now())
-    db_session().commit()
+    alerts.confirm(db_session(), subscription, _now())
     return render_template(
         "alerts/message.html",
         state="confirmed",
@@ -183,7 +181,6 @@ def unsubscribe(token: str) -> str:
     if request.method == "GET":
         return render_template("alerts/action.html", action="unsubscribe")
     alerts.erase_address(db_session(), subscription.email)
-    db_session().commit()
     return render_template("alerts/message.html", state="unsubscribed")
 
 
@@ -196,6 +193,5 @@ def renew(token: str) -> str:
     form = FlaskForm()
     if not form.validate_on_submit():
         abort(400)
-    alerts.renew(subscription, _now())
-    db_session().commit()
+    alerts.renew(db_session(), subscription, _now())
     return render_template("alerts/message.html", state="renewed")

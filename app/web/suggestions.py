@@ -68,6 +68,5 @@ def suggest(scheme_id: str) -> tuple[str, int] | str:
             lang=current_language(),
             now=datetime.now(UTC),
         )
-        db_session().commit()
     page = url_for("public.scheme_detail", scheme_id=scheme.id)
     return render_template("public/suggestion.html", scheme=scheme, form=None, page=page)

@@ -42,9 +42,12 @@ BUTTONS = {
 @pytest.fixture
 def admin(frozen_scheme: sessionmaker[Any]) -> tuple[str, str]:
     """A real admin account in the live server's database, removed afterwards with its changes."""
-    with frozen_scheme.begin() as db:
-        user = accounts.create_user(db, "browser-admin@example.org", PASSWORD, "admin")
+    with frozen_scheme() as db:
+        user = accounts.create_user(
+            db, "browser-admin@example.org", PASSWORD, "admin", actor="test"
+        )
         user.totp_secret = pyotp.random_base32()
+        db.commit()
         return user.email, user.totp_secret
 
 

@@ -102,8 +102,8 @@ WORDS = {
 def admin_without_totp(frozen_scheme: sessionmaker[Any]) -> str:
     """The first administrator, as `aides users create` makes one: a password, no second factor
     yet. The only shortcut in the database; the editor is invited through the Users page."""
-    with frozen_scheme.begin() as db:
-        return accounts.create_user(db, ADMIN, PASSWORD, "admin").email
+    with frozen_scheme() as db:
+        return accounts.create_user(db, ADMIN, PASSWORD, "admin", actor="test").email
 
 
 def new_page(browser: Browser) -> Page:

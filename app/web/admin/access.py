@@ -9,7 +9,7 @@ from typing import Any, TypeVar, cast
 
 from flask import abort, g, redirect, request, session, url_for
 
-from app import audit
+from app import sign_in
 from app.models import User
 from app.web.database import db_session
 
@@ -75,14 +75,7 @@ def require_role(*roles: str) -> Callable[[View], View]:
             if user is None:
                 return redirect(url_for("admin_auth.login", next=request.path))
             if user.role not in roles:
-                audit.record(
-                    db_session(),
-                    "access.refused",
-                    actor=user.email,
-                    target=request.path,
-                    address=request.remote_addr,
-                )
-                db_session().commit()
+                sign_in.access_refused(db_session(), user, request.path, request.remote_addr)
                 abort(403)
             return view(*args, **kwargs)
 

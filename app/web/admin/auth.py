@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import urlsplit
 
 import segno
@@ -21,7 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
-from app import accounts, audit, recovery_codes
+from app import accounts, sign_in
 from app.models import User
 from app.web.admin.access import signed_in_user, start_session
 from app.web.admin.forms import CodeForm, EmptyForm, LoginForm, RecoveryCodeForm
@@ -76,11 +74,10 @@ def login() -> Page:
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
         return render_template("admin/login.html", form=form), status
-    db = db_session()
-    user = accounts.find_user(db, form.email.data or "")
-    if user is None or not accounts.check_password(user, form.password.data or ""):
-        audit.record(db, "login.failed", actor=form.email.data, address=request.remote_addr)
-        db.commit()
+    user = sign_in.check_password(
+        db_session(), form.email.data or "", form.password.data or "", request.remote_addr
+    )
+    if user is None:
         form.password.errors = [_("Wrong email or password.")]
         return render_template("admin/login.html", form=form), 401
     start_session(user, second_factor_done=False)
@@ -90,15 +87,8 @@ def login() -> Page:
     return _signed_in(user)
 
 
-def _record_sign_in(user: User, **detail: Any) -> None:
-    db = db_session()
-    user.last_login_at = datetime.now(UTC)
-    audit.record(db, "login", actor=user.email, address=request.remote_addr, **detail)
-    db.commit()
-
-
 def _signed_in(user: User) -> Response:
-    _record_sign_in(user)
+    sign_in.signed_in(db_session(), user, request.remote_addr)
     return redirect(session.pop("next", None) or url_for("admin.dashboard"))
 
 
@@ -128,35 +118,23 @@ def second_factor() -> Page:
         return user
     enrolling = user.totp_secret is None
     db = db_session()
-    if enrolling:
-        # Kept on the server until confirmed or expired: the cookie is signed, not secret.
-        secret = accounts.pending_totp_secret(user)
-        db.commit()
-    else:
-        secret = user.totp_secret or ""
+    # Kept on the server until confirmed or expired: the cookie is signed, not secret.
+    secret = sign_in.enrolment_secret(db, user) if enrolling else user.totp_secret or ""
     form = CodeForm()
     if form.validate_on_submit():
         code = form.code.data or ""
         if enrolling:
-            accepted = accounts.confirm_totp(db, user, code)
-        else:
-            accepted = accounts.accept_totp(db, user, secret, code)
-        if accepted and enrolling:
+            codes = sign_in.confirm_enrolment(db, user, code, request.remote_addr)
+            if codes is not None:
+                session["second_factor"] = True
+                return render_template(
+                    "admin/recovery_codes.html",
+                    codes=codes,
+                    next=session.pop("next", None) or url_for("admin.dashboard"),
+                )
+        elif sign_in.second_factor(db, user, code, request.remote_addr):
             session["second_factor"] = True
-            codes = recovery_codes.new_recovery_codes(db, user)
-            _record_sign_in(user, enrolled="yes")  # commits the codes with the login
-            return render_template(
-                "admin/recovery_codes.html",
-                codes=codes,
-                next=session.pop("next", None) or url_for("admin.dashboard"),
-            )
-        if accepted:
-            session["second_factor"] = True
-            return _signed_in(user)  # commits the accepted step with the login
-        audit.record(
-            db, "login.second_factor_failed", actor=user.email, address=request.remote_addr
-        )
-        db.commit()
+            return redirect(session.pop("next", None) or url_for("admin.dashboard"))
         form.code.errors = [_("This code is not valid. Check your device's clock and try again.")]
     uri = accounts.totp_uri(user, secret) if enrolling else None
     qr = segno.make(uri).svg_data_uri(scale=4) if uri else None
@@ -177,11 +155,9 @@ def recovery() -> Page:
         return redirect(url_for("admin_auth.second_factor"))
     form = RecoveryCodeForm()
     if form.validate_on_submit():
-        db = db_session()
-        if recovery_codes.use_recovery_code(db, user, form.code.data or ""):
+        left = sign_in.recovery_code(db_session(), user, form.code.data or "", request.remote_addr)
+        if left is not None:
             session["second_factor"] = True
-            left = recovery_codes.remaining_recovery_codes(db, user)
-            _record_sign_in(user, recovery_code="used", remaining=left)
             flash(
                 ngettext(
                     "You signed in with a recovery code. %(num)d code is left: "
@@ -193,10 +169,6 @@ def recovery() -> Page:
                 "warning",
             )
             return redirect(session.pop("next", None) or url_for("admin.dashboard"))
-        audit.record(
-            db, "login.recovery_code_failed", actor=user.email, address=request.remote_addr
-        )
-        db.commit()
         form.code.errors = [_("This recovery code is not valid or was already used.")]
     elif request.method == "POST":
         form.code.errors = form.code.errors or [_("Enter one of your recovery codes.")]
@@ -211,9 +183,6 @@ def logout() -> Response:
         abort(400)
     user = signed_in_user(require_second_factor=False)
     if user is not None:
-        accounts.end_sessions(user)
-        db = db_session()
-        audit.record(db, "logout", actor=user.email, address=request.remote_addr)
-        db.commit()
+        sign_in.sign_out(db_session(), user, request.remote_addr)
     session.clear()
     return redirect(url_for("public.home"))

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from app import accounts, audit, recovery_codes
+from app import accounts, recovery_codes
 from app.models import User
 from app.web.admin.access import require_role, signed_in_user
 from app.web.admin.forms import ConfirmForm, NewRecoveryCodesForm, PasswordChangeForm
@@ -55,23 +55,21 @@ def new_codes() -> Page:
     from the authenticator (a stolen session alone cannot take them)."""
     user = _me()
     form = NewRecoveryCodesForm(prefix=CODES_PREFIX)
-    db = db_session()
     if not form.validate_on_submit():
         return account_page(user, codes_form=form, status=400)
-    password, code = form.password.data or "", form.code.data or ""
-    proved = (password and accounts.check_password(user, password)) or (
-        code and accounts.accept_totp(db, user, user.totp_secret, code)
-    )
-    if not proved:
-        audit.record(db, "recovery_codes.refused", actor=user.email, address=request.remote_addr)
-        db.commit()
+    try:
+        codes = recovery_codes.replace_codes(
+            db_session(),
+            user,
+            password=form.password.data or "",
+            code=form.code.data or "",
+            address=request.remote_addr,
+        )
+    except accounts.AccountError:
         form.password.errors = [
             _("Enter your current password or a valid code from your authenticator app.")
         ]
         return account_page(user, codes_form=form, status=400)
-    codes = recovery_codes.new_recovery_codes(db, user)
-    audit.record(db, "recovery_codes.new", actor=user.email, address=request.remote_addr)
-    db.commit()
     return render_template(
         "admin/recovery_codes.html", codes=codes, next=url_for("admin.account")
     ), 200
@@ -86,39 +84,24 @@ def reset_second_factor(user_id: int) -> Response:
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    db = db_session()
-    if not accounts.check_password(admin, form.password.data or ""):
-        audit.record(
-            db,
-            "user.second_factor_reset_refused",
-            actor=admin.email,
-            target=str(user_id),
-            address=request.remote_addr,
+    try:
+        user = recovery_codes.reset_another_user(
+            db_session(), admin, form.password.data or "", user_id, request.remote_addr
         )
-        db.commit()
-        flash(_("Your password was not confirmed; the second factor is unchanged."), "error")
+    except accounts.AccountError as error:
+        if error.reason == "missing":
+            abort(404)
+        if error.reason == "self":
+            flash(
+                _(
+                    "Another administrator must reset your own second factor; you can make new "
+                    "recovery codes from your account page."
+                ),
+                "error",
+            )
+        else:
+            flash(_("Your password was not confirmed; the second factor is unchanged."), "error")
         return redirect(url_for("admin.users"))
-    user = db.get(User, user_id)
-    if user is None:
-        abort(404)
-    if user.id == admin.id:
-        flash(
-            _(
-                "Another administrator must reset your own second factor; you can make new "
-                "recovery codes from your account page."
-            ),
-            "error",
-        )
-        return redirect(url_for("admin.users"))
-    recovery_codes.reset_second_factor(db, user)
-    audit.record(
-        db,
-        "user.second_factor_reset",
-        actor=admin.email,
-        target=user.email,
-        address=request.remote_addr,
-    )
-    db.commit()
     flash(
         _(
             "%(email)s will set up an authenticator app again at the next sign-in.",

@@ -67,7 +67,6 @@ def decide(number: int, decision: str) -> Response:
         note=note,
         now=datetime.now(UTC),
     )
-    db_session().commit()
     if decision == "accepted":
         flash(_("Suggestion accepted: make the change in this draft, then save it."))
         return redirect(url_for("admin_editor.edit_scheme", scheme_id=suggestion.scheme_id))

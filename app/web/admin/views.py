@@ -5,7 +5,6 @@ users."""
 from __future__ import annotations
 
 import io
-import zipfile
 from collections.abc import Callable
 
 from flask import (
@@ -23,7 +22,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app import accounts, audit, suggestions
-from app.catalogue import dump_scheme
+from app.catalogue_export import export_archive
 from app.deadlines import today_in_paris
 from app.editing import (
     EditError,
@@ -36,7 +35,6 @@ from app.editing import (
     submit_for_review,
 )
 from app.models import User
-from app.repository import SchemeFilters, list_schemes
 from app.schemes import Scheme
 from app.web.admin.access import require_role, signed_in_user
 from app.web.admin.dashboard import (
@@ -213,14 +211,7 @@ def export() -> Response:
     """The published catalogue as scheme files (a zip), as `aides schemes export` writes them."""
     if not EmptyForm().validate_on_submit():
         abort(400)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for scheme in list_schemes(db_session(), SchemeFilters(include_inactive=True)):
-            archive.writestr(f"aid_schemes/{scheme.id}.yaml", dump_scheme(scheme))
-    buffer.seek(0)
-    db = db_session()
-    audit.record(db, "catalogue.export", actor=_actor(), address=request.remote_addr)
-    db.commit()
+    buffer = io.BytesIO(export_archive(db_session(), actor=_actor(), address=request.remote_addr))
     return send_file(buffer, mimetype="application/zip", download_name="aid_schemes.zip")
 
 
@@ -234,15 +225,17 @@ def users() -> Page:
     if form.validate_on_submit():
         try:
             user = accounts.create_user(
-                db, form.email.data or "", form.password.data or "", form.role.data or "editor"
+                db,
+                form.email.data or "",
+                form.password.data or "",
+                form.role.data or "editor",
+                actor=_actor(),
             )
         except accounts.AccountError as error:
             field = form.password if error.reason in ("too_short", "guessable") else form.email
             field.errors = [str(ACCOUNT_REFUSALS[error.reason])]
             status = 400
         else:
-            audit.record(db, "user.create", actor=_actor(), target=user.email, role=user.role)
-            db.commit()
             flash(_("Account created for %(email)s.", email=user.email), "success")
             return redirect(url_for("admin.users"))
     elif request.method == "POST":
@@ -267,13 +260,11 @@ def disable_user(user_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
         abort(400)
     user = _user_or_404(user_id)
-    db = db_session()
     try:
-        accounts.disable_user(db, user, actor=_actor())
+        accounts.disable_user(db_session(), user, actor=_actor())
     except accounts.AccountError as error:
         flash(str(ACCOUNT_REFUSALS[error.reason]), "error")
         return redirect(url_for("admin.users"))
-    db.commit()
     flash(_("%(email)s is disabled.", email=user.email), "success")
     return redirect(url_for("admin.users"))
 
@@ -286,22 +277,49 @@ def change_role(user_id: int) -> Response:
     if not form.validate_on_submit():
         abort(400)
     admin = signed_in_user()
-    if admin is None or not accounts.check_password(admin, form.password.data or ""):
-        db = db_session()
-        audit.record(db, "user.role_refused", actor=_actor(), target=str(user_id))
-        db.commit()
+    if admin is None:  # require_role guarantees a user; this narrows the type
+        abort(403)
+    db = db_session()
+    try:
+        accounts.confirm_password(
+            db, admin, form.password.data or "", refusal="user.role_refused", target=str(user_id)
+        )
+    except accounts.AccountError:
         flash(_("Your password was not confirmed; the role is unchanged."), "error")
         return redirect(url_for("admin.users"))
     user = _user_or_404(user_id)
-    db = db_session()
     try:
         accounts.change_role(db, user, form.role.data or user.role, actor=_actor())
     except accounts.AccountError as error:
         flash(str(ACCOUNT_REFUSALS[error.reason]), "error")
         return redirect(url_for("admin.users"))
-    db.commit()
     flash(_("%(email)s is now %(role)s.", email=user.email, role=ROLE_LABELS[user.role]), "success")
     return redirect(url_for("admin.users"))
+
+
+def _new_password(form: PasswordChangeForm, user: User) -> bool:
+    """The password change of the form, or False with the form's errors saying why not."""
+    db = db_session()
+    try:
+        accounts.confirm_password(
+            db,
+            user,
+            form.current.data or "",
+            refusal="password.refused",
+            address=request.remote_addr,
+        )
+    except accounts.AccountError:
+        form.current.errors = [_("This is not your current password.")]
+        return False
+    if form.new.data != form.repeat.data:
+        form.repeat.errors = [_("The two new passwords differ.")]
+        return False
+    try:
+        accounts.change_password(db, user, form.new.data or "", address=request.remote_addr)
+    except accounts.AccountError as error:
+        form.new.errors = [str(ACCOUNT_REFUSALS[error.reason])]
+        return False
+    return True
 
 
 @blueprint.route("/account", methods=["GET", "POST"])
@@ -313,30 +331,10 @@ def account() -> Page:
     user = signed_in_user()
     if user is None:  # require_role guarantees a user; this narrows the type
         abort(403)
-    status = 200
-    if form.validate_on_submit():
-        db = db_session()
-        if not accounts.check_password(user, form.current.data or ""):
-            form.current.errors = [_("This is not your current password.")]
-            audit.record(db, "password.refused", actor=user.email, address=request.remote_addr)
-            db.commit()
-            status = 400
-        elif form.new.data != form.repeat.data:
-            form.repeat.errors = [_("The two new passwords differ.")]
-            status = 400
-        else:
-            try:
-                accounts.set_password(user, form.new.data or "")
-            except accounts.AccountError as error:
-                form.new.errors = [str(ACCOUNT_REFUSALS[error.reason])]
-                status = 400
-            else:
-                audit.record(db, "password.change", actor=user.email, address=request.remote_addr)
-                db.commit()
-                flash(_("Your password is changed. Sign in again with it."), "success")
-                return redirect(url_for("admin_auth.login"))
-    elif request.method == "POST":
-        status = 400
+    if form.validate_on_submit() and _new_password(form, user):
+        flash(_("Your password is changed. Sign in again with it."), "success")
+        return redirect(url_for("admin_auth.login"))
+    status = 400 if request.method == "POST" else 200
     return account_page(user, password_form=form, status=status)
 
 
