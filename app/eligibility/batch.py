@@ -93,6 +93,11 @@ class RuleTable:
             names: frozenset().union(*user_sets)
             for names, (_checks, user_sets) in self.by_variables.items()
         }
+        # ...and how many of the group's rules each uses (the weight of a group left unanswered).
+        self.group_uses = {
+            names: Counter(chain.from_iterable(user_sets))
+            for names, (_checks, user_sets) in self.by_variables.items()
+        }
         for check in self.order:
             for name in self.idle[check][1]:
                 self.readers.setdefault(name, []).append(check)
@@ -206,15 +211,18 @@ class RuleTable:
         # Count rule by rule only where an answer was given; elsewhere, rules are unknown and name
         # every variable they read: such rules are counted in bulk, by the variables they read.
         gathered: dict[tuple[str, ...], list[frozenset[int]]] = {}
-        for names, (checks, user_sets) in self.by_variables.items():
+        weights: Counter[str] = Counter()
+        for names, (checks, _user_sets) in self.by_variables.items():
             if asked.isdisjoint(names):
-                gathered.setdefault(names, []).extend(user_sets)
+                uses = self.group_uses[names]
+                count = sum(map(uses.__getitem__, asking.intersection(self.group_users[names])))
+                for name in names:
+                    weights[name] += count
                 continue
             for check in open_rules.intersection(checks):
                 still_open = (outcomes.get(check) or idle[check])[1]
                 if still_open:
                     gathered.setdefault(still_open, []).append(users[check])
-        weights: Counter[str] = Counter()
         for still_open, user_sets in gathered.items():
             count = sum(map(len, map(asking.intersection, user_sets)))
             for name in still_open:
