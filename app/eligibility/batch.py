@@ -70,6 +70,7 @@ class RuleTable:
                     users.setdefault(check, set()).add(position)
                     uses[check, position] += 1
         self.size = len(plans)
+        self.positions = frozenset(range(self.size))  # copied, not rebuilt, per profile
         # The most used rules first: one failure there rules out the most schemes at once.
         self.order = sorted(users, key=lambda check: -len(users[check]))
         self.users = {check: frozenset(users[check]) for check in self.order}
@@ -167,7 +168,8 @@ class RuleTable:
         """
         users = self.users
         outcomes = base.outcomes  # a fresh dict, filled here
-        alive = set(range(self.size)).difference(base.ruled_out)
+        alive = set(self.positions)
+        alive.difference_update(base.ruled_out)
         still_open = []
         broken = []
         shared = [c for c in self.shared if c in checks]
@@ -186,10 +188,9 @@ class RuleTable:
                 alive.difference_update(users[check])
             elif status == "unknown":
                 still_open.append(check)
-        ruled_out = set(range(self.size)).difference(alive)
         return Evaluation(
             outcomes,
-            frozenset(ruled_out),
+            self.positions.difference(alive),
             base.answered,
             base.open.union(still_open),
             base.broken.union(broken),

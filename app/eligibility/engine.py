@@ -257,9 +257,8 @@ class Verdicts(Sequence[SchemeVerdict]):
         self._statuses = [status for status, _positions in groups]
         self._ends = list(accumulate(len(positions) for _status, positions in groups))
         self._built: list[SchemeVerdict | None] = [None] * len(self._order)
-        unknown = set(groups[1][1])
-        self.asking = unknown & catalogue.active  # active undecided schemes, by position
-        self.can_match = not catalogue.active <= set(groups[2][1])  # an active one not ruled out
+        self.asking = set(catalogue.active.intersection(groups[1][1]))  # active and undecided
+        self.can_match = not catalogue.active <= evaluation.ruled_out  # an active one not ruled out
         self.has_active = bool(catalogue.active)
 
     def __len__(self) -> int:
@@ -315,7 +314,7 @@ def evaluate_all(schemes: Iterable[Scheme | CompiledScheme], answers: Answers) -
     evaluation = catalogue.table.evaluate(answers)
     ineligible = evaluation.ruled_out
     unknown = catalogue.table.undecided(evaluation)
-    eligible = set(range(len(catalogue))).difference(ineligible, unknown)
+    eligible = catalogue.table.positions.difference(ineligible, unknown)
     groups: tuple[tuple[Verdict, list[int]], ...] = (
         ("eligible", sorted(eligible)),
         ("unknown", sorted(unknown)),
