@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.facets import AUDIENCE_FACETS, Filters
 from app.models import SchemeRecord, SchemeRevision, SchemeTag
 from app.schemes import Scheme, is_scheme_id
+from app.sharing import shared_models
 
 # The one filter type of lists (the old name, kept for its importers).
 SchemeFilters = Filters
@@ -125,9 +126,10 @@ def list_schemes(session: Session, filters: Filters) -> list[Scheme]:
 
 def list_schemes_hashed(session: Session, filters: Filters) -> tuple[list[Scheme], dict[str, str]]:
     """Schemes matching filters, in id order, and their content hashes by id, read in the same
-    query so that each hash is that of the document beside it (the search index compares them)."""
+    query so that each hash is that of the document beside it (the search index compares them).
+    The schemes share their equal parts (app/sharing.py): the catalogue cache keeps them."""
     records = session.scalars(_filtered(filters).order_by(SchemeRecord.id)).all()
-    schemes = [Scheme.model_validate(record.document) for record in records]
+    schemes = shared_models(Scheme.model_validate(record.document) for record in records)
     return schemes, {record.id: record.content_hash for record in records}
 
 
