@@ -84,19 +84,23 @@ def main() -> None:
         print(f"  first search after it {first_search_rebuild * 1000:.0f} ms", flush=True)
 
         updates: list[float] = []
+        update_cpu: list[float] = []  # this process's CPU time: what other work cannot inflate
         first_searches: list[float] = []
+        search_cpu: list[float] = []
         for number in range(1, args.rounds + 1):
             position = number * 997 % len(schemes)
             schemes[position] = edited(schemes[position], number)
             hashes[schemes[position].id] = content_hash(schemes[position].document())
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             index.ensure(f"v{number}-{time.time_ns()}", lambda: schemes, vocabulary, hashes=hashes)
             updates.append(time.perf_counter() - start)
+            update_cpu.append(time.process_time() - cpu)
             made = (index.metadata() or {}).get("made")
             assert made == {"by": "update", "written": 1, "removed": 0}, made
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             found = index.search(f"édition{number}", SearchFilters(include_inactive=True))
             first_searches.append(time.perf_counter() - start)
+            search_cpu.append(time.process_time() - cpu)
             assert schemes[position].id in found.ids, "the published edit is not found"
         removed = schemes.pop()
         start = time.perf_counter()
@@ -111,12 +115,15 @@ def main() -> None:
         return f"median {statistics.median(values) * 1000:.0f} ms, max {max(values) * 1000:.0f} ms"
 
     print(f"Single publish, update ({args.rounds} rounds): {summary(updates)}")
+    print("  each round: " + ", ".join(f"{value * 1000:.0f}" for value in updates) + " ms")
+    print(f"  CPU time of the process: {summary(update_cpu)}")
     print(f"  first search after an update: {summary(first_searches)}")
+    print(f"    CPU time of the process: {summary(search_cpu)}")
     print(f"  load average {os.getloadavg()[0]:.1f} (other work on the machine slows both)")
     print(f"Removal of a scheme: {removal * 1000:.0f} ms; addition: {addition * 1000:.0f} ms")
     if not kept:
         print(f"Update / rebuild: {rebuild / statistics.median(updates):.0f}× faster")
-    print(f"Goal under 1 s: {'met' if max(updates) < 1 else 'not met'}")
+    print(f"Goal under 1 s: {'met' if max(updates) < 1 else 'not met'} (wall clock, every round)")
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ _lock = threading.Lock()
 # without limit (a sorted list of 10,000 schemes holds about 1 MB).
 MEMO_SIZE = 128
 T = TypeVar("T")
+Version = tuple[int, int, datetime | None]  # app.repository.catalogue_version
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class _PerScheme:
 class Catalogue:
     """Every scheme (id order) and the compiled rules of those that have criteria."""
 
-    version: tuple[int, int, datetime | None]
+    version: Version
     schemes: list[Scheme]
     compiled: CompiledCatalogue
     hashes: dict[str, str] = field(default_factory=dict)  # id -> content hash of its document
@@ -118,19 +119,21 @@ def _compiled(
     return CompiledCatalogue(kept.get(s.id) or compile_scheme(s, rules) for s in with_criteria)
 
 
-def load_catalogue(session: Session) -> Catalogue:
-    """The whole catalogue read from the database and compiled."""
-    version = catalogue_version(session)
+def load_catalogue(session: Session, version: Version | None = None) -> Catalogue:
+    """The whole catalogue read from the database and compiled (`version`: read just before)."""
+    version = version or catalogue_version(session)
     schemes, hashes = list_schemes_hashed(session, SchemeFilters(include_inactive=True))
     rules: dict[str, Compiled] = {}
     return Catalogue(version, schemes, _compiled(schemes, rules, {}), hashes, rules)
 
 
-def refresh_catalogue(session: Session, old: Catalogue) -> Catalogue:
+def refresh_catalogue(
+    session: Session, old: Catalogue, version: Version | None = None
+) -> Catalogue:
     """The catalogue now in the database, made from `old`: only the schemes whose content hash
     changed (published, rolled back, added) are read, validated and compiled; removed ones
     (unpublished) are dropped. Per-scheme values (each()) follow; other memos start afresh."""
-    version = catalogue_version(session)
+    version = version or catalogue_version(session)
     listed = published_hashes(session)
     changed = [scheme_id for scheme_id, digest in listed if old.hashes.get(scheme_id) != digest]
     read = published_documents(session, changed)
@@ -184,9 +187,9 @@ def current_catalogue() -> Catalogue:
             g.catalogue = cached  # another thread refreshed it meanwhile
             return cached  # type: ignore[no-any-return]
         if cached is None:
-            catalogue = load_catalogue(session)
+            catalogue = load_catalogue(session, version)
         else:
-            catalogue = refresh_catalogue(session, cached)
+            catalogue = refresh_catalogue(session, cached, version)
         current_app.extensions["aides.catalogue"] = catalogue
         # The catalogue lives until the next change: keep the cyclic collector from rescanning
         # its many objects on every full collection (bench/eligibility.py shows the p95 cost).
