@@ -567,7 +567,6 @@ class SearchIndex:
         try:
             self._heal()  # something may have been put in the way while building
             os.replace(link, self._current)
-            self._verified = (target.name, fingerprint)  # written and read fine just now
         finally:
             link.unlink(missing_ok=True)
 
