@@ -133,6 +133,34 @@ def list_schemes_hashed(session: Session, filters: Filters) -> tuple[list[Scheme
     return schemes, {record.id: record.content_hash for record in records}
 
 
+def published_hashes(session: Session) -> list[tuple[str, str]]:
+    """(id, content hash) of every published scheme, in id order: what a cached catalogue
+    compares to find the schemes it must read again, without reading any document."""
+    query = (
+        select(SchemeRecord.id, SchemeRecord.content_hash)
+        .where(SchemeRecord.published.is_(True))
+        .order_by(SchemeRecord.id)
+    )
+    return [(scheme_id, digest) for scheme_id, digest in session.execute(query)]
+
+
+def published_documents(
+    session: Session, scheme_ids: Sequence[str]
+) -> dict[str, tuple[Scheme, str]]:
+    """These published schemes with their content hashes, by id, read in the same query (a
+    scheme published again meanwhile comes with the hash of the document read)."""
+    query = select(SchemeRecord.id, SchemeRecord.document, SchemeRecord.content_hash).where(
+        SchemeRecord.published.is_(True)
+    )
+    found: dict[str, tuple[Scheme, str]] = {}
+    # In chunks: a long list of parameters is refused by SQLite past 32,766.
+    for start in range(0, len(scheme_ids), 1000):
+        chunk = scheme_ids[start : start + 1000]
+        for scheme_id, document, digest in session.execute(query.where(SchemeRecord.id.in_(chunk))):
+            found[scheme_id] = (Scheme.model_validate(document), digest)
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class RecordState:
     """What a list of every scheme record needs without reading its document."""

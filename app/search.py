@@ -33,6 +33,7 @@ from whoosh.highlight import ContextFragmenter, HtmlFormatter
 from whoosh.highlight import highlight as whoosh_highlight
 from whoosh.idsets import BitSet
 from whoosh.lang import stopwords_for_language
+from whoosh.reading import SegmentReader
 from whoosh.searching import Searcher
 
 from app.facets import LIST_FACETS, Filters, disjunctive, facet_values
@@ -54,7 +55,6 @@ from app.search_text import (
 from app.search_typos import (
     MAX_EXPANSIONS,
     MAX_TYPO_WORDS,
-    Deletions,
     Speller,
     allowed_edits,
 )
@@ -76,6 +76,7 @@ MAX_CORRECTIONS = 3  # spelling variants tried when the typed words find nothing
 MAX_QUERY_TERMS = 60  # an ordinary query has 20 to 60 (synonyms in 6 fields)
 MAX_SCORED_DOCUMENTS = 5000
 MAX_DELETED_SHARE = 0.05  # an update merges the index when more are deleted but still counted
+MERGE_FACTOR = 8  # segments of a size tier merged together by an update (see _merge_tiers)
 # Whether a term of a field is in the index (None: do not check).
 Known = Callable[[str, str], bool] | None
 # Variables whose values say where an applicant may be: indexed as the scheme's places.
@@ -96,6 +97,18 @@ class _FoldFilter(Filter):  # type: ignore[misc]
             yield token
 
 
+@dataclass(frozen=True)
+class _Segment:
+    """What a build reads of one segment: ids, facet values and name keys by document number
+    within it, and its words' document frequencies. A segment never changes once written but
+    for deletions, so a later build sharing it (an update) takes this as it is."""
+
+    ids: list[str]
+    facets: dict[str, list[tuple[str, ...]]]
+    names: list[dict[tuple[str, ...], int]]
+    frequencies: dict[str, int]
+
+
 @dataclass
 class _Build:
     """What a published build needs for every query, read once: ids, facet values and name
@@ -109,6 +122,7 @@ class _Build:
     lexicon: frozenset[str]
     entries: list[SuggestEntry]
     filters: dict[str, Any] = field(default_factory=dict)  # Whoosh BitSets
+    segments: dict[str, _Segment] = field(default_factory=dict)  # by segment id
 
 
 def _open_index(path: str) -> Any:
@@ -123,36 +137,71 @@ def _close_all(searchers: list[Searcher]) -> None:
             searcher.close()
 
 
-def _read_build(
-    searcher: Searcher, path: str, query_words: frozenset[str], deletions: Deletions | None
-) -> _Build:
-    """Ids, facet values and name keys of every document by document number, and the words:
-    the index's, and those of the query vocabulary (synonyms, places), so that a typo in
-    "crowdfunding" or "Senegal" is corrected to them. `deletions` are those of the build read
-    before (the speller then indexes only the new words)."""
-    reader = searcher.reader()
-    size = reader.doc_count_all()
+def _read_segment(leaf: Any) -> _Segment:
+    """One segment's ids, facet values, name keys (its live documents) and word frequencies."""
+    size = leaf.doc_count_all()
     ids = [""] * size
     facets: dict[str, list[tuple[str, ...]]] = {name: [()] * size for name in FACET_FIELDS}
     names: list[dict[tuple[str, ...], int]] = [{}] * size
-    for docnum, stored in reader.iter_docs():
+    for docnum, stored in leaf.iter_docs():
         ids[docnum] = stored["id"]
         for name in FACET_FIELDS:
             facets[name][docnum] = tuple(v for v in stored.get(name, "").split(",") if v)
         lines = [line.split() for line in stored.get("names", "").split("\n") if line]
         names[docnum] = {tuple(key): int(weight) for weight, *key in lines}
-    # Segment by segment: a multi-segment reader (after an update) looks every term up in
-    # every segment, which costs several times a sequential read of each.
+    # Segment by segment: a multi-segment reader looks every term up in every segment, which
+    # costs several times a sequential read of each.
     frequencies: dict[str, int] = {}
-    for leaf, _offset in reader.leaf_readers():
-        for term, info in leaf.iter_field("plain"):
-            word = term.decode("utf-8") if isinstance(term, bytes) else term
-            frequencies[word] = frequencies.get(word, 0) + info.doc_frequency()
-    spelled = [*frequencies.items(), *((w, 1) for w in query_words - set(frequencies))]
-    speller = Speller(spelled, deletions)
+    for term, info in leaf.iter_field("plain"):
+        word = term.decode("utf-8") if isinstance(term, bytes) else term
+        frequencies[word] = info.doc_frequency()
+    return _Segment(ids, facets, names, frequencies)
+
+
+def _read_build(
+    searcher: Searcher, path: str, query_words: frozenset[str], before: _Build | None
+) -> _Build:
+    """Ids, facet values and name keys of every document by document number, and the words:
+    the index's, and those of the query vocabulary (synonyms, places), so that a typo in
+    "crowdfunding" or "Senegal" is corrected to them. `before` is the build read before: the
+    segments it shares with this one (all but the few an update wrote) are not read again, and
+    its speller's deletions are kept (the speller then indexes only the new words)."""
+    ids: list[str] = []
+    facets: dict[str, list[tuple[str, ...]]] = {name: [] for name in FACET_FIELDS}
+    names: list[dict[tuple[str, ...], int]] = []
+    segments: dict[str, _Segment] = {}
+    # Leaves come in document number order: each one's numbers follow the previous one's.
+    for leaf, _offset in searcher.reader().leaf_readers():
+        key = leaf.segment().segment_id()
+        part = (before.segments.get(key) if before else None) or _read_segment(leaf)
+        segments[key] = part
+        start = len(ids)
+        ids += part.ids
+        for name in FACET_FIELDS:
+            facets[name] += part.facets[name]
+        names += part.names
+        for docnum in leaf.segment().deleted_docs():  # deleted since the segment was read
+            ids[start + docnum] = ""
+            for name in FACET_FIELDS:
+                facets[name][start + docnum] = ()
+            names[start + docnum] = {}
+    frequencies: dict[str, int] = {}
+    for part in sorted(segments.values(), key=lambda part: -len(part.frequencies)):
+        if not frequencies:
+            frequencies = dict(part.frequencies)  # the big segment: copied, not summed
+            continue
+        for word, count in part.frequencies.items():
+            frequencies[word] = frequencies.get(word, 0) + count
+    spelled = [*frequencies.items(), *((w, 1) for w in query_words - frequencies.keys())]
+    speller = Speller(spelled, before.speller.deletions if before else None)
     extra = json.loads((Path(path) / LEXICON_FILE).read_text("utf-8"))
-    entries = [SuggestEntry(**entry) for entry in extra["entries"]]
-    return _Build(ids, facets, names, speller, frozenset(extra["lexicon"]), entries)
+    # Entries are lists (label, lang, kind, id); builds written before were dicts.
+    entries = [
+        SuggestEntry(*entry) if isinstance(entry, list) else SuggestEntry(**entry)
+        for entry in extra["entries"]
+    ]
+    lexicon = frozenset(extra["lexicon"])
+    return _Build(ids, facets, names, speller, lexicon, entries, segments=segments)
 
 
 # Written beside each build: the words never corrected and the suggestion entries; each
@@ -168,6 +217,22 @@ def _link_or_copy(source: str, target: str) -> None:
         os.link(source, target)
     except OSError:
         shutil.copy2(source, target)
+
+
+def _merge_tiers(writer: Any, segments: list[Any]) -> list[Any]:
+    """A merge policy for small commits: segments are grouped by size tier (1-9 documents,
+    10-99, 100-999…) and a tier is merged only once it holds MERGE_FACTOR segments, so a
+    publish merges a few small segments at most and never rewrites the big one (Whoosh's
+    default merges by total size and reads a large part of the index on a one-document commit)."""
+    tiers: dict[int, list[Any]] = {}
+    for segment in segments:
+        tiers.setdefault(len(str(max(segment.doc_count_all(), 1))), []).append(segment)
+    merged = [seg for tier in tiers.values() if len(tier) >= MERGE_FACTOR for seg in tier]
+    for segment in merged:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)  # drops its deleted documents
+        reader.close()
+    return [segment for segment in segments if segment not in merged]
 
 
 def _release_leaked_files() -> None:
@@ -398,8 +463,8 @@ class SearchIndex:
         source, recorded = base
         found = changes(recorded, schemes, hashes)
         target = self.directory / f"index-{time.time_ns()}"
-        # Whoosh leaves files open when it fails on a damaged build (and a reader's table of
-        # contents even when it does not): they are closed here, quietly, before returning.
+        # Whoosh leaves files open when it fails on a damaged build: they are closed here,
+        # quietly, before returning (a full collection, not paid by an update that succeeds).
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ResourceWarning)
             try:
@@ -416,7 +481,8 @@ class SearchIndex:
             except BaseException:
                 shutil.rmtree(target, ignore_errors=True)
                 raise
-            _release_leaked_files()
+            if failure is not None:
+                _release_leaked_files()
         if failure is not None:
             log.warning("Search index update failed (%s); rebuilding instead", failure)
             shutil.rmtree(target, ignore_errors=True)
@@ -446,7 +512,10 @@ class SearchIndex:
         # Replaced documents stay in the statistics until their segment is merged: past a
         # share of the index, merge everything so that ranking does not drift.
         deleted = ix.doc_count_all() - ix.doc_count() + len(found.changed)
-        writer.commit(optimize=deleted > MAX_DELETED_SHARE * max(len(found.hashes), 1))
+        if deleted > MAX_DELETED_SHARE * max(len(found.hashes), 1):
+            writer.commit(optimize=True)
+        else:
+            writer.commit(mergetype=_merge_tiers)
         ix.searcher().close()  # reads every segment: a damaged base fails here
         ix.close()
 
@@ -481,7 +550,7 @@ class SearchIndex:
         """Write the files beside a written index, check it opens, then publish it."""
         extra = {
             "lexicon": sorted(_lexicon(vocabulary)),
-            "entries": [e.as_dict() for e in suggest_entries(schemes, vocabulary)],
+            "entries": suggest_entries(schemes, vocabulary),  # tuples, written as lists
         }
         (target / LEXICON_FILE).write_text(json.dumps(extra), encoding="utf-8")
         (target / DOCUMENTS_FILE).write_text(json.dumps(hashes), encoding="utf-8")
@@ -607,8 +676,7 @@ class SearchIndex:
             build = self._builds.get(path)
             if build is None:
                 before = next(iter(self._builds.values()), None)
-                deletions = before.speller.deletions if before else None
-                build = _read_build(searcher, path, self.synonyms.lexicon, deletions)
+                build = _read_build(searcher, path, self.synonyms.lexicon, before)
                 self._builds = {path: build}  # older builds are no longer read
         return searcher, build
 
