@@ -76,6 +76,33 @@ def compile_scheme(scheme: Scheme, shared: dict[Hashable, Any] | None = None) ->
     return CompiledScheme(scheme, tuple(criteria), checks, scheme.is_active())
 
 
+def shared_in_use(
+    shared: dict[Hashable, Any], schemes: Iterable[CompiledScheme]
+) -> dict[Hashable, Any]:
+    """The entries of a `shared` dict (compile_scheme's) that these compiled schemes still use:
+    their rules, the sub-rules inside them and the variables they read; after a refresh, what a
+    full load of the same schemes would hold."""
+    key_of = {value: key for key, value in shared.items() if callable(value)}
+    used: set[Any] = set()
+    stack = [c.check for scheme in schemes for c in scheme.criteria if c.check is not None]
+    while stack:
+        check = stack.pop()
+        if check in used:
+            continue
+        used.add(check)
+        key = key_of.get(check)
+        # A combination's key holds its children ("not", child) or (decisive, children).
+        if isinstance(key, tuple) and len(key) == 2 and key[0] == "not":
+            stack.append(key[1])
+        elif isinstance(key, tuple) and len(key) == 2 and isinstance(key[1], tuple):
+            stack.extend(key[1])
+    return {
+        key: value
+        for key, value in shared.items()
+        if (value in used if callable(value) else isinstance(key, tuple) and key[0] in used)
+    }
+
+
 class SchemeVerdict:
     """A scheme's verdict for a profile.
 

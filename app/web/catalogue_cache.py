@@ -14,8 +14,12 @@ from flask import current_app, g
 from sqlalchemy.orm import Session
 
 from app.deadlines import NextDeadline, is_open_now, next_deadline
-from app.eligibility.conditions import Compiled
-from app.eligibility.engine import CompiledCatalogue, CompiledScheme, compile_scheme
+from app.eligibility.engine import (
+    CompiledCatalogue,
+    CompiledScheme,
+    compile_scheme,
+    shared_in_use,
+)
 from app.repository import (
     SchemeFilters,
     catalogue_version,
@@ -51,9 +55,9 @@ class Catalogue:
     schemes: list[Scheme]
     compiled: CompiledCatalogue
     hashes: dict[str, str] = field(default_factory=dict)  # id -> content hash of its document
-    # Compiled rules by their canonical text (compile_scheme's `shared`): a scheme compiled
-    # again in a refresh shares the rules of the others, as in a full load.
-    rules: dict[str, Compiled] = field(default_factory=dict, compare=False, repr=False)
+    # Compiled rules by their structure (compile_scheme's `shared`): a scheme compiled again in
+    # a refresh shares the rules of the others, as in a full load.
+    rules: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
     _memo: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -111,7 +115,7 @@ class Catalogue:
 
 
 def _compiled(
-    schemes: list[Scheme], rules: dict[str, Compiled], kept: dict[str, CompiledScheme]
+    schemes: list[Scheme], rules: dict[Hashable, Any], kept: dict[str, CompiledScheme]
 ) -> CompiledCatalogue:
     """The schemes with criteria compiled in id order (as compile_catalogue orders them): those
     in `kept` as they are, the others compiled with the shared `rules` (which gains theirs)."""
@@ -123,7 +127,7 @@ def load_catalogue(session: Session, version: Version | None = None) -> Catalogu
     """The whole catalogue read from the database and compiled (`version`: read just before)."""
     version = version or catalogue_version(session)
     schemes, hashes = list_schemes_hashed(session, SchemeFilters(include_inactive=True))
-    rules: dict[str, Compiled] = {}
+    rules: dict[Hashable, Any] = {}
     return Catalogue(version, schemes, _compiled(schemes, rules, {}), hashes, rules)
 
 
@@ -153,7 +157,7 @@ def refresh_catalogue(
     rules = dict(old.rules)
     compiled = _compiled(schemes, rules, kept)
     # Forget the rules no scheme uses any more, as a full load would not have them.
-    rules = {text: rule for text, rule in rules.items() if rule in compiled.table.rules}
+    rules = shared_in_use(rules, compiled)
     memo: dict[Hashable, Any] = {}
     for key, value in list(old._memo.items()):
         if isinstance(value, _PerScheme):
