@@ -76,8 +76,8 @@ MAX_CORRECTIONS = 3  # spelling variants tried when the typed words find nothing
 MAX_QUERY_TERMS = 60  # an ordinary query has 20 to 60 (synonyms in 6 fields)
 MAX_SCORED_DOCUMENTS = 5000
 # Scored documents of the leaves (terms, phrases) searched, kept per build: a word's documents
-# are scored once, not on every query that has it. Bounded (about 100 bytes each).
-MAX_CACHED_POSTINGS = 1_000_000
+# are scored once, not on every query that has it. Bounded: about 90 bytes each, 45 MB.
+MAX_CACHED_POSTINGS = 500_000
 MAX_DELETED_SHARE = 0.05  # an update merges the index when more are deleted but still counted
 # Whether a term of a field is in the index (None: do not check).
 Known = Callable[[str, str], bool] | None
