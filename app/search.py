@@ -315,7 +315,7 @@ def _bm25_postings(searcher: Searcher, build: _Build, name: str, text: str) -> d
         return dict(_scores(matcher))
     idf = searcher.idf(name, token)
     average = searcher.avg_field_length(name) or 1
-    b, k1 = weighting._field_B.get(name, weighting.B), weighting.K1
+    b, k1 = getattr(weighting, "_field_B", {}).get(name, weighting.B), weighting.K1
     lengths = build.lengths.get(name)
     if lengths is None:
         lengths = build.lengths[name] = [-1] * searcher.doc_count_all()
@@ -885,18 +885,17 @@ class SearchIndex:
                 scores = self._scored(searcher, build, query)
                 if allowed is not None:
                     scores = {d: s for d, s in scores.items() if d in allowed}
+                # Bounded work: only the best MAX_SCORED_DOCUMENTS count, facets included.
+                docs: Iterable[int] = scores.keys()
+                if len(scores) > MAX_SCORED_DOCUMENTS:
+                    docs = _best_first(scores)[:MAX_SCORED_DOCUMENTS]
                 # An attempt counts when the user can see one of its documents.
-                if mode == "fuzzy" or set(scores).intersection(*passing.values()):
+                if mode == "fuzzy" or set(docs).intersection(*passing.values()):
                     answered = variant
                     break
         except Exception as error:  # the build was damaged under the searcher
             self._forget_searcher()
             raise IndexUnavailableError(str(error)) from None
-        # By score, best first, ties by document number (as Whoosh ranks); bounded work: only
-        # the best MAX_SCORED_DOCUMENTS count, facets included.
-        docs: Iterable[int] = scores.keys()
-        if len(scores) > MAX_SCORED_DOCUMENTS:
-            docs = _best_first(scores)[:MAX_SCORED_DOCUMENTS]
         kept, counts = disjunctive_sets(docs, passing, build.facets, FACET_FIELDS)
         ranked = self._ranked(build, _best_first(scores, kept), text)
         ids = [build.ids[docnum] for docnum in ranked]
