@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.facets import AUDIENCE_FACETS, Filters
 from app.models import SchemeRecord, SchemeRevision, SchemeTag
 from app.schemes import Scheme, is_scheme_id
+from app.sharing import shared_models
 
 # The one filter type of lists (the old name, kept for its importers).
 SchemeFilters = Filters
@@ -125,10 +126,39 @@ def list_schemes(session: Session, filters: Filters) -> list[Scheme]:
 
 def list_schemes_hashed(session: Session, filters: Filters) -> tuple[list[Scheme], dict[str, str]]:
     """Schemes matching filters, in id order, and their content hashes by id, read in the same
-    query so that each hash is that of the document beside it (the search index compares them)."""
+    query so that each hash is that of the document beside it (the search index compares them).
+    The schemes share their equal parts (app/sharing.py): the catalogue cache keeps them."""
     records = session.scalars(_filtered(filters).order_by(SchemeRecord.id)).all()
-    schemes = [Scheme.model_validate(record.document) for record in records]
+    schemes = shared_models(Scheme.model_validate(record.document) for record in records)
     return schemes, {record.id: record.content_hash for record in records}
+
+
+def published_hashes(session: Session) -> list[tuple[str, str]]:
+    """(id, content hash) of every published scheme, in id order: what a cached catalogue
+    compares to find the schemes it must read again, without reading any document."""
+    query = (
+        select(SchemeRecord.id, SchemeRecord.content_hash)
+        .where(SchemeRecord.published.is_(True))
+        .order_by(SchemeRecord.id)
+    )
+    return [(scheme_id, digest) for scheme_id, digest in session.execute(query)]
+
+
+def published_documents(
+    session: Session, scheme_ids: Sequence[str]
+) -> dict[str, tuple[Scheme, str]]:
+    """These published schemes with their content hashes, by id, read in the same query (a
+    scheme published again meanwhile comes with the hash of the document read)."""
+    query = select(SchemeRecord.id, SchemeRecord.document, SchemeRecord.content_hash).where(
+        SchemeRecord.published.is_(True)
+    )
+    found: dict[str, tuple[Scheme, str]] = {}
+    # In chunks: a long list of parameters is refused by SQLite past 32,766.
+    for start in range(0, len(scheme_ids), 1000):
+        chunk = scheme_ids[start : start + 1000]
+        for scheme_id, document, digest in session.execute(query.where(SchemeRecord.id.in_(chunk))):
+            found[scheme_id] = (Scheme.model_validate(document), digest)
+    return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,11 +31,12 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.highlight import ContextFragmenter, HtmlFormatter
 from whoosh.highlight import highlight as whoosh_highlight
-from whoosh.idsets import BitSet
 from whoosh.lang import stopwords_for_language
+from whoosh.reading import SegmentReader
+from whoosh.scoring import BM25F, bm25
 from whoosh.searching import Searcher
 
-from app.facets import LIST_FACETS, Filters, disjunctive, facet_values
+from app.facets import LIST_FACETS, Filters, disjunctive_sets, facet_values
 from app.schemes import ACTIVE_STATUSES, Scheme
 from app.search_changes import Changes, changes, vocabulary_hash
 from app.search_suggest import SuggestEntry, suggest_entries
@@ -54,7 +55,6 @@ from app.search_text import (
 from app.search_typos import (
     MAX_EXPANSIONS,
     MAX_TYPO_WORDS,
-    Deletions,
     Speller,
     allowed_edits,
 )
@@ -75,7 +75,11 @@ MAX_QUERY_WORDS = 10
 MAX_CORRECTIONS = 3  # spelling variants tried when the typed words find nothing
 MAX_QUERY_TERMS = 60  # an ordinary query has 20 to 60 (synonyms in 6 fields)
 MAX_SCORED_DOCUMENTS = 5000
+# Scored documents of the leaves (terms, phrases) searched, kept per build: a word's documents
+# are scored once, not on every query that has it. Bounded: about 90 bytes each, 45 MB.
+MAX_CACHED_POSTINGS = 500_000
 MAX_DELETED_SHARE = 0.05  # an update merges the index when more are deleted but still counted
+MERGE_FACTOR = 8  # segments of a size tier merged together by an update (see _merge_tiers)
 # Whether a term of a field is in the index (None: do not check).
 Known = Callable[[str, str], bool] | None
 # Variables whose values say where an applicant may be: indexed as the scheme's places.
@@ -96,19 +100,41 @@ class _FoldFilter(Filter):  # type: ignore[misc]
             yield token
 
 
-@dataclass
-class _Build:
-    """What a published build needs for every query, read once: ids, facet values and name
-    keys by document number, the speller of its words, the words never corrected, the
-    suggestion entries, and the document sets of the filters asked so far."""
+@dataclass(frozen=True)
+class _Segment:
+    """What a build reads of one segment: ids, facet values and name keys by document number
+    within it, and its words' document frequencies. A segment never changes once written but
+    for deletions, so a later build sharing it (an update) takes this as it is."""
 
     ids: list[str]
     facets: dict[str, list[tuple[str, ...]]]
-    names: list[dict[tuple[str, ...], int]]  # name keys and their weights
+    names: list[dict[tuple[str, ...], int]]
+    frequencies: dict[str, int]
+
+
+@dataclass
+class _Build:
+    """What a published build needs for every query, read once: ids and facet values by
+    document number, the documents of each facet value, the current ones, the documents whose
+    name each name key types, the speller of its words, the words never corrected, the
+    suggestion entries; and, filled as queries come, the document sets of the filters asked,
+    whether terms are in the index, and the scored documents of the leaves searched (a build
+    never changes, so neither do they)."""
+
+    ids: list[str]
+    facets: dict[str, list[tuple[str, ...]]]
+    values: dict[str, dict[str, frozenset[int]]]  # facet -> value -> documents
+    active: frozenset[int]  # documents of an active lifecycle
+    named: dict[tuple[str, ...], dict[int, int]]  # name key -> document -> weight
     speller: Speller
     lexicon: frozenset[str]
     entries: list[SuggestEntry]
-    filters: dict[str, Any] = field(default_factory=dict)  # Whoosh BitSets
+    filters: dict[Any, frozenset[int]] = field(default_factory=dict)
+    known: dict[tuple[str, str], bool] = field(default_factory=dict)
+    leaves: dict[Any, dict[int, float]] = field(default_factory=dict)
+    leaf_postings: int = 0  # documents held in `leaves`, bounded by MAX_CACHED_POSTINGS
+    lengths: dict[str, list[int]] = field(default_factory=dict)  # field -> document -> length
+    segments: dict[str, _Segment] = field(default_factory=dict)  # by segment id
 
 
 def _open_index(path: str) -> Any:
@@ -123,36 +149,95 @@ def _close_all(searchers: list[Searcher]) -> None:
             searcher.close()
 
 
-def _read_build(
-    searcher: Searcher, path: str, query_words: frozenset[str], deletions: Deletions | None
-) -> _Build:
-    """Ids, facet values and name keys of every document by document number, and the words:
-    the index's, and those of the query vocabulary (synonyms, places), so that a typo in
-    "crowdfunding" or "Senegal" is corrected to them. `deletions` are those of the build read
-    before (the speller then indexes only the new words)."""
-    reader = searcher.reader()
-    size = reader.doc_count_all()
+def _read_segment(leaf: Any) -> _Segment:
+    """One segment's ids, facet values, name keys (its live documents) and word frequencies."""
+    size = leaf.doc_count_all()
     ids = [""] * size
     facets: dict[str, list[tuple[str, ...]]] = {name: [()] * size for name in FACET_FIELDS}
     names: list[dict[tuple[str, ...], int]] = [{}] * size
-    for docnum, stored in reader.iter_docs():
+    for docnum, stored in leaf.iter_docs():
         ids[docnum] = stored["id"]
         for name in FACET_FIELDS:
             facets[name][docnum] = tuple(v for v in stored.get(name, "").split(",") if v)
         lines = [line.split() for line in stored.get("names", "").split("\n") if line]
         names[docnum] = {tuple(key): int(weight) for weight, *key in lines}
-    # Segment by segment: a multi-segment reader (after an update) looks every term up in
-    # every segment, which costs several times a sequential read of each.
+    # Segment by segment: a multi-segment reader looks every term up in every segment, which
+    # costs several times a sequential read of each.
     frequencies: dict[str, int] = {}
-    for leaf, _offset in reader.leaf_readers():
-        for term, info in leaf.iter_field("plain"):
-            word = term.decode("utf-8") if isinstance(term, bytes) else term
-            frequencies[word] = frequencies.get(word, 0) + info.doc_frequency()
-    spelled = [*frequencies.items(), *((w, 1) for w in query_words - set(frequencies))]
-    speller = Speller(spelled, deletions)
+    for term, info in leaf.iter_field("plain"):
+        word = term.decode("utf-8") if isinstance(term, bytes) else term
+        frequencies[word] = info.doc_frequency()
+    return _Segment(ids, facets, names, frequencies)
+
+
+def _read_build(
+    searcher: Searcher, path: str, query_words: frozenset[str], before: _Build | None
+) -> _Build:
+    """Ids, facet values and name keys of every document by document number, and the words:
+    the index's, and those of the query vocabulary (synonyms, places), so that a typo in
+    "crowdfunding" or "Senegal" is corrected to them. `before` is the build read before: the
+    segments it shares with this one (all but the few an update wrote) are not read again, and
+    its speller's deletions are kept (the speller then indexes only the new words)."""
+    ids: list[str] = []
+    facets: dict[str, list[tuple[str, ...]]] = {name: [] for name in FACET_FIELDS}
+    names: list[dict[tuple[str, ...], int]] = []
+    segments: dict[str, _Segment] = {}
+    # Leaves come in document number order: each one's numbers follow the previous one's.
+    for leaf, _offset in searcher.reader().leaf_readers():
+        key = leaf.segment().segment_id()
+        part = (before.segments.get(key) if before else None) or _read_segment(leaf)
+        segments[key] = part
+        start = len(ids)
+        ids += part.ids
+        for name in FACET_FIELDS:
+            facets[name] += part.facets[name]
+        names += part.names
+        for docnum in leaf.segment().deleted_docs():  # deleted since the segment was read
+            ids[start + docnum] = ""
+            for name in FACET_FIELDS:
+                facets[name][start + docnum] = ()
+            names[start + docnum] = {}
+    frequencies: dict[str, int] = {}
+    for part in sorted(segments.values(), key=lambda part: -len(part.frequencies)):
+        if not frequencies:
+            frequencies = dict(part.frequencies)  # the big segment: copied, not summed
+            continue
+        for word, count in part.frequencies.items():
+            frequencies[word] = frequencies.get(word, 0) + count
+    spelled = [*frequencies.items(), *((w, 1) for w in query_words - frequencies.keys())]
+    speller = Speller(spelled, before.speller.deletions if before else None)
     extra = json.loads((Path(path) / LEXICON_FILE).read_text("utf-8"))
-    entries = [SuggestEntry(**entry) for entry in extra["entries"]]
-    return _Build(ids, facets, names, speller, frozenset(extra["lexicon"]), entries)
+    # Entries are lists (label, lang, kind, id); builds written before were dicts.
+    entries = [
+        SuggestEntry(*entry) if isinstance(entry, list) else SuggestEntry(**entry)
+        for entry in extra["entries"]
+    ]
+    lexicon = frozenset(extra["lexicon"])
+    values, active, named = _document_sets(facets, names)
+    return _Build(ids, facets, values, active, named, speller, lexicon, entries, segments=segments)
+
+
+def _document_sets(
+    facets: dict[str, list[tuple[str, ...]]], names: list[dict[tuple[str, ...], int]]
+) -> tuple[
+    dict[str, dict[str, frozenset[int]]], frozenset[int], dict[tuple[str, ...], dict[int, int]]
+]:
+    """The documents of each facet value, the active ones, and the documents (with their
+    weight) whose name each name key types: what queries combine as sets."""
+    values: dict[str, dict[str, set[int]]] = {name: {} for name in FACET_FIELDS}
+    for name in FACET_FIELDS:
+        by_value = values[name]
+        for docnum, found in enumerate(facets[name]):
+            for value in found:
+                by_value.setdefault(value, set()).add(docnum)
+    named: dict[tuple[str, ...], dict[int, int]] = {}
+    for docnum, keys in enumerate(names):
+        for key, weight in keys.items():
+            named.setdefault(key, {})[docnum] = weight
+    frozen = {name: {v: frozenset(d) for v, d in by.items()} for name, by in values.items()}
+    lifecycle = frozen["lifecycle"]
+    active = frozenset().union(*(lifecycle.get(status, ()) for status in ACTIVE_STATUSES))
+    return frozen, active, named
 
 
 # Written beside each build: the words never corrected and the suggestion entries; each
@@ -168,6 +253,22 @@ def _link_or_copy(source: str, target: str) -> None:
         os.link(source, target)
     except OSError:
         shutil.copy2(source, target)
+
+
+def _merge_tiers(writer: Any, segments: list[Any]) -> list[Any]:
+    """A merge policy for small commits: segments are grouped by size tier (1-9 documents,
+    10-99, 100-999…) and a tier is merged only once it holds MERGE_FACTOR segments, so a
+    publish merges a few small segments at most and never rewrites the big one (Whoosh's
+    default merges by total size and reads a large part of the index on a one-document commit)."""
+    tiers: dict[int, list[Any]] = {}
+    for segment in segments:
+        tiers.setdefault(len(str(max(segment.doc_count_all(), 1))), []).append(segment)
+    merged = [seg for tier in tiers.values() if len(tier) >= MERGE_FACTOR for seg in tier]
+    for segment in merged:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)  # drops its deleted documents
+        reader.close()
+    return [segment for segment in segments if segment not in merged]
 
 
 def _release_leaked_files() -> None:
@@ -272,6 +373,46 @@ class SearchResults:
     query: ParsedQuery | None = None
     common_words_only: bool = False
     inactive_count: int = 0  # closed and replaced schemes among ids (listed after current ones)
+
+
+def _best_first(scores: Mapping[int, float], docs: Iterable[int] | None = None) -> list[int]:
+    """Documents by score, best first, ties by document number (Whoosh's order)."""
+    return sorted(sorted(scores if docs is None else docs), key=scores.__getitem__, reverse=True)
+
+
+def _bm25_postings(searcher: Searcher, build: _Build, name: str, text: str) -> dict[int, float]:
+    """A term's documents and their BM25F scores, as Whoosh's scorer computes them, read in one
+    pass over the postings; each document's field length is read once per build (Whoosh reads
+    it from the file for every posting of every query)."""
+    field_type = searcher.schema[name]
+    token = field_type.to_bytes(text)
+    if (name, token) not in searcher.reader():
+        return {}
+    weighting = searcher.weighting
+    matcher = searcher.postings(name, token, weighting=weighting)
+    if not field_type.scorable:
+        return dict(_scores(matcher))
+    idf = searcher.idf(name, token)
+    average = searcher.avg_field_length(name) or 1
+    b, k1 = getattr(weighting, "_field_B", {}).get(name, weighting.B), weighting.K1
+    lengths = build.lengths.get(name)
+    if lengths is None:
+        lengths = build.lengths[name] = [-1] * searcher.doc_count_all()
+    scores = {}
+    while matcher.is_active():
+        docnum = matcher.id()
+        length = lengths[docnum]
+        if length < 0:
+            length = lengths[docnum] = searcher.doc_field_length(docnum, name, 1)
+        scores[docnum] = bm25(idf, matcher.weight(), length, average, b, k1)
+        matcher.next()
+    return scores
+
+
+def _scores(matcher: Any) -> Iterator[tuple[int, float]]:
+    while matcher.is_active():
+        yield matcher.id(), matcher.score()
+        matcher.next()
 
 
 class IndexUnavailableError(Exception):
@@ -398,8 +539,8 @@ class SearchIndex:
         source, recorded = base
         found = changes(recorded, schemes, hashes)
         target = self.directory / f"index-{time.time_ns()}"
-        # Whoosh leaves files open when it fails on a damaged build (and a reader's table of
-        # contents even when it does not): they are closed here, quietly, before returning.
+        # Whoosh leaves files open when it fails on a damaged build: they are closed here,
+        # quietly, before returning (a full collection, not paid by an update that succeeds).
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ResourceWarning)
             try:
@@ -416,7 +557,8 @@ class SearchIndex:
             except BaseException:
                 shutil.rmtree(target, ignore_errors=True)
                 raise
-            _release_leaked_files()
+            if failure is not None:
+                _release_leaked_files()
         if failure is not None:
             log.warning("Search index update failed (%s); rebuilding instead", failure)
             shutil.rmtree(target, ignore_errors=True)
@@ -446,7 +588,10 @@ class SearchIndex:
         # Replaced documents stay in the statistics until their segment is merged: past a
         # share of the index, merge everything so that ranking does not drift.
         deleted = ix.doc_count_all() - ix.doc_count() + len(found.changed)
-        writer.commit(optimize=deleted > MAX_DELETED_SHARE * max(len(found.hashes), 1))
+        if deleted > MAX_DELETED_SHARE * max(len(found.hashes), 1):
+            writer.commit(optimize=True)
+        else:
+            writer.commit(mergetype=_merge_tiers)
         ix.searcher().close()  # reads every segment: a damaged base fails here
         ix.close()
 
@@ -481,7 +626,7 @@ class SearchIndex:
         """Write the files beside a written index, check it opens, then publish it."""
         extra = {
             "lexicon": sorted(_lexicon(vocabulary)),
-            "entries": [e.as_dict() for e in suggest_entries(schemes, vocabulary)],
+            "entries": suggest_entries(schemes, vocabulary),  # tuples, written as lists
         }
         (target / LEXICON_FILE).write_text(json.dumps(extra), encoding="utf-8")
         (target / DOCUMENTS_FILE).write_text(json.dumps(hashes), encoding="utf-8")
@@ -607,8 +752,7 @@ class SearchIndex:
             build = self._builds.get(path)
             if build is None:
                 before = next(iter(self._builds.values()), None)
-                deletions = before.speller.deletions if before else None
-                build = _read_build(searcher, path, self.synonyms.lexicon, deletions)
+                build = _read_build(searcher, path, self.synonyms.lexicon, before)
                 self._builds = {path: build}  # older builds are no longer read
         return searcher, build
 
@@ -760,24 +904,37 @@ class SearchIndex:
             variants.append(ParsedQuery(corrected, parsed.phrases, parsed.truncated))
         return list(dict.fromkeys(variants))
 
-    def _allowed(self, searcher: Searcher, build: _Build, filters: SearchFilters) -> Any:
-        """The document set of the only_ids restriction, computed once per build (Whoosh takes
-        a BitSet); facets and the lifecycle are applied after scoring, for disjunctive counts."""
+    @staticmethod
+    def _allowed(build: _Build, filters: SearchFilters) -> frozenset[int] | None:
+        """The documents of the only_ids restriction, worked out once per build and set of ids;
+        facets and the lifecycle are applied after scoring, for disjunctive counts."""
         if filters.only_ids is None:
             return None
-        query = (
-            q.Or([q.Term("id", i) for i in sorted(filters.only_ids)])
-            if filters.only_ids
-            else q.NullQuery
-        )
-        key = repr(query)
+        key = ("only_ids", filters.only_ids)
         docs = build.filters.get(key)
         if docs is None:
-            docs = BitSet(searcher.docs_for_query(query), size=searcher.doc_count_all())
+            docs = frozenset(d for d, i in enumerate(build.ids) if i and i in filters.only_ids)
             if len(build.filters) > 256:
                 build.filters.clear()
             build.filters[key] = docs
         return docs
+
+    @staticmethod
+    def _passing(build: _Build, filters: SearchFilters) -> dict[str, frozenset[int]]:
+        """For each facet with a selection (the lifecycle rule included), the documents having
+        one of its selected values: unions of the build's value sets, kept per build."""
+        passing = {}
+        for name, chosen in filters.selected().items():
+            key = (name, chosen)
+            docs = build.filters.get(key)
+            if docs is None:
+                by_value = build.values.get(name, {})
+                docs = frozenset().union(*(by_value.get(v, ()) for v in chosen))
+                if len(build.filters) > 256:
+                    build.filters.clear()
+                build.filters[key] = docs
+            passing[name] = docs
+        return passing
 
     def search(self, text: str, filters: SearchFilters) -> SearchResults:
         """Every matching id by relevance, disjunctive facet counts, and a correction.
@@ -794,8 +951,9 @@ class SearchIndex:
             return SearchResults([], {}, {}, query=parsed, common_words_only=True)
         searcher, build = self._searcher()
         try:
-            allowed = self._allowed(searcher, build, filters)
-            known = self._known(searcher)
+            allowed = self._allowed(build, filters)
+            passing = self._passing(build, filters)
+            known = self._known(searcher, build)
             corrections = self._corrections(build, parsed)
             attempts = [("exact", self.build_query(parsed, known=known), parsed)]
             attempts += [("corrected", self.build_query(c, known=known), c) for c in corrections]
@@ -806,63 +964,112 @@ class SearchIndex:
             for mode, query, variant in attempts:
                 if query is q.NullQuery and mode != "fuzzy":
                     continue  # nothing can match: no need to ask the index
-                results = searcher.search(query, filter=allowed, limit=MAX_SCORED_DOCUMENTS)
-                matches = [
-                    match
-                    for match in results.items()  # (document number, score), best first
-                    if self._visible(build, match[0], filters)
-                ]
-                if matches or mode == "fuzzy":
+                scores = self._scored(searcher, build, query)
+                if allowed is not None:
+                    scores = {d: s for d, s in scores.items() if d in allowed}
+                # Bounded work: only the best MAX_SCORED_DOCUMENTS count, facets included.
+                docs: Iterable[int] = scores.keys()
+                if len(scores) > MAX_SCORED_DOCUMENTS:
+                    docs = _best_first(scores)[:MAX_SCORED_DOCUMENTS]
+                # An attempt counts when the user can see one of its documents.
+                if mode == "fuzzy" or set(docs).intersection(*passing.values()):
                     answered = variant
                     break
         except Exception as error:  # the build was damaged under the searcher
             self._forget_searcher()
             raise IndexUnavailableError(str(error)) from None
-        kept, counts = disjunctive(
-            results.items(),
-            filters.selected(),
-            lambda match, name: build.facets[name][match[0]],
-            FACET_FIELDS,
-        )
-        typed = tuple(words(text[:MAX_QUERY_LENGTH]))  # quotes and all, as the name is written
-        ranked = sorted(
-            kept,
-            key=lambda match: (
-                -build.names[match[0]].get(typed, 0),
-                not set(build.facets["lifecycle"][match[0]]) & ACTIVE_STATUSES,
-                -(match[1] or 0.0),
-            ),
-        )
-        ids = [build.ids[docnum] for docnum, _ in ranked]
-        scores = {build.ids[docnum]: score or 0.0 for docnum, score in ranked}
-        inactive = sum(
-            not set(build.facets["lifecycle"][docnum]) & ACTIVE_STATUSES for docnum, _ in ranked
-        )
+        kept, counts = disjunctive_sets(docs, passing, build.facets, FACET_FIELDS)
+        ranked = self._ranked(build, _best_first(scores, kept), text)
+        ids = [build.ids[docnum] for docnum in ranked]
+        found_scores = {build.ids[docnum]: scores[docnum] for docnum in ranked}
+        inactive = len(ranked) - len(kept & build.active)
         suggestion = " ".join(answered.words) if mode == "corrected" else None
-        return SearchResults(ids, scores, counts, suggestion, mode, parsed, inactive_count=inactive)
+        return SearchResults(
+            ids, found_scores, counts, suggestion, mode, parsed, inactive_count=inactive
+        )
 
     @staticmethod
-    def _known(searcher: Searcher) -> Callable[[str, str], bool]:
-        """Whether a term is in the index, remembered for the query."""
+    def _ranked(build: _Build, best_first: list[int], text: str) -> list[int]:
+        """A scheme whose name was typed comes first (a whole name before a part of one), then
+        current schemes, then closed and replaced ones, each in the order given."""
+        typed = tuple(words(text[:MAX_QUERY_LENGTH]))  # quotes and all, as the name is written
+        named = build.named.get(typed, {})
+        active = build.active
+        groups = [
+            [d for d in best_first if named.get(d) == w]
+            for w in sorted(set(named.values()), reverse=True)
+        ]
+        groups.append([d for d in best_first if d not in named] if named else best_first)
+        return [
+            d
+            for group in groups
+            for d in (*(d for d in group if d in active), *(d for d in group if d not in active))
+        ]
+
+    def _scored(self, searcher: Searcher, build: _Build, query: q.Query) -> dict[int, float]:
+        """Document number -> score of every document the query matches, as Whoosh's matchers
+        score them (the matching parts' scores summed, times their boosts), from leaves scored
+        once per build. The result may be a leaf's cached dict: never modify it."""
+        if query is q.NullQuery:
+            return {}
+        if isinstance(query, q.And | q.Or):
+            parts = [self._scored(searcher, build, sub) for sub in query.subqueries]
+            if isinstance(query, q.And):
+                smallest: dict[int, float] = min(parts, key=len) if parts else {}
+                common = set(smallest).intersection(*parts)
+                result = {d: sum(part[d] for part in parts) for d in common}
+            else:
+                parts = [part for part in parts if part]
+                if len(parts) == 1:
+                    result = parts[0]
+                else:
+                    parts.sort(key=len, reverse=True)
+                    result = dict(parts[0]) if parts else {}
+                    for part in parts[1:]:
+                        get = result.get
+                        result.update({d: get(d, 0.0) + s for d, s in part.items()})
+            if query.boost != 1.0 and len(query.subqueries) > 1:
+                result = {d: s * query.boost for d, s in result.items()}
+            return result
+        if isinstance(query, q.Term):
+            leaf = self._leaf(
+                searcher, build, (query.fieldname, query.text), q.Term(query.fieldname, query.text)
+            )
+            if query.boost != 1.0:
+                return {d: s * query.boost for d, s in leaf.items()}
+            return leaf
+        return self._leaf(searcher, build, repr(query), query)
+
+    @staticmethod
+    def _leaf(searcher: Searcher, build: _Build, key: Any, query: q.Query) -> dict[int, float]:
+        """The scored documents of one term or phrase, read once per build."""
+        leaf = build.leaves.get(key)
+        if leaf is None:
+            if isinstance(query, q.Term) and isinstance(searcher.weighting, BM25F):
+                leaf = _bm25_postings(searcher, build, query.fieldname, query.text)
+            else:
+                leaf = dict(searcher.search(query, limit=None).items())
+            if build.leaf_postings + len(leaf) > MAX_CACHED_POSTINGS:
+                build.leaves.clear()
+                build.leaf_postings = 0
+            build.leaves[key] = leaf
+            build.leaf_postings += len(leaf)
+        return leaf
+
+    @staticmethod
+    def _known(searcher: Searcher, build: _Build) -> Callable[[str, str], bool]:
+        """Whether a term is in the index, remembered for the build."""
         reader = searcher.reader()
-        seen: dict[tuple[str, str], bool] = {}
+        seen = build.known
 
         def known(field_name: str, term: str) -> bool:
             key = (field_name, term)
-            if key not in seen:
-                seen[key] = reader.doc_frequency(field_name, term) > 0
-            return seen[key]
+            found = seen.get(key)
+            if found is None:
+                found = seen[key] = reader.doc_frequency(field_name, term) > 0
+            return found
 
         return known
-
-    @staticmethod
-    def _visible(build: _Build, docnum: int, filters: SearchFilters) -> bool:
-        """The document passes every facet filter and the lifecycle rule (to decide whether an
-        attempt found something the user can see)."""
-        return all(
-            set(build.facets[name][docnum]) & set(values)
-            for name, values in filters.selected().items()
-        )
 
     def suggest(self, text: str, lang: str, limit: int = 8) -> list[SuggestEntry]:
         """Completions of what is being typed: scheme names, funders, vocabulary terms."""

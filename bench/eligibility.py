@@ -2,6 +2,12 @@
 
 Also a questionnaire step (one answer more than a profile just evaluated, as the next page asks),
 the memory the compiled catalogue holds, and how the cost grows from 1,000 to 10,000 schemes.
+Times are wall clock and, beside it, the process's CPU time (the machine may be shared).
+
+Memory per scheme, as the catalogue cache holds it: the schemes parsed from their JSON documents
+(as the database gives them) with and without sharing their equal parts (app/sharing.py), for
+the rules-only synthetic schemes and for synthetic schemes with their own texts (as
+`aides schemes synthesize` makes them), plus the compiled rules.
 
 The synthetic schemes are the real catalogue's rules with varied values (thresholds, chosen values),
 so their shape is the real one. The real catalogue is measured in the same run as the baseline.
@@ -12,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import random
 import statistics
 import sys
@@ -29,6 +36,7 @@ from app.eligibility.answers import Answers, validate_answers
 from app.eligibility.engine import CompiledCatalogue, compile_catalogue, evaluate_all
 from app.eligibility.questions import progress
 from app.schemes import Scheme
+from app.sharing import shared_models
 from app.synthetic import synthetic_catalogue
 from app.vocabulary import Variable, Vocabulary, load_vocabulary
 
@@ -61,15 +69,36 @@ def profiles(vocabulary: Vocabulary, count: int, share: float, seed: int = 11) -
     return result
 
 
-def timed(function: Callable[[Answers], object], inputs: list[Answers]) -> tuple[float, float]:
-    """p50 and p95 in milliseconds over the inputs."""
-    durations = []
-    for item in inputs:
-        start = time.perf_counter()
-        function(item)
-        durations.append((time.perf_counter() - start) * 1000)
-    durations.sort()
+def _percentiles(durations: list[float]) -> tuple[float, float]:
+    durations = sorted(durations)
     return statistics.median(durations), durations[int(len(durations) * 0.95) - 1]
+
+
+def timed(
+    function: Callable[[Answers], object], inputs: list[Answers]
+) -> tuple[float, float, float, float]:
+    """p50 and p95 in milliseconds over the inputs: wall clock, then CPU time."""
+    wall, cpu = [], []
+    for item in inputs:
+        start, start_cpu = time.perf_counter(), time.process_time()
+        function(item)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+        wall.append((time.perf_counter() - start) * 1000)
+    return (*_percentiles(wall), *_percentiles(cpu))
+
+
+def held_per_scheme(schemes: list[Scheme], *, share: bool) -> float:
+    """Bytes per scheme of the schemes parsed from their stored JSON, shared or not."""
+    documents = [json.dumps(scheme.document()) for scheme in schemes]
+    gc.collect()
+    tracemalloc.start()
+    parsed = [Scheme.model_validate(json.loads(document)) for document in documents]
+    if share:
+        parsed = shared_models(parsed)
+    held = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    del parsed
+    return held / len(schemes)
 
 
 def _previous_page(schemes: CompiledCatalogue, vocabulary: Vocabulary, profile: Answers) -> None:
@@ -93,17 +122,17 @@ def measure(
     full = profiles(vocabulary, count, share=1.0)
     partial = profiles(vocabulary, count, share=0.3)
     stepping = profiles(vocabulary, count, share=0.3, seed=13)
-    e50, e95 = timed(lambda a: evaluate_all(schemes, a), full)
-    q50, q95 = timed(lambda a: progress(evaluate_all(schemes, a), vocabulary), partial)
-    durations = []
+    e50, e95, ec50, ec95 = timed(lambda a: evaluate_all(schemes, a), full)
+    q50, q95, qc50, qc95 = timed(lambda a: progress(evaluate_all(schemes, a), vocabulary), partial)
+    durations, cpu = [], []
     for profile in stepping:
         if profile.values or profile.unknown:
             _previous_page(schemes, vocabulary, profile)
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             progress(evaluate_all(schemes, profile), vocabulary)
+            cpu.append((time.process_time() - start_cpu) * 1000)
             durations.append((time.perf_counter() - start) * 1000)
-    durations.sort()
-    s50, s95 = statistics.median(durations), durations[int(len(durations) * 0.95) - 1]
+    (s50, s95), (sc50, sc95) = _percentiles(durations), _percentiles(cpu)
     tracemalloc.start()
     verdicts = evaluate_all(schemes, partial[0])
     progress(verdicts, vocabulary)
@@ -115,7 +144,20 @@ def measure(
         f"| step p50 {s50:6.2f} ms  p95 {s95:6.2f} ms "
         f"| compiled {compiled / 1e6:6.1f} MB, peak per profile {peak / 1e6:5.1f} MB"
     )
-    return {"evaluate": e50, "next question": q50, "step": s50}
+    print(
+        f"{'  CPU time':<24} {'':>6} | evaluate p50 {ec50:7.2f} ms  p95 {ec95:7.2f} ms "
+        f"| next question p50 {qc50:7.2f} ms  p95 {qc95:7.2f} ms "
+        f"| step p50 {sc50:6.2f} ms  p95 {sc95:6.2f} ms "
+        f"| compiled {compiled / len(catalogue) / 1e3:5.1f} kB per scheme"
+    )
+    return {
+        "evaluate": e50,
+        "next question": q50,
+        "step": s50,
+        "evaluate CPU": ec50,
+        "next question CPU": qc50,
+        "step CPU": sc50,
+    }
 
 
 def main() -> None:
@@ -138,10 +180,21 @@ def main() -> None:
             f"holding {held / 1e6:.0f} MB"
         )
         medians[size] = measure("synthetic", schemes, vocabulary, args.profiles)
+        for label, sample in (
+            ("rules-only", schemes),
+            ("with texts", synthetic_catalogue(real, size, vocabulary, seed=5, rules=True)),
+        ):
+            apart = held_per_scheme(sample, share=False)
+            shared = held_per_scheme(sample, share=True)
+            print(
+                f"  {label} schemes parsed from JSON: {apart / 1e3:5.1f} kB per scheme apart "
+                f"({apart * size / 1e6:4.0f} MB), {shared / 1e3:5.1f} kB shared "
+                f"({shared * size / 1e6:4.0f} MB): {apart / shared:.1f}x less"
+            )
     growth = ", ".join(
         f"{name} {medians[10_000][name] / medians[1_000][name]:.1f}x" for name in medians[1_000]
     )
-    print(f"1,000 -> 10,000 schemes (10x the work), p50: {growth}")
+    print(f"1,000 -> 10,000 schemes (10x the schemes), p50: {growth}")
     print("Goal: p95 under 20 ms for 10,000 schemes (evaluate and next question).")
 
 

@@ -7,7 +7,15 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from app.facets import AUDIENCE_FACETS, LIST_FACETS, AudienceFacet, Filters, facet_values
+from app.facets import (
+    AUDIENCE_FACETS,
+    LIST_FACETS,
+    AudienceFacet,
+    Filters,
+    disjunctive,
+    disjunctive_sets,
+    facet_values,
+)
 from app.repository import list_schemes
 from app.schemes import ACTIVE_STATUSES, Audience, Scheme
 from app.vocabulary import Vocabulary
@@ -57,3 +65,29 @@ def test_an_unknown_value_of_a_facet_is_refused(client: FlaskClient) -> None:
 def test_an_unknown_facet_name_is_a_programming_error(db: Session) -> None:
     with pytest.raises(ValueError, match="unknown facet"):
         list_schemes(db, Filters(values={"colour": ("blue",)}))
+
+
+def test_counting_with_sets_is_the_same_as_counting_item_by_item(catalogue: list[Scheme]) -> None:
+    # Search counts facets over document numbers with set operations: the same counts and kept
+    # items as the list's item-by-item count, for no selection, one, and several facets.
+    columns = {name: [facet_values(s, name) for s in catalogue] for name in LIST_FACETS}
+    items = range(0, len(catalogue), 2)  # a result that is not the whole catalogue
+    selections = [
+        Filters().selected(),
+        Filters(values={"funder": ("cnc", "cnm")}).selected(),
+        Filters(
+            values={"funder": ("cnc",), "sector": ("music", "books")}, include_inactive=True
+        ).selected(),
+    ]
+    for selected in selections:
+        passing = {
+            name: frozenset(i for i in items if set(columns[name][i]) & set(values))
+            for name, values in selected.items()
+        }
+        kept, counts = disjunctive_sets(items, passing, columns, LIST_FACETS)
+        expected_kept, expected_counts = disjunctive(
+            items, selected, lambda i, name: columns[name][i], LIST_FACETS
+        )
+        assert sorted(kept) == expected_kept
+        assert counts == expected_counts
+        assert any(counts.values())

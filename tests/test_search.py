@@ -220,6 +220,24 @@ def test_facets_are_or_within_and_across(index: SearchIndex, catalogue: list[Sch
 
 
 @pytest.mark.parametrize(
+    "text", ["jeu vidéo", "bourse de résidence", '"bande dessinée" musique', "Sénégal", "AI"]
+)
+def test_scores_are_those_whoosh_gives(index: SearchIndex, text: str) -> None:
+    # Terms are scored once per build and summed as Whoosh's matchers sum them: every query
+    # form (all words, any word, close spellings) finds the documents and scores Whoosh finds.
+    parsed = parse_query(text)
+    searcher, build = index._searcher()
+    known = index._known(searcher, build)
+    forms = [index.build_query(parsed, known=known), index.build_query(parsed, False, known)]
+    for query in forms:
+        ours = index._scored(searcher, build, query)
+        whoosh = dict(searcher.search(query, limit=None).items())
+        assert ours.keys() == whoosh.keys()
+        assert all(ours[d] == pytest.approx(whoosh[d], rel=1e-9) for d in whoosh)
+    assert any(index._scored(searcher, build, query) for query in forms)
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "les",

@@ -9,6 +9,7 @@ a damaged build).
 from __future__ import annotations
 
 import hashlib
+import string
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,8 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import DEFAULT_SCHEMES_DIR, Settings
 from app.editing import latest_revision, publish, rollback, save_draft
 from app.schemes import Scheme
-from app.search import SearchFilters, SearchIndex
+from app.search import MERGE_FACTOR, SearchFilters, SearchIndex
 from app.search_text import Synonyms
+from app.synthetic import synthetic_catalogue
 from app.vocabulary import SYNONYMS_FILE, Vocabulary
 from app.web import create_app
 
@@ -80,6 +82,58 @@ def test_an_edit_removal_and_addition_update_only_their_documents(
     for text in QUERIES:
         assert sorted(ids(index, text)) == sorted(ids(fresh, text)), text
     assert index.suggest("bour", "fr") == fresh.suggest("bour", "fr")
+
+
+def _segments(index: SearchIndex) -> dict[int, str]:
+    """The published build's segment files by inode (a segment kept by an update is the
+    same file, hard-linked into the new build)."""
+    return {p.stat().st_ino: p.name for p in (index.directory / "current").glob("*.seg")}
+
+
+def word(number: int) -> str:
+    """A word of its own per publish: another first letter, so that no typo correction
+    leads from one to another."""
+    return f"{string.ascii_lowercase[number]}zorglub"
+
+
+def test_a_publish_writes_a_small_segment_and_never_rewrites_the_big_one(
+    tmp_path: Path, catalogue: list[Scheme], vocabulary: Vocabulary
+) -> None:
+    # Enough schemes for the publishes below to stay under the deleted share that merges all.
+    schemes = synthetic_catalogue(catalogue, 500, vocabulary)
+    index = new_index(tmp_path / "index")
+    index.ensure("v0", lambda: schemes, vocabulary)
+    built = _segments(index)
+    position = 123
+    scheme_id = schemes[position].id
+    edited = [*schemes]
+    publishes = 2 * MERGE_FACTOR + 1
+    for number in range(1, publishes + 1):
+        edited[position] = renamed(schemes[position], word(number))
+        index.ensure(f"v{number}", lambda: edited, vocabulary)
+        assert made(index) == {"by": "update", "written": 1, "removed": 0}
+        segments = _segments(index)
+        assert built.keys() <= segments.keys(), number  # the rebuild's segment is kept as is
+        # One small segment per publish, merged by tier: their number stays bounded.
+        assert len(segments) <= len(built) + MERGE_FACTOR, number
+        assert ids(index, word(number)) == [scheme_id]
+        assert not ids(index, word(number - 1))
+    # Facet values of a replaced document are those of its new version, in a process that
+    # read the build before (it reuses the segments it had read) as in a fresh one.
+    kind = schemes[position].kind
+    other = next(s.kind for s in schemes if s.kind != kind)
+    edited[position] = edited[position].model_copy(update={"kind": other})
+    index.ensure("v-kind", lambda: edited, vocabulary)
+    last = word(publishes)
+    for reader in (index, new_index(tmp_path / "index")):
+        assert not reader.search(last, SearchFilters({"kind": (kind,)}, True)).ids
+        assert reader.search(last, SearchFilters({"kind": (other,)}, True)).ids == [scheme_id]
+        facets = reader.search(last, SearchFilters(include_inactive=True)).facets
+        assert facets["kind"] == {other: 1}
+    fresh = new_index(tmp_path / "fresh")
+    fresh.ensure("v-kind", lambda: edited, vocabulary)
+    for text in QUERIES:
+        assert sorted(ids(index, text)) == sorted(ids(fresh, text)), text
 
 
 def _checksums(folder: Path) -> dict[str, str]:

@@ -26,11 +26,16 @@ Plan = tuple[tuple[Compiled | None, bool], ...]  # per criterion: its rule, need
 
 @dataclass(frozen=True, slots=True)
 class Evaluation:
-    """One profile: the rules evaluated, the schemes ruled out, the rules not settled."""
+    """One profile: the rules evaluated, the schemes ruled out, the rules not settled.
+
+    The rules not settled are those reading no answered variable (unknown whatever the schemes:
+    told by `answered`, never listed) and those listed in `open`.
+    """
 
     outcomes: dict[Compiled, Outcome]  # only the rules evaluated; the verdicts may add more
     ruled_out: frozenset[int]  # scheme positions with a failed rule
-    unsettled: frozenset[Compiled]  # unknown, raised, or not read by any answer
+    answered: frozenset[str]  # the variables answered (or answered "I don't know")
+    open: frozenset[Compiled]  # read by an answer, yet unknown or raised
     broken: frozenset[Compiled]  # raised: the schemes using them are judged one by one
 
 
@@ -65,16 +70,13 @@ class RuleTable:
                     users.setdefault(check, set()).add(position)
                     uses[check, position] += 1
         self.size = len(plans)
+        self.positions = frozenset(range(self.size))  # copied, not rebuilt, per profile
         # The most used rules first: one failure there rules out the most schemes at once.
         self.order = sorted(users, key=lambda check: -len(users[check]))
         self.users = {check: frozenset(users[check]) for check in self.order}
-        self.rules = frozenset(self.order)
         self.shared = [check for check in self.order if len(users[check]) > 1]
-        own: list[set[Compiled]] = [set() for _plan in plans]
-        for check in self.order:
-            if len(users[check]) == 1:
-                own[next(iter(users[check]))].add(check)
-        self.own = [frozenset(checks) for checks in own]
+        # The rules of a single scheme (most of them) and that scheme.
+        self.owner = {c: next(iter(users[c])) for c in self.order if len(users[c]) == 1}
         self.repeated = {pair: count for pair, count in uses.items() if count > 1}
         self.repeating = frozenset(check for check, _position in self.repeated)
         self.always_undecided = frozenset(undecided)
@@ -86,6 +88,17 @@ class RuleTable:
             checks, user_sets = self.by_variables.setdefault(self.idle[check][1], ([], []))
             checks.append(check)
             user_sets.append(self.users[check])
+        # Per tuple of variables read, the schemes using such a rule: undecided while none of
+        # them is answered.
+        self.group_users = {
+            names: frozenset().union(*user_sets)
+            for names, (_checks, user_sets) in self.by_variables.items()
+        }
+        # ...and how many of the group's rules each uses (the weight of a group left unanswered).
+        self.group_uses = {
+            names: Counter(chain.from_iterable(user_sets))
+            for names, (_checks, user_sets) in self.by_variables.items()
+        }
         for check in self.order:
             for name in self.idle[check][1]:
                 self.readers.setdefault(name, []).append(check)
@@ -116,15 +129,17 @@ class RuleTable:
 
     def _full(self, answers: Answers) -> Evaluation:
         """Every rule reading an answer; the others are unknown whatever the schemes."""
-        asked = set().union(*[self.readers.get(n, ()) for n in (*answers.values, *answers.unknown)])
-        untouched = self.rules.difference(asked)
-        return self._run(asked, answers, Evaluation({}, frozenset(), untouched, frozenset()))
+        answered = frozenset((*answers.values, *answers.unknown))
+        asked = set().union(*[self.readers.get(n, ()) for n in answered])
+        empty: frozenset[Compiled] = frozenset()
+        return self._run(asked, answers, Evaluation({}, frozenset(), answered, empty, empty))
 
     def _step(self, parent: Evaluation, name: str, answers: Answers) -> Evaluation:
         """Only the rules reading `name` that the parent left unsettled can change."""
         readers = self.readers.get(name, [])
         outcomes = parent.outcomes
-        changed = [c for c in readers if c in parent.unsettled or c not in outcomes]
+        # Not evaluated (read no answer, or all users ruled out), or evaluated but unknown.
+        changed = [c for c in readers if c not in outcomes or c in parent.open]
         outcomes = dict(outcomes)
         for check in changed:
             outcomes.pop(check, None)  # unknown for fewer answers: stale
@@ -134,14 +149,16 @@ class RuleTable:
             Evaluation(
                 outcomes,
                 parent.ruled_out,
-                parent.unsettled.difference(readers),
+                parent.answered | {name},
+                parent.open.difference(readers),
                 parent.broken.difference(readers),
             ),
         )
 
     def _own_rules(self, checks: set[Compiled], alive: set[int]) -> Iterator[Compiled]:
         """The checks used by one scheme only, of the schemes still alive when first read."""
-        yield from checks.intersection(set().union(*map(self.own.__getitem__, alive)))
+        owner = self.owner
+        yield from [c for c in checks if c in owner and owner[c] in alive]
 
     def _run(self, checks: set[Compiled], answers: Answers, base: Evaluation) -> Evaluation:
         """base with the checks evaluated, but those whose schemes are all ruled out.
@@ -151,7 +168,8 @@ class RuleTable:
         """
         users = self.users
         outcomes = base.outcomes  # a fresh dict, filled here
-        alive = set(range(self.size)).difference(base.ruled_out)
+        alive = set(self.positions)
+        alive.difference_update(base.ruled_out)
         still_open = []
         broken = []
         shared = [c for c in self.shared if c in checks]
@@ -170,43 +188,54 @@ class RuleTable:
                 alive.difference_update(users[check])
             elif status == "unknown":
                 still_open.append(check)
-        ruled_out = set(range(self.size)).difference(alive)
         return Evaluation(
             outcomes,
-            frozenset(ruled_out),
-            base.unsettled.union(still_open),
+            self.positions.difference(alive),
+            base.answered,
+            base.open.union(still_open),
             base.broken.union(broken),
         )
 
     def undecided(self, evaluation: Evaluation) -> set[int]:
         """The schemes not ruled out that an unsettled rule or a check by someone leaves open."""
-        users = self.users
-        opened = set(self.always_undecided).union(*[users[c] for c in evaluation.unsettled])
+        users, answered = self.users, evaluation.answered
+        opened = set(self.always_undecided).union(
+            *[users[c] for c in evaluation.open],
+            *[group for names, group in self.group_users.items() if answered.isdisjoint(names)],
+        )
         return opened.difference(evaluation.ruled_out)
 
     def weights(self, evaluation: Evaluation, asking: set[int], asked: set[str]) -> Counter[str]:
         """Per variable, how many criteria of the asking schemes it could still settle."""
         outcomes, idle, users = evaluation.outcomes, self.idle, self.users
-        unsettled = evaluation.unsettled - evaluation.broken
+        open_rules = evaluation.open - evaluation.broken
         # Count rule by rule only where an answer was given; elsewhere, rules are unknown and name
         # every variable they read: such rules are counted in bulk, by the variables they read.
         gathered: dict[tuple[str, ...], list[frozenset[int]]] = {}
-        for names, (checks, user_sets) in self.by_variables.items():
+        weights: Counter[str] = Counter()
+        for names, (checks, _user_sets) in self.by_variables.items():
             if asked.isdisjoint(names):
-                gathered.setdefault(names, []).extend(user_sets)
+                uses = self.group_uses[names]
+                count = sum(map(uses.__getitem__, asking.intersection(self.group_users[names])))
+                for name in names:
+                    weights[name] += count
                 continue
-            for check in unsettled.intersection(checks):
+            for check in open_rules.intersection(checks):
                 still_open = (outcomes.get(check) or idle[check])[1]
                 if still_open:
                     gathered.setdefault(still_open, []).append(users[check])
-        weights: Counter[str] = Counter()
         for still_open, user_sets in gathered.items():
             count = sum(map(len, map(asking.intersection, user_sets)))
             for name in still_open:
                 weights[name] += count
-        for check in self.repeating & unsettled:
-            still_open = (outcomes.get(check) or idle[check])[1]
+        repeating = [
+            check
+            for check in self.repeating
+            if check in open_rules or asked.isdisjoint(idle[check][1])  # unsettled
+        ]
+        for check in repeating:
+            names = (outcomes.get(check) or idle[check])[1]
             extra = sum(self.repeated.get((check, p), 1) - 1 for p in users[check] & asking)
-            for name in still_open:  # a scheme using the rule twice counts it twice
+            for name in names:  # a scheme using the rule twice counts it twice
                 weights[name] += extra
         return +weights  # without the variables no asking scheme needs

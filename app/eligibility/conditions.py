@@ -6,7 +6,7 @@ could still change it (empty once decided), so the next question comes from the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any, Literal
 
 from app.eligibility.answers import Answers, AnswerValue
@@ -71,15 +71,33 @@ def _compile_not(child: Compiled) -> Compiled:
     return negation
 
 
-def compile_rule(rule: Rule) -> Compiled:
-    """A function of the answers giving the rule's status and its still-open variables."""
+def compile_rule(rule: Rule, memo: dict[Hashable, Compiled] | None = None) -> Compiled:
+    """A function of the answers giving the rule's status and its still-open variables.
+
+    With a memo (one per catalogue), equal rules and sub-rules compile to one shared function:
+    a catalogue's rules repeat the same conditions, and each function costs memory.
+    """
+    memo = {} if memo is None else memo
+    key: Hashable
     if rule.variable is not None and rule.operator is not None:
-        return _compile_condition(rule.variable, _predicate(rule.operator, rule.value))
-    if rule.not_ is not None:
-        return _compile_not(compile_rule(rule.not_))
-    if rule.all is not None:
-        return _compile_combination([compile_rule(child) for child in rule.all], "failed")
-    return _compile_combination([compile_rule(child) for child in rule.any or ()], "met")
+        # The value's type is part of it: True, 1 and 1.0 are equal in Python, not in rules.
+        key = (rule.variable, rule.operator, type(rule.value), rule.value)
+        make: Callable[[], Compiled] = lambda: _compile_condition(  # noqa: E731
+            rule.variable or "", _predicate(rule.operator or "", rule.value)
+        )
+    elif rule.not_ is not None:
+        child = compile_rule(rule.not_, memo)
+        key = ("not", child)
+        make = lambda: _compile_not(child)  # noqa: E731
+    else:
+        decisive: Status = "failed" if rule.all is not None else "met"
+        children = tuple(compile_rule(c, memo) for c in rule.all or rule.any or ())
+        key = (decisive, children)
+        make = lambda: _compile_combination(list(children), decisive)  # noqa: E731
+    compiled = memo.get(key)
+    if compiled is None:
+        compiled = memo[key] = make()
+    return compiled
 
 
 def evaluate(rule: Rule, answers: Answers) -> Status:

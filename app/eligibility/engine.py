@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
-from typing import overload
+from typing import Any, overload
 
 from app.eligibility.answers import Answers
 from app.eligibility.batch import Evaluation, RuleTable
@@ -54,23 +54,53 @@ class CompiledScheme:
     active: bool
 
 
-def compile_scheme(scheme: Scheme, shared: dict[str, Compiled] | None = None) -> CompiledScheme:
+def compile_scheme(scheme: Scheme, shared: dict[Hashable, Any] | None = None) -> CompiledScheme:
     """Compile a scheme's rules; do it once per catalogue version, not per profile.
 
-    `shared` maps a rule's canonical text to its compiled form, so that identical rules in many
-    schemes (applicant types, country, language…) are compiled, and evaluated, once.
+    `shared` (one per catalogue) holds the compiled rules and the variables they read, so that
+    identical rules in many schemes (applicant types, country, language…) are compiled, held and
+    evaluated once.
     """
     shared = {} if shared is None else shared
     criteria = []
     for criterion in scheme.criteria:
         check = None
+        variables: tuple[str, ...] = ()
         if criterion.rule is not None:
-            key = criterion.rule.model_dump_json(by_alias=True, exclude_none=True)
-            check = shared.get(key) or shared.setdefault(key, compile_rule(criterion.rule))
-        variables = criterion.rule.variables() if criterion.rule else ()
+            check = compile_rule(criterion.rule, shared)
+            variables = shared.get((check,)) or shared.setdefault(
+                (check,), criterion.rule.variables()
+            )
         criteria.append(CompiledCriterion(criterion, variables, check))
     checks = tuple((c.check, c.criterion.verify_by is not None) for c in criteria)
     return CompiledScheme(scheme, tuple(criteria), checks, scheme.is_active())
+
+
+def shared_in_use(
+    shared: dict[Hashable, Any], schemes: Iterable[CompiledScheme]
+) -> dict[Hashable, Any]:
+    """The entries of a `shared` dict (compile_scheme's) that these compiled schemes still use:
+    their rules, the sub-rules inside them and the variables they read; after a refresh, what a
+    full load of the same schemes would hold."""
+    key_of = {value: key for key, value in shared.items() if callable(value)}
+    used: set[Any] = set()
+    stack = [c.check for scheme in schemes for c in scheme.criteria if c.check is not None]
+    while stack:
+        check = stack.pop()
+        if check in used:
+            continue
+        used.add(check)
+        key = key_of.get(check)
+        # A combination's key holds its children ("not", child) or (decisive, children).
+        if isinstance(key, tuple) and len(key) == 2 and key[0] == "not":
+            stack.append(key[1])
+        elif isinstance(key, tuple) and len(key) == 2 and isinstance(key[1], tuple):
+            stack.extend(key[1])
+    return {
+        key: value
+        for key, value in shared.items()
+        if (value in used if callable(value) else isinstance(key, tuple) and key[0] in used)
+    }
 
 
 class SchemeVerdict:
@@ -254,9 +284,8 @@ class Verdicts(Sequence[SchemeVerdict]):
         self._statuses = [status for status, _positions in groups]
         self._ends = list(accumulate(len(positions) for _status, positions in groups))
         self._built: list[SchemeVerdict | None] = [None] * len(self._order)
-        unknown = set(groups[1][1])
-        self.asking = unknown & catalogue.active  # active undecided schemes, by position
-        self.can_match = not catalogue.active <= set(groups[2][1])  # an active one not ruled out
+        self.asking = set(catalogue.active.intersection(groups[1][1]))  # active and undecided
+        self.can_match = not catalogue.active <= evaluation.ruled_out  # an active one not ruled out
         self.has_active = bool(catalogue.active)
 
     def __len__(self) -> int:
@@ -291,7 +320,7 @@ class Verdicts(Sequence[SchemeVerdict]):
 
 def compile_catalogue(schemes: Iterable[Scheme]) -> CompiledCatalogue:
     """Compiled schemes in id order, ready for evaluate_all."""
-    shared: dict[str, Compiled] = {}
+    shared: dict[Hashable, Any] = {}
     return CompiledCatalogue(compile_scheme(s, shared) for s in sorted(schemes, key=lambda s: s.id))
 
 
@@ -305,14 +334,14 @@ def evaluate_all(schemes: Iterable[Scheme | CompiledScheme], answers: Answers) -
     if isinstance(schemes, CompiledCatalogue):
         catalogue = schemes
     else:
-        shared: dict[str, Compiled] = {}
+        shared: dict[Hashable, Any] = {}
         catalogue = CompiledCatalogue(
             s if isinstance(s, CompiledScheme) else compile_scheme(s, shared) for s in schemes
         )
     evaluation = catalogue.table.evaluate(answers)
     ineligible = evaluation.ruled_out
     unknown = catalogue.table.undecided(evaluation)
-    eligible = set(range(len(catalogue))).difference(ineligible, unknown)
+    eligible = catalogue.table.positions.difference(ineligible, unknown)
     groups: tuple[tuple[Verdict, list[int]], ...] = (
         ("eligible", sorted(eligible)),
         ("unknown", sorted(unknown)),

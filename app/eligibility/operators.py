@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 from app.i18n import N_
@@ -34,8 +35,8 @@ def as_set(value: Any) -> frozenset[str]:
 
 def _of_set(test: Callable[[frozenset[str], Any], bool]) -> TestFactory:
     def factory(value: Any) -> Callable[[Any], bool]:
-        values = as_set(value)
-        return lambda answer: test(values, answer)
+        # A partial, not a closure: evaluated thousands of times per profile, one call less.
+        return partial(test, as_set(value))
 
     return factory
 

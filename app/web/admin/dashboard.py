@@ -60,9 +60,7 @@ def dashboard_rows(session: Session, catalogue: Catalogue, today: date) -> list[
     holds (same content hash) takes it from there, with its evidence worked out once a day; only
     the others (drafts of unpublished schemes, a change published since) are read and parsed."""
     states = record_states(session)
-    facts = catalogue.memo(
-        ("dashboard facts", today), lambda: {s.id: _facts(s, today) for s in catalogue.schemes}
-    )
+    facts = catalogue.each(("dashboard facts", today), lambda s: _facts(s, today))
     cached = {s.id for s in states if catalogue.hashes.get(s.id) == s.content_hash}
     others = documents(session, [s.id for s in states if s.id not in cached])
     rows = []

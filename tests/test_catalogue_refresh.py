@@ -1,0 +1,135 @@
+"""A worker's cached catalogue follows publishes by reading only the schemes that changed.
+
+After a publish, a rollback, a new scheme and an unpublished one, the refreshed catalogue equals
+a fresh load of the database: same schemes, hashes, compiled rules, verdicts and derived values.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from app.deadlines import today_in_paris
+from app.editing import latest_revision, publish, rollback, save_draft
+from app.eligibility.answers import Answers, validate_answers
+from app.eligibility.engine import compile_catalogue, evaluate_all, shared_in_use
+from app.models import SchemeRecord
+from app.repository import SchemeFilters, catalogue_version, list_schemes_hashed
+from app.schemes import Scheme
+from app.vocabulary import Vocabulary
+from app.web.catalogue_cache import Catalogue, current_catalogue, load_catalogue
+
+SCHEME_ID = "cnl-bourse-auteurs"
+
+
+def cached(app: Flask) -> Catalogue:
+    """The catalogue a request of this worker sees."""
+    with app.test_request_context("/fr/"):
+        return current_catalogue()
+
+
+def profiles(catalogue: Catalogue, vocabulary: Vocabulary) -> list[Answers]:
+    """Every scheme's example profiles: answers that reach every kind of verdict."""
+    found = []
+    for scheme in catalogue.schemes:
+        for example in scheme.examples:
+            answers, errors = validate_answers(dict(example.answers), vocabulary)
+            if not errors:
+                found.append(answers)
+    assert found
+    return found
+
+
+def verdicts(catalogue: Catalogue, answers: Answers) -> list[tuple[str, str]]:
+    return [(v.compiled.scheme.id, v.status) for v in evaluate_all(catalogue.compiled, answers)]
+
+
+def assert_same_as_a_fresh_load(refreshed: Catalogue, db: Session, vocabulary: Vocabulary) -> None:
+    fresh = load_catalogue(db)
+    assert refreshed.version == catalogue_version(db) == fresh.version
+    # Against the database read the plain way, not through the cache's code.
+    schemes, hashes = list_schemes_hashed(db, SchemeFilters(include_inactive=True))
+    assert refreshed.schemes == schemes == fresh.schemes
+    assert refreshed.hashes == hashes
+    plain = compile_catalogue(s for s in schemes if s.criteria)
+    assert [c.scheme for c in refreshed.compiled] == [c.scheme for c in plain]
+    assert refreshed.compiled.active == plain.active
+    # Identical rules are shared as in a full load, and no rule of a former version is kept.
+    assert len(refreshed.compiled.table.order) == len(plain.table.order)
+    assert len(refreshed.rules) == len(fresh.rules)
+    assert refreshed.rules == shared_in_use(refreshed.rules, refreshed.compiled)
+    for answers in profiles(fresh, vocabulary):
+        assert verdicts(refreshed, answers) == verdicts(fresh, answers)
+    today = today_in_paris()
+    assert refreshed.deadlines(today) == fresh.deadlines(today)
+    assert refreshed.open_ids(today) == fresh.open_ids(today)
+    assert refreshed.current == fresh.current
+    assert refreshed.parent_ids == fresh.parent_ids
+
+
+def renamed(scheme: Scheme, word: str) -> Scheme:
+    name = scheme.name.model_copy(update={"fr": f"{scheme.name.fr} {word}"})
+    return scheme.model_copy(update={"name": name})
+
+
+def without_last_criterion(scheme: Scheme) -> Scheme:
+    return scheme.model_copy(update={"criteria": scheme.criteria[:-1], "examples": ()})
+
+
+def test_publishes_rollbacks_additions_and_withdrawals_refresh_to_a_fresh_load(
+    app: Flask, client: FlaskClient, db: Session, vocabulary: Vocabulary
+) -> None:
+    before = cached(app)
+    today = today_in_paris()
+    before.deadlines(today)  # derived per scheme: carried over by the refresh
+
+    latest = latest_revision(db, SCHEME_ID)
+    assert latest is not None
+    scheme = renamed(Scheme.model_validate(latest.document), "zorglubesque")
+    save_draft(db, scheme, base=latest.number, author="t", comment="c", vocabulary=vocabulary)
+    publish(db, SCHEME_ID, author="t", comment="c", vocabulary=vocabulary)
+    after = cached(app)
+    assert after.by_id[SCHEME_ID].name.fr.endswith("zorglubesque")
+    assert_same_as_a_fresh_load(after, db, vocabulary)
+    # Only the published scheme was read again: the others are the very objects of before,
+    # compiled once, with their deadlines carried over.
+    others = [s.id for s in before.schemes if s.id != SCHEME_ID]
+    assert all(after.by_id[i] is before.by_id[i] for i in others)
+    kept = {c.scheme.id: c for c in before.compiled}
+    assert all(c is kept[c.scheme.id] for c in after.compiled if c.scheme.id != SCHEME_ID)
+    assert all(after.deadlines(today)[i] is before.deadlines(today)[i] for i in others)
+    # The page a visitor opens next shows the publish.
+    page = client.get("/fr/aides/?funder=cnl&per_page=100")
+    assert page.status_code == 200
+    assert "zorglubesque" in page.get_data(as_text=True)
+
+    rollback(db, SCHEME_ID, latest.number, author="t", comment="c", vocabulary=vocabulary)
+    assert_same_as_a_fresh_load(cached(app), db, vocabulary)
+    assert "zorglubesque" not in cached(app).by_id[SCHEME_ID].name.fr
+
+    # A rule changed: the scheme is compiled again with the others' shared rules.
+    with_rules = next(s for s in cached(app).schemes if len(s.criteria) > 1)
+    latest = latest_revision(db, with_rules.id)
+    assert latest is not None
+    changed = without_last_criterion(with_rules)
+    save_draft(db, changed, base=latest.number, author="t", comment="c", vocabulary=vocabulary)
+    publish(db, with_rules.id, author="t", comment="c", vocabulary=vocabulary)
+    refreshed = cached(app)
+    assert refreshed.by_id[with_rules.id].criteria == changed.criteria
+    assert_same_as_a_fresh_load(refreshed, db, vocabulary)
+
+    # A new scheme, then one withdrawn from publication.
+    new = renamed(scheme, "nouveau").model_copy(update={"id": "zz-nouveau-dispositif"})
+    save_draft(db, new, base=0, author="t", comment="c", vocabulary=vocabulary)
+    publish(db, new.id, author="t", comment="c", vocabulary=vocabulary)
+    assert "zz-nouveau-dispositif" in cached(app).by_id
+    assert_same_as_a_fresh_load(cached(app), db, vocabulary)
+    record = db.get(SchemeRecord, SCHEME_ID)
+    assert record is not None
+    record.published = False
+    db.commit()
+    withdrawn = cached(app)
+    assert SCHEME_ID not in withdrawn.by_id
+    assert SCHEME_ID not in withdrawn.deadlines(today)
+    assert_same_as_a_fresh_load(withdrawn, db, vocabulary)
