@@ -8,7 +8,7 @@ from datetime import date
 
 from app.deadlines import next_deadline
 from app.evidence import STALE_AFTER_MONTHS, is_stale, newest_evidence
-from app.schemes import Scheme, Session
+from app.schemes import Scheme, SchemeSession
 
 # The window of the catalogue's goal (issue 18): a session dated or expected in it shows the
 # scheme's current rhythm.
@@ -23,7 +23,7 @@ class SchemeAudit:
 
     scheme: Scheme
     newest_evidence: date | None
-    next_session: Session | None
+    next_session: SchemeSession | None
     has_window_session: bool
     has_amount: bool
     strands: int
@@ -55,7 +55,7 @@ def has_amount(scheme: Scheme) -> bool:
     return scheme.amounts is not None and scheme.amounts.has_figure()
 
 
-def _in_window(session: Session) -> bool:
+def _in_window(session: SchemeSession) -> bool:
     return SESSION_WINDOW[0] <= session.closes <= SESSION_WINDOW[1]
 
 

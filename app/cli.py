@@ -533,7 +533,7 @@ def alerts_send_command() -> None:
         sys.exit(1)
     # What an alert matches is what the site shows for it: its API and mail templates live in
     # the web package, which this one command loads (the rest of the CLI stays free of Flask).
-    from app.web.alerts_runner import send_alerts
+    from app.web.pages.alerts_runner import send_alerts
 
     report = send_alerts(settings)
     if report.locked_out:

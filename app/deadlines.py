@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from app.schemes import Scheme, Session
+from app.schemes import Scheme, SchemeSession
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -28,7 +28,7 @@ class NextDeadline:
     """The next date to apply by: a session, all year round, or nothing announced."""
 
     kind: Literal["session", "rolling", "none"]
-    session: Session | None = None
+    session: SchemeSession | None = None
 
     @property
     def closes(self) -> date | None:

@@ -15,7 +15,7 @@ from datetime import date
 
 from app.eligibility.answers import Answers
 from app.eligibility.conditions import evaluate
-from app.schemes import LIFECYCLE_STATUSES, Scheme, Session
+from app.schemes import LIFECYCLE_STATUSES, Scheme, SchemeSession
 
 STAGE_VARIABLE = "project_stage"
 # Upper bounds (exclusive) of the amount ranges, by the scheme's maximum amount in euros.
@@ -29,7 +29,7 @@ class Deadline:
     """One session closing within the horizon."""
 
     scheme: Scheme
-    session: Session
+    session: SchemeSession
 
 
 @dataclass(frozen=True)

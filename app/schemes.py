@@ -8,12 +8,12 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from app.eligibility.rules import Criterion, Example
 from app.formats import PARTIAL_DATE_PATTERN as PARTIAL_DATE_PATTERN
 from app.formats import SLUG_PATTERN as SLUG_PATTERN
 from app.formats import URL_PATTERN as URL_PATTERN
 from app.i18n import Localized
 from app.reasons import model_refusal
+from app.scheme_rules import Criterion, Example
 
 Kind = Literal[
     "grant",
@@ -144,7 +144,7 @@ class Amounts(_Strict):
         return bool(self.fixed) or any(value is not None for value in figures)
 
 
-class Session(_Strict):
+class SchemeSession(_Strict):
     """One application window (a commission deadline, a call's closing date)."""
 
     label: Localized | None = None
@@ -156,7 +156,7 @@ class Session(_Strict):
     source: str
 
     @model_validator(mode="after")
-    def _opens_before_closes(self) -> Session:
+    def _opens_before_closes(self) -> SchemeSession:
         if self.opens is not None and self.opens > self.closes:
             raise model_refusal("opens_after_closes", at="opens")
         return self
@@ -166,7 +166,7 @@ class Calendar(_Strict):
     """Application sessions with their dates, or a rolling (all-year) marker."""
 
     rolling: bool = False
-    sessions: tuple[Session, ...] = ()
+    sessions: tuple[SchemeSession, ...] = ()
     note: Localized | None = None
     source: str | None = None
 
@@ -236,12 +236,12 @@ class Scheme(_Strict):
         official = [s for s in self.sources if s.kind == "official"]
         return (official or list(self.sources))[0].url
 
-    def next_session(self, today: date) -> Session | None:
+    def next_session(self, today: date) -> SchemeSession | None:
         """The first session that has not closed yet on `today`."""
         upcoming = [s for s in self.sessions_sorted() if s.closes >= today]
         return upcoming[0] if upcoming else None
 
-    def sessions_sorted(self) -> list[Session]:
+    def sessions_sorted(self) -> list[SchemeSession]:
         """Sessions by closing date."""
         return sorted(self.calendar.sessions if self.calendar else (), key=lambda s: s.closes)
 

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-Verdict = Literal["ok", "moved", "redirected", "dead", "unreachable"]
+LinkVerdict = Literal["ok", "moved", "redirected", "dead", "unreachable"]
 # Permanent redirects mean the page has a new address to record; temporary ones (often a login
 # or a cookie wall) do not.
 PERMANENT_REDIRECTS = frozenset({301, 308})
@@ -24,7 +24,7 @@ class SourceCheck:
     """The answer one source URL gave."""
 
     url: str
-    verdict: Verdict
+    verdict: LinkVerdict
     status: int | None
     final_url: str
     redirects: tuple[int, ...]
@@ -60,7 +60,7 @@ class HostPacer:
             time.sleep(delay)
 
 
-def _verdict(response: httpx.Response) -> Verdict:
+def _verdict(response: httpx.Response) -> LinkVerdict:
     codes = [r.status_code for r in response.history]
     if response.status_code >= 400:
         return "dead"

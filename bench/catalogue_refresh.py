@@ -37,7 +37,7 @@ from app.schemes import Scheme
 from app.synthetic import synthetic_catalogue
 from app.vocabulary import load_vocabulary
 from app.web import create_app
-from app.web.catalogue_cache import Catalogue, current_catalogue
+from app.web.core.catalogue_cache import Catalogue, current_catalogue
 
 
 def fill(database_url: str, size: int) -> None:

@@ -20,14 +20,14 @@ from app.models import SchemeRecord
 from app.repository import import_schemes
 from app.schemes import Scheme
 from app.vocabulary import Vocabulary
-from app.web.admin.scheme_form import (
+from app.web.admin.scheme_form.data import form_data_from_scheme
+from app.web.admin.scheme_form.document import scheme_from_form
+from app.web.admin.scheme_form.errors import attach_error
+from app.web.admin.scheme_form.form import (
     SchemeForm,
     configure,
     leaves,
 )
-from app.web.admin.scheme_form_data import form_data_from_scheme
-from app.web.admin.scheme_form_document import scheme_from_form
-from app.web.admin.scheme_form_errors import attach_error
 
 PASSWORD = "correct-horse-battery-staple-42"
 FROZEN = Path(__file__).parent / "fixtures" / "editor-scheme.yaml"

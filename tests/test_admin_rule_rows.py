@@ -23,17 +23,17 @@ from werkzeug.datastructures import MultiDict
 
 from app.catalogue import parse_scheme
 from app.editing import latest_revision
-from app.eligibility.rules import Rule
 from app.repository import import_schemes
+from app.scheme_rules import Rule
 from app.schemes import Scheme
 from app.vocabulary import Vocabulary
-from app.web.admin.rule_row_edits import RowEditError, edit_rows
-from app.web.admin.rule_rows import rows_from_rule, rule_document, rule_paths
-from app.web.admin.scheme_form import SchemeForm, configure, leaves
-from app.web.admin.scheme_form_data import form_data_from_scheme
-from app.web.admin.scheme_form_document import scheme_from_form
-from app.web.admin.scheme_form_errors import attach_error
-from app.web.admin.scheme_form_values import rule_value_text
+from app.web.admin.scheme_form.data import form_data_from_scheme
+from app.web.admin.scheme_form.document import scheme_from_form
+from app.web.admin.scheme_form.errors import attach_error
+from app.web.admin.scheme_form.form import SchemeForm, configure, leaves
+from app.web.admin.scheme_form.rule_row_edits import RowEditError, edit_rows
+from app.web.admin.scheme_form.rule_rows import rows_from_rule, rule_document, rule_paths
+from app.web.admin.scheme_form.values import rule_value_text
 
 __all__ = ["editor", "frozen_scheme"]  # fixtures used by name
 

@@ -24,7 +24,7 @@ from app.models import AlertDelivery, AlertSubscription
 from app.repository import import_schemes
 from app.schemes import Scheme
 from app.web import create_app
-from app.web.alerts_runner import send_alerts
+from app.web.pages.alerts_runner import send_alerts
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ DOMAIN_MODULES = [
     "app.db",
     "app.models",
     "app.facets",
-    "app.eligibility.operators",
+    "app.scheme_operators",
     "app.eligibility.examples",
     "app.repository",
     "app.sign_in",

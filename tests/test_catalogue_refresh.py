@@ -18,7 +18,7 @@ from app.models import SchemeRecord
 from app.repository import SchemeFilters, catalogue_version, list_schemes_hashed
 from app.schemes import Scheme
 from app.vocabulary import Vocabulary
-from app.web.catalogue_cache import Catalogue, current_catalogue, load_catalogue
+from app.web.core.catalogue_cache import Catalogue, current_catalogue, load_catalogue
 
 SCHEME_ID = "cnl-bourse-auteurs"
 

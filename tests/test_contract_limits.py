@@ -17,8 +17,8 @@ from test_faults import gunicorn, prepare
 from app.config import PROJECT_ROOT
 from app.db import make_engine
 from app.schemes import Scheme
-from app.web.edge import MAX_BODY, MAX_HEADER_VALUE, MAX_REQUEST_TARGET
-from app.web.listing_form import MAX_QUERY_INPUT
+from app.web.core.edge import MAX_BODY, MAX_HEADER_VALUE, MAX_REQUEST_TARGET
+from app.web.core.listing_form import MAX_QUERY_INPUT
 
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options")
 DOCUMENTED_GUNICORN = ["--limit-request-line=8190", "--limit-request-field_size=8190"]

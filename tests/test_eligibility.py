@@ -15,7 +15,7 @@ from app.eligibility.conditions import evaluate
 from app.eligibility.engine import evaluate_all, evaluate_scheme
 from app.eligibility.examples import run_example
 from app.eligibility.questions import next_questions, progress
-from app.eligibility.rules import Rule
+from app.scheme_rules import Rule
 from app.schemes import Scheme
 from app.vocabulary import Vocabulary
 

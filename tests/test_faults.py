@@ -58,7 +58,7 @@ from app.repository import get_scheme, import_schemes
 from app.schemes import Scheme
 from app.vocabulary import Vocabulary
 from app.web import create_app
-from app.web.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
+from app.web.core.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
 
 SCHEME = "cnl-bourse-auteurs"
 PAGE = f"/{{lang}}/aides/{SCHEME}"
@@ -161,11 +161,11 @@ def test_an_unreachable_database_is_a_503_page_and_json(
     app: Flask, make_error: Callable[[], Exception], caplog: pytest.LogCaptureFixture
 ) -> None:
     client = _raising_app(app, make_error).test_client()
-    with caplog.at_level(logging.WARNING, logger="app.web.errors"):
+    with caplog.at_level(logging.WARNING, logger="app.web.core.errors"):
         assert_unavailable_page(app, client.get("/fr/fault"), "fr")
         assert_unavailable_page(app, client.get("/en/fault"), "en")
         assert_unavailable_json(app, client.get("/api/v1/fault?lang=en"), "en")
-    lines = [r for r in caplog.records if r.name == "app.web.errors"]
+    lines = [r for r in caplog.records if r.name == "app.web.core.errors"]
     assert len(lines) == 3
     assert all(r.levelno == logging.WARNING and r.exc_info is None for r in lines)
     assert "Database unreachable on GET /fr/fault" in lines[0].getMessage()
@@ -238,7 +238,7 @@ def test_sqlite_down_then_back_without_restart(
     assert_serving(client)
 
     switch.on = True
-    with caplog.at_level(logging.WARNING, logger="app.web.errors"):
+    with caplog.at_level(logging.WARNING, logger="app.web.core.errors"):
         assert_unavailable(app, client)
     assert switch.refused >= 4  # each request really tried to connect
     assert not [r for r in caplog.records if r.exc_info]

@@ -31,9 +31,9 @@ from app.schemes import Scheme
 from app.source_check import HostPacer, check_urls
 from app.vocabulary import Vocabulary
 from app.web.admin.dashboard import DASHBOARD_PAGE_SIZE
-from app.web.admin.scheme_form import SchemeForm, configure
-from app.web.admin.scheme_form_data import form_data_from_scheme
-from app.web.admin.scheme_form_document import scheme_from_form
+from app.web.admin.scheme_form.data import form_data_from_scheme
+from app.web.admin.scheme_form.document import scheme_from_form
+from app.web.admin.scheme_form.form import SchemeForm, configure
 
 TODAY = date(2026, 12, 5)
 

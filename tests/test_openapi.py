@@ -27,9 +27,10 @@ from app.eligibility.answers import MAX_MAGNITUDE
 from app.i18n import LANGUAGES
 from app.schemes import KINDS, LIFECYCLE_STATUSES, Scheme
 from app.vocabulary import Vocabulary
-from app.web import api, create_app, eligibility_api
-from app.web.listing_form import MAX_PER_PAGE, SORTS
-from app.web.openapi import API_PREFIX, ContractMismatchError, openapi_document
+from app.web import create_app
+from app.web.api import eligibility_api, schemes_api
+from app.web.api.openapi import API_PREFIX, ContractMismatchError, openapi_document
+from app.web.core.listing_form import MAX_PER_PAGE, SORTS
 
 OPENAPI_URL = f"{API_PREFIX}/openapi.json"
 # Fuzzing examples per operation (valid and invalid requests together); with the coverage
@@ -176,10 +177,12 @@ def test_an_undescribed_route_is_refused(app: Flask) -> None:
 
 def test_list_parameters_are_the_views(monkeypatch: pytest.MonkeyPatch, app: Flask) -> None:
     operation = DOCUMENT["paths"]["/schemes"]["get"]
-    assert {p["name"] for p in operation["parameters"]} == api.LIST_PARAMETERS
+    assert {p["name"] for p in operation["parameters"]} == schemes_api.LIST_PARAMETERS
     body = DOCUMENT["components"]["schemas"]["EligibilityRequest"]
     assert set(body["properties"]) == eligibility_api.BODY_KEYS
-    monkeypatch.setattr("app.web.openapi.LIST_PARAMETERS", api.LIST_PARAMETERS | {"new"})
+    monkeypatch.setattr(
+        "app.web.api.openapi.LIST_PARAMETERS", schemes_api.LIST_PARAMETERS | {"new"}
+    )
     with app.test_request_context(OPENAPI_URL), pytest.raises(ContractMismatchError, match="new"):
         openapi_document()
 

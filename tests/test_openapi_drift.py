@@ -1,6 +1,6 @@
 """The OpenAPI response schemas cannot drift from the JSON: both come from the response models
-(app/web/api_models.py), every scheme detail and every verdict the API sends validates against
-them, and a body with a key added or dropped fails."""
+(app/web/api/response_models.py), every scheme detail and every verdict the API sends validates
+against them, and a body with a key added or dropped fails."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from flask.testing import FlaskClient
 
 from app.i18n import LANGUAGES
 from app.schemes import Scheme
-from app.web import api
-from app.web.api_models import SchemeDetail, Verdict
-from app.web.openapi import API_PREFIX
+from app.web.api import schemes_api
+from app.web.api.openapi import API_PREFIX
+from app.web.api.response_models import SchemeDetail, Verdict
 
 
 def _validator(client: FlaskClient, name: str) -> Any:
@@ -94,7 +94,7 @@ def test_a_body_that_drifts_fails_its_schema(
     monkeypatch: pytest.MonkeyPatch,
     change: Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]],
 ) -> None:
-    monkeypatch.setattr(api, "_detail_json", change(api._detail_json))
+    monkeypatch.setattr(schemes_api, "_detail_json", change(schemes_api._detail_json))
     detail = _validator(client, "SchemeDetail")
     (body, *_) = _details(client, [catalogue[0].id])
     assert not detail.is_valid(body)

@@ -21,13 +21,13 @@ from support import backend_url, isolated_database_url
 
 from app import opendata
 from app.cli import main
-from app.eligibility.rules import Criterion, Rule
 from app.i18n import LANGUAGES, Localized
 from app.models import SchemeRecord
+from app.scheme_rules import Criterion, Rule
 from app.schemes import Calendar, Scheme
-from app.schemes import Session as Window
+from app.schemes import SchemeSession as Window
 from app.vocabulary import Vocabulary
-from app.web.opendata import FIELD_NOTES
+from app.web.api.opendata import FIELD_NOTES
 
 SCHEMA = Schema.from_descriptor(opendata.read_schema())
 

@@ -12,8 +12,8 @@ from app.config import DEFAULT_SCHEMES_DIR
 from app.eligibility.answers import validate_answers
 from app.eligibility.checks import check_rules
 from app.eligibility.conditions import evaluate
-from app.eligibility.operators import OPERATORS, OPERATORS_BY_TYPE
-from app.eligibility.rules import Rule
+from app.scheme_operators import OPERATORS, OPERATORS_BY_TYPE
+from app.scheme_rules import Rule
 from app.vocabulary import Vocabulary
 
 # operator: (variable, value, an answer that meets it, an answer that fails it)

@@ -187,7 +187,7 @@ def test_404_page_in_both_languages(client: FlaskClient, lang: str, title: str) 
 def test_500_page_in_both_languages_hides_the_error(
     client: FlaskClient, app, lang: str, title: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    import app.web.public as public
+    import app.web.pages.public as public
 
     def explode(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("secret detail")

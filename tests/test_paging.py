@@ -18,7 +18,7 @@ from app.repository import import_schemes
 from app.schemes import ACTIVE_STATUSES, Scheme
 from app.synthetic import synthetic_catalogue
 from app.vocabulary import Vocabulary
-from app.web.paging import page_window
+from app.web.core.paging import page_window
 
 RESULTS = "/{lang}/questionnaire/results?applicant_type=company&roles=producer"
 CARD = {

@@ -11,7 +11,7 @@ from markupsafe import escape
 
 from app.eligibility.engine import compile_catalogue
 from app.schemes import Scheme
-from app.web.catalogue_cache import Catalogue
+from app.web.core.catalogue_cache import Catalogue
 
 
 def follow(client: FlaskClient, url: str) -> tuple[str, str]:
@@ -166,7 +166,7 @@ def test_dont_know_is_remembered_and_not_asked_again(client: FlaskClient) -> Non
 def test_nothing_can_match_is_said_early(
     client: FlaskClient, monkeypatch: pytest.MonkeyPatch, catalogue: list[Scheme]
 ) -> None:
-    import app.web.questionnaire as questionnaire
+    import app.web.pages.questionnaire as questionnaire
 
     # Two schemes for companies only: an individual is ruled out after the first question.
     only_companies = [

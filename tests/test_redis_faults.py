@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.web import create_app
-from app.web.rate_limits import REDIS_TIMEOUT_SECONDS
+from app.web.core.rate_limits import REDIS_TIMEOUT_SECONDS
 
 REDIS = ("127.0.0.1", 6379)
 DATABASE_NUMBER = 13  # test_admin.py uses 15, test_deployment.py 14

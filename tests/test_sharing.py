@@ -9,11 +9,11 @@ from flask import Flask
 from markupsafe import escape
 from sqlalchemy.orm import Session
 
-from app.eligibility.rules import Rule
 from app.repository import SchemeFilters, list_schemes_hashed
+from app.scheme_rules import Rule
 from app.schemes import Scheme
 from app.sharing import Sharing, shared_models
-from app.web.catalogue_cache import current_catalogue
+from app.web.core.catalogue_cache import current_catalogue
 
 
 def _fresh(scheme: Scheme) -> Scheme:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from app.eligibility.examples import run_example
-from app.eligibility.operators import OPERATORS, OPERATORS_BY_TYPE
-from app.eligibility.rules import Rule
 from app.eligibility.wording import wording_mismatches
 from app.reasons import Reason, reason
+from app.scheme_operators import OPERATORS, OPERATORS_BY_TYPE
+from app.scheme_rules import Rule
 from app.schemes import Scheme
 from app.vocabulary import Variable, Vocabulary
 

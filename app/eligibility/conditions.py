@@ -10,8 +10,8 @@ from collections.abc import Callable, Hashable
 from typing import Any, Literal
 
 from app.eligibility.answers import Answers, AnswerValue
-from app.eligibility.operators import OPERATORS
-from app.eligibility.rules import Rule
+from app.scheme_operators import OPERATORS
+from app.scheme_rules import Rule
 
 Status = Literal["met", "failed", "unknown"]
 Outcome = tuple[Status, tuple[str, ...]]

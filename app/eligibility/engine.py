@@ -13,7 +13,7 @@ from typing import Any, overload
 from app.eligibility.answers import Answers
 from app.eligibility.batch import Evaluation, RuleTable
 from app.eligibility.conditions import Compiled, Outcome, Status, compile_rule
-from app.eligibility.rules import Criterion, Verdict
+from app.scheme_rules import Criterion, VerdictStatus
 from app.schemes import Scheme
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ class SchemeVerdict:
     def __init__(
         self,
         compiled: CompiledScheme,
-        status: Verdict,
+        status: VerdictStatus,
         outcomes: tuple[Outcome, ...] | None,
         answers: Answers,
         errors: tuple[str | None, ...] = (),
@@ -248,7 +248,7 @@ def evaluate_scheme(
     except (TypeError, ValueError, KeyError):
         outcomes, errors = _run_carefully(compiled, answers)
     statuses = {status for status, _ in outcomes}
-    verdict: Verdict = "ineligible" if "failed" in statuses else "unknown"
+    verdict: VerdictStatus = "ineligible" if "failed" in statuses else "unknown"
     return SchemeVerdict(compiled, verdict, outcomes, answers, errors)
 
 
@@ -271,7 +271,7 @@ class Verdicts(Sequence[SchemeVerdict]):
     def __init__(
         self,
         catalogue: CompiledCatalogue,
-        groups: tuple[tuple[Verdict, list[int]], ...],
+        groups: tuple[tuple[VerdictStatus, list[int]], ...],
         answers: Answers,
         evaluation: Evaluation,
     ) -> None:
@@ -342,7 +342,7 @@ def evaluate_all(schemes: Iterable[Scheme | CompiledScheme], answers: Answers) -
     ineligible = evaluation.ruled_out
     unknown = catalogue.table.undecided(evaluation)
     eligible = catalogue.table.positions.difference(ineligible, unknown)
-    groups: tuple[tuple[Verdict, list[int]], ...] = (
+    groups: tuple[tuple[VerdictStatus, list[int]], ...] = (
         ("eligible", sorted(eligible)),
         ("unknown", sorted(unknown)),
         ("ineligible", sorted(ineligible)),

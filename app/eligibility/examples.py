@@ -8,7 +8,7 @@ from typing import Any
 
 from app.eligibility.answers import AnswerError, validate_answers
 from app.eligibility.engine import SchemeVerdict, evaluate_scheme
-from app.eligibility.rules import Example
+from app.scheme_rules import Example
 from app.schemes import Scheme
 from app.vocabulary import Vocabulary
 

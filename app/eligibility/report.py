@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, WithJsonSchema
 
 from app.eligibility.conditions import Status
 from app.eligibility.engine import SchemeVerdict
-from app.eligibility.rules import SLUG, Verdict, VerifyBy
+from app.scheme_rules import SLUG, VerdictStatus, VerifyBy
 from app.schemes import LifecycleStatus
 
 # Strings whose JSON schema says more than "string" (checked where the data is loaded).
@@ -42,7 +42,7 @@ class CriterionReport(_Report):
 
 class VerdictReport(_Report):
     scheme: VerdictScheme
-    status: Verdict
+    status: VerdictStatus
     lifecycle: VerdictLifecycle
     criteria: Sequence[CriterionReport]
 

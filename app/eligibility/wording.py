@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from app.eligibility.rules import Criterion
 from app.reasons import Reason, reason
+from app.scheme_rules import Criterion
 
 # Digits, with groups of three separated by a space, a no-break space, a comma or a dot
 # (10 000, 10,000, 10.000), or a decimal part after a comma or a dot (0,5; 2.5).

@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 
 from app import money
 from app.deadlines import PARIS
-from app.eligibility.rules import Rule
 from app.repository import SchemeFilters, list_schemes, updated_times
+from app.scheme_rules import Rule
 from app.schemes import Scheme
 from app.vocabulary import Vocabulary
 

@@ -14,38 +14,37 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app.config import Settings, load_settings
 from app.db import make_engine, make_session_factory
 from app.vocabulary import load_vocabulary
-from app.web import (
-    alerts,
-    api,
-    caching,
-    calendar_page,
-    compare,
-    compression,
-    context,
-    database,
-    edge,
-    eligibility_api,
-    errors,
-    feeds,
-    formatting,
-    landscape,
-    locale,
-    openapi,
-    opendata,
-    public,
-    questionnaire,
-    rate_limits,
-    results_mail,
-    security,
-    seo,
-    suggestions,
-)
 from app.web.admin import auth as admin_auth
 from app.web.admin import editor as admin_editor
 from app.web.admin import preview as admin_preview
 from app.web.admin import recovery as admin_recovery
 from app.web.admin import suggestions as admin_suggestions
 from app.web.admin import views as admin_views
+from app.web.api import eligibility_api, openapi, opendata, schemes_api
+from app.web.core import (
+    caching,
+    compression,
+    context,
+    database,
+    edge,
+    errors,
+    formatting,
+    locale,
+    rate_limits,
+    security,
+)
+from app.web.pages import (
+    alerts,
+    calendar_page,
+    compare,
+    feeds,
+    landscape,
+    public,
+    questionnaire,
+    results_mail,
+    seo,
+    suggestions,
+)
 
 csrf = CSRFProtect()
 
@@ -96,14 +95,14 @@ def create_app(
     csrf.exempt(alerts.unsubscribe)
     app.register_blueprint(questionnaire.blueprint, url_prefix="/<lang>/questionnaire")
     app.register_blueprint(results_mail.blueprint, url_prefix="/<lang>/questionnaire")
-    app.register_blueprint(api.blueprint, url_prefix="/api/v1")
+    app.register_blueprint(schemes_api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(eligibility_api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(openapi.blueprint, url_prefix="/api/v1")
     app.register_blueprint(opendata.api_blueprint, url_prefix="/api/v1")
     app.register_blueprint(opendata.page_blueprint, url_prefix="/<lang>")
     app.register_blueprint(landscape.blueprint, url_prefix="/<lang>")
     # The JSON API takes no cookies and changes nothing: CSRF protects the forms only.
-    csrf.exempt(api.blueprint)
+    csrf.exempt(schemes_api.blueprint)
     csrf.exempt(eligibility_api.blueprint)
     csrf.exempt(openapi.blueprint)
     csrf.exempt(opendata.api_blueprint)

@@ -11,7 +11,7 @@ from flask import abort, g, redirect, request, session, url_for
 
 from app import sign_in
 from app.models import User
-from app.web.database import db_session
+from app.web.core.database import db_session
 
 IDLE_SECONDS = 30 * 60
 ABSOLUTE_SECONDS = 8 * 3600

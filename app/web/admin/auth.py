@@ -23,11 +23,11 @@ from app import accounts, sign_in
 from app.models import User
 from app.web.admin.access import signed_in_user, start_session
 from app.web.admin.forms import CodeForm, EmptyForm, LoginForm, RecoveryCodeForm
-from app.web.database import db_session
-from app.web.rate_limits import limiter
+from app.web.core.database import db_session
+from app.web.core.rate_limits import limiter
+from app.web.core.responses import ViewResult
 
 blueprint = Blueprint("admin_auth", __name__)
-Page = str | Response | tuple[str, int]
 
 
 def _safe_next(target: str | None) -> str:
@@ -68,7 +68,7 @@ def _no_store_admin_pages(response: Response) -> Response:
 @limiter.limit(
     "5 per minute;20 per hour", key_func=_login_key, methods=["POST"], deduct_when=_failed
 )
-def login() -> Page:
+def login() -> ViewResult:
     """Email and password; administrators then give a TOTP code."""
     form = LoginForm()
     if not form.validate_on_submit():
@@ -110,7 +110,7 @@ _second_factor_limit = limiter.shared_limit(
 
 @blueprint.route("/second-factor", methods=["GET", "POST"])
 @_second_factor_limit
-def second_factor() -> Page:
+def second_factor() -> ViewResult:
     """The TOTP code of an administrator; the first time, the secret to enrol is shown, and
     once it is confirmed, the recovery codes (this one time)."""
     user = _admin_awaiting_code()
@@ -146,7 +146,7 @@ def second_factor() -> Page:
 
 @blueprint.route("/second-factor/recovery", methods=["GET", "POST"])
 @_second_factor_limit
-def recovery() -> Page:
+def recovery() -> ViewResult:
     """A recovery code instead of the authenticator's code: each code works once."""
     user = _admin_awaiting_code()
     if not isinstance(user, User):

@@ -12,7 +12,7 @@ from app.editing import DRAFT_STATES
 from app.evidence import is_stale, newest_evidence
 from app.repository import RecordState, documents, record_states
 from app.schemes import Scheme
-from app.web.catalogue_cache import Catalogue
+from app.web.core.catalogue_cache import Catalogue
 
 DASHBOARD_SORTS = ("stale", "changed", "evidence", "name")
 DASHBOARD_SHOWS = ("all", "stale", "review", "drafts")

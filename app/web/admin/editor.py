@@ -11,7 +11,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from werkzeug.wrappers import Response
 from wtforms import FieldList, FormField
 
 from app.deadlines import today_in_paris
@@ -30,33 +29,33 @@ from app.i18n import Localized
 from app.models import SchemeRecord, SchemeRevision
 from app.schemes import Scheme
 from app.web.admin.access import require_role, signed_in_user
-from app.web.admin.rule_row_edits import VERBS as ROW_VERBS
-from app.web.admin.rule_row_edits import RowEditError, edit_rows, landing
-from app.web.admin.rule_rows import Node, Row, is_group, outline
-from app.web.admin.scheme_form import SchemeForm, configure
-from app.web.admin.scheme_form_data import form_data_from_scheme
-from app.web.admin.scheme_form_document import scheme_from_form
-from app.web.admin.scheme_form_errors import SchemeFormError, attach_error
-from app.web.admin.scheme_form_rules import (
+from app.web.admin.scheme_form.data import form_data_from_scheme
+from app.web.admin.scheme_form.document import scheme_from_form
+from app.web.admin.scheme_form.errors import SchemeFormError, attach_error
+from app.web.admin.scheme_form.form import SchemeForm, configure
+from app.web.admin.scheme_form.rule_row_edits import VERBS as ROW_VERBS
+from app.web.admin.scheme_form.rule_row_edits import RowEditError, edit_rows, landing
+from app.web.admin.scheme_form.rule_rows import Node, Row, is_group, outline
+from app.web.admin.scheme_form.rules import (
     GROUP_LABELS,
     OPERATOR_LABELS,
     TYPE_LABELS,
     VERDICT_LABELS,
 )
-from app.web.admin.scheme_form_values import (
+from app.web.admin.scheme_form.values import (
     ANSWERS_HELP,
     format_answers,
     number_text,
     parse_answers_text,
     rule_value_text,
 )
-from app.web.database import db_session
-from app.web.locale import current_language
-from app.web.reason_text import problem_text, say
-from app.web.reference import vocabulary
+from app.web.core.database import db_session
+from app.web.core.locale import current_language
+from app.web.core.reason_text import problem_text, say
+from app.web.core.reference import vocabulary
+from app.web.core.responses import ViewResult
 
 blueprint = Blueprint("admin_editor", __name__)
-Page = str | Response | tuple[str, int]
 
 # What a new row of each list starts with.
 NEW_ROWS: dict[str, Callable[[], dict[str, Any]]] = {
@@ -334,7 +333,7 @@ def _render(
 
 def _save(
     form: SchemeForm, scheme_id: str | None, latest: SchemeRevision | None, base: int
-) -> Page:
+) -> ViewResult:
     db = db_session()
     start = revision(db, scheme_id, base) if scheme_id else None
     order_like = Scheme.model_validate(start.document) if start else None
@@ -386,7 +385,9 @@ def _save(
     return redirect(url_for("admin.scheme_revisions", scheme_id=scheme.id))
 
 
-def _add_example(form: SchemeForm, scheme_id: str | None, latest: SchemeRevision | None) -> Page:
+def _add_example(
+    form: SchemeForm, scheme_id: str | None, latest: SchemeRevision | None
+) -> ViewResult:
     """Append the typed profile to the examples, expecting the verdict it got."""
     scheme = _scheme_of(form)
     if scheme is None:
@@ -417,7 +418,7 @@ def _blank() -> dict[str, Any]:
     return {"base_revision": "0", "sources": [NEW_ROWS["sources"]()]}
 
 
-def _editor(scheme_id: str | None, latest: SchemeRevision | None) -> Page:
+def _editor(scheme_id: str | None, latest: SchemeRevision | None) -> ViewResult:
     if request.method == "GET":
         data = _blank()
         if latest is not None:
@@ -445,14 +446,14 @@ def _editor(scheme_id: str | None, latest: SchemeRevision | None) -> Page:
 
 @blueprint.route("/schemes/new", methods=["GET", "POST"])
 @require_role("editor", "admin")
-def new_scheme() -> Page:
+def new_scheme() -> ViewResult:
     """Create a scheme: a draft, hidden from the public until an administrator publishes it."""
     return _editor(None, None)
 
 
 @blueprint.route("/schemes/<scheme_id>/edit", methods=["GET", "POST"])
 @require_role("editor", "admin")
-def edit_scheme(scheme_id: str) -> Page:
+def edit_scheme(scheme_id: str) -> ViewResult:
     """Edit the latest revision (draft or published) of a scheme; saving makes a new draft."""
     latest = latest_revision(db_session(), scheme_id)
     if latest is None:

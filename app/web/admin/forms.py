@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from app.web.choices import SelectChoice
+from app.web.core.choices import SelectChoice
 
 
 class LoginForm(FlaskForm):

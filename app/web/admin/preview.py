@@ -13,8 +13,8 @@ from app.editing import DRAFT_STATES, latest_revision
 from app.models import SchemeRecord
 from app.schemes import Scheme
 from app.web.admin.access import require_role
-from app.web.database import db_session
-from app.web.scheme_page import scheme_page
+from app.web.core.database import db_session
+from app.web.core.scheme_page import scheme_page
 
 blueprint = Blueprint("admin_preview", __name__)
 

@@ -12,10 +12,10 @@ import pydantic
 from app.editing import Change, diff_documents
 from app.schemes import Scheme
 from app.web.admin.editor import error_summary, form_from
-from app.web.admin.scheme_form import SchemeForm
-from app.web.admin.scheme_form_data import form_data_from_scheme
-from app.web.admin.scheme_form_errors import attach_error
-from app.web.locale import current_language
+from app.web.admin.scheme_form.data import form_data_from_scheme
+from app.web.admin.scheme_form.errors import attach_error
+from app.web.admin.scheme_form.form import SchemeForm
+from app.web.core.locale import current_language
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,11 @@ from app import accounts, recovery_codes
 from app.models import User
 from app.web.admin.access import require_role, signed_in_user
 from app.web.admin.forms import ConfirmForm, NewRecoveryCodesForm, PasswordChangeForm
-from app.web.database import db_session
-from app.web.rate_limits import limiter
+from app.web.core.database import db_session
+from app.web.core.rate_limits import limiter
+from app.web.core.responses import ViewResult
 
 blueprint = Blueprint("admin_recovery", __name__)
-Page = str | Response | tuple[str, int]
 # The account page has two forms: field ids (and names) of this one start with "codes-".
 CODES_PREFIX = "codes"
 
@@ -50,7 +50,7 @@ def _refused(response: Response) -> bool:
 @blueprint.post("/account/recovery-codes")
 @require_role("admin")
 @limiter.limit("10 per minute", methods=["POST"], deduct_when=_refused)
-def new_codes() -> Page:
+def new_codes() -> ViewResult:
     """New recovery codes replace the old ones, shown once; proved by the password or a code
     from the authenticator (a stolen session alone cannot take them)."""
     user = _me()

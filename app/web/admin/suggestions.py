@@ -13,7 +13,7 @@ from app import suggestions
 from app.models import Suggestion
 from app.web.admin.access import require_role, signed_in_user
 from app.web.admin.forms import EmptyForm
-from app.web.database import db_session
+from app.web.core.database import db_session
 
 blueprint = Blueprint("admin_suggestions", __name__)
 RECENT = 20

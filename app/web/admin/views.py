@@ -54,22 +54,22 @@ from app.web.admin.forms import (
 )
 from app.web.admin.readable_diff import readable_changes
 from app.web.admin.recovery import account_page
-from app.web.catalogue_cache import current_catalogue
-from app.web.database import db_session
-from app.web.labels import ACCOUNT_REFUSALS, ROLE_LABELS
-from app.web.locale import current_language
-from app.web.paging import paged
-from app.web.reason_text import problem_text, say
-from app.web.reference import vocabulary
-from app.web.scheme_page import scheme_page
-from app.web.search_service import refresh_after_publish
+from app.web.core.catalogue_cache import current_catalogue
+from app.web.core.database import db_session
+from app.web.core.labels import ACCOUNT_REFUSALS, ROLE_LABELS
+from app.web.core.locale import current_language
+from app.web.core.paging import paged
+from app.web.core.reason_text import problem_text, say
+from app.web.core.reference import vocabulary
+from app.web.core.responses import ViewResult
+from app.web.core.scheme_page import scheme_page
+from app.web.core.search_service import refresh_after_publish
 
 # Ids in URLs are PostgreSQL integers: a larger number is a 404 at routing, before any query
 # (PostgreSQL would refuse it with an error, a 500).
 DB_ID = "int(min=1, max=2147483647)"
 blueprint = Blueprint("admin", __name__)
 DASHBOARD_SUGGESTIONS = 5  # the newest waiting ones; the Suggestions page lists them all
-Page = str | Response | tuple[str, int]
 
 
 def _actor() -> str:
@@ -143,7 +143,9 @@ def draft_preview(scheme_id: str) -> str:
     return render_template("public/scheme.html", draft=latest, **scheme_page(db, scheme))
 
 
-def _make_public(scheme_id: str, action: Callable[..., object], done: str, *args: int) -> Response:
+def _publish_and_redirect(
+    scheme_id: str, action: Callable[..., object], done: str, *args: int
+) -> Response:
     """Publish (or republish) through the editing service; refusals come back as messages."""
     form = CommentForm()
     if not form.validate_on_submit():
@@ -168,7 +170,7 @@ def _make_public(scheme_id: str, action: Callable[..., object], done: str, *args
 @require_role("admin")
 def publish_scheme(scheme_id: str) -> Response:
     """Publish the latest draft; refused while one of its examples fails."""
-    return _make_public(scheme_id, publish, _("Published."))
+    return _publish_and_redirect(scheme_id, publish, _("Published."))
 
 
 def _review_step(scheme_id: str, step: Callable[..., None], done: str) -> Response:
@@ -202,7 +204,7 @@ def send_back_scheme(scheme_id: str) -> Response:
 def rollback_scheme(scheme_id: str, number: int) -> Response:
     """Publish an earlier revision again, as a new revision."""
     done = _("Revision %(number)d is published again.", number=number)
-    return _make_public(scheme_id, rollback, done, number)
+    return _publish_and_redirect(scheme_id, rollback, done, number)
 
 
 @blueprint.post("/export")
@@ -217,7 +219,7 @@ def export() -> Response:
 
 @blueprint.route("/users", methods=["GET", "POST"])
 @require_role("admin")
-def users() -> Page:
+def users() -> ViewResult:
     """Accounts, and a form to create one."""
     db = db_session()
     form = UserForm()
@@ -324,7 +326,7 @@ def _new_password(form: PasswordChangeForm, user: User) -> bool:
 
 @blueprint.route("/account", methods=["GET", "POST"])
 @require_role("editor", "admin")
-def account() -> Page:
+def account() -> ViewResult:
     """Change one's own password: the current one first; every session ends afterwards. The
     page also offers new recovery codes (see recovery.py)."""
     form = PasswordChangeForm()

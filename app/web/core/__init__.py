@@ -1,0 +1,1 @@
+"""What pages, API and admin share: request infrastructure, the catalogue as read, wording."""

@@ -1,0 +1,209 @@
+"""The whole catalogue with its rules compiled, kept per process, refreshed per changed scheme."""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cached_property
+from typing import Any, TypeVar
+
+from flask import current_app, g
+from sqlalchemy.orm import Session
+
+from app.deadlines import NextDeadline, is_open_now, next_deadline
+from app.eligibility.engine import (
+    CompiledCatalogue,
+    CompiledScheme,
+    compile_scheme,
+    shared_in_use,
+)
+from app.repository import (
+    SchemeFilters,
+    catalogue_version,
+    list_schemes_hashed,
+    published_documents,
+    published_hashes,
+)
+from app.schemes import Scheme, current_schemes
+from app.web.core.database import db_session
+
+_lock = threading.Lock()
+# Derived values kept per catalogue (sorted lists and facet counts per selection, deadlines per
+# day…): enough for the selections a busy day asks for, bounded so that odd URLs cannot grow it
+# without limit (a sorted list of 10,000 schemes holds about 1 MB).
+MEMO_SIZE = 128
+T = TypeVar("T")
+Version = tuple[int, int, datetime | None]  # app.repository.catalogue_version
+
+
+@dataclass(frozen=True)
+class _PerScheme:
+    """A value worked out scheme by scheme (by id): a refresh recomputes only the changed ones."""
+
+    compute: Callable[[Scheme], Any]
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every scheme (id order) and the compiled rules of those that have criteria."""
+
+    version: Version
+    schemes: list[Scheme]
+    compiled: CompiledCatalogue
+    hashes: dict[str, str] = field(default_factory=dict)  # id -> content hash of its document
+    # Compiled rules by their structure (compile_scheme's `shared`): a scheme compiled again in
+    # a refresh shares the rules of the others, as in a full load.
+    rules: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
+    _memo: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def rules_date(self) -> datetime | None:
+        """When the catalogue last changed."""
+        return self.version[2]
+
+    @cached_property
+    def by_id(self) -> dict[str, Scheme]:
+        """Every scheme by id."""
+        return {scheme.id: scheme for scheme in self.schemes}
+
+    @cached_property
+    def current(self) -> list[Scheme]:
+        """The current schemes (app.schemes.current_schemes): the count every page shows."""
+        return current_schemes(self.schemes)
+
+    @cached_property
+    def parent_ids(self) -> frozenset[str]:
+        """Ids of the schemes that have strands."""
+        return frozenset(s.parent for s in self.schemes if s.parent)
+
+    def deadlines(self, today: date) -> dict[str, NextDeadline]:
+        """Every scheme's next deadline on that day."""
+        return self.each(("deadlines", today), lambda s: next_deadline(s, today))
+
+    def open_ids(self, today: date) -> frozenset[str]:
+        """The ids of the schemes open on that day."""
+        is_open = self.each(("open now", today), lambda s: is_open_now(s, today))
+        return self.memo(
+            ("open ids", today), lambda: frozenset(i for i, yes in is_open.items() if yes)
+        )
+
+    def each(self, key: Hashable, compute: Callable[[Scheme], T]) -> dict[str, T]:
+        """compute(scheme) for every scheme, by id, kept under key like memo(); a refresh
+        after a publish carries the values over and computes only those of changed schemes.
+        compute must depend on the scheme and the key only."""
+        per_scheme = self.memo(
+            key, lambda: _PerScheme(compute, {s.id: compute(s) for s in self.schemes})
+        )
+        return per_scheme.values
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """compute(), kept with this catalogue under key: it goes when the catalogue changes.
+        Values are shared between requests and threads: never change one in place."""
+        try:
+            return self._memo[key]  # type: ignore[no-any-return]
+        except KeyError:
+            pass
+        value = compute()
+        if len(self._memo) >= MEMO_SIZE:
+            self._memo.clear()  # rare: a crawler walking every combination
+        self._memo[key] = value
+        return value
+
+
+def _compiled(
+    schemes: list[Scheme], rules: dict[Hashable, Any], kept: dict[str, CompiledScheme]
+) -> CompiledCatalogue:
+    """The schemes with criteria compiled in id order (as compile_catalogue orders them): those
+    in `kept` as they are, the others compiled with the shared `rules` (which gains theirs)."""
+    with_criteria = sorted((s for s in schemes if s.criteria), key=lambda s: s.id)
+    return CompiledCatalogue(kept.get(s.id) or compile_scheme(s, rules) for s in with_criteria)
+
+
+def load_catalogue(session: Session, version: Version | None = None) -> Catalogue:
+    """The whole catalogue read from the database and compiled (`version`: read just before)."""
+    version = version or catalogue_version(session)
+    schemes, hashes = list_schemes_hashed(session, SchemeFilters(include_inactive=True))
+    rules: dict[Hashable, Any] = {}
+    return Catalogue(version, schemes, _compiled(schemes, rules, {}), hashes, rules)
+
+
+def refresh_catalogue(
+    session: Session, old: Catalogue, version: Version | None = None
+) -> Catalogue:
+    """The catalogue now in the database, made from `old`: only the schemes whose content hash
+    changed (published, rolled back, added) are read, validated and compiled; removed ones
+    (unpublished) are dropped. Per-scheme values (each()) follow; other memos start afresh."""
+    version = version or catalogue_version(session)
+    listed = published_hashes(session)
+    changed = [scheme_id for scheme_id, digest in listed if old.hashes.get(scheme_id) != digest]
+    read = published_documents(session, changed)
+    unchanged = old.hashes.keys() - changed
+    schemes: list[Scheme] = []
+    hashes: dict[str, str] = {}
+    for scheme_id, digest in listed:
+        if scheme_id in read:
+            scheme, hashes[scheme_id] = read[scheme_id]
+        elif scheme_id in unchanged:
+            scheme, hashes[scheme_id] = old.by_id[scheme_id], digest
+        else:
+            continue  # unpublished between the two queries: the next version reads it
+        schemes.append(scheme)
+    renewed = set(read)
+    kept = {c.scheme.id: c for c in old.compiled if c.scheme.id not in renewed}
+    rules = dict(old.rules)
+    compiled = _compiled(schemes, rules, kept)
+    # Forget the rules no scheme uses any more, as a full load would not have them.
+    rules = shared_in_use(rules, compiled)
+    memo: dict[Hashable, Any] = {}
+    for key, value in list(old._memo.items()):
+        if isinstance(value, _PerScheme):
+            values = {
+                s.id: value.values[s.id]
+                if s.id in value.values and s.id not in renewed
+                else value.compute(s)
+                for s in schemes
+            }
+            memo[key] = _PerScheme(value.compute, values)
+    return Catalogue(version, schemes, compiled, hashes, rules, memo)
+
+
+def current_catalogue() -> Catalogue:
+    """The cached catalogue, refreshed when its fingerprint in the database has changed (only
+    the changed schemes are read again).
+
+    The fingerprint is read once per request: search, highlights and verdicts share it.
+    """
+    if "catalogue" in g:
+        return g.catalogue  # type: ignore[no-any-return]
+    session = db_session()
+    version = catalogue_version(session)
+    cached: Catalogue | None = current_app.extensions.get("aides.catalogue")
+    if cached is not None and cached.version == version:
+        g.catalogue = cached
+        return cached
+    with _lock:
+        cached = current_app.extensions.get("aides.catalogue")
+        if cached is not None and cached.version == version:
+            g.catalogue = cached  # another thread refreshed it meanwhile
+            return cached  # type: ignore[no-any-return]
+        if cached is None:
+            catalogue = load_catalogue(session, version)
+        else:
+            catalogue = refresh_catalogue(session, cached, version)
+        current_app.extensions["aides.catalogue"] = catalogue
+        # The catalogue lives until the next change: keep the cyclic collector from rescanning
+        # its many objects on every full collection (bench/eligibility.py shows the p95 cost).
+        gc.collect()
+        gc.freeze()
+    g.catalogue = catalogue
+    return catalogue
+
+
+def forget_catalogue() -> None:
+    """After a publish in this request: the next use reads the database again (only what
+    changed, as the cached catalogue is kept to be refreshed)."""
+    g.pop("catalogue", None)

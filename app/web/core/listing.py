@@ -1,0 +1,195 @@
+"""The scheme list shared by page and API: search or filter, then sort, page and count facets."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+from app.deadlines import NextDeadline, today_in_paris
+from app.facets import disjunctive, facet_values
+from app.i18n import Localized
+from app.schemes import ACTIVE_STATUSES, Scheme
+from app.search import SearchFilters
+from app.web.core.catalogue_cache import Catalogue, current_catalogue
+from app.web.core.listing_form import FACETS, FilterForm
+from app.web.core.search_service import search
+
+
+@dataclass(frozen=True, slots=True)  # thousands of them are kept per catalogue
+class ListedScheme:
+    """A scheme in a list, with its next deadline on the day of the request."""
+
+    scheme: Scheme
+    deadline: NextDeadline
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class ResultPage:
+    """One page of a sorted list."""
+
+    items: list[ListedScheme]
+    total: int
+    page: int
+    per_page: int
+
+    def split_inactive(self) -> tuple[list[ListedScheme], list[ListedScheme]]:
+        """The page's items, and apart the closed and replaced ones that end it (a search lists
+        them after the current ones; one whose name was typed stays on top, badged)."""
+        cut = len(self.items)
+        while cut and self.items[cut - 1].scheme.lifecycle.status not in ACTIVE_STATUSES:
+            cut -= 1
+        return self.items[:cut], self.items[cut:]
+
+    @property
+    def pages(self) -> int:
+        """How many pages the list has (at least one)."""
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+@dataclass
+class Listing:
+    """What a list request found: a page, facet counts, and what search has to say."""
+
+    page: ResultPage
+    facets: dict[str, dict[str, int]]
+    suggestion: str | None = None
+    fuzzy: bool = False
+    truncated: bool = False
+    common_words_only: bool = False
+    corrected: bool = False  # the results are those of the suggestion
+    inactive_count: int = 0  # closed and replaced schemes listed (after the current ones)
+
+    def searched_text(self, typed: str) -> str:
+        """The words the results answer: the suggestion when the typed words found nothing."""
+        return self.suggestion if self.corrected and self.suggestion else typed
+
+
+def _name_key(scheme: Scheme, lang: str) -> str:
+    return scheme.name.get(lang).casefold()
+
+
+def sort_and_page(
+    items: list[ListedScheme],
+    *,
+    lang: str,
+    sort: str,
+    page: int,
+    per_page: int,
+    inactive_last: bool = False,
+) -> ResultPage:
+    """Sort by relevance (as given), next deadline, name, or maximum amount; then cut a page.
+    With inactive_last, closed and replaced schemes follow the current ones in each order."""
+    return cut_page(sort_items(items, lang, sort, inactive_last), page, per_page)
+
+
+def cut_page(items: list[ListedScheme], page: int, per_page: int) -> ResultPage:
+    """One page of sorted items."""
+    start = (page - 1) * per_page
+    return ResultPage(items[start : start + per_page], len(items), page, per_page)
+
+
+def sort_items(
+    items: list[ListedScheme], lang: str, sort: str, inactive_last: bool = False
+) -> list[ListedScheme]:
+    """Items by relevance (as given), next deadline, name, or maximum amount."""
+    rank = {"session": 0, "rolling": 1, "none": 2}
+    if sort == "name":
+        items = sorted(items, key=lambda item: _name_key(item.scheme, lang))
+    elif sort == "amount":
+        items = sorted(items, key=lambda item: -_max_amount(item.scheme))
+    elif sort == "deadline":
+        items = sorted(
+            items,
+            key=lambda item: (
+                rank[item.deadline.kind],
+                item.deadline.closes or date.max,
+                _name_key(item.scheme, lang),
+            ),
+        )
+    if inactive_last:
+        items = sorted(items, key=lambda item: item.scheme.lifecycle.status not in ACTIVE_STATUSES)
+    return items
+
+
+def _max_amount(scheme: Scheme) -> int:
+    return (scheme.amounts.largest_eur() or 0) if scheme.amounts else 0
+
+
+def _browse(
+    form: FilterForm, catalogue: Catalogue, lang: str, today: date
+) -> tuple[list[ListedScheme], dict[str, dict[str, int]]]:
+    """The catalogue filtered without words, sorted, with disjunctive facet counts: each facet
+    counted over the schemes that pass the other facets. Worked out once per selection, order,
+    day and catalogue version (a publish starts afresh): not per request."""
+    selected = form.filters().selected()  # closed schemes left out unless asked
+    chosen = tuple(sorted((k, tuple(v)) for k, v in selected.items() if v))
+    key = ("browse", chosen, bool(form.open_now.data), form.chosen_sort, lang, today)
+
+    def compute() -> tuple[list[ListedScheme], dict[str, dict[str, int]]]:
+        schemes, facets = disjunctive(catalogue.schemes, selected, facet_values, FACETS)
+        return _ordered(catalogue, schemes, {}, form, lang, today, facets)
+
+    return catalogue.memo(key, compute)
+
+
+def _ordered(
+    catalogue: Catalogue,
+    schemes: list[Scheme],
+    scores: dict[str, float],
+    form: FilterForm,
+    lang: str,
+    today: date,
+    facets: dict[str, dict[str, int]],
+) -> tuple[list[ListedScheme], dict[str, dict[str, int]]]:
+    """The schemes found (open today only, if asked) with their deadlines, in the asked order;
+    and the facets with the count of those open today."""
+    open_ids = catalogue.open_ids(today)
+    facets = {**facets, "open_now": {"true": sum(s.id in open_ids for s in schemes)}}
+    if form.open_now.data:
+        schemes = [s for s in schemes if s.id in open_ids]
+    deadlines = catalogue.deadlines(today)
+    items = [ListedScheme(s, deadlines[s.id], scores.get(s.id)) for s in schemes]
+    # Relevance already ranks current schemes first (but an exact name above all).
+    inactive_last = bool(form.text) and form.chosen_sort != "relevance"
+    return sort_items(items, lang, form.chosen_sort, inactive_last), facets
+
+
+def run_listing(form: FilterForm, lang: str) -> Listing:
+    """Search (words) or filter (none) the catalogue, then sort and cut the asked page."""
+    today = today_in_paris()
+    suggestion, fuzzy, truncated, common_only, corrected = None, False, False, False, False
+    inactive = 0
+    scores: dict[str, float] = {}
+    facets: dict[str, dict[str, int]] | None = None
+    catalogue = current_catalogue()
+    if form.text:
+        by_id = catalogue.by_id
+        filters = form.filters()
+        found = search(
+            form.text,
+            SearchFilters(values=form.facet_values(), include_inactive=filters.include_inactive),
+        )
+        schemes = [by_id[i] for i in found.ids if i in by_id]
+        scores = found.scores
+        suggestion, fuzzy, common_only = found.suggestion, found.fuzzy, found.common_words_only
+        corrected = found.mode == "corrected"
+        truncated = bool(found.query and found.query.truncated)
+        facets = {
+            name: dict(sorted((k, v) for k, v in found.facets.get(name, {}).items() if k))
+            for name in FACETS
+        }
+        inactive = found.inactive_count
+        items, facets = _ordered(catalogue, schemes, scores, form, lang, today, facets)
+    else:
+        items, facets = _browse(form, catalogue, lang, today)
+    page = cut_page(items, form.page.data or 1, form.per_page.data or 20)
+    if form.open_now.data:
+        inactive = sum(i.scheme.lifecycle.status not in ACTIVE_STATUSES for i in items)
+    return Listing(page, facets, suggestion, fuzzy, truncated, common_only, corrected, inactive)
+
+
+def localized(text: Localized | None, lang: str) -> str | None:
+    """A bilingual text in one language, or None."""
+    return text.get(lang) if text else None

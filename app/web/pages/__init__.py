@@ -1,0 +1,1 @@
+"""Public pages under /fr/ and /en/: the list, scheme pages, questionnaire, calendar, alerts."""
