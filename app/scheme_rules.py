@@ -9,7 +9,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from app.formats import SLUG_PATTERN
 from app.i18n import Localized
 from app.reasons import model_refusal
-from app.scheme_operators import OPERATORS_BY_TYPE as OPERATORS_BY_TYPE  # its old home
 from app.scheme_operators import known_operator
 
 # A condition's operator: a name of the registry (app/scheme_operators.py).

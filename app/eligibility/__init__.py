@@ -1,1 +1,1 @@
-"""Eligibility: rules in scheme files, three-valued evaluation, and the next question to ask."""
+"""Eligibility above the scheme format: rules evaluated in three values, verdicts, next question."""
