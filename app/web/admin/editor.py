@@ -3,6 +3,7 @@ and a typed profile against the unsaved rules, and saving as a draft (publishing
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -281,6 +282,9 @@ def _preview(form: SchemeForm, scheme: Scheme) -> Preview:
     return Preview(examples, trial)
 
 
+_RULE = re.compile(r"criteria\[\d+\]\.rule\b")
+
+
 def _scheme_of(form: SchemeForm, order_like: Scheme | None = None) -> Scheme | None:
     """The scheme a submitted form describes, None when the scheme model refuses it; every
     problem the domain finds is put on its field (the form itself only reads its inputs:
@@ -292,8 +296,12 @@ def _scheme_of(form: SchemeForm, order_like: Scheme | None = None) -> Scheme | N
     except SchemeFormError as error:
         error.apply(form)
         return None
-    for problem in draft_problems(db_session(), scheme, vocabulary()):
+    problems = draft_problems(db_session(), scheme, vocabulary())
+    for problem in problems:
         attach_error(form, problem.field, problem_text(problem))
+    # A rule that does not fit the vocabulary cannot be run: no preview until it does.
+    if any(_RULE.match(problem.field) for problem in problems):
+        return None
     return scheme
 
 
