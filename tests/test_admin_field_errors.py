@@ -244,6 +244,11 @@ CASES: dict[str, tuple[Change, str, Reason]] = {
         "criteria-2-conditions-0-value",
         reason("boolean_takes_true_false"),
     ),
+    "example-answer-to-no-question": (
+        _set(examples__0__answers="applicant_type = individual\nno_such_question = 1"),
+        "examples-0-answers",
+        reason("unknown_variable"),
+    ),
     "example-without-title": (_set(examples__0__title=""), "examples-0-title", reason("required")),
     "empty-translation": (
         _set(summary__en=""),

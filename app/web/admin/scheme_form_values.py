@@ -133,7 +133,8 @@ def parse_answers_text(text: str, vocabulary: Vocabulary) -> tuple[dict[str, Any
         if name in answers:
             problems.append(_("%(variable)s: given twice.", variable=name))
         elif variable is None:
-            problems.append(_("%(variable)s: unknown variable.", variable=name))
+            unknown = say(reason("unknown_variable"))
+            problems.append(_("%(variable)s: %(message)s", variable=name, message=unknown))
         elif value == DONT_KNOW or value is None:
             answers[name] = DONT_KNOW
         else:
