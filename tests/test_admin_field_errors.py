@@ -200,6 +200,11 @@ CASES: dict[str, tuple[Change, str, Reason]] = {
         "criteria-0-conditions-1-value",
         reason("required"),
     ),
+    "condition-value-only-commas": (
+        _set(criteria__0__conditions__1__value=", ,"),
+        "criteria-0-conditions-1-value",
+        reason("required"),
+    ),
     "operator-not-for-the-variable": (
         _set(criteria__1__conditions__0__operator="equals"),
         "criteria-1-conditions-0-operator",

@@ -72,6 +72,8 @@ def rule_value_from_text(variable: Variable | None, operator: str, text: str | N
         return text
     if variable.type in ("choice", "set"):
         items = tuple(split_list(text))
+        if not items:  # only commas: no value, which the domain refuses as missing
+            return None
         one = operator in OPERATORS and OPERATORS[operator].shape == "one"
         return items[0] if one and len(items) == 1 else items
     if variable.type == "boolean":
