@@ -88,6 +88,7 @@ WORDINGS: dict[str, str] = {
     "scheme_not_valid": N_("the scheme is not valid"),
     "no_such_scheme": N_("no such scheme"),
     "no_such_revision": N_("no such revision"),
+    "scheme_exists": N_("a scheme with id '%(id)s' already exists"),
     "no_draft_to_publish": N_("there is no draft to publish"),
     "no_draft_to_submit": N_("there is no draft to submit"),
     "no_draft_under_review": N_("there is no draft under review"),

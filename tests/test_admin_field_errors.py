@@ -427,3 +427,24 @@ def test_the_command_line_names_the_same_field_in_english(
 
     assert result.exit_code == 1
     assert f"{SCHEME}.yaml: {expected}" in result.output
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_a_new_scheme_cannot_take_an_existing_id(
+    app: Flask, editor: FlaskClient, db: Session, lang: str
+) -> None:
+    before = latest_revision(db, SCHEME)
+    data = read_form(editor.get(f"/{lang}/admin/schemes/{SCHEME}/edit").get_data(as_text=True))
+    data["id"] = SCHEME  # the edit page shows the id without an input
+
+    status, page, _form = press(editor, f"/{lang}/admin/schemes/new", data, "save")
+
+    assert status == 400
+    message = _worded(app, reason("scheme_exists", id=SCHEME), lang)
+    assert message in _field_error(page, "id")
+    summary = html.unescape(summary_html(page))
+    assert '<a href="#id">' in summary
+    assert message in summary
+    assert re.search(r'aria-invalid="true"[^>]*id="id"', page)
+    db.expire_all()
+    assert latest_revision(db, SCHEME) == before

@@ -28,7 +28,7 @@ from app.editing import (
 from app.eligibility.checks import check_rules
 from app.eligibility.examples import run_profile
 from app.i18n import Localized
-from app.models import SchemeRecord, SchemeRevision
+from app.models import SchemeRevision
 from app.schemes import Scheme
 from app.web.admin.access import require_role, signed_in_user
 from app.web.admin.rule_row_edits import VERBS as ROW_VERBS
@@ -348,9 +348,6 @@ def _save(
     order_like = Scheme.model_validate(start.document) if start else None
     scheme = _scheme_of(form, order_like)
     if scheme is None or error_summary(form):
-        return _render(form, scheme_id, latest)
-    if scheme_id is None and db.get(SchemeRecord, scheme.id) is not None:
-        form.id.errors = [_("A scheme with this identifier already exists.")]
         return _render(form, scheme_id, latest)
     user = signed_in_user()
     try:
