@@ -434,7 +434,9 @@ def test_a_new_scheme_cannot_take_an_existing_id(
     app: Flask, editor: FlaskClient, db: Session, lang: str
 ) -> None:
     before = latest_revision(db, SCHEME)
-    data = read_form(editor.get(f"/{lang}/admin/schemes/{SCHEME}/edit").get_data(as_text=True))
+    data = scheme_form_values(
+        editor.get(f"/{lang}/admin/schemes/{SCHEME}/edit").get_data(as_text=True)
+    )
     data["id"] = SCHEME  # the edit page shows the id without an input
 
     status, page, _form = press(editor, f"/{lang}/admin/schemes/new", data, "save")
