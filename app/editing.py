@@ -207,6 +207,9 @@ def save_draft(
     problems = draft_problems(session, scheme, vocabulary)
     if problems:
         raise EditError(reason("scheme_not_valid"), problems)
+    if base == 0 and session.get(SchemeRecord, scheme.id) is not None:
+        taken = reason("scheme_exists", id=scheme.id)
+        raise EditError(taken, [Problem(f"{scheme.id}.yaml", "id", taken.words(), taken)])
     latest = latest_revision(session, scheme.id)
     if latest is None and base != 0:
         raise EditError(reason("no_such_scheme"))

@@ -51,7 +51,6 @@ WORDINGS: dict[str, str] = {
     "calendar_source_required": N_("source is required for a rolling calendar or a note"),
     # Rules and criteria
     "rule_one_form": N_("a rule is exactly one of: all, any, not, or variable/operator/value"),
-    "condition_incomplete": N_("a condition needs variable, operator and value"),
     "criterion_needs_rule": N_("a criterion needs a rule, verify_by, or both"),
     "ineligible_names_failed": N_("an ineligible example names the criteria that fail in `failed`"),
     "failed_only_when_ineligible": N_("only an ineligible example lists failed criteria"),
@@ -88,6 +87,7 @@ WORDINGS: dict[str, str] = {
     "scheme_not_valid": N_("the scheme is not valid"),
     "no_such_scheme": N_("no such scheme"),
     "no_such_revision": N_("no such revision"),
+    "scheme_exists": N_("a scheme with id '%(id)s' already exists"),
     "no_draft_to_publish": N_("there is no draft to publish"),
     "no_draft_to_submit": N_("there is no draft to submit"),
     "no_draft_under_review": N_("there is no draft under review"),

@@ -39,8 +39,11 @@ class Rule(_Strict):
         forms = sum(part is not None for part in combinations) + int(is_condition)
         if forms != 1:
             raise model_refusal("rule_one_form")
-        if is_condition and (self.variable is None or self.operator is None or self.value is None):
-            raise model_refusal("condition_incomplete")
+        if is_condition:
+            # Each part the condition lacks is reported at its own field.
+            for name in ("variable", "operator", "value"):
+                if getattr(self, name) is None:
+                    raise model_refusal("required", at=name)
         return self
 
     def variables(self) -> tuple[str, ...]:
@@ -74,7 +77,7 @@ class Criterion(_Strict):
     @model_validator(mode="after")
     def _rule_or_verification(self) -> Criterion:
         if self.rule is None and self.verify_by is None:
-            raise model_refusal("criterion_needs_rule")
+            raise model_refusal("criterion_needs_rule", at="verify_by")
         return self
 
 

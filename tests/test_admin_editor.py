@@ -373,7 +373,10 @@ def test_creating_a_scheme_keeps_it_hidden_until_published(
     assert editor.get("/en/aides/test-new-scheme").status_code == 404
     status, page, _form = press(editor, url, form, "save")
     assert status == 400
-    assert "A scheme with this identifier already exists." in page
+    # The editing domain refuses the id (app/editing.py), at the field.
+    error = re.search(r'<p class="field-error" id="id-error">(.*?)</p>', page, re.S)
+    assert error
+    assert "a scheme with id &#39;test-new-scheme&#39; already exists" in error.group(1)
 
 
 def test_a_concurrent_edit_is_refused_with_the_other_changes(

@@ -29,6 +29,8 @@ def _check_value(variable: Variable, operator: str, value: Any) -> Reason | None
         return None if isinstance(value, bool) else reason("boolean_takes_true_false")
     if isinstance(value, bool) or not isinstance(value, int | float):
         return reason("operator_takes_number", operator=operator)
+    if variable.type == "integer" and not float(value).is_integer():
+        return reason("must_be_whole_number")
     if variable.min is not None and value < variable.min:
         return reason(
             "below_minimum_of", value=value, variable=variable.id, limit=f"{variable.min:g}"

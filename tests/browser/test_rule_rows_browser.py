@@ -47,7 +47,10 @@ def nested_editor(frozen_scheme: sessionmaker[Any]) -> str:
     assert scheme is not None, problems
     with frozen_scheme.begin() as db:
         import_schemes(db, [scheme], author="tests", comment="a nested rule")
-        return accounts.create_user(db, "rules-editor@example.org", PASSWORD, "editor").email
+    with frozen_scheme() as db:  # create_user commits its own unit of work
+        return accounts.create_user(
+            db, "rules-editor@example.org", PASSWORD, "editor", actor="test"
+        ).email
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ and a typed profile against the unsaved rules, and saving as a draft (publishing
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +27,7 @@ from app.editing import (
 from app.eligibility.checks import check_rules
 from app.eligibility.examples import run_profile
 from app.i18n import Localized
-from app.models import SchemeRecord, SchemeRevision
+from app.models import SchemeRevision
 from app.schemes import Scheme
 from app.web.admin.access import require_role, signed_in_user
 from app.web.admin.scheme_form.data import form_data_from_scheme
@@ -280,6 +281,9 @@ def _preview(form: SchemeForm, scheme: Scheme) -> Preview:
     return Preview(examples, trial)
 
 
+_RULE = re.compile(r"criteria\[\d+\]\.rule\b")
+
+
 def _scheme_of(form: SchemeForm, order_like: Scheme | None = None) -> Scheme | None:
     """The scheme a submitted form describes, None when the scheme model refuses it; every
     problem the domain finds is put on its field (the form itself only reads its inputs:
@@ -291,8 +295,12 @@ def _scheme_of(form: SchemeForm, order_like: Scheme | None = None) -> Scheme | N
     except SchemeFormError as error:
         error.apply(form)
         return None
-    for problem in draft_problems(db_session(), scheme, vocabulary()):
+    problems = draft_problems(db_session(), scheme, vocabulary())
+    for problem in problems:
         attach_error(form, problem.field, problem_text(problem))
+    # A rule that does not fit the vocabulary cannot be run: no preview until it does.
+    if any(_RULE.match(problem.field) for problem in problems):
+        return None
     return scheme
 
 
@@ -339,9 +347,6 @@ def _save(
     order_like = Scheme.model_validate(start.document) if start else None
     scheme = _scheme_of(form, order_like)
     if scheme is None or error_summary(form):
-        return _render(form, scheme_id, latest)
-    if scheme_id is None and db.get(SchemeRecord, scheme.id) is not None:
-        form.id.errors = [_("A scheme with this identifier already exists.")]
         return _render(form, scheme_id, latest)
     user = signed_in_user()
     try:

@@ -9,19 +9,18 @@ from typing import Any
 import pydantic
 from wtforms import FormField
 
-from app.catalogue import field_path
 from app.facets import AUDIENCE_FACETS
 from app.schemes import Scheme
 from app.vocabulary import Vocabulary
 from app.web.admin.scheme_form.errors import SchemeFormError
 from app.web.admin.scheme_form.form import SchemeForm
-from app.web.admin.scheme_form.rule_rows import rule_document, rule_paths
+from app.web.admin.scheme_form.rule_rows import rule_document
 from app.web.admin.scheme_form.rules import CriterionForm
 from app.web.admin.scheme_form.values import (
     parse_answers_text,
     parse_date,
     parse_number,
-    parse_rule_value,
+    rule_value_from_text,
     split_list,
 )
 from app.web.core.reference import vocabulary as current_vocabulary
@@ -51,27 +50,21 @@ def _in_order(new: Iterable[str], old: Sequence[str]) -> list[str]:
     return [v for v in old if v in values] + [v for v in values if v not in old]
 
 
-def _criterion_document(
-    position: int, form: CriterionForm, vocabulary: Vocabulary, errors: list[tuple[str, str]]
-) -> dict[str, Any]:
+def _criterion_document(form: CriterionForm, vocabulary: Vocabulary) -> dict[str, Any]:
     rows = [entry.form.data for entry in form.conditions]
     combinator = form.combinator.data or "all"
-    paths = rule_paths(combinator, rows)
 
     def condition(index: int) -> dict[str, Any]:
         row = rows[index]
-        value: Any = row["value"]
         variable = vocabulary.variables.get(row["variable"] or "")
-        if variable is not None:
-            parsed, message = parse_rule_value(variable, row["operator"] or "", value)
-            if message:
-                place = ["criteria", position, "rule", *paths[index], "value"]
-                errors.append((field_path(place), message))
-            value = parsed if message is None else value
-        return {"variable": row["variable"] or None, "operator": row["operator"], "value": value}
+        return {
+            "variable": row["variable"] or None,
+            "operator": row["operator"] or None,
+            "value": rule_value_from_text(variable, row["operator"] or "", row["value"]),
+        }
 
     return {
-        "id": form.id.data,
+        "id": form.id.data or None,
         "label": _text(form.label),
         "rule": rule_document(combinator, rows, condition),
         "verify_by": form.verify_by.data or None,
@@ -106,7 +99,7 @@ def scheme_from_form(
         errors += [(f"examples[{position}].answers", problem) for problem in problems]
         examples.append(
             {
-                "title": example.title.data,
+                "title": example.title.data or None,
                 "answers": answers,
                 "expect": example.expect.data,
                 "failed": split_list(example.failed.data),
@@ -178,10 +171,7 @@ def scheme_from_form(
         "notes": [
             {"text": _text(n.form.text), "source": n.form.source.data or None} for n in form.notes
         ],
-        "criteria": [
-            _criterion_document(position, entry.form, vocab, errors)
-            for position, entry in enumerate(form.criteria)
-        ],
+        "criteria": [_criterion_document(entry.form, vocab) for entry in form.criteria],
         "examples": examples,
         "sources": [
             {
@@ -195,9 +185,11 @@ def scheme_from_form(
             for s in form.sources
         ],
     }
+    try:
+        scheme = Scheme.model_validate(document)
+    except pydantic.ValidationError as error:
+        # The answers that could not be read, and everything the model refuses, at once.
+        raise SchemeFormError(errors + SchemeFormError.from_model(error).errors) from None
     if errors:
         raise SchemeFormError(errors)
-    try:
-        return Scheme.model_validate(document)
-    except pydantic.ValidationError as error:
-        raise SchemeFormError.from_model(error) from None
+    return scheme

@@ -1,16 +1,14 @@
-"""What the editor's forms share: input cleaning, common validators, source and text fields."""
+"""What the editor's forms share: input cleaning, the `Asked` marker, source and text fields."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
 from wtforms import Field, Form, SelectField, StringField, TextAreaField
 from wtforms.form import BaseForm
-from wtforms.validators import DataRequired, Regexp
 
-from app.schemes import SLUG_PATTERN
 from app.web.core.choices import SelectChoice
 
 
@@ -19,19 +17,9 @@ def choices_from(labels: Mapping[str, Any]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in labels.items()]
 
 
-def add_error(field: Field, *messages: str) -> None:
-    """Add messages to a field's errors once it is validated (WTForms keeps them in a list)."""
-    cast(list[str], field.errors).extend(messages)
-
-
 def clean(value: Any) -> Any:
     """Browsers send CRLF line ends, and outer spaces are never meant."""
     return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
-
-
-def required() -> DataRequired:
-    """A validator for a field that must be filled in."""
-    return DataRequired(message=_l("This field is required."))
 
 
 class Asked:
@@ -42,14 +30,6 @@ class Asked:
 
     def __call__(self, form: BaseForm, field: Field) -> None:
         return None
-
-
-def slug() -> Regexp:
-    """A validator for an identifier that is also part of an address."""
-    return Regexp(
-        SLUG_PATTERN,
-        message=_l("Use lower-case letters, digits and single hyphens, like cnc-xn-ecriture."),
-    )
 
 
 class SourceField(SelectField):

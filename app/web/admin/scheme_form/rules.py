@@ -4,25 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from app.scheme_operators import OPERATORS, OPERATORS_BY_TYPE
+from app.scheme_operators import OPERATORS
 from app.web.admin.scheme_form.fields import (
+    Asked,
     LongTextPair,
     SourceField,
-    add_error,
     choices_from,
     clean,
-    required,
-    slug,
 )
 from app.web.admin.scheme_form.rule_rows import is_group
-from app.web.admin.scheme_form.values import ANSWERS_HELP, parse_answers_text, parse_rule_value
+from app.web.admin.scheme_form.values import ANSWERS_HELP
 from app.web.core.choices import SelectChoice
-from app.web.core.reference import vocabulary as current_vocabulary
 
 # The msgids are marked for extraction in app/scheme_operators.py.
 OPERATOR_LABELS = {name: _l(spec.label) for name, spec in OPERATORS.items()}
@@ -57,40 +53,20 @@ class ConditionForm(Form):
     kind = HiddenField(default="condition")
     depth = HiddenField(default="0")
     group = SelectField(_l("This group is met when"), default="all", choices=GROUP_CHOICES)
-    variable = SelectField(_l("Variable"), validators=[required()])
+    variable = SelectField(_l("Variable"), validators=[Asked()])
     operator = SelectField(_l("Operator"), choices=choices_from(OPERATOR_LABELS))
-    value = StringField(_l("Value"), filters=[clean], validators=[required()])
+    value = StringField(_l("Value"), filters=[clean], validators=[Asked()])
 
     def validate(self, extra_validators: Any = None) -> bool:
-        if is_group(self.data):
-            # A group's only input is its kind; its condition fields are not shown.
-            return self.group.validate(self)
-        if not super().validate(extra_validators):
-            return False
-        variable = current_vocabulary().variables[self.variable.data or ""]
-        allowed = OPERATORS_BY_TYPE[variable.type]
-        if self.operator.data not in allowed:
-            add_error(
-                self.operator,
-                _(
-                    "This operator does not apply to %(variable)s (%(type)s); use: %(allowed)s.",
-                    variable=variable.id,
-                    type=TYPE_LABELS[variable.type],
-                    allowed=", ".join(str(OPERATOR_LABELS[op]) for op in sorted(allowed)),
-                ),
-            )
-            return False
-        _value, message = parse_rule_value(variable, self.operator.data or "", self.value.data)
-        if message:
-            add_error(self.value, message)
-            return False
-        return True
+        # A group's only input is its kind; its condition fields are not shown. A condition's
+        # operator and value are the domain's to check (app/eligibility/checks.py).
+        return self.group.validate(self) if is_group(self.data) else super().validate()
 
 
 class CriterionForm(Form):
     """One eligibility criterion: its wording in both languages and its rule as rows."""
 
-    id = StringField(_l("Identifier"), filters=[clean], validators=[required(), slug()])
+    id = StringField(_l("Identifier"), filters=[clean], validators=[Asked()])
     label = FormField(LongTextPair, _l("The criterion in plain words"))
     combinator = SelectField(
         _l("How the rows below combine"),
@@ -115,18 +91,12 @@ class CriterionForm(Form):
     )
     source = SourceField(_l("Source"))
 
-    def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)
-        if not self.conditions.entries and not self.verify_by.data:
-            add_error(self.verify_by, _l("Add a condition, or say who must verify this criterion."))
-            valid = False
-        return valid
-
 
 class ExampleForm(Form):
     """A profile with the verdict the rules must give it."""
 
-    title = StringField(_l("Title"), filters=[clean], validators=[required(), Length(max=300)])
+    # The length limit is the form's own (the scheme model has none).
+    title = StringField(_l("Title"), filters=[clean], validators=[Asked(), Length(max=300)])
     answers = TextAreaField(
         _l("Answers"),
         filters=[clean],
@@ -142,11 +112,3 @@ class ExampleForm(Form):
             "ineligible verdict, empty otherwise."
         ),
     )
-
-    def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)
-        _answers, problems = parse_answers_text(self.answers.data or "", current_vocabulary())
-        if problems:
-            add_error(self.answers, *problems)
-            valid = False
-        return valid

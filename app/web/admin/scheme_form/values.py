@@ -61,40 +61,25 @@ def split_list(text: str | None) -> list[str]:
     return list(dict.fromkeys(item.strip() for item in (text or "").split(",") if item.strip()))
 
 
-def parse_rule_value(variable: Variable, operator: str, text: str | None) -> tuple[Any, str | None]:
-    """The typed value of a condition row, or a message saying what is wrong with it."""
+def rule_value_from_text(variable: Variable | None, operator: str, text: str | None) -> Any:
+    """A condition row's value as typed, read in the terms of its variable's type (a list of
+    choices, a number, true or false). Text it cannot read is passed on as it is, for the
+    domain to refuse at the field (app/eligibility/checks.py): the form checks nothing."""
     text = (text or "").strip()
     if not text:
-        return None, _("Enter a value.")
+        return None
+    if variable is None:
+        return text
     if variable.type in ("choice", "set"):
-        items = split_list(text)
-        unknown = [item for item in items if item not in variable.value_ids()]
-        if unknown:
-            return None, _(
-                "Not a value of %(variable)s: %(unknown)s. Allowed: %(allowed)s.",
-                variable=variable.id,
-                unknown=", ".join(unknown),
-                allowed=", ".join(variable.value_ids()),
-            )
-        if operator in OPERATORS and OPERATORS[operator].shape == "one":
-            if len(items) != 1:
-                return None, _("This operator takes exactly one value.")
-            return items[0], None
-        return tuple(items), None
+        items = tuple(split_list(text))
+        if not items:  # only commas: no value, which the domain refuses as missing
+            return None
+        one = operator in OPERATORS and OPERATORS[operator].shape == "one"
+        return items[0] if one and len(items) == 1 else items
     if variable.type == "boolean":
-        if text.lower() in ("true", "false"):
-            return text.lower() == "true", None
-        return None, _("Enter true or false.")
+        return {"true": True, "false": False}.get(text.lower(), text)
     number = parse_number(text)
-    if number is None:
-        return None, _("Enter a number.")
-    if variable.type == "integer" and not float(number).is_integer():
-        return None, _("Enter a whole number.")
-    if variable.min is not None and number < variable.min:
-        return None, _("Enter at least %(min)s.", min=number_text(variable.min))
-    if variable.max is not None and number > variable.max:
-        return None, _("Enter at most %(max)s.", max=number_text(variable.max))
-    return number, None
+    return text if number is None else number
 
 
 def rule_value_text(value: Any) -> str:
@@ -150,7 +135,8 @@ def parse_answers_text(text: str, vocabulary: Vocabulary) -> tuple[dict[str, Any
         if name in answers:
             problems.append(_("%(variable)s: given twice.", variable=name))
         elif variable is None:
-            problems.append(_("%(variable)s: unknown variable.", variable=name))
+            unknown = say(reason("unknown_variable"))
+            problems.append(_("%(variable)s: %(message)s", variable=name, message=unknown))
         elif value == DONT_KNOW or value is None:
             answers[name] = DONT_KNOW
         else:
