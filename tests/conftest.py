@@ -116,14 +116,30 @@ def damageable_index_dir(search_index_dir: Path, tmp_path: Path) -> Path:
     return copy
 
 
+def _client_with_index(
+    settings: Settings, session_factory: sessionmaker[Session], index_dir: Path
+) -> FlaskClient:
+    app = create_app(replace(settings, search_index_dir=index_dir), session_factory)
+    app.config["TESTING"] = True
+    return app.test_client()
+
+
 @pytest.fixture
 def damageable_index_client(
     settings: Settings, session_factory: sessionmaker[Session], damageable_index_dir: Path
 ) -> FlaskClient:
     """A client of an app whose search index is this test's own copy (damageable_index_dir)."""
-    app = create_app(replace(settings, search_index_dir=damageable_index_dir), session_factory)
-    app.config["TESTING"] = True
-    return app.test_client()
+    return _client_with_index(settings, session_factory, damageable_index_dir)
+
+
+@pytest.fixture
+def fresh_index_client(
+    settings: Settings, session_factory: sessionmaker[Session], tmp_path: Path
+) -> FlaskClient:
+    """A client of an app whose search index is built for this test: scores depend on an
+    index's history (documents updated by other tests' publishes count until a merge), not
+    only on its catalogue."""
+    return _client_with_index(settings, session_factory, tmp_path / "fresh-index")
 
 
 @pytest.fixture

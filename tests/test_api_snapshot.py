@@ -9,20 +9,16 @@ from __future__ import annotations
 import gzip
 import json
 import os
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy.orm import Session, sessionmaker
 
 from app import deadlines
-from app.config import Settings
 from app.i18n import LANGUAGES
 from app.schemes import Scheme
-from app.web import create_app
 
 FIXTURE = Path(__file__).parent / "fixtures" / "api_responses.json.gz"
 # Deadlines and staleness depend on the date: the snapshot is taken on this day.
@@ -83,18 +79,6 @@ def _responses(client: FlaskClient, catalogue: list[Scheme]) -> dict[str, dict[s
             "body": response.text,
         }
     return responses
-
-
-@pytest.fixture
-def fresh_index_client(
-    settings: Settings, session_factory: sessionmaker[Session], tmp_path: Path
-) -> FlaskClient:
-    """A client whose search index is built for this test: scores depend on an index's history
-    (documents updated by other tests' publishes still count until a merge), not only on its
-    catalogue."""
-    app = create_app(replace(settings, search_index_dir=tmp_path / "fresh-index"), session_factory)
-    app.config["TESTING"] = True
-    return app.test_client()
 
 
 def test_every_api_response_is_unchanged(
