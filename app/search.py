@@ -63,7 +63,7 @@ from app.vocabulary import Vocabulary
 log = logging.getLogger(__name__)
 
 # Bump when the schema or the analyzers change: existing indexes are then rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 LANGS = ("fr", "en")
 TEXT_FIELDS = {"name": 3.0, "summary": 2.0, "body": 1.0}
 FACET_FIELDS = LIST_FACETS
@@ -98,6 +98,22 @@ class _FoldFilter(Filter):  # type: ignore[misc]
         for token in tokens:
             token.text = _fold_word(token.text)
             yield token
+
+
+class _PairFilter(Filter):  # type: ignore[misc]
+    """Each two words in a row as one term ("jeu video"): a two-word phrase is then one term
+    to look up, where matching positions costs a walk over both words' postings. The stop
+    filter before it renumbers positions, so words in a row here are exactly the words a
+    phrase query finds adjacent."""
+
+    def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
+        previous = None
+        for token in tokens:  # tokenizers reuse one token object: read its text first
+            text = token.text
+            if previous is not None:
+                token.text = f"{previous} {text}"
+                yield token
+            previous = text
 
 
 @dataclass(frozen=True)
@@ -288,6 +304,10 @@ def _analyzer(lang: str | None) -> Any:
     return base | StopFilter(stoplist=_stop_words(lang)) | StemFilter(lang=lang, cachesize=50000)
 
 
+# The field of a text field's two-word terms (see _PairFilter) is named with this prefix.
+PAIRS = "pairs_"
+
+
 def build_schema() -> Schema:
     """One text field per language and part (boosted names over summaries over bodies)."""
     fields: dict[str, Any] = {
@@ -303,7 +323,12 @@ def build_schema() -> Schema:
     }
     for lang in LANGS:
         for part, boost in TEXT_FIELDS.items():
-            fields[f"{part}_{lang}"] = TEXT(analyzer=_analyzer(lang), field_boost=boost)
+            name = f"{part}_{lang}"
+            fields[name] = TEXT(analyzer=_analyzer(lang), field_boost=boost)
+            # No positions: a pair is looked up whole.
+            fields[PAIRS + name] = TEXT(
+                analyzer=_analyzer(lang) | _PairFilter(), field_boost=boost, phrase=False
+            )
     for name in FACET_FIELDS:
         fields[name] = KEYWORD(commas=True, scorable=False, stored=True)
     return Schema(**fields)
@@ -314,7 +339,7 @@ def _document(scheme: Scheme, vocabulary: Vocabulary) -> dict[str, Any]:
     plain = []
     for lang in LANGS:
         for part, text in document_texts(scheme, vocabulary, lang).items():
-            doc[f"{part}_{lang}"] = text
+            doc[f"{part}_{lang}"] = doc[PAIRS + f"{part}_{lang}"] = text
             plain.append(text)
     doc["plain"] = "\n".join(plain)
     for name in FACET_FIELDS:
@@ -381,17 +406,16 @@ def _best_first(scores: Mapping[int, float], docs: Iterable[int] | None = None) 
 
 
 def _bm25_postings(searcher: Searcher, build: _Build, name: str, text: str) -> dict[int, float]:
-    """A term's documents and their BM25F scores, as Whoosh's scorer computes them, read in one
-    pass over the postings; each document's field length is read once per build (Whoosh reads
-    it from the file for every posting of every query)."""
+    """A term's documents and their BM25F scores, as Whoosh's scorer computes them, read block
+    by block; each document's field length is read once per build (Whoosh reads it from the
+    file for every posting of every query)."""
     field_type = searcher.schema[name]
     token = field_type.to_bytes(text)
     if (name, token) not in searcher.reader():
         return {}
     weighting = searcher.weighting
-    matcher = searcher.postings(name, token, weighting=weighting)
     if not field_type.scorable:
-        return dict(_scores(matcher))
+        return dict(_scores(searcher.postings(name, token, weighting=weighting)))
     idf = searcher.idf(name, token)
     average = searcher.avg_field_length(name) or 1
     b, k1 = getattr(weighting, "_field_B", {}).get(name, weighting.B), weighting.K1
@@ -399,20 +423,68 @@ def _bm25_postings(searcher: Searcher, build: _Build, name: str, text: str) -> d
     if lengths is None:
         lengths = build.lengths[name] = [-1] * searcher.doc_count_all()
     scores = {}
-    while matcher.is_active():
-        docnum = matcher.id()
-        length = lengths[docnum]
-        if length < 0:
-            length = lengths[docnum] = searcher.doc_field_length(docnum, name, 1)
-        scores[docnum] = bm25(idf, matcher.weight(), length, average, b, k1)
-        matcher.next()
+    for docnums, weights in _posting_blocks(searcher, name, token):
+        for docnum, weight in zip(docnums, weights, strict=True):
+            length = lengths[docnum]
+            if length < 0:
+                length = lengths[docnum] = searcher.doc_field_length(docnum, name, 1)
+            scores[docnum] = bm25(idf, weight, length, average, b, k1)
     return scores
+
+
+def _posting_blocks(
+    searcher: Searcher, name: str, token: bytes
+) -> Iterator[tuple[Iterable[int], Iterable[float]]]:
+    """A term's postings as (document numbers, weights) a block at a time, every segment's in
+    document number order, deleted documents left out. Whoosh's matchers cost four calls per
+    posting; its blocks are read whole here (the matcher's own block reading, then its lists).
+    A matcher of another kind than Whoosh 3's is read posting by posting."""
+    for leaf, offset in searcher.reader().leaf_readers():
+        if (name, token) not in leaf:
+            continue
+        matcher = leaf.postings(name, token)
+        deleted = leaf.deleted_docs_set
+        if deleted:
+            matcher = matcher.child  # a FilterMatcher leaving the deleted out: done below
+        if not all(hasattr(matcher, a) for a in ("_read_ids", "_read_weights", "_next_block")):
+            pairs = [(d, w) for d, w in _postings(matcher) if d not in deleted]
+            yield [d + offset for d, _ in pairs], [w for _, w in pairs]
+            continue
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_weights()
+            ids, weights = matcher._ids, matcher._weights
+            if deleted:
+                kept = [i for i, d in enumerate(ids) if d not in deleted]
+                ids, weights = [ids[i] for i in kept], [weights[i] for i in kept]
+            yield (ids if offset == 0 else [d + offset for d in ids]), weights
+            matcher._next_block()
+
+
+def _postings(matcher: Any) -> Iterator[tuple[int, float]]:
+    while matcher.is_active():
+        yield matcher.id(), matcher.weight()
+        matcher.next()
 
 
 def _scores(matcher: Any) -> Iterator[tuple[int, float]]:
     while matcher.is_active():
         yield matcher.id(), matcher.score()
         matcher.next()
+
+
+class _Weighting(BM25F):  # type: ignore[misc]
+    """Whoosh's BM25F, but for a pair of words (a phrase, see _PairFilter): close to how Whoosh
+    scores a phrase (its words' scores summed), its words' idf summed, with the pair's own
+    frequency and field length. The pair's own idf, far higher (pairs are rare), would outweigh
+    the other words of a query."""
+
+    def idf(self, searcher: Searcher, fieldname: str, text: str | bytes) -> float:
+        if not fieldname.startswith(PAIRS):
+            return float(super().idf(searcher, fieldname, text))
+        pair = text.decode("utf-8") if isinstance(text, bytes) else text
+        base = fieldname.removeprefix(PAIRS)
+        return sum(float(searcher.idf(base, word)) for word in pair.split(" "))
 
 
 class IndexUnavailableError(Exception):
@@ -733,7 +805,7 @@ class SearchIndex:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ResourceWarning)
                 try:
-                    searcher = _open_index(path).searcher()
+                    searcher = _open_index(path).searcher(weighting=_Weighting())
                 except Exception as error:  # missing or corrupt since last checked
                     message = str(error)
                 if searcher is None:
@@ -788,6 +860,11 @@ class SearchIndex:
             for part in TEXT_FIELDS:
                 name = f"{part}_{lang}"
                 terms = [t.text for t in self.schema[name].analyzer(" ".join(phrase))]
+                if len(terms) == 2:  # one term of the pairs field, scored as the phrase
+                    pair = q.Term(PAIRS + name, " ".join(terms))
+                    if known is None or known(pair.fieldname, pair.text):
+                        parts.append(pair)
+                    continue
                 if known is not None and not all(known(name, t) for t in terms):
                     continue
                 if len(terms) > 1:

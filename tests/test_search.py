@@ -238,6 +238,30 @@ def test_scores_are_those_whoosh_gives(index: SearchIndex, text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "phrase", ['"jeu vidéo"', '"bande dessinée"', '"video game"', '"aide à la création"']
+)
+def test_a_two_word_phrase_finds_what_whoosh_phrase_search_finds(
+    index: SearchIndex, phrase: str
+) -> None:
+    # Two words in a row are one term of a pairs field: the same documents as Whoosh's
+    # positional phrase search of the words, in each field and language.
+    from whoosh import query as q
+
+    searcher, build = index._searcher()
+    words = parse_query(phrase).phrases[0]
+    found_any = False
+    for name in ("name_fr", "summary_fr", "body_fr", "name_en", "summary_en", "body_en"):
+        terms = [t.text for t in searcher.schema[name].analyzer(" ".join(words))]
+        if len(terms) != 2:
+            continue
+        pair = index._scored(searcher, build, q.Term(f"pairs_{name}", " ".join(terms)))
+        positional = dict(searcher.search(q.Phrase(name, terms), limit=None).items())
+        assert pair.keys() == positional.keys(), name
+        found_any = found_any or bool(pair)
+    assert found_any
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "les",
