@@ -78,6 +78,10 @@ MAX_SCORED_DOCUMENTS = 5000
 # Scored documents of the leaves (terms, phrases) searched, kept per build: a word's documents
 # are scored once, not on every query that has it. Bounded: about 90 bytes each, 45 MB.
 MAX_CACHED_POSTINGS = 500_000
+# Answers kept per build, by words and filters: paging through a search, or a popular query,
+# costs a lookup. Bounded: an answer holds at most one id per document (10,000: ~100 KB).
+MAX_CACHED_ANSWERS = 200
+MAX_CACHED_HIGHLIGHTS = 4000  # marked passages kept (a few hundred bytes each)
 MAX_DELETED_SHARE = 0.05  # an update merges the index when more are deleted but still counted
 MERGE_FACTOR = 8  # segments of a size tier merged together by an update (see _merge_tiers)
 # Whether a term of a field is in the index (None: do not check).
@@ -149,6 +153,7 @@ class _Build:
     known: dict[tuple[str, str], bool] = field(default_factory=dict)
     leaves: dict[Any, dict[int, float]] = field(default_factory=dict)
     leaf_postings: int = 0  # documents held in `leaves`, bounded by MAX_CACHED_POSTINGS
+    answers: dict[Any, SearchResults] = field(default_factory=dict)  # by words and filters
     lengths: dict[str, list[int]] = field(default_factory=dict)  # field -> document -> length
     segments: dict[str, _Segment] = field(default_factory=dict)  # by segment id
 
@@ -380,9 +385,10 @@ def _places(scheme: Scheme) -> set[str]:
 SearchFilters = Filters  # the one filter type of lists (the old name, kept for its importers)
 
 
-@dataclass
+@dataclass(frozen=True)
 class SearchResults:
-    """Matching scheme ids by relevance, facet counts, and a spelling suggestion."""
+    """Matching scheme ids by relevance, facet counts, and a spelling suggestion (kept and
+    shared per build: never change its lists or dicts)."""
 
     @property
     def fuzzy(self) -> bool:
@@ -503,6 +509,7 @@ class SearchIndex:
         self._local = threading.local()  # each thread its own searcher
         self._lock = threading.Lock()
         self._builds: dict[str, _Build] = {}
+        self._highlights: dict[tuple[str, frozenset[str], str], str] = {}
         self._opened: list[Searcher] = []  # every searcher opened, closed with this object
         weakref.finalize(self, _close_all, self._opened)
 
@@ -1019,7 +1026,8 @@ class SearchIndex:
         All words must match (in either language, or a synonym); when nothing does, a corrected
         spelling is tried (and then shown with the results), then any word, then words within
         one or two typos. A scheme whose name was typed exactly comes first; then current
-        schemes, then closed and replaced ones, each by relevance.
+        schemes, then closed and replaced ones, each by relevance. The answer is kept with the
+        build: the next page of the same search, or the same query again, is a lookup.
         """
         parsed = parse_query(text)
         if parsed.empty:
@@ -1027,6 +1035,24 @@ class SearchIndex:
         if self.build_query(parsed) is q.NullQuery:
             return SearchResults([], {}, {}, query=parsed, common_words_only=True)
         searcher, build = self._searcher()
+        key = (text, tuple(sorted(filters.selected().items())), filters.only_ids)
+        answer = build.answers.get(key)
+        if answer is None:
+            answer = self._answer(searcher, build, parsed, text, filters)
+            if len(build.answers) >= MAX_CACHED_ANSWERS:
+                build.answers.clear()
+            build.answers[key] = answer
+        return answer
+
+    def _answer(
+        self,
+        searcher: Searcher,
+        build: _Build,
+        parsed: ParsedQuery,
+        text: str,
+        filters: SearchFilters,
+    ) -> SearchResults:
+        """What search() answers, worked out (see there)."""
         try:
             allowed = self._allowed(build, filters)
             passing = self._passing(build, filters)
@@ -1166,12 +1192,22 @@ class SearchIndex:
         }
         if not terms:
             return ""
-        passage = whoosh_highlight(
-            document_text,
-            frozenset(terms),
-            analyzer,
-            ContextFragmenter(maxchars=240, surround=70),
-            HtmlFormatter(tagname="mark", between=" … "),
-            top=2,
-        )
-        return str(passage)
+        # Kept: a results page marks twenty texts, each analyzed whole (stemmed word by word);
+        # its next visit, or the same query's, costs a lookup.
+        key = (document_text, frozenset(terms), lang)
+        passage = self._highlights.get(key)
+        if passage is None:
+            passage = str(
+                whoosh_highlight(
+                    document_text,
+                    key[1],
+                    analyzer,
+                    ContextFragmenter(maxchars=240, surround=70),
+                    HtmlFormatter(tagname="mark", between=" … "),
+                    top=2,
+                )
+            )
+            if len(self._highlights) >= MAX_CACHED_HIGHLIGHTS:
+                self._highlights.clear()
+            self._highlights[key] = passage
+        return passage
