@@ -19,14 +19,21 @@ import warnings
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 from filelock import FileLock, Timeout
 from whoosh import index as whoosh_index
 from whoosh import query as q
-from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.analysis import (
+    Filter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+    entoken,
+)
 from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.highlight import ContextFragmenter, HtmlFormatter
@@ -104,20 +111,20 @@ class _FoldFilter(Filter):  # type: ignore[misc]
             yield token
 
 
-class _PairFilter(Filter):  # type: ignore[misc]
-    """Each two words in a row as one term ("jeu video"): a two-word phrase is then one term
-    to look up, where matching positions costs a walk over both words' postings. The stop
-    filter before it renumbers positions, so words in a row here are exactly the words a
+def _pairs(words: Iterable[str]) -> list[str]:
+    """Each two words in a row as one term ("jeu video"): a two-word phrase is then one term to
+    look up, where matching positions walks both words' postings. The words are an analyzer's
+    output, whose stop filter renumbers positions: words in a row here are exactly the words a
     phrase query finds adjacent."""
+    return [f"{first} {second}" for first, second in itertools.pairwise(words)]
+
+
+class _PairFilter(Filter):  # type: ignore[misc]
+    """The pairs field's analysis (see _pairs), for text given to it unanalyzed."""
 
     def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
-        previous = None
-        for token in tokens:  # tokenizers reuse one token object: read its text first
-            text = token.text
-            if previous is not None:
-                token.text = f"{previous} {text}"
-                yield token
-            previous = text
+        texts = [token.text for token in tokens]  # tokenizers reuse one token object
+        yield from entoken(_pairs(texts))
 
 
 @dataclass(frozen=True)
@@ -301,6 +308,7 @@ def _stop_words(lang: str) -> frozenset[str]:
     return frozenset(fold(w) for w in stopwords_for_language(lang)) | EXTRA_STOP_WORDS[lang]
 
 
+@cache
 def _analyzer(lang: str | None) -> Any:
     # Fold before stemming, so "éligibilité" and "eligibilite" stem alike.
     base = RegexTokenizer(r"[^\W_]+") | LowercaseFilter() | _FoldFilter()
@@ -344,7 +352,10 @@ def _document(scheme: Scheme, vocabulary: Vocabulary) -> dict[str, Any]:
     plain = []
     for lang in LANGS:
         for part, text in document_texts(scheme, vocabulary, lang).items():
-            doc[f"{part}_{lang}"] = doc[PAIRS + f"{part}_{lang}"] = text
+            # Analyzed once for both fields (Whoosh takes a list of words as analyzed).
+            analyzed = [token.text for token in _analyzer(lang)(text)]
+            doc[f"{part}_{lang}"] = analyzed
+            doc[PAIRS + f"{part}_{lang}"] = _pairs(analyzed)
             plain.append(text)
     doc["plain"] = "\n".join(plain)
     for name in FACET_FIELDS:
@@ -435,6 +446,46 @@ def _bm25_postings(searcher: Searcher, build: _Build, name: str, text: str) -> d
             if length < 0:
                 length = lengths[docnum] = searcher.doc_field_length(docnum, name, 1)
             scores[docnum] = bm25(idf, weight, length, average, b, k1)
+    return scores
+
+
+def _phrase_postings(
+    searcher: Searcher, build: _Build, phrase: q.Phrase, pairs: list[dict[int, float]]
+) -> dict[int, float]:
+    """A phrase's documents and scores as Whoosh's phrase search finds and scores them (its
+    words' scores summed, times its boost), its words' positions read only in the documents
+    having each two of its words in a row (`pairs`, the pairs field's documents): Whoosh's
+    own walk reads every position of every document having all its words."""
+    smallest = min(pairs, key=lambda docs: len(docs))
+    candidates = sorted(set(smallest).intersection(*pairs))
+    if not candidates:
+        return {}
+    name, weighting = phrase.fieldname, searcher.weighting
+    field_type = searcher.schema[name]
+    tokens = [field_type.to_bytes(word) for word in phrase.words]
+    if not all((name, token) in searcher.reader() for token in tokens):
+        return {}
+    matchers = [searcher.postings(name, token) for token in tokens]
+    idfs = [searcher.idf(name, token) for token in tokens]
+    average = searcher.avg_field_length(name) or 1
+    b, k1 = getattr(weighting, "_field_B", {}).get(name, weighting.B), weighting.K1
+    scores = {}
+    for docnum in candidates:
+        length = searcher.doc_field_length(docnum, name, 1)
+        positions: list[frozenset[int]] = []
+        score = 0.0
+        for matcher, idf in zip(matchers, idfs, strict=True):
+            matcher.skip_to(docnum)
+            if not matcher.is_active() or matcher.id() != docnum:
+                break
+            positions.append(frozenset(matcher.value_as("positions")))
+            score += bm25(idf, matcher.weight(), length, average, b, k1)
+        else:
+            first, *rest = positions
+            if any(all(start + n in at for n, at in enumerate(rest, 1)) for start in first):
+                scores[docnum] = score * phrase.boost
+        if not all(matcher.is_active() for matcher in matchers):
+            break
     return scores
 
 
@@ -867,16 +918,15 @@ class SearchIndex:
             for part in TEXT_FIELDS:
                 name = f"{part}_{lang}"
                 terms = [t.text for t in self.schema[name].analyzer(" ".join(phrase))]
+                # A phrase has each two of its words in a row: in the pairs field.
+                pairs = _pairs(terms)
+                if known is not None and not all(known(PAIRS + name, p) for p in pairs):
+                    continue
                 if len(terms) == 2:  # one term of the pairs field, scored as the phrase
-                    pair = q.Term(PAIRS + name, " ".join(terms))
-                    if known is None or known(pair.fieldname, pair.text):
-                        parts.append(pair)
-                    continue
-                if known is not None and not all(known(name, t) for t in terms):
-                    continue
-                if len(terms) > 1:
+                    parts.append(q.Term(PAIRS + name, pairs[0]))
+                elif len(terms) > 2:
                     parts.append(q.Phrase(name, terms))
-                elif terms:
+                elif terms and (known is None or known(name, terms[0])):
                     parts.append(q.Term(name, terms[0]))
         return q.Or(parts) if parts else q.NullQuery
 
@@ -1150,6 +1200,17 @@ class SearchIndex:
         if leaf is None:
             if isinstance(query, q.Term) and isinstance(searcher.weighting, BM25F):
                 leaf = _bm25_postings(searcher, build, query.fieldname, query.text)
+            elif isinstance(query, q.Phrase) and isinstance(searcher.weighting, BM25F):
+                pairs = [
+                    SearchIndex._leaf(
+                        searcher,
+                        build,
+                        (PAIRS + query.fieldname, p),
+                        q.Term(PAIRS + query.fieldname, p),
+                    )
+                    for p in _pairs(query.words)
+                ]
+                leaf = _phrase_postings(searcher, build, query, pairs)
             else:
                 leaf = dict(searcher.search(query, limit=None).items())
             if build.leaf_postings + len(leaf) > MAX_CACHED_POSTINGS:
