@@ -7,7 +7,9 @@ questionnaire steps and results, the JSON API) and one administrator who signs i
 real forms and, every few seconds, saves a draft with a small change and publishes it. It prints
 requests, requests per second, p50/p95/p99 and errors per endpoint, checks the goal, checks that
 every save the administrator saw succeed is a revision in the database and that every worker
-serves the last published change, then stops gunicorn and drops the schema.
+serves the last published change, then stops gunicorn and drops the schema. The visitors' API
+eligibility calls ask for one page of 20 verdicts (`per_page`), as a real client at national
+scale would: every verdict at once is 32 MB at 10,000 schemes.
 
 With --schemes N the database holds N schemes: the real ones plus synthetic ones (`aides schemes
 synthesize --force`, into the benchmark's own schema), and visitors open pages of any of them; the
@@ -269,7 +271,7 @@ class Visitor(FastHttpUser):
         answers = {v.id: value_for(v, self.rng) for v in chosen}
         self.client.post(
             "/api/v1/eligibility",
-            json={"answers": answers, "lang": self.lang},
+            json={"answers": answers, "lang": self.lang, "per_page": 20},
             name="api: eligibility",
         )
 

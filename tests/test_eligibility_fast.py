@@ -16,6 +16,7 @@ from app.eligibility.engine import (
     CompiledCatalogue,
     CompiledScheme,
     SchemeVerdict,
+    Verdicts,
     compile_catalogue,
     evaluate_all,
     evaluate_scheme,
@@ -84,9 +85,11 @@ def _seen(verdict: SchemeVerdict) -> tuple[Any, ...]:
     return verdict.scheme.id, verdict.status, verdict.outcomes, verdict.errors, criteria
 
 
-def _assert_same(
-    fast: Sequence[SchemeVerdict], slow: list[SchemeVerdict], vocabulary: Vocabulary
-) -> None:
+def _assert_same(fast: Verdicts, slow: list[SchemeVerdict], vocabulary: Vocabulary) -> None:
+    # The counts per status (a page's facts), known before any verdict is built.
+    assert fast.counts == {
+        s: sum(v.status == s for v in slow) for s in ("eligible", "unknown", "ineligible")
+    }
     assert [_seen(v) for v in fast] == [_seen(v) for v in slow]
     assert [v.open_variables() for v in fast] == [v.open_variables() for v in slow]
     assert progress(fast, vocabulary) == progress(slow, vocabulary)

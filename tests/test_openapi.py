@@ -223,6 +223,21 @@ def test_enums_and_bounds_come_from_the_code(vocabulary: Vocabulary) -> None:
             assert typed == {"type": "boolean"}
 
 
+def test_eligibility_paging_bounds_are_the_scheme_lists() -> None:
+    body = DOCUMENT["components"]["schemas"]["EligibilityRequest"]["properties"]
+    for name in ("page", "per_page"):
+        bounds = {k: body[name][k] for k in ("type", "minimum", "maximum", "default")}
+        assert bounds == {k: _parameter(name)[k] for k in bounds}
+    assert body["per_page"]["maximum"] == eligibility_api.PAGING["per_page"] == MAX_PER_PAGE
+
+
+def test_pages_of_verdicts_match_the_document(app: Flask) -> None:
+    for paging in ({"page": 2}, {"per_page": 1, "lang": "en"}, {"page": 10_000, "per_page": 100}):
+        body = _check(app, "/eligibility", "POST", 200, body={"answers": {}, **paging})
+        assert {"total", "page", "per_page", "counts"} <= set(body)
+    _check(app, "/eligibility", "POST", 400, body={"page": 0})
+
+
 def test_every_error_status_is_described() -> None:
     responses = DOCUMENT["components"]["responses"]
     assert set(responses) == {"400", "404", "405", "413", "414", "431"}

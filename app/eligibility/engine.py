@@ -284,6 +284,8 @@ class Verdicts(Sequence[SchemeVerdict]):
         self._statuses = [status for status, _positions in groups]
         self._ends = list(accumulate(len(positions) for _status, positions in groups))
         self._built: list[SchemeVerdict | None] = [None] * len(self._order)
+        # How many schemes have each verdict: known without building any verdict (a page's facts).
+        self.counts: dict[VerdictStatus, int] = {status: len(ps) for status, ps in groups}
         self.asking = set(catalogue.active.intersection(groups[1][1]))  # active and undecided
         self.can_match = not catalogue.active <= evaluation.ruled_out  # an active one not ruled out
         self.has_active = bool(catalogue.active)

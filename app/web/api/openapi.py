@@ -254,7 +254,19 @@ def _plain(schema: Any) -> Any:
     return plain
 
 
-def _schemas(vocab: Vocabulary, facets: dict[str, list[str]]) -> dict[str, Any]:
+def _paging_schema(form: FilterForm) -> dict[str, dict[str, Any]]:
+    """The body's page and per_page: the scheme list's bounds and defaults (its form's fields)."""
+    return {
+        "page": {
+            **_field_schema(form.page)[0],
+            "description": "With page or per_page, only this page of the verdicts is sent, with "
+            "total, page, per_page and counts; without either, every verdict.",
+        },
+        "per_page": {**_field_schema(form.per_page)[0], "description": "Verdicts per page."},
+    }
+
+
+def _schemas(vocab: Vocabulary, facets: dict[str, list[str]], form: FilterForm) -> dict[str, Any]:
     variables = list(vocab.variables)
     text = _string()
     optional_text = _nullable(_string())
@@ -273,8 +285,12 @@ def _schemas(vocab: Vocabulary, facets: dict[str, list[str]]) -> dict[str, Any]:
             "description": 'Answers by variable (GET /questions); "?" or null: I don\'t know.',
         },
         "EligibilityRequest": _object(
-            {"answers": _ref("Answers"), "lang": {**_enum(LANGUAGES), "default": DEFAULT_LANG}},
-            optional=("answers", "lang"),
+            {
+                "answers": _ref("Answers"),
+                "lang": {**_enum(LANGUAGES), "default": DEFAULT_LANG},
+                **_paging_schema(form),
+            },
+            optional=("answers", "lang", "page", "per_page"),
         ),
         "OpenData": _opendata_schema(),
         "OpenAPI": {
@@ -415,8 +431,13 @@ def _eligibility(_: list[dict[str, Any]]) -> dict[str, Any]:
         "operationId": "checkEligibility",
         "summary": "Verdicts for a profile",
         "description": (
-            "One verdict per scheme with rules (eligible, then unknown, then ineligible), each "
-            "criterion with its status, and the most decisive unanswered questions first."
+            "One verdict per scheme with rules (eligible, then unknown, then ineligible, each "
+            "group in scheme id order), each criterion with its status, and the most decisive "
+            "unanswered questions first. With page or per_page in the body (as in the scheme "
+            "list: per_page 20 by default, at most 100), only that page of the verdicts is sent, "
+            "with total, page, per_page and the counts per status; a page past the end has no "
+            "results. The next questions, finished and nothing_can_match always describe the "
+            "whole catalogue. page and per_page in the query string are refused (400)."
         ),
         "requestBody": {"required": True, "content": _json(_ref("EligibilityRequest"))},
         "responses": {**_ok("Verdicts.", "EligibilityResult"), **_errors(400, 413, 431)},
@@ -495,7 +516,7 @@ def openapi_document(server_url: str = API_PREFIX) -> dict[str, Any]:
     for name, variable_id in VOCABULARY_FACETS.items():
         if facets[name] != list(vocab.variable(variable_id).value_ids()):
             raise ContractMismatchError(f"facet {name} and variable {variable_id} differ")
-    schemas = _schemas(vocab, facets)
+    schemas = _schemas(vocab, facets, form)
     body_keys = set(schemas["EligibilityRequest"]["properties"])
     if body_keys != BODY_KEYS:
         raise ContractMismatchError(f"eligibility_api.BODY_KEYS differ: {sorted(body_keys)}")

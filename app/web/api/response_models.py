@@ -338,8 +338,41 @@ class Verdict(VerdictReport):
     next_deadline: Deadline | None
 
 
+class VerdictCounts(ApiModel):
+    eligible: Count
+    unknown: Count
+    ineligible: Count
+
+
+PAGED_ONLY = "Only when the request asks for a page (page or per_page)."
+
+
 class EligibilityResult(ApiModel):
-    results: list[Verdict]
+    # Without page and per_page in the request, every verdict and none of the paging keys: the
+    # response of contract.md §4 as it was before paging, byte for byte.
+    total: Annotated[
+        Count | SkipJsonSchema[None],
+        Field(description=f"How many schemes were judged (all pages). {PAGED_ONLY}"),
+    ] = None
+    page: Annotated[
+        Annotated[int, Field(ge=1)] | SkipJsonSchema[None],
+        Field(description=f"This page's number, from 1. {PAGED_ONLY}"),
+    ] = None
+    per_page: Annotated[
+        Annotated[int, Field(ge=1)] | SkipJsonSchema[None],
+        Field(description=f"Verdicts per page. {PAGED_ONLY}"),
+    ] = None
+    counts: Annotated[
+        VerdictCounts | SkipJsonSchema[None],
+        Field(description=f"How many of `total` have each status (all pages). {PAGED_ONLY}"),
+    ] = None
+    results: Annotated[
+        list[Verdict],
+        Field(
+            description="The verdicts, eligible first, then unknown, then ineligible (each group "
+            "in scheme id order): all of them, or the page asked for."
+        ),
+    ]
     next_questions: list[VariableId]
     finished: bool
     nothing_can_match: bool
