@@ -111,6 +111,13 @@ class _FoldFilter(Filter):  # type: ignore[misc]
             yield token
 
 
+@lru_cache(maxsize=50_000)
+def _analyzed(lang: str, text: str) -> tuple[str, ...]:
+    """The words a text field of that language indexes for text: what a query looks up (the
+    three parts of a language share one analyzer; kept, a query analyzes each word once)."""
+    return tuple(token.text for token in _analyzer(lang)(text))
+
+
 def _pairs(words: Iterable[str]) -> list[str]:
     """Each two words in a row as one term ("jeu video"): a two-word phrase is then one term to
     look up, where matching positions walks both words' postings. The words are an analyzer's
@@ -353,7 +360,7 @@ def _document(scheme: Scheme, vocabulary: Vocabulary) -> dict[str, Any]:
     for lang in LANGS:
         for part, text in document_texts(scheme, vocabulary, lang).items():
             # Analyzed once for both fields (Whoosh takes a list of words as analyzed).
-            analyzed = [token.text for token in _analyzer(lang)(text)]
+            analyzed = [token.text for token in _analyzer(lang)(text)]  # not kept: used once
             doc[f"{part}_{lang}"] = analyzed
             doc[PAIRS + f"{part}_{lang}"] = _pairs(analyzed)
             plain.append(text)
@@ -898,7 +905,7 @@ class SearchIndex:
         self._verified = None
 
     def _word_query(self, word: str, known: Known = None) -> q.Query:
-        """A word in any language's fields, analyzed by each field's own analyzer; its singular
+        """A word in any language's fields, analyzed by that language's analyzer; its singular
         too, so that plural and singular find the same ("jeux vidéos", "jeu vidéo"). With
         `known`, terms absent from the index are left out (they cannot match: bounded work)."""
         parts = []
@@ -906,7 +913,7 @@ class SearchIndex:
         for lang in LANGS:
             for part in TEXT_FIELDS:
                 name = f"{part}_{lang}"
-                terms = dict.fromkeys(t.text for f in forms for t in self.schema[name].analyzer(f))
+                terms = dict.fromkeys(t for f in forms for t in _analyzed(lang, f))
                 parts += [q.Term(name, t) for t in terms if known is None or known(name, t)]
         return q.Or(parts) if parts else q.NullQuery
 
@@ -917,7 +924,7 @@ class SearchIndex:
         for lang in LANGS:
             for part in TEXT_FIELDS:
                 name = f"{part}_{lang}"
-                terms = [t.text for t in self.schema[name].analyzer(" ".join(phrase))]
+                terms = _analyzed(lang, " ".join(phrase))
                 # A phrase has each two of its words in a row: in the pairs field.
                 pairs = _pairs(terms)
                 if known is not None and not all(known(PAIRS + name, p) for p in pairs):
@@ -925,7 +932,7 @@ class SearchIndex:
                 if len(terms) == 2:  # one term of the pairs field, scored as the phrase
                     parts.append(q.Term(PAIRS + name, pairs[0]))
                 elif len(terms) > 2:
-                    parts.append(q.Phrase(name, terms))
+                    parts.append(q.Phrase(name, list(terms)))
                 elif terms and (known is None or known(name, terms[0])):
                     parts.append(q.Term(name, terms[0]))
         return q.Or(parts) if parts else q.NullQuery
