@@ -9,10 +9,9 @@ schemes ticking them too would add.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import TypeVar
 
 from app.i18n import N_
 from app.schemes import ACTIVE_STATUSES, Scheme
@@ -47,10 +46,10 @@ LIST_FACETS = ("funder", "sector", "applicant_type", "role", "kind", "lifecycle"
 
 
 def facet_values(scheme: Scheme, name: str) -> tuple[str, ...]:
-    """The values a scheme has for one facet of the list."""
+    """The values a scheme has for one facet of the list, each once (a scheme counts once)."""
     audience = AUDIENCE_BY_PARAMETER.get(name)
     if audience is not None:
-        return tuple(getattr(scheme.audience, audience.field))
+        return tuple(dict.fromkeys(getattr(scheme.audience, audience.field)))
     single = {"funder": scheme.funder, "kind": scheme.kind, "lifecycle": scheme.lifecycle.status}
     return (single[name],)
 
@@ -79,42 +78,56 @@ class Filters:
         return chosen
 
 
-Item = TypeVar("Item")
+Column = Sequence[tuple[str, ...]]  # one facet's values, by item number
 
 
-def disjunctive(
-    items: Iterable[Item],
-    selected: Mapping[str, Sequence[str]],
-    values_of: Callable[[Item, str], Iterable[str]],
-    facets: Sequence[str],
-) -> tuple[list[Item], dict[str, dict[str, int]]]:
-    """The items that have, for every facet with a selection, one of its selected values (in
-    their order); and for each facet, value counts over the items that pass every *other* facet.
-    """
-    chosen = {name: frozenset(values) for name, values in selected.items() if values}
-    kept: list[Item] = []
-    counts: dict[str, Counter[str]] = {name: Counter() for name in facets}
-    for item in items:
-        values = {name: set(values_of(item, name)) for name in (*facets, *chosen)}
-        failed = [name for name, wanted in chosen.items() if not values[name] & wanted]
-        if not failed:
-            kept.append(item)
-        # Counted for a facet when no other facet rejects the item.
-        for name in facets:
-            if not failed or failed == [name]:
-                counts[name].update(values[name])
-    return kept, {name: dict(sorted(counter.items())) for name, counter in counts.items()}
+@dataclass(frozen=True)
+class FacetSets:
+    """The facet values of numbered items, by facet: each item's values (`columns`) and the
+    items having each value (`values`), what disjunctive_sets counts and filters with."""
+
+    columns: Mapping[str, Column]
+    values: Mapping[str, Mapping[str, frozenset[int]]]
+
+    @classmethod
+    def of_columns(cls, columns: Mapping[str, Column]) -> FacetSets:
+        """The sets of these columns."""
+        values: dict[str, dict[str, set[int]]] = {name: {} for name in columns}
+        for name, column in columns.items():
+            by_value = values[name]
+            for item, found in enumerate(column):
+                for value in found:
+                    by_value.setdefault(value, set()).add(item)
+        frozen = {name: {v: frozenset(i) for v, i in by.items()} for name, by in values.items()}
+        return cls(columns, frozen)
+
+    @classmethod
+    def of_schemes(cls, schemes: Sequence[Scheme]) -> FacetSets:
+        """The list facets of schemes, numbered by their position."""
+        return cls.of_columns(
+            {name: [facet_values(s, name) for s in schemes] for name in LIST_FACETS}
+        )
+
+    def having(self, name: str, chosen: Iterable[str]) -> frozenset[int]:
+        """The items having one of the chosen values of a facet."""
+        by_value = self.values.get(name, {})
+        return frozenset().union(*(by_value.get(value, ()) for value in chosen))
+
+    def passing(self, selected: Mapping[str, Sequence[str]]) -> dict[str, frozenset[int]]:
+        """For each facet with a selection, the items having one of its selected values."""
+        return {name: self.having(name, chosen) for name, chosen in selected.items() if chosen}
 
 
 def disjunctive_sets(
     items: Iterable[int],
     passing: Mapping[str, frozenset[int] | set[int]],
-    values_of: Mapping[str, Sequence[tuple[str, ...]]],
+    values_of: Mapping[str, Column],
     facets: Sequence[str],
 ) -> tuple[set[int], dict[str, dict[str, int]]]:
-    """`disjunctive` over numbered items, with set operations instead of a loop per item: the
-    items passing every facet with a selection (`passing`: the items having one of its selected
-    values), and each facet's counts over the items passing every *other* facet."""
+    """Disjunctive facets over numbered items, with set operations: the items passing every
+    facet with a selection (`passing`: the items having one of its selected values, see
+    FacetSets.passing), and each facet's value counts over the items passing every *other*
+    facet (values sorted)."""
     found = set(items)
     kept = found.intersection(*passing.values())
     counts: dict[str, dict[str, int]] = {}

@@ -20,6 +20,7 @@ from app.eligibility.engine import (
     compile_scheme,
     shared_in_use,
 )
+from app.facets import FacetSets
 from app.repository import (
     SchemeFilters,
     catalogue_version,
@@ -69,6 +70,11 @@ class Catalogue:
     def by_id(self) -> dict[str, Scheme]:
         """Every scheme by id."""
         return {scheme.id: scheme for scheme in self.schemes}
+
+    @cached_property
+    def facet_sets(self) -> FacetSets:
+        """The list facets of the schemes by position (in `schemes`): what browsing counts."""
+        return FacetSets.of_schemes(self.schemes)
 
     @cached_property
     def current(self) -> list[Scheme]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.deadlines import NextDeadline, today_in_paris
-from app.facets import disjunctive, facet_values
+from app.facets import disjunctive_sets
 from app.i18n import Localized
 from app.schemes import ACTIVE_STATUSES, Scheme
 from app.search import SearchFilters
@@ -128,7 +128,10 @@ def _browse(
     key = ("browse", chosen, bool(form.open_now.data), form.chosen_sort, lang, today)
 
     def compute() -> tuple[list[ListedScheme], dict[str, dict[str, int]]]:
-        schemes, facets = disjunctive(catalogue.schemes, selected, facet_values, FACETS)
+        sets = catalogue.facet_sets
+        everything = range(len(catalogue.schemes))
+        kept, facets = disjunctive_sets(everything, sets.passing(selected), sets.columns, FACETS)
+        schemes = [catalogue.schemes[position] for position in sorted(kept)]  # catalogue order
         return _ordered(catalogue, schemes, {}, form, lang, today, facets)
 
     return catalogue.memo(key, compute)
