@@ -65,7 +65,7 @@ def assert_same_as_a_fresh_load(refreshed: Catalogue, db: Session, vocabulary: V
     assert refreshed.deadlines(today) == fresh.deadlines(today)
     assert refreshed.open_ids(today) == fresh.open_ids(today)
     assert refreshed.current == fresh.current
-    assert refreshed.parent_ids == fresh.parent_ids
+    assert refreshed.facet_sets == fresh.facet_sets
 
 
 def renamed(scheme: Scheme, word: str) -> Scheme:

@@ -81,11 +81,6 @@ class Catalogue:
         """The current schemes (app.schemes.current_schemes): the count every page shows."""
         return current_schemes(self.schemes)
 
-    @cached_property
-    def parent_ids(self) -> frozenset[str]:
-        """Ids of the schemes that have strands."""
-        return frozenset(s.parent for s in self.schemes if s.parent)
-
     def deadlines(self, today: date) -> dict[str, NextDeadline]:
         """Every scheme's next deadline on that day."""
         return self.each(("deadlines", today), lambda s: next_deadline(s, today))
