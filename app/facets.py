@@ -54,6 +54,11 @@ def facet_values(scheme: Scheme, name: str) -> tuple[str, ...]:
     return (single[name],)
 
 
+def list_facet_values(scheme: Scheme) -> tuple[tuple[str, ...], ...]:
+    """The values a scheme has for each facet of the list, in LIST_FACETS order."""
+    return tuple(facet_values(scheme, name) for name in LIST_FACETS)
+
+
 def audience_values(scheme: Scheme) -> list[tuple[AudienceFacet, tuple[str, ...]]]:
     """Each audience facet with the scheme's values for it, in the Audience model's order."""
     return [(facet, tuple(getattr(scheme.audience, facet.field))) for facet in AUDIENCE_FACETS]
@@ -102,10 +107,10 @@ class FacetSets:
         return cls(columns, frozen)
 
     @classmethod
-    def of_schemes(cls, schemes: Sequence[Scheme]) -> FacetSets:
-        """The list facets of schemes, numbered by their position."""
+    def of_rows(cls, rows: Sequence[tuple[tuple[str, ...], ...]]) -> FacetSets:
+        """The list facets of numbered items, from each item's list_facet_values."""
         return cls.of_columns(
-            {name: [facet_values(s, name) for s in schemes] for name in LIST_FACETS}
+            {name: [row[index] for row in rows] for index, name in enumerate(LIST_FACETS)}
         )
 
     def having(self, name: str, chosen: Iterable[str]) -> frozenset[int]:

@@ -20,6 +20,7 @@ from app.facets import (
     Filters,
     disjunctive_sets,
     facet_values,
+    list_facet_values,
 )
 from app.repository import list_schemes
 from app.schemes import ACTIVE_STATUSES, Audience, Scheme
@@ -111,7 +112,7 @@ def test_counting_with_sets_follows_the_definition(
 ) -> None:
     # Search and browsing count facets over item numbers with set operations: the kept items
     # and counts of the definition, over the whole catalogue and over a part of it.
-    sets = FacetSets.of_schemes(catalogue)
+    sets = FacetSets.of_rows([list_facet_values(s) for s in catalogue])
     assert sets.columns == {
         name: [facet_values(s, name) for s in catalogue] for name in LIST_FACETS
     }
@@ -127,7 +128,7 @@ def test_a_value_repeated_in_a_scheme_counts_once(catalogue: list[Scheme]) -> No
     audience = scheme.audience.model_copy(update={"sectors": scheme.audience.sectors * 2})
     twice = scheme.model_copy(update={"audience": audience})
     assert facet_values(twice, "sector") == scheme.audience.sectors
-    sets = FacetSets.of_schemes([twice])
+    sets = FacetSets.of_rows([list_facet_values(twice)])
     _kept, counts = disjunctive_sets([0], {}, sets.columns, LIST_FACETS)
     assert counts["sector"] == dict.fromkeys(sorted(scheme.audience.sectors), 1)
 

@@ -20,7 +20,7 @@ from app.eligibility.engine import (
     compile_scheme,
     shared_in_use,
 )
-from app.facets import FacetSets
+from app.facets import FacetSets, list_facet_values
 from app.repository import (
     SchemeFilters,
     catalogue_version,
@@ -73,8 +73,10 @@ class Catalogue:
 
     @cached_property
     def facet_sets(self) -> FacetSets:
-        """The list facets of the schemes by position (in `schemes`): what browsing counts."""
-        return FacetSets.of_schemes(self.schemes)
+        """The list facets of the schemes by position (in `schemes`): what browsing counts.
+        Each scheme's values are kept per scheme, so a refresh reads only the changed ones."""
+        values = self.each("list facets", list_facet_values)
+        return FacetSets.of_rows([values[s.id] for s in self.schemes])
 
     @cached_property
     def current(self) -> list[Scheme]:
