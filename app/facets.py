@@ -8,10 +8,8 @@ schemes ticking them too would add.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
 
 from app.i18n import N_
 from app.schemes import ACTIVE_STATUSES, Scheme
@@ -88,23 +86,23 @@ Column = Sequence[tuple[str, ...]]  # one facet's values, by item number
 
 @dataclass(frozen=True)
 class FacetSets:
-    """The facet values of numbered items, by facet: each item's values (`columns`) and the
-    items having each value (`values`), what disjunctive_sets counts and filters with."""
+    """The items having each value of each facet (items numbered from 0): what
+    disjunctive_sets counts and filters with."""
 
-    columns: Mapping[str, Column]
-    values: Mapping[str, Mapping[str, frozenset[int]]]
+    values: Mapping[str, Mapping[str, frozenset[int]]]  # facet -> value (sorted) -> items
 
     @classmethod
     def of_columns(cls, columns: Mapping[str, Column]) -> FacetSets:
-        """The sets of these columns."""
+        """The sets of facet columns (facet -> each item's values, by item number)."""
         values: dict[str, dict[str, set[int]]] = {name: {} for name in columns}
         for name, column in columns.items():
             by_value = values[name]
             for item, found in enumerate(column):
                 for value in found:
                     by_value.setdefault(value, set()).add(item)
-        frozen = {name: {v: frozenset(i) for v, i in by.items()} for name, by in values.items()}
-        return cls(columns, frozen)
+        return cls(
+            {name: {v: frozenset(i) for v, i in sorted(by.items())} for name, by in values.items()}
+        )
 
     @classmethod
     def of_rows(cls, rows: Sequence[tuple[tuple[str, ...], ...]]) -> FacetSets:
@@ -126,13 +124,13 @@ class FacetSets:
 def disjunctive_sets(
     items: Iterable[int],
     passing: Mapping[str, frozenset[int] | set[int]],
-    values_of: Mapping[str, Column],
+    sets: FacetSets,
     facets: Sequence[str],
 ) -> tuple[set[int], dict[str, dict[str, int]]]:
     """Disjunctive facets over numbered items, with set operations: the items passing every
     facet with a selection (`passing`: the items having one of its selected values, see
     FacetSets.passing), and each facet's value counts over the items passing every *other*
-    facet (values sorted)."""
+    facet (values sorted, those with no item left out)."""
     found = set(items)
     kept = found.intersection(*passing.values())
     counts: dict[str, dict[str, int]] = {}
@@ -140,7 +138,11 @@ def disjunctive_sets(
         # Most facets have no selection: they share the kept items as their base.
         others = [docs for other, docs in passing.items() if other != name]
         base = kept if len(others) == len(passing) else found.intersection(*others)
-        column = values_of[name]
-        counter = Counter(chain.from_iterable(column[item] for item in base))
-        counts[name] = dict(sorted(counter.items()))
+        # Each value's items met with the base, in C: at 10,000 schemes, twice as fast as
+        # counting the base's values item by item, and as fast for a few items.
+        found_counts = (
+            (value, len(base.intersection(docs)))
+            for value, docs in sets.values.get(name, {}).items()
+        )
+        counts[name] = {value: count for value, count in found_counts if count}
     return kept, counts

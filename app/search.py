@@ -966,7 +966,7 @@ class SearchIndex:
         except Exception as error:  # the build was damaged under the searcher
             self._forget_searcher()
             raise IndexUnavailableError(str(error)) from None
-        kept, counts = disjunctive_sets(docs, passing, build.facets.columns, FACET_FIELDS)
+        kept, counts = disjunctive_sets(docs, passing, build.facets, FACET_FIELDS)
         ranked = self._ranked(build, _best_first(scores, kept), text)
         ids = [build.ids[docnum] for docnum in ranked]
         found_scores = {build.ids[docnum]: scores[docnum] for docnum in ranked}

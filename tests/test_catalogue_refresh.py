@@ -83,7 +83,7 @@ def test_publishes_rollbacks_additions_and_withdrawals_refresh_to_a_fresh_load(
     before = cached(app)
     today = today_in_paris()
     before.deadlines(today)  # derived per scheme: carried over by the refresh
-    assert before.facet_sets.columns  # facet values too (their sets are made afresh)
+    assert before.facet_sets.values  # facet values too (their sets are made afresh)
 
     latest = latest_revision(db, SCHEME_ID)
     assert latest is not None

@@ -112,13 +112,12 @@ def test_counting_with_sets_follows_the_definition(
 ) -> None:
     # Search and browsing count facets over item numbers with set operations: the kept items
     # and counts of the definition, over the whole catalogue and over a part of it.
+    columns = {name: [facet_values(s, name) for s in catalogue] for name in LIST_FACETS}
     sets = FacetSets.of_rows([list_facet_values(s) for s in catalogue])
-    assert sets.columns == {
-        name: [facet_values(s, name) for s in catalogue] for name in LIST_FACETS
-    }
-    for items in (range(len(catalogue)), range(0, len(catalogue), 2)):
-        kept, counts = disjunctive_sets(items, sets.passing(selected), sets.columns, LIST_FACETS)
-        expected_kept, expected_counts = _by_definition(sets.columns, items, selected)
+    assert sets == FacetSets.of_columns(columns)
+    for items in (range(len(catalogue)), range(0, len(catalogue), 2), range(1)):
+        kept, counts = disjunctive_sets(items, sets.passing(selected), sets, LIST_FACETS)
+        expected_kept, expected_counts = _by_definition(columns, items, selected)
         assert sorted(kept) == expected_kept
         assert counts == expected_counts
 
@@ -129,7 +128,7 @@ def test_a_value_repeated_in_a_scheme_counts_once(catalogue: list[Scheme]) -> No
     twice = scheme.model_copy(update={"audience": audience})
     assert facet_values(twice, "sector") == scheme.audience.sectors
     sets = FacetSets.of_rows([list_facet_values(twice)])
-    _kept, counts = disjunctive_sets([0], {}, sets.columns, LIST_FACETS)
+    _kept, counts = disjunctive_sets([0], {}, sets, LIST_FACETS)
     assert counts["sector"] == dict.fromkeys(sorted(scheme.audience.sectors), 1)
 
 

@@ -130,7 +130,7 @@ def _browse(
     def compute() -> tuple[list[ListedScheme], dict[str, dict[str, int]]]:
         sets = catalogue.facet_sets
         everything = range(len(catalogue.schemes))
-        kept, facets = disjunctive_sets(everything, sets.passing(selected), sets.columns, FACETS)
+        kept, facets = disjunctive_sets(everything, sets.passing(selected), sets, FACETS)
         schemes = [catalogue.schemes[position] for position in sorted(kept)]  # catalogue order
         return _ordered(catalogue, schemes, {}, form, lang, today, facets)
 
