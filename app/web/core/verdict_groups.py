@@ -39,15 +39,22 @@ class VerdictsAt(Sequence[SchemeVerdict]):
 
 
 def name_ranks(catalogue: Catalogue, lang: str) -> list[int]:
-    """Each compiled scheme's rank in the catalogue's order by name in that language (by
-    position): worked out once per language and catalogue version, each request sorts by it."""
+    """Each compiled scheme's rank by name in that language (by position; the same name in
+    catalogue order): worked out once per language and catalogue version, each request sorts
+    the verdicts by it."""
 
     def ranks() -> list[int]:
-        by_name = sorted(catalogue.schemes, key=lambda s: s.name.get(lang).casefold())
-        rank = {scheme.id: n for n, scheme in enumerate(by_name)}
-        return [rank[compiled.scheme.id] for compiled in catalogue.compiled]
+        names = catalogue.name_ranks(lang)
+        by_name = sorted(
+            range(len(catalogue.compiled)),
+            key=lambda p: (names[catalogue.compiled[p].scheme.id], p),
+        )
+        rank = [0] * len(by_name)
+        for n, position in enumerate(by_name):
+            rank[position] = n
+        return rank
 
-    return catalogue.memo(("name ranks", lang), ranks)
+    return catalogue.memo(("verdict name ranks", lang), ranks)
 
 
 def grouped(
