@@ -240,10 +240,13 @@ def render_results(state: State, mail_form: MailResultsForm) -> str:
     catalogue = current_catalogue()
     updated = catalogue.rules_date
     positions = grouped(state.verdicts, catalogue, current_language())
-    focus = position_of(catalogue, state.focus.scheme.id) if state.focus else None
+    current = {status: positions[status, True] for status in STATUSES}
+    if state.focus:  # the scheme checked has its own section, above the current ones
+        focus = position_of(catalogue, state.focus.scheme.id)
+        current = {status: [p for p in group if p != focus] for status, group in current.items()}
     groups = {
         status: paged(
-            VerdictsAt(state.verdicts, [p for p in positions[status, True] if p != focus]),
+            VerdictsAt(state.verdicts, current[status]),
             f"page_{status}",
             GROUP_PAGE_SIZES[status],
         )
