@@ -8,11 +8,8 @@ schemes ticking them too would add.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
-from typing import TypeVar
 
 from app.i18n import N_
 from app.schemes import ACTIVE_STATUSES, Scheme
@@ -47,12 +44,17 @@ LIST_FACETS = ("funder", "sector", "applicant_type", "role", "kind", "lifecycle"
 
 
 def facet_values(scheme: Scheme, name: str) -> tuple[str, ...]:
-    """The values a scheme has for one facet of the list."""
+    """The values a scheme has for one facet of the list, each once (a scheme counts once)."""
     audience = AUDIENCE_BY_PARAMETER.get(name)
     if audience is not None:
-        return tuple(getattr(scheme.audience, audience.field))
+        return tuple(dict.fromkeys(getattr(scheme.audience, audience.field)))
     single = {"funder": scheme.funder, "kind": scheme.kind, "lifecycle": scheme.lifecycle.status}
     return (single[name],)
+
+
+def list_facet_values(scheme: Scheme) -> tuple[tuple[str, ...], ...]:
+    """The values a scheme has for each facet of the list, in LIST_FACETS order."""
+    return tuple(facet_values(scheme, name) for name in LIST_FACETS)
 
 
 def audience_values(scheme: Scheme) -> list[tuple[AudienceFacet, tuple[str, ...]]]:
@@ -79,42 +81,56 @@ class Filters:
         return chosen
 
 
-Item = TypeVar("Item")
+Column = Sequence[tuple[str, ...]]  # one facet's values, by item number
 
 
-def disjunctive(
-    items: Iterable[Item],
-    selected: Mapping[str, Sequence[str]],
-    values_of: Callable[[Item, str], Iterable[str]],
-    facets: Sequence[str],
-) -> tuple[list[Item], dict[str, dict[str, int]]]:
-    """The items that have, for every facet with a selection, one of its selected values (in
-    their order); and for each facet, value counts over the items that pass every *other* facet.
-    """
-    chosen = {name: frozenset(values) for name, values in selected.items() if values}
-    kept: list[Item] = []
-    counts: dict[str, Counter[str]] = {name: Counter() for name in facets}
-    for item in items:
-        values = {name: set(values_of(item, name)) for name in (*facets, *chosen)}
-        failed = [name for name, wanted in chosen.items() if not values[name] & wanted]
-        if not failed:
-            kept.append(item)
-        # Counted for a facet when no other facet rejects the item.
-        for name in facets:
-            if not failed or failed == [name]:
-                counts[name].update(values[name])
-    return kept, {name: dict(sorted(counter.items())) for name, counter in counts.items()}
+@dataclass(frozen=True)
+class FacetSets:
+    """The items having each value of each facet (items numbered from 0): what
+    disjunctive_sets counts and filters with."""
+
+    values: Mapping[str, Mapping[str, frozenset[int]]]  # facet -> value (sorted) -> items
+
+    @classmethod
+    def of_columns(cls, columns: Mapping[str, Column]) -> FacetSets:
+        """The sets of facet columns (facet -> each item's values, by item number)."""
+        values: dict[str, dict[str, set[int]]] = {name: {} for name in columns}
+        for name, column in columns.items():
+            by_value = values[name]
+            for item, found in enumerate(column):
+                for value in found:
+                    by_value.setdefault(value, set()).add(item)
+        return cls(
+            {name: {v: frozenset(i) for v, i in sorted(by.items())} for name, by in values.items()}
+        )
+
+    @classmethod
+    def of_rows(cls, rows: Sequence[tuple[tuple[str, ...], ...]]) -> FacetSets:
+        """The list facets of numbered items, from each item's list_facet_values."""
+        return cls.of_columns(
+            {name: [row[index] for row in rows] for index, name in enumerate(LIST_FACETS)}
+        )
+
+    def having(self, name: str, chosen: Iterable[str]) -> frozenset[int]:
+        """The items having one of the chosen values of a facet."""
+        by_value = self.values.get(name, {})
+        return frozenset().union(*(by_value.get(value, ()) for value in chosen))
+
+    def passing(self, selected: Mapping[str, Sequence[str]]) -> dict[str, frozenset[int]]:
+        """For each facet with a selection, the items having one of its selected values."""
+        return {name: self.having(name, chosen) for name, chosen in selected.items() if chosen}
 
 
 def disjunctive_sets(
     items: Iterable[int],
     passing: Mapping[str, frozenset[int] | set[int]],
-    values_of: Mapping[str, Sequence[tuple[str, ...]]],
+    sets: FacetSets,
     facets: Sequence[str],
 ) -> tuple[set[int], dict[str, dict[str, int]]]:
-    """`disjunctive` over numbered items, with set operations instead of a loop per item: the
-    items passing every facet with a selection (`passing`: the items having one of its selected
-    values), and each facet's counts over the items passing every *other* facet."""
+    """Disjunctive facets over numbered items, with set operations: the items passing every
+    facet with a selection (`passing`: the items having one of its selected values, see
+    FacetSets.passing), and each facet's value counts over the items passing every *other*
+    facet (values sorted, those with no item left out)."""
     found = set(items)
     kept = found.intersection(*passing.values())
     counts: dict[str, dict[str, int]] = {}
@@ -122,7 +138,11 @@ def disjunctive_sets(
         # Most facets have no selection: they share the kept items as their base.
         others = [docs for other, docs in passing.items() if other != name]
         base = kept if len(others) == len(passing) else found.intersection(*others)
-        column = values_of[name]
-        counter = Counter(chain.from_iterable(column[item] for item in base))
-        counts[name] = dict(sorted(counter.items()))
+        # Each value's items met with the base, in C: at 10,000 schemes, twice as fast as
+        # counting the base's values item by item, and as fast for a few items.
+        found_counts = (
+            (value, len(base.intersection(docs)))
+            for value, docs in sets.values.get(name, {}).items()
+        )
+        counts[name] = {value: count for value, count in found_counts if count}
     return kept, counts

@@ -43,7 +43,7 @@ from whoosh.reading import SegmentReader
 from whoosh.scoring import BM25F, bm25
 from whoosh.searching import Searcher
 
-from app.facets import LIST_FACETS, Filters, disjunctive_sets, facet_values
+from app.facets import LIST_FACETS, FacetSets, Filters, disjunctive_sets, facet_values
 from app.schemes import ACTIVE_STATUSES, Scheme
 from app.search_changes import Changes, changes, vocabulary_hash
 from app.search_suggest import SuggestEntry, suggest_entries
@@ -156,8 +156,7 @@ class _Build:
     never changes, so neither do they)."""
 
     ids: list[str]
-    facets: dict[str, list[tuple[str, ...]]]
-    values: dict[str, dict[str, frozenset[int]]]  # facet -> value -> documents
+    facets: FacetSets  # facet values by document number, documents by facet value
     active: frozenset[int]  # documents of an active lifecycle
     named: dict[tuple[str, ...], dict[int, int]]  # name key -> document -> weight
     speller: Speller
@@ -248,31 +247,21 @@ def _read_build(
         for entry in extra["entries"]
     ]
     lexicon = frozenset(extra["lexicon"])
-    values, active, named = _document_sets(facets, names)
-    return _Build(ids, facets, values, active, named, speller, lexicon, entries, segments=segments)
+    sets = FacetSets.of_columns(facets)
+    active, named = _document_sets(sets, names)
+    return _Build(ids, sets, active, named, speller, lexicon, entries, segments=segments)
 
 
 def _document_sets(
-    facets: dict[str, list[tuple[str, ...]]], names: list[dict[tuple[str, ...], int]]
-) -> tuple[
-    dict[str, dict[str, frozenset[int]]], frozenset[int], dict[tuple[str, ...], dict[int, int]]
-]:
-    """The documents of each facet value, the active ones, and the documents (with their
-    weight) whose name each name key types: what queries combine as sets."""
-    values: dict[str, dict[str, set[int]]] = {name: {} for name in FACET_FIELDS}
-    for name in FACET_FIELDS:
-        by_value = values[name]
-        for docnum, found in enumerate(facets[name]):
-            for value in found:
-                by_value.setdefault(value, set()).add(docnum)
+    facets: FacetSets, names: list[dict[tuple[str, ...], int]]
+) -> tuple[frozenset[int], dict[tuple[str, ...], dict[int, int]]]:
+    """The active documents, and the documents (with their weight) whose name each name key
+    types: what queries combine as sets."""
     named: dict[tuple[str, ...], dict[int, int]] = {}
     for docnum, keys in enumerate(names):
         for key, weight in keys.items():
             named.setdefault(key, {})[docnum] = weight
-    frozen = {name: {v: frozenset(d) for v, d in by.items()} for name, by in values.items()}
-    lifecycle = frozen["lifecycle"]
-    active = frozenset().union(*(lifecycle.get(status, ()) for status in ACTIVE_STATUSES))
-    return frozen, active, named
+    return facets.having("lifecycle", ACTIVE_STATUSES), named
 
 
 # Written beside each build: the words never corrected and the suggestion entries; each
@@ -1069,8 +1058,7 @@ class SearchIndex:
             key = (name, chosen)
             docs = build.filters.get(key)
             if docs is None:
-                by_value = build.values.get(name, {})
-                docs = frozenset().union(*(by_value.get(v, ()) for v in chosen))
+                docs = build.facets.having(name, chosen)
                 if len(build.filters) > 256:
                     build.filters.clear()
                 build.filters[key] = docs

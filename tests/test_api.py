@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from flask.testing import FlaskClient
 from support import CONTRACT_IDS
 
+from app.deadlines import next_deadline, today_in_paris
 from app.schemes import Scheme
 
 
@@ -119,3 +122,23 @@ def test_scheme_detail_lists_criteria(client: FlaskClient, catalogue: list[Schem
     body = client.get(f"/api/v1/schemes/{scheme.id}?lang=en").get_json()
     assert [c["id"] for c in body["criteria"]] == [c.id for c in scheme.criteria]
     assert all(c["label"] and c["source"] for c in body["criteria"])
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_lists_sort_by_name_and_by_next_deadline(
+    client: FlaskClient, catalogue: list[Scheme], lang: str
+) -> None:
+    # Lists sort by ranks of names worked out once per catalogue: the order of the names.
+    shown = [s for s in catalogue if s.is_active()]
+    body = client.get(f"/api/v1/schemes?sort=name&per_page=100&lang={lang}").get_json()
+    by_name = sorted(shown, key=lambda s: s.name.get(lang).casefold())
+    assert [item["id"] for item in body["items"]] == [s.id for s in by_name]
+    today = today_in_paris()
+    kinds = {"session": 0, "rolling": 1, "none": 2}
+
+    def soonest(scheme: Scheme) -> tuple[int, date, str]:
+        deadline = next_deadline(scheme, today)
+        return kinds[deadline.kind], deadline.closes or date.max, scheme.name.get(lang).casefold()
+
+    body = client.get(f"/api/v1/schemes?sort=deadline&per_page=100&lang={lang}").get_json()
+    assert [item["id"] for item in body["items"]] == [s.id for s in sorted(shown, key=soonest)]

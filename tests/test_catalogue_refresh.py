@@ -65,7 +65,7 @@ def assert_same_as_a_fresh_load(refreshed: Catalogue, db: Session, vocabulary: V
     assert refreshed.deadlines(today) == fresh.deadlines(today)
     assert refreshed.open_ids(today) == fresh.open_ids(today)
     assert refreshed.current == fresh.current
-    assert refreshed.parent_ids == fresh.parent_ids
+    assert refreshed.facet_sets == fresh.facet_sets
 
 
 def renamed(scheme: Scheme, word: str) -> Scheme:
@@ -83,6 +83,7 @@ def test_publishes_rollbacks_additions_and_withdrawals_refresh_to_a_fresh_load(
     before = cached(app)
     today = today_in_paris()
     before.deadlines(today)  # derived per scheme: carried over by the refresh
+    assert before.facet_sets.values  # facet values too (their sets are made afresh)
 
     latest = latest_revision(db, SCHEME_ID)
     assert latest is not None

@@ -169,3 +169,27 @@ def test_a_step_evaluates_only_the_rules_reading_the_new_answer(
     calls.clear()
     evaluate_all(compiled, second)  # the same profile again: remembered
     assert calls == []
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [{}, {"applicant_type": "company"}, {"applicant_type": "individual", "years_of_activity": 2}],
+)
+def test_verdicts_by_position_are_those_by_rank(
+    schemes: list[Scheme], vocabulary: Vocabulary, raw: dict[str, Any]
+) -> None:
+    # Pages group and sort positions, then build only the verdicts they show.
+    compiled = compile_catalogue(schemes)
+    answers, _errors = validate_answers(raw, vocabulary)
+    verdicts = evaluate_all(compiled, answers)
+    position = {c.scheme.id: p for p, c in enumerate(compiled)}
+    for status in ("eligible", "unknown", "ineligible"):
+        expected = [position[v.scheme.id] for v in verdicts if v.status == status]
+        assert verdicts.positions(status) == sorted(expected) == expected
+    assert sum(len(verdicts.positions(s)) for s in ("eligible", "unknown", "ineligible")) == len(
+        compiled
+    )
+    for verdict in verdicts:
+        assert verdicts.at(position[verdict.scheme.id]) is verdict  # built once
+    with pytest.raises(IndexError):
+        verdicts.at(len(compiled))

@@ -3,18 +3,24 @@ parameter: the repository, the search, the list, the API and the admin all follo
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from urllib.parse import parse_qsl
+
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
 
 from app.facets import (
     AUDIENCE_FACETS,
     LIST_FACETS,
     AudienceFacet,
+    FacetSets,
     Filters,
-    disjunctive,
     disjunctive_sets,
     facet_values,
+    list_facet_values,
 )
 from app.repository import list_schemes
 from app.schemes import ACTIVE_STATUSES, Audience, Scheme
@@ -67,27 +73,87 @@ def test_an_unknown_facet_name_is_a_programming_error(db: Session) -> None:
         list_schemes(db, Filters(values={"colour": ("blue",)}))
 
 
-def test_counting_with_sets_is_the_same_as_counting_item_by_item(catalogue: list[Scheme]) -> None:
-    # Search counts facets over document numbers with set operations: the same counts and kept
-    # items as the list's item-by-item count, for no selection, one, and several facets.
-    columns = {name: [facet_values(s, name) for s in catalogue] for name in LIST_FACETS}
-    items = range(0, len(catalogue), 2)  # a result that is not the whole catalogue
-    selections = [
-        Filters().selected(),
-        Filters(values={"funder": ("cnc", "cnm")}).selected(),
-        Filters(
-            values={"funder": ("cnc",), "sector": ("music", "books")}, include_inactive=True
-        ).selected(),
-    ]
-    for selected in selections:
-        passing = {
-            name: frozenset(i for i in items if set(columns[name][i]) & set(values))
-            for name, values in selected.items()
-        }
-        kept, counts = disjunctive_sets(items, passing, columns, LIST_FACETS)
-        expected_kept, expected_counts = disjunctive(
-            items, selected, lambda i, name: columns[name][i], LIST_FACETS
+def _by_definition(
+    columns: Mapping[str, Sequence[tuple[str, ...]]],
+    items: Iterable[int],
+    selected: Mapping[str, Sequence[str]],
+) -> tuple[list[int], dict[str, dict[str, int]]]:
+    """Disjunctive facets item by item, as the module docstring defines them."""
+    chosen = {name: set(values) for name, values in selected.items() if values}
+
+    def passes(item: int, ignored: str | None = None) -> bool:
+        return all(
+            set(columns[name][item]) & wanted for name, wanted in chosen.items() if name != ignored
         )
+
+    items = list(items)
+    counts = {
+        name: dict(
+            sorted(Counter(v for i in items if passes(i, name) for v in columns[name][i]).items())
+        )
+        for name in LIST_FACETS
+    }
+    return [i for i in items if passes(i)], counts
+
+
+SELECTIONS = [
+    Filters().selected(),
+    Filters(values={"funder": ("cnc", "cnm")}).selected(),
+    Filters(
+        values={"funder": ("cnc",), "sector": ("music", "books")}, include_inactive=True
+    ).selected(),
+    Filters(values={"sector": ("no-such-sector",)}).selected(),
+]
+
+
+@pytest.mark.parametrize("selected", SELECTIONS)
+def test_counting_with_sets_follows_the_definition(
+    catalogue: list[Scheme], selected: dict[str, tuple[str, ...]]
+) -> None:
+    # Search and browsing count facets over item numbers with set operations: the kept items
+    # and counts of the definition, over the whole catalogue and over a part of it.
+    columns = {name: [facet_values(s, name) for s in catalogue] for name in LIST_FACETS}
+    sets = FacetSets.of_rows([list_facet_values(s) for s in catalogue])
+    assert sets == FacetSets.of_columns(columns)
+    for items in (range(len(catalogue)), range(0, len(catalogue), 2), range(1)):
+        kept, counts = disjunctive_sets(items, sets.passing(selected), sets, LIST_FACETS)
+        expected_kept, expected_counts = _by_definition(columns, items, selected)
         assert sorted(kept) == expected_kept
         assert counts == expected_counts
-        assert any(counts.values())
+
+
+def test_a_value_repeated_in_a_scheme_counts_once(catalogue: list[Scheme]) -> None:
+    scheme = next(s for s in catalogue if s.audience.sectors)
+    audience = scheme.audience.model_copy(update={"sectors": scheme.audience.sectors * 2})
+    twice = scheme.model_copy(update={"audience": audience})
+    assert facet_values(twice, "sector") == scheme.audience.sectors
+    sets = FacetSets.of_rows([list_facet_values(twice)])
+    _kept, counts = disjunctive_sets([0], {}, sets, LIST_FACETS)
+    assert counts["sector"] == dict.fromkeys(sorted(scheme.audience.sectors), 1)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "funder=cnc&funder=cnm",
+        "funder=cnc&sector=immersive&sector=cinema&include_closed=true",
+        "lifecycle=closed&lifecycle=replaced&applicant_type=company",
+    ],
+)
+def test_browsing_counts_each_facet_over_the_schemes_passing_the_others(
+    client: FlaskClient, catalogue: list[Scheme], query: str
+) -> None:
+    # Through the API: the schemes listed and every facet's counts are those of the definition.
+    body = client.get(f"/api/v1/schemes?{query}&per_page=100&lang=en").get_json()
+    args = MultiDict(parse_qsl(query))
+    selected = Filters(
+        values={name: tuple(args.getlist(name)) for name in LIST_FACETS},
+        include_inactive=args.get("include_closed") == "true",
+    ).selected()
+    columns = {name: [facet_values(s, name) for s in catalogue] for name in LIST_FACETS}
+    kept, counts = _by_definition(columns, range(len(catalogue)), selected)
+    assert kept, "the selection should list something"
+    assert sorted(item["id"] for item in body["items"]) == sorted(catalogue[i].id for i in kept)
+    assert body["total"] == len(kept)
+    assert {name: body["facets"][name] for name in LIST_FACETS} == counts

@@ -66,11 +66,15 @@ def _next_link(section: str) -> str | None:
     return match.group(1).replace("&amp;", "&") if match else None
 
 
-@pytest.mark.usefixtures("large")
 @pytest.mark.parametrize("lang", ["fr", "en"])
 @pytest.mark.parametrize(("group", "size"), [("unknown", 20), ("ineligible", 50)])
 def test_a_results_group_shows_one_page_and_its_pages_cover_it_once(
-    client: FlaskClient, lang: str, group: str, size: int
+    client: FlaskClient,
+    catalogue: list[Scheme],
+    large: list[Scheme],
+    lang: str,
+    group: str,
+    size: int,
 ) -> None:
     url = RESULTS.format(lang=lang)
     html = client.get(url).get_data(as_text=True)
@@ -106,6 +110,8 @@ def test_a_results_group_shows_one_page_and_its_pages_cover_it_once(
     assert pages == -(-total // size)
     assert len(seen) == total
     assert len(set(seen)) == total  # every scheme once
+    names = {s.id: s.name.get(lang).casefold() for s in [*catalogue, *large]}
+    assert seen == sorted(seen, key=names.__getitem__)  # by name, from page to page
 
 
 @pytest.mark.usefixtures("large")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
@@ -280,6 +280,7 @@ class Verdicts(Sequence[SchemeVerdict]):
         self.answers = answers
         self.evaluation = evaluation
         self._memo = dict(evaluation.outcomes)  # this profile's verdicts fill it in as read
+        self._groups = groups
         self._order = [position for _status, positions in groups for position in positions]
         self._statuses = [status for status, _positions in groups]
         self._ends = list(accumulate(len(positions) for _status, positions in groups))
@@ -308,6 +309,21 @@ class Verdicts(Sequence[SchemeVerdict]):
         if built is None:
             built = self._built[index] = self._build(index % len(self._order))
         return built
+
+    def positions(self, status: VerdictStatus) -> list[int]:
+        """The positions in `catalogue` of the schemes with this verdict, in its order (not to
+        be changed): pages group, count and sort these, and build only the verdicts they show."""
+        return next(positions for name, positions in self._groups if name == status)
+
+    def at(self, position: int) -> SchemeVerdict:
+        """The verdict of the scheme at this catalogue position (built once, as by rank)."""
+        start = 0
+        for (_status, positions), end in zip(self._groups, self._ends, strict=True):
+            index = bisect_left(positions, position)
+            if index < len(positions) and positions[index] == position:
+                return self[start + index]
+            start = end
+        raise IndexError(position)
 
     def _build(self, rank: int) -> SchemeVerdict:
         status = self._statuses[bisect_right(self._ends, rank)]

@@ -20,6 +20,7 @@ from app.eligibility.engine import (
     compile_scheme,
     shared_in_use,
 )
+from app.facets import FacetSets, list_facet_values
 from app.repository import (
     SchemeFilters,
     catalogue_version,
@@ -33,7 +34,8 @@ from app.web.core.database import db_session
 _lock = threading.Lock()
 # Derived values kept per catalogue (sorted lists and facet counts per selection, deadlines per
 # day…): enough for the selections a busy day asks for, bounded so that odd URLs cannot grow it
-# without limit (a sorted list of 10,000 schemes holds about 1 MB).
+# without limit (a sorted list of 10,000 schemes holds 80 kB: its items are shared, see
+# app.web.core.listing.listed_schemes).
 MEMO_SIZE = 128
 T = TypeVar("T")
 Version = tuple[int, int, datetime | None]  # app.repository.catalogue_version
@@ -71,14 +73,27 @@ class Catalogue:
         return {scheme.id: scheme for scheme in self.schemes}
 
     @cached_property
+    def facet_sets(self) -> FacetSets:
+        """The list facets of the schemes by position (in `schemes`): what browsing counts.
+        Each scheme's values are kept per scheme, so a refresh reads only the changed ones."""
+        values = self.each("list facets", list_facet_values)
+        return FacetSets.of_rows([values[s.id] for s in self.schemes])
+
+    @cached_property
     def current(self) -> list[Scheme]:
         """The current schemes (app.schemes.current_schemes): the count every page shows."""
         return current_schemes(self.schemes)
 
-    @cached_property
-    def parent_ids(self) -> frozenset[str]:
-        """Ids of the schemes that have strands."""
-        return frozenset(s.parent for s in self.schemes if s.parent)
+    def name_ranks(self, lang: str) -> dict[str, int]:
+        """Each scheme's rank in the order of names in that language (casefolded; the same
+        name, the same rank): lists sort by it instead of comparing names."""
+
+        def ranks() -> dict[str, int]:
+            names = {s.id: s.name.get(lang).casefold() for s in self.schemes}
+            order = {name: rank for rank, name in enumerate(sorted(set(names.values())))}
+            return {scheme_id: order[name] for scheme_id, name in names.items()}
+
+        return self.memo(("name ranks", lang), ranks)
 
     def deadlines(self, today: date) -> dict[str, NextDeadline]:
         """Every scheme's next deadline on that day."""

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from app.deadlines import NextDeadline, today_in_paris
-from app.facets import disjunctive, facet_values
+from app.deadlines import NextDeadline, next_deadline, today_in_paris
+from app.facets import disjunctive_sets
 from app.i18n import Localized
 from app.schemes import ACTIVE_STATUSES, Scheme
 from app.search import SearchFilters
@@ -66,14 +67,16 @@ class Listing:
         return self.suggestion if self.corrected and self.suggestion else typed
 
 
-def _name_key(scheme: Scheme, lang: str) -> str:
-    return scheme.name.get(lang).casefold()
+def listed_schemes(catalogue: Catalogue, today: date) -> dict[str, ListedScheme]:
+    """Every scheme as a list shows it that day (by id, without a score): kept per scheme and
+    day like deadlines, so that the lists of every selection share them."""
+    return catalogue.each(("listed", today), lambda s: ListedScheme(s, next_deadline(s, today)))
 
 
 def sort_and_page(
     items: list[ListedScheme],
     *,
-    lang: str,
+    names: Mapping[str, int],
     sort: str,
     page: int,
     per_page: int,
@@ -81,7 +84,7 @@ def sort_and_page(
 ) -> ResultPage:
     """Sort by relevance (as given), next deadline, name, or maximum amount; then cut a page.
     With inactive_last, closed and replaced schemes follow the current ones in each order."""
-    return cut_page(sort_items(items, lang, sort, inactive_last), page, per_page)
+    return cut_page(sort_items(items, names, sort, inactive_last), page, per_page)
 
 
 def cut_page(items: list[ListedScheme], page: int, per_page: int) -> ResultPage:
@@ -91,12 +94,13 @@ def cut_page(items: list[ListedScheme], page: int, per_page: int) -> ResultPage:
 
 
 def sort_items(
-    items: list[ListedScheme], lang: str, sort: str, inactive_last: bool = False
+    items: list[ListedScheme], names: Mapping[str, int], sort: str, inactive_last: bool = False
 ) -> list[ListedScheme]:
-    """Items by relevance (as given), next deadline, name, or maximum amount."""
+    """Items by relevance (as given), next deadline, name (`names`: each scheme's rank by name,
+    Catalogue.name_ranks), or maximum amount."""
     rank = {"session": 0, "rolling": 1, "none": 2}
     if sort == "name":
-        items = sorted(items, key=lambda item: _name_key(item.scheme, lang))
+        items = sorted(items, key=lambda item: names[item.scheme.id])
     elif sort == "amount":
         items = sorted(items, key=lambda item: -_max_amount(item.scheme))
     elif sort == "deadline":
@@ -105,7 +109,7 @@ def sort_items(
             key=lambda item: (
                 rank[item.deadline.kind],
                 item.deadline.closes or date.max,
-                _name_key(item.scheme, lang),
+                names[item.scheme.id],
             ),
         )
     if inactive_last:
@@ -128,7 +132,10 @@ def _browse(
     key = ("browse", chosen, bool(form.open_now.data), form.chosen_sort, lang, today)
 
     def compute() -> tuple[list[ListedScheme], dict[str, dict[str, int]]]:
-        schemes, facets = disjunctive(catalogue.schemes, selected, facet_values, FACETS)
+        sets = catalogue.facet_sets
+        everything = range(len(catalogue.schemes))
+        kept, facets = disjunctive_sets(everything, sets.passing(selected), sets, FACETS)
+        schemes = [catalogue.schemes[position] for position in sorted(kept)]  # catalogue order
         return _ordered(catalogue, schemes, {}, form, lang, today, facets)
 
     return catalogue.memo(key, compute)
@@ -149,11 +156,15 @@ def _ordered(
     facets = {**facets, "open_now": {"true": sum(s.id in open_ids for s in schemes)}}
     if form.open_now.data:
         schemes = [s for s in schemes if s.id in open_ids]
-    deadlines = catalogue.deadlines(today)
-    items = [ListedScheme(s, deadlines[s.id], scores.get(s.id)) for s in schemes]
+    listed = listed_schemes(catalogue, today)
+    items = [
+        ListedScheme(s, listed[s.id].deadline, scores[s.id]) if s.id in scores else listed[s.id]
+        for s in schemes
+    ]
     # Relevance already ranks current schemes first (but an exact name above all).
     inactive_last = bool(form.text) and form.chosen_sort != "relevance"
-    return sort_items(items, lang, form.chosen_sort, inactive_last), facets
+    names = catalogue.name_ranks(lang)
+    return sort_items(items, names, form.chosen_sort, inactive_last), facets
 
 
 def run_listing(form: FilterForm, lang: str) -> Listing:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
@@ -22,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.deadlines import today_in_paris
 from app.eligibility.answers import DONT_KNOW, Answers, parse_answer
-from app.eligibility.engine import SchemeVerdict, evaluate_all
+from app.eligibility.engine import SchemeVerdict, Verdicts, evaluate_all
 from app.eligibility.questions import Progress, progress
 from app.reasons import reason
 from app.schemes import Scheme
@@ -35,6 +33,13 @@ from app.web.core.public_url import external_url
 from app.web.core.questionnaire_forms import MailResultsForm, question_form
 from app.web.core.reason_text import say
 from app.web.core.reference import vocabulary
+from app.web.core.verdict_groups import (
+    STATUSES,
+    VerdictsAt,
+    current_ruled_out,
+    grouped,
+    position_of,
+)
 from app.web.pages.answers_url import answers_from_args, answers_query, hidden_fields
 
 blueprint = Blueprint("questionnaire", __name__)
@@ -51,7 +56,7 @@ class State:
 
     answers: Answers
     order: list[str]
-    verdicts: Sequence[SchemeVerdict]
+    verdicts: Verdicts
     unassessed: list[Scheme]
     progress: Progress
     # "Am I eligible?" from a scheme page: only this scheme's questions are asked.
@@ -70,24 +75,22 @@ def _state(answers: Answers, order: list[str], focus_id: str | None = None) -> S
     verdicts = evaluate_all(catalogue.compiled, answers)
     focus = None
     if focus_id is not None:  # built only if asked for: the verdicts are built as they are read
-        focus = next((v for v in verdicts if v.scheme.id == focus_id), None)
-    if focus_id is not None and focus is None:
-        abort(404)  # no such scheme, or one whose conditions are not encoded
-    # Active schemes without encoded rules are listed apart: we cannot say anything about them.
-    parents = catalogue.parent_ids
-    unassessed = [
-        s for s in catalogue.schemes if not s.criteria and s.is_active() and s.id not in parents
-    ]
+        position = position_of(catalogue, focus_id)
+        if position is None:
+            abort(404)  # no such scheme, or one whose conditions are not encoded
+        focus = verdicts.at(position)
+    # Current schemes without encoded rules are listed apart: we cannot say anything about them.
+    unassessed = catalogue.memo(
+        "unassessed", lambda: [s for s in catalogue.current if not s.criteria]
+    )
     asking = [focus] if focus else verdicts
     return State(answers, order, verdicts, unassessed, progress(asking, vocabulary()), focus)
 
 
 def _standing(state: State) -> tuple[int, int]:
     """How many current schemes are still possible for these answers, of how many."""
-    catalogue = current_catalogue()
-    current = catalogue.memo("current ids", lambda: frozenset(s.id for s in catalogue.current))
-    ruled_out = sum(v.status == "ineligible" and v.scheme.id in current for v in state.verdicts)
-    return len(current) - ruled_out, len(current)
+    ruled_out, current = current_ruled_out(state.verdicts, current_catalogue())
+    return current - ruled_out, current
 
 
 def _unknown_streak(state: State) -> int:
@@ -216,28 +219,6 @@ def recap() -> tuple[str, int] | str:
     )
 
 
-def _groups(verdicts: Sequence[SchemeVerdict]) -> dict[tuple[str, bool], list[SchemeVerdict]]:
-    """The verdicts by (status, scheme is current), each group by name. The catalogue's order by
-    name is worked out once per language and version, then each request sorts by rank."""
-    catalogue, lang = current_catalogue(), current_language()
-    rank = catalogue.memo(
-        ("name rank", lang),
-        lambda: {
-            s.id: n
-            for n, s in enumerate(
-                sorted(catalogue.schemes, key=lambda s: s.name.get(lang).casefold())
-            )
-        },
-    )
-    groups: dict[tuple[str, bool], list[SchemeVerdict]] = defaultdict(list)
-    for verdict in verdicts:
-        scheme = verdict.scheme
-        groups[verdict.status, scheme.is_active()].append(verdict)
-    for group in groups.values():
-        group.sort(key=lambda v: rank[v.scheme.id])
-    return groups
-
-
 @blueprint.get("/results")
 def results() -> tuple[str, int] | str:
     """Verdicts grouped eligible / to verify / not eligible; the URL reproduces them."""
@@ -258,19 +239,23 @@ def render_results(state: State, mail_form: MailResultsForm) -> str:
     a page of cards, never thousands."""
     catalogue = current_catalogue()
     updated = catalogue.rules_date
-    grouped = _groups(state.verdicts)
+    positions = grouped(state.verdicts, catalogue, current_language())
+    current = {status: positions[status, True] for status in STATUSES}
+    if state.focus:  # the scheme checked has its own section, above the current ones
+        focus = position_of(catalogue, state.focus.scheme.id)
+        current = {status: [p for p in group if p != focus] for status, group in current.items()}
     groups = {
         status: paged(
-            [v for v in grouped[status, True] if v is not state.focus],
+            VerdictsAt(state.verdicts, current[status]),
             f"page_{status}",
             GROUP_PAGE_SIZES[status],
         )
-        for status in ("eligible", "unknown", "ineligible")
+        for status in STATUSES
     }
     # Closed and replaced schemes that would have fitted: listed apart, with their successor,
     # never "to verify" (nobody can apply to them any more).
     would_have_fitted = paged(
-        grouped["eligible", False] + grouped["unknown", False],
+        VerdictsAt(state.verdicts, positions["eligible", False] + positions["unknown", False]),
         "page_closed",
         GROUP_PAGE_SIZES["closed"],
     )
@@ -293,5 +278,5 @@ def render_results(state: State, mail_form: MailResultsForm) -> str:
         with_query=_with_query,
         group_titles=VERDICT_GROUP_TITLES,
         # For the link preview: counts of current schemes by verdict, never the answers.
-        verdict_counts=Counter(v.status for v in state.verdicts if v.scheme.is_active()),
+        verdict_counts={status: len(positions[status, True]) for status in STATUSES},
     )
