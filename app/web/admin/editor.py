@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -18,7 +18,7 @@ from app.deadlines import today_in_paris
 from app.editing import (
     ConflictError,
     EditError,
-    all_records,
+    all_names,
     draft_problems,
     latest_revision,
     revision,
@@ -181,11 +181,16 @@ def error_summary(form: SchemeForm) -> list[SummaryItem]:
 
 
 def _scheme_choices() -> list[tuple[str, str]]:
-    lang = current_language()
-    return [
-        (record.id, Localized.model_validate(record.document["name"]).get(lang))
-        for record in all_records(db_session())
-    ]
+    """Every scheme by id and name, for the links between schemes; read once per request (the
+    revisions page fills a form per revision)."""
+    choices: list[tuple[str, str]] | None = g.get("scheme_choices")
+    if choices is None:
+        lang = current_language()
+        choices = g.scheme_choices = [
+            (scheme_id, Localized.model_validate(name).get(lang))
+            for scheme_id, name in all_names(db_session())
+        ]
+    return choices
 
 
 def _configured(form: SchemeForm, scheme_id: str | None) -> SchemeForm:

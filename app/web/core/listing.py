@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from app.deadlines import NextDeadline, next_deadline, today_in_paris
@@ -167,38 +167,56 @@ def _ordered(
     return sort_items(items, names, form.chosen_sort, inactive_last), facets
 
 
-def run_listing(form: FilterForm, lang: str) -> Listing:
-    """Search (words) or filter (none) the catalogue, then sort and cut the asked page."""
-    today = today_in_paris()
-    suggestion, fuzzy, truncated, common_only, corrected = None, False, False, False, False
-    inactive = 0
-    scores: dict[str, float] = {}
-    facets: dict[str, dict[str, int]] | None = None
-    catalogue = current_catalogue()
-    if form.text:
+def _searched(form: FilterForm, catalogue: Catalogue, lang: str, today: date) -> Listing:
+    """The schemes the words find with the chosen facets, sorted, with their facet counts and
+    what search has to say (all items: the caller cuts the page). Worked out once per words,
+    selection, order, day and catalogue version: the next page of a search is a lookup."""
+    filters = form.filters()
+    values = form.facet_values()
+    chosen = tuple(sorted((k, tuple(v)) for k, v in values.items() if v))
+    open_now, sort = bool(form.open_now.data), form.chosen_sort
+    key = ("search", form.text, chosen, filters.include_inactive, open_now, sort, lang, today)
+
+    def compute() -> Listing:
         by_id = catalogue.by_id
-        filters = form.filters()
         found = search(
-            form.text,
-            SearchFilters(values=form.facet_values(), include_inactive=filters.include_inactive),
+            form.text, SearchFilters(values=values, include_inactive=filters.include_inactive)
         )
         schemes = [by_id[i] for i in found.ids if i in by_id]
-        scores = found.scores
-        suggestion, fuzzy, common_only = found.suggestion, found.fuzzy, found.common_words_only
-        corrected = found.mode == "corrected"
-        truncated = bool(found.query and found.query.truncated)
         facets = {
             name: dict(sorted((k, v) for k, v in found.facets.get(name, {}).items() if k))
             for name in FACETS
         }
-        inactive = found.inactive_count
-        items, facets = _ordered(catalogue, schemes, scores, form, lang, today, facets)
+        items, facets = _ordered(catalogue, schemes, found.scores, form, lang, today, facets)
+        return Listing(
+            ResultPage(items, len(items), 1, max(1, len(items))),
+            facets,
+            found.suggestion,
+            found.fuzzy,
+            bool(found.query and found.query.truncated),
+            found.common_words_only,
+            found.mode == "corrected",
+            found.inactive_count,
+        )
+
+    return catalogue.memo(key, compute)
+
+
+def run_listing(form: FilterForm, lang: str) -> Listing:
+    """Search (words) or filter (none) the catalogue, then sort and cut the asked page."""
+    today = today_in_paris()
+    catalogue = current_catalogue()
+    if form.text:
+        found = _searched(form, catalogue, lang, today)
+        items = found.page.items
     else:
         items, facets = _browse(form, catalogue, lang, today)
+        found = Listing(ResultPage(items, len(items), 1, max(1, len(items))), facets)
     page = cut_page(items, form.page.data or 1, form.per_page.data or 20)
+    inactive = found.inactive_count
     if form.open_now.data:
         inactive = sum(i.scheme.lifecycle.status not in ACTIVE_STATUSES for i in items)
-    return Listing(page, facets, suggestion, fuzzy, truncated, common_only, corrected, inactive)
+    return replace(found, page=page, inactive_count=inactive)
 
 
 def localized(text: Localized | None, lang: str) -> str | None:
