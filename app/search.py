@@ -566,6 +566,13 @@ class SearchIndex:
     def _current(self) -> Path:
         return self.directory / "current"
 
+    def published(self) -> str:
+        """Which build searches read now (its folder); '' when there is none."""
+        try:
+            return os.readlink(self._current)
+        except OSError:
+            return ""
+
     def metadata(self) -> dict[str, Any] | None:
         """The published index's metadata, or None when there is no readable index."""
         try:

@@ -14,7 +14,7 @@ from app.schemes import ACTIVE_STATUSES, Scheme
 from app.search import SearchFilters
 from app.web.core.catalogue_cache import Catalogue, current_catalogue
 from app.web.core.listing_form import FACETS, FilterForm
-from app.web.core.search_service import search
+from app.web.core.search_service import search, serving_build
 
 
 @dataclass(frozen=True, slots=True)  # thousands of them are kept per catalogue
@@ -175,7 +175,11 @@ def _searched(form: FilterForm, catalogue: Catalogue, lang: str, today: date) ->
     values = form.facet_values()
     chosen = tuple(sorted((k, tuple(v)) for k, v in values.items() if v))
     open_now, sort = bool(form.open_now.data), form.chosen_sort
-    key = ("search", form.text, chosen, filters.include_inactive, open_now, sort, lang, today)
+    # Right after a publish, this process may search the build before while another one
+    # writes the new build: such an answer is kept under that build's name, not as the
+    # catalogue's (it would stay stale until the next publish).
+    build = serving_build()
+    key = (form.text, chosen, filters.include_inactive, open_now, sort, lang, today, build)
 
     def compute() -> Listing:
         by_id = catalogue.by_id
@@ -199,7 +203,7 @@ def _searched(form: FilterForm, catalogue: Catalogue, lang: str, today: date) ->
             found.inactive_count,
         )
 
-    return catalogue.memo(key, compute)
+    return catalogue.memo(("search", key), compute)
 
 
 def run_listing(form: FilterForm, lang: str) -> Listing:

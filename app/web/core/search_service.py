@@ -27,6 +27,12 @@ def search(text: str, filters: SearchFilters) -> SearchResults:
         return search_index().search(text, filters)
 
 
+def serving_build() -> str:
+    """The index build searches read now: the catalogue's, or the one before while another
+    process writes the catalogue's (what an answer kept with the catalogue must name)."""
+    return search_index().published()
+
+
 def suggest(text: str, lang: str) -> list[SuggestEntry]:
     """Completions; an index found broken is rebuilt and the lookup tried once more."""
     try:
