@@ -31,6 +31,7 @@ RULES_DATE = re.compile(r'"rules_date":"\d{4}-\d{2}-\d{2}"')
 def _body(text: str) -> str:
     return RULES_DATE.sub('"rules_date":"(the day the database was loaded)"', text)
 
+
 LIST_QUERIES = [
     "",
     "lang=en",
