@@ -430,8 +430,7 @@ def _bm25_postings(searcher: Searcher, build: _Build, name: str, text: str) -> d
     if not field_type.scorable:
         return dict(_scores(searcher.postings(name, token, weighting=weighting)))
     idf = searcher.idf(name, token)
-    average = searcher.avg_field_length(name) or 1
-    b, k1 = getattr(weighting, "_field_B", {}).get(name, weighting.B), weighting.K1
+    average, b, k1 = _bm25_parameters(searcher, name)
     lengths = build.lengths.get(name)
     if lengths is None:
         lengths = build.lengths[name] = [-1] * searcher.doc_count_all()
@@ -445,6 +444,13 @@ def _bm25_postings(searcher: Searcher, build: _Build, name: str, text: str) -> d
     return scores
 
 
+def _bm25_parameters(searcher: Searcher, name: str) -> tuple[float, float, float]:
+    """A field's average length, and the B and K1 of the searcher's BM25F for it."""
+    weighting = searcher.weighting
+    b = getattr(weighting, "_field_B", {}).get(name, weighting.B)
+    return searcher.avg_field_length(name) or 1, b, weighting.K1
+
+
 def _phrase_postings(
     searcher: Searcher, build: _Build, phrase: q.Phrase, pairs: list[dict[int, float]]
 ) -> dict[int, float]:
@@ -456,15 +462,14 @@ def _phrase_postings(
     candidates = sorted(set(smallest).intersection(*pairs))
     if not candidates:
         return {}
-    name, weighting = phrase.fieldname, searcher.weighting
+    name = phrase.fieldname
     field_type = searcher.schema[name]
     tokens = [field_type.to_bytes(word) for word in phrase.words]
     if not all((name, token) in searcher.reader() for token in tokens):
         return {}
     matchers = [searcher.postings(name, token) for token in tokens]
     idfs = [searcher.idf(name, token) for token in tokens]
-    average = searcher.avg_field_length(name) or 1
-    b, k1 = getattr(weighting, "_field_B", {}).get(name, weighting.B), weighting.K1
+    average, b, k1 = _bm25_parameters(searcher, name)
     scores = {}
     for docnum in candidates:
         length = searcher.doc_field_length(docnum, name, 1)
