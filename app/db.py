@@ -19,6 +19,7 @@ from sqlalchemy import (
     event,
     make_url,
 )
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 # Seconds to open a connection when no request timeout is given (CLI, migrations).
@@ -70,6 +71,19 @@ def _begin_sqlite_transaction(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN")
 
 
+class DatabaseWaitTimeoutError(psycopg.OperationalError):
+    """The database server took the bytes and answered nothing within the connection's deadline."""
+
+
+def waited_out(error: BaseException) -> bool:
+    """Whether error is a wait on the database that ran out of time (a full pool, a connection
+    that never opened, a query never answered), as opposed to a refusal, which comes at once."""
+    if isinstance(error, PoolTimeoutError):
+        return True
+    cause = getattr(error, "orig", None)
+    return isinstance(cause, DatabaseWaitTimeoutError | psycopg_errors.ConnectionTimeout)
+
+
 class DeadlineConnection(psycopg.Connection[Any]):
     """A psycopg connection whose every network wait (query, commit, rollback, pool pre-ping)
     ends after `deadline` seconds. PostgreSQL's statement_timeout stops slow queries, but only a
@@ -86,7 +100,7 @@ class DeadlineConnection(psycopg.Connection[Any]):
             # The protocol state is unknown now: close, so that SQLAlchemy sees a disconnect,
             # drops the link from the pool and the web layer answers 503.
             self.close()
-            raise psycopg.OperationalError(
+            raise DatabaseWaitTimeoutError(
                 f"the database did not answer within {limit} s"
             ) from error
 

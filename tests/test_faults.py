@@ -33,6 +33,7 @@ from flask.testing import FlaskClient
 from flask_babel import force_locale, gettext
 from harness import GUNICORN, running_gunicorn
 from markupsafe import escape
+from psycopg.errors import ConnectionTimeout
 from relay import Relay
 from sqlalchemy import Engine, event, func, make_url, select, text
 from sqlalchemy.exc import (
@@ -51,7 +52,7 @@ from werkzeug.test import TestResponse
 
 from app import audit
 from app.config import Settings
-from app.db import make_engine, make_session_factory
+from app.db import DatabaseWaitTimeoutError, make_engine, make_session_factory, waited_out
 from app.editing import latest_revision, publish, revisions, save_draft
 from app.models import AuditEvent, SchemeRecord
 from app.repository import get_scheme, import_schemes
@@ -59,6 +60,7 @@ from app.schemes import Scheme
 from app.vocabulary import Vocabulary
 from app.web import create_app
 from app.web.core.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
+from app.web.core.outage import Access, Outage
 
 SCHEME = "cnl-bourse-auteurs"
 PAGE = f"/{{lang}}/aides/{SCHEME}"
@@ -245,6 +247,106 @@ def test_sqlite_down_then_back_without_restart(
 
     switch.on = False
     assert_serving(client)
+
+
+# --- an outage: after a wait runs out, requests get their 503 at once ----------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_an_outage_refuses_during_its_pause_then_lets_one_request_try() -> None:
+    clock = Clock()
+    outage = Outage(pause=1.0, clock=clock)
+    assert outage.access() is Access.USE
+    outage.begin()
+    assert outage.access() is Access.REFUSE
+    clock.now += 0.99
+    assert outage.access() is Access.REFUSE
+    clock.now += 0.02
+    assert outage.access() is Access.TRY
+    assert outage.access() is Access.REFUSE  # one trial at a time
+    outage.begin()  # the trial failed: another pause
+    clock.now += 0.5
+    assert outage.access() is Access.REFUSE
+    clock.now += 0.6
+    assert outage.access() is Access.TRY
+    outage.end()  # the trial succeeded
+    assert outage.access() is Access.USE
+    assert not outage.ongoing
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (PoolTimeoutError("QueuePool limit reached"), True),
+        (OperationalError("SELECT 1", {}, DatabaseWaitTimeoutError("no answer")), True),
+        (OperationalError("SELECT 1", {}, ConnectionTimeout("connection timeout")), True),
+        (_dbapi(OperationalError), False),  # a refusal or a lost link: it came at once
+        (_dbapi(InterfaceError), False),
+    ],
+)
+def test_only_a_wait_that_ran_out_begins_an_outage(error: Exception, expected: bool) -> None:
+    assert waited_out(error) is expected
+
+
+def test_during_an_outage_database_pages_answer_503_without_trying_the_database(
+    settings: Settings, sqlite_engine: Engine
+) -> None:
+    app = create_app(settings, make_session_factory(sqlite_engine))
+    clock = Clock()
+    app.extensions["aides.outage"] = outage = Outage(pause=1.0, clock=clock)
+    waits = [PoolTimeoutError("QueuePool limit reached")]
+
+    def wait_out() -> NoReturn:
+        raise waits.pop()
+
+    app.add_url_rule("/en/waits", "waits", wait_out)
+    client = app.test_client()
+    assert_serving(client)
+    checkouts: list[object] = []
+    event.listen(sqlite_engine.pool, "checkout", lambda *args: checkouts.append(args))
+    assert_unavailable_page(app, client.get("/en/waits"), "en")
+    assert outage.ongoing
+
+    # The pause: every database page is a 503 at once, and nothing asked the database.
+    assert_unavailable(app, client)
+    assert checkouts == []
+    # Pages without the database still answer.
+    assert client.get("/en/admin/login").status_code == 200
+    with client.get("/static/style.css") as stylesheet:
+        assert stylesheet.status_code == 200
+
+    # After the pause, one request tries; it succeeds, so the outage is over.
+    clock.now += 1.5
+    assert_serving(client)
+    assert not outage.ongoing
+    assert len(checkouts) >= 3
+
+
+def test_a_failed_trial_begins_another_pause(settings: Settings, sqlite_engine: Engine) -> None:
+    switch = Switch(sqlite_engine)
+    app = create_app(settings, make_session_factory(sqlite_engine))
+    clock = Clock()
+    app.extensions["aides.outage"] = outage = Outage(pause=1.0, clock=clock)
+    client = app.test_client()
+    outage.begin()
+    clock.now += 1.5
+    switch.on = True  # refused at once: the trial fails, and the pause begins again
+    assert_unavailable_page(app, client.get(PAGE.format(lang="en")), "en")
+    assert switch.refused == 1
+    assert outage.ongoing
+    switch.on = False
+    assert_unavailable_page(app, client.get(PAGE.format(lang="fr")), "fr")
+    assert switch.refused == 1  # refused without trying
+    clock.now += 1.5
+    assert_serving(client)
+    assert not outage.ongoing
 
 
 # --- database unavailable, then back: PostgreSQL through a relay the test can cut ---------------

@@ -30,6 +30,7 @@ from app.web.core import (
     errors,
     formatting,
     locale,
+    outage,
     rate_limits,
     security,
 )
@@ -76,6 +77,7 @@ def create_app(
             )
         )
     database.init_app(app, session_factory)
+    outage.init_app(app)
     # First, so that its after_request runs last and sees every cookie the others set.
     caching.init_app(app, caching.build_id(Path(__file__).resolve().parent.parent))
     Babel(app, locale_selector=locale.current_language)

@@ -9,6 +9,8 @@ from flask import Flask, current_app, g
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.web.core.outage import admit_request
+
 log = logging.getLogger(__name__)
 
 
@@ -22,8 +24,10 @@ def init_app(app: Flask, session_factory: sessionmaker[Any]) -> None:
 
 
 def db_session() -> Session:
-    """The current request's session, opened on first use."""
+    """The current request's session, opened on first use (DatabasePausedError during an
+    outage: the request answers 503 without waiting on the database)."""
     if "db_session" not in g:
+        admit_request()
         g.db_session = current_app.extensions["aides.sessions"]()
     session: Session = g.db_session
     return session

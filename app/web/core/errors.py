@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, SecurityErro
 from app.i18n import is_language
 from app.web.core.database import discard_session
 from app.web.core.locale import current_language
+from app.web.core.outage import DatabasePausedError, note_failure
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,8 @@ def database_unreachable(error: BaseException) -> bool:
     exhausted), as opposed to a fault in a query, which stays a 500."""
     if isinstance(error, OperationalError | InterfaceError | PoolTimeoutError):
         return True
+    if isinstance(error, DatabasePausedError):  # it failed to answer moments ago
+        return True
     return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
@@ -86,6 +89,7 @@ def _unavailable(error: Exception) -> Response:
         type(error).__name__,
         reason[0] if reason else "",
     )
+    note_failure(error)
     # Whatever the session held is void; the next request starts on a fresh one.
     discard_session()
     if wants_json():
@@ -121,4 +125,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(DBAPIError, _database_error)
     app.register_error_handler(PoolTimeoutError, _database_error)
+    app.register_error_handler(DatabasePausedError, _database_error)
     app.register_error_handler(Exception, _unexpected_error)
