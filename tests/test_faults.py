@@ -264,14 +264,14 @@ def test_an_outage_refuses_during_its_pause_then_lets_one_request_try() -> None:
     clock = Clock()
     outage = Outage(pause=1.0, clock=clock)
     assert outage.access() is Access.USE
-    outage.begin()
+    outage.start()
     assert outage.access() is Access.REFUSE
     clock.now += 0.99
     assert outage.access() is Access.REFUSE
     clock.now += 0.02
     assert outage.access() is Access.TRY
     assert outage.access() is Access.REFUSE  # one trial at a time
-    outage.begin()  # the trial failed: another pause
+    outage.start()  # the trial failed: another pause
     clock.now += 0.5
     assert outage.access() is Access.REFUSE
     clock.now += 0.6
@@ -335,7 +335,7 @@ def test_a_failed_trial_begins_another_pause(settings: Settings, sqlite_engine: 
     clock = Clock()
     app.extensions["aides.outage"] = outage = Outage(pause=1.0, clock=clock)
     client = app.test_client()
-    outage.begin()
+    outage.start()
     clock.now += 1.5
     switch.on = True  # refused at once: the trial fails, and the pause begins again
     assert_unavailable_page(app, client.get(PAGE.format(lang="en")), "en")

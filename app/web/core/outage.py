@@ -50,7 +50,7 @@ class Outage:
     def ongoing(self) -> bool:
         return self._ongoing
 
-    def begin(self) -> None:
+    def start(self) -> None:
         """A wait on the database ran out of time (or a trial failed): pause from now."""
         with self._lock:
             self._ongoing = True
@@ -95,6 +95,6 @@ def admit_request() -> None:
 
 def note_failure(error: BaseException) -> None:
     """This request found the database unreachable: a wait that ran out of time, or any failure
-    of a trial, begins (or prolongs) an outage."""
+    of a trial, starts (or prolongs) an outage."""
     if g.pop("database_trial", False) or waited_out(error):
-        current_app.extensions["aides.outage"].begin()
+        current_app.extensions["aides.outage"].start()
