@@ -100,6 +100,10 @@ def test_publishes_rollbacks_additions_and_withdrawals_refresh_to_a_fresh_load(
     kept = {c.scheme.id: c for c in before.compiled}
     assert all(c is kept[c.scheme.id] for c in after.compiled if c.scheme.id != SCHEME_ID)
     assert all(after.deadlines(today)[i] is before.deadlines(today)[i] for i in others)
+    # Its rules did not change: the rule table (most of a refresh's work at 10,000 schemes) is
+    # the one of before, and no rule was added or forgotten.
+    assert after.compiled.table is before.compiled.table
+    assert after.rules == before.rules
     # The page a visitor opens next shows the publish.
     page = client.get("/fr/aides/?funder=cnl&per_page=100")
     assert page.status_code == 200
@@ -118,6 +122,7 @@ def test_publishes_rollbacks_additions_and_withdrawals_refresh_to_a_fresh_load(
     publish(db, with_rules.id, author="t", comment="c", vocabulary=vocabulary)
     refreshed = cached(app)
     assert refreshed.by_id[with_rules.id].criteria == changed.criteria
+    assert refreshed.compiled.table is not after.compiled.table
     assert_same_as_a_fresh_load(refreshed, db, vocabulary)
 
     # A new scheme, then one withdrawn from publication.

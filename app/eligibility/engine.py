@@ -11,7 +11,7 @@ from itertools import accumulate
 from typing import Any, overload
 
 from app.eligibility.answers import Answers
-from app.eligibility.batch import Evaluation, RuleTable
+from app.eligibility.batch import Evaluation, Plan, RuleTable
 from app.eligibility.conditions import Compiled, Outcome, Status, compile_rule
 from app.scheme_rules import Criterion, VerdictStatus
 from app.schemes import Scheme
@@ -252,13 +252,30 @@ def evaluate_scheme(
     return SchemeVerdict(compiled, verdict, outcomes, answers, errors)
 
 
+def _same_plans(schemes: Sequence[CompiledScheme], plans: Sequence[Plan]) -> bool:
+    """Whether the schemes have these rules, position by position (the rules are shared
+    objects: an unchanged rule compiled again is the same object)."""
+    return len(schemes) == len(plans) and all(
+        compiled.checks == plan for compiled, plan in zip(schemes, plans, strict=True)
+    )
+
+
 class CompiledCatalogue(list[CompiledScheme]):
     """Compiled schemes with the table of their distinct rules; not to be changed once built."""
 
-    def __init__(self, schemes: Iterable[CompiledScheme]) -> None:
-        """The schemes in the order given, and their rules indexed for evaluate_all."""
+    def __init__(
+        self, schemes: Iterable[CompiledScheme], before: CompiledCatalogue | None = None
+    ) -> None:
+        """The schemes in the order given, and their rules indexed for evaluate_all. `before`:
+        the catalogue these schemes replace; when every position has the same rules as there
+        (a publish that changed texts or dates, not criteria), its table is taken as it is: the
+        table depends on the rules by position only, and building it is most of a refresh."""
         super().__init__(schemes)
-        self.table = RuleTable([compiled.checks for compiled in self])
+        plans = [compiled.checks for compiled in self]
+        if before is not None and _same_plans(before, plans):
+            self.table: RuleTable = before.table
+        else:
+            self.table = RuleTable(plans)
         self.active = frozenset(p for p, compiled in enumerate(self) if compiled.active)
 
 

@@ -130,12 +130,18 @@ class Catalogue:
 
 
 def _compiled(
-    schemes: list[Scheme], rules: dict[Hashable, Any], kept: dict[str, CompiledScheme]
+    schemes: list[Scheme],
+    rules: dict[Hashable, Any],
+    kept: dict[str, CompiledScheme],
+    before: CompiledCatalogue | None = None,
 ) -> CompiledCatalogue:
     """The schemes with criteria compiled in id order (as compile_catalogue orders them): those
-    in `kept` as they are, the others compiled with the shared `rules` (which gains theirs)."""
+    in `kept` as they are, the others compiled with the shared `rules` (which gains theirs).
+    `before`: the compiled catalogue replaced, whose rule table is kept if the rules are."""
     with_criteria = sorted((s for s in schemes if s.criteria), key=lambda s: s.id)
-    return CompiledCatalogue(kept.get(s.id) or compile_scheme(s, rules) for s in with_criteria)
+    return CompiledCatalogue(
+        (kept.get(s.id) or compile_scheme(s, rules) for s in with_criteria), before
+    )
 
 
 def load_catalogue(session: Session, version: Version | None = None) -> Catalogue:
@@ -170,9 +176,11 @@ def refresh_catalogue(
     renewed = set(read)
     kept = {c.scheme.id: c for c in old.compiled if c.scheme.id not in renewed}
     rules = dict(old.rules)
-    compiled = _compiled(schemes, rules, kept)
-    # Forget the rules no scheme uses any more, as a full load would not have them.
-    rules = shared_in_use(rules, compiled)
+    compiled = _compiled(schemes, rules, kept, old.compiled)
+    if compiled.table is not old.compiled.table or len(rules) != len(old.rules):
+        # Forget the rules no scheme uses any more, as a full load would not have them (with
+        # the same rules at every position and none added, those in use are those of before).
+        rules = shared_in_use(rules, compiled)
     memo: dict[Hashable, Any] = {}
     for key, value in list(old._memo.items()):
         if isinstance(value, _PerScheme):
