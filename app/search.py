@@ -249,7 +249,31 @@ def _read_build(
     lexicon = frozenset(extra["lexicon"])
     sets = FacetSets.of_columns(facets)
     active, named = _document_sets(sets, names)
-    return _Build(ids, sets, active, named, speller, lexicon, entries, segments=segments)
+    lengths = _carried_lengths(before, segments) if before else {}
+    build = _Build(ids, sets, active, named, speller, lexicon, entries, segments=segments)
+    build.lengths.update(lengths)
+    return build
+
+
+def _carried_lengths(before: _Build, segments: dict[str, _Segment]) -> dict[str, list[int]]:
+    """The field lengths `before` had read, moved to where their segments' documents are in
+    the build of `segments` (a segment's lengths never change); -1 (not read yet) for the
+    documents of new segments. Without them, every worker would read each document's length
+    from the files again after each publish."""
+    starts: dict[str, int] = {}
+    start = 0
+    for key, part in before.segments.items():
+        starts[key] = start
+        start += len(part.ids)
+    carried: dict[str, list[int]] = {}
+    for name, old in before.lengths.items():
+        lengths: list[int] = []
+        for key, part in segments.items():
+            size = len(part.ids)
+            at = starts.get(key)
+            lengths += [-1] * size if at is None else old[at : at + size]
+        carried[name] = lengths
+    return carried
 
 
 def _document_sets(

@@ -225,3 +225,35 @@ def test_two_machines_converge_after_a_publish_and_a_rollback(
         assert SCHEME_ID in _found(client, "bourse")
         meta = new_index(tmp_path / name).metadata() or {}
         assert meta["made"] == {"by": "update", "written": 1, "removed": 0}, name
+
+
+def test_field_lengths_read_before_a_publish_are_carried_to_the_new_build(
+    tmp_path: Path, catalogue: list[Scheme], vocabulary: Vocabulary
+) -> None:
+    # Enough schemes for the publishes below to stay under the deleted share that merges all.
+    schemes = synthetic_catalogue(catalogue, 300, vocabulary)
+    index = new_index(tmp_path / "index")
+    index.ensure("v0", lambda: schemes, vocabulary)
+    edited = [*schemes]
+    for number in range(1, MERGE_FACTOR + 3):  # through a merge of the small segments
+        for text in QUERIES[:2]:
+            ids(index, text)  # reads the lengths of the documents found
+        position = (37 * number) % len(schemes)
+        edited[position] = renamed(schemes[position], word(number))
+        index.ensure(f"v{number}", lambda: edited, vocabulary)
+        searcher, build = index._searcher()
+        carried = {
+            (name, docnum): length
+            for name, lengths in build.lengths.items()
+            for docnum, length in enumerate(lengths)
+            if length >= 0
+        }
+        assert carried, number  # read before the publish, not read again
+        assert all(len(lengths) == searcher.doc_count_all() for lengths in build.lengths.values())
+        for (name, docnum), length in carried.items():
+            assert length == searcher.doc_field_length(docnum, name, 1), (number, name, docnum)
+        # The scores are those of a process that reads this build for the first time.
+        fresh = new_index(tmp_path / "index")
+        for text in QUERIES[:2]:
+            found = index.search(text, SearchFilters(include_inactive=True))
+            assert found.scores == fresh.search(text, SearchFilters(include_inactive=True)).scores
