@@ -215,13 +215,16 @@ def current_catalogue() -> Catalogue:
             return cached  # type: ignore[no-any-return]
         if cached is None:
             catalogue = load_catalogue(session, version)
+            # Its schemes live as long as the process (a refresh keeps those unchanged): keep
+            # the cyclic collector from rescanning their many objects on every full collection
+            # (bench/eligibility.py shows the p95 cost).
+            gc.collect()
+            gc.freeze()
         else:
+            # Made of the objects of before (frozen) and a few new ones: no full collection,
+            # which would scan every object made since the load, in every worker, per publish.
             catalogue = refresh_catalogue(session, cached, version)
         current_app.extensions["aides.catalogue"] = catalogue
-        # The catalogue lives until the next change: keep the cyclic collector from rescanning
-        # its many objects on every full collection (bench/eligibility.py shows the p95 cost).
-        gc.collect()
-        gc.freeze()
     g.catalogue = catalogue
     return catalogue
 
