@@ -107,8 +107,31 @@ class FacetSets:
     @classmethod
     def of_rows(cls, rows: Sequence[tuple[tuple[str, ...], ...]]) -> FacetSets:
         """The list facets of numbered items, from each item's list_facet_values."""
-        return cls.of_columns(
-            {name: [row[index] for row in rows] for index, name in enumerate(LIST_FACETS)}
+        return cls.of_columns(facet_columns(rows))
+
+    def updated(self, before: Mapping[str, Column], columns: Mapping[str, Column]) -> FacetSets:
+        """of_columns(columns), made from these sets, which are those of the columns `before`:
+        only the items whose values are another object than before (an item left as it was
+        keeps its very tuple) or that are new are moved. A publish changes a few items of
+        thousands; when many changed (items inserted shift the others), all are counted anew."""
+        if before.keys() != columns.keys():
+            return FacetSets.of_columns(columns)
+        moved: dict[str, list[int]] = {}
+        for name, column in columns.items():
+            old = before[name]
+            if len(column) < len(old):
+                return FacetSets.of_columns(columns)
+            changed = [
+                i for i, values in enumerate(column) if i >= len(old) or values is not old[i]
+            ]
+            if len(changed) > len(column) // 8:
+                return FacetSets.of_columns(columns)
+            moved[name] = changed
+        return FacetSets(
+            {
+                name: _moved(self.values[name], before[name], columns[name], changed)
+                for name, changed in moved.items()
+            }
         )
 
     def having(self, name: str, chosen: Iterable[str]) -> frozenset[int]:
@@ -119,6 +142,30 @@ class FacetSets:
     def passing(self, selected: Mapping[str, Sequence[str]]) -> dict[str, frozenset[int]]:
         """For each facet with a selection, the items having one of its selected values."""
         return {name: self.having(name, chosen) for name, chosen in selected.items() if chosen}
+
+
+def _moved(
+    sets: Mapping[str, frozenset[int]], old: Column, column: Column, changed: list[int]
+) -> dict[str, frozenset[int]]:
+    """One facet's sets (value -> items) with the changed items moved from their old values
+    (`old`) to their new ones (`column`); values left with no item dropped, values sorted."""
+    touched: dict[str, set[int]] = {}
+    for item in changed:
+        for value in old[item] if item < len(old) else ():
+            if value not in touched:
+                touched[value] = set(sets.get(value, ()))
+            touched[value].discard(item)
+        for value in column[item]:
+            if value not in touched:
+                touched[value] = set(sets.get(value, ()))
+            touched[value].add(item)
+    by_value = {**sets, **{value: frozenset(items) for value, items in touched.items()}}
+    return {value: items for value, items in sorted(by_value.items()) if items}
+
+
+def facet_columns(rows: Sequence[tuple[tuple[str, ...], ...]]) -> dict[str, list[tuple[str, ...]]]:
+    """Each list facet's values by item, from each item's list_facet_values."""
+    return {name: [row[index] for row in rows] for index, name in enumerate(LIST_FACETS)}
 
 
 def disjunctive_sets(

@@ -169,6 +169,7 @@ class _Build:
     answers: dict[Any, SearchResults] = field(default_factory=dict)  # by words and filters
     lengths: dict[str, list[int]] = field(default_factory=dict)  # field -> document -> length
     segments: dict[str, _Segment] = field(default_factory=dict)  # by segment id
+    facet_columns: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)  # `facets`'
 
 
 def _open_index(path: str) -> Any:
@@ -247,11 +248,15 @@ def _read_build(
         for entry in extra["entries"]
     ]
     lexicon = frozenset(extra["lexicon"])
-    sets = FacetSets.of_columns(facets)
+    if before is None:
+        sets = FacetSets.of_columns(facets)
+    else:  # only the documents an update wrote or deleted move
+        sets = before.facets.updated(before.facet_columns, facets)
     active, named = _document_sets(sets, names)
     lengths = _carried_lengths(before, segments) if before else {}
     build = _Build(ids, sets, active, named, speller, lexicon, entries, segments=segments)
     build.lengths.update(lengths)
+    build.facet_columns.update(facets)
     return build
 
 

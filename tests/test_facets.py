@@ -9,6 +9,8 @@ from urllib.parse import parse_qsl
 
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
@@ -157,3 +159,49 @@ def test_browsing_counts_each_facet_over_the_schemes_passing_the_others(
     assert sorted(item["id"] for item in body["items"]) == sorted(catalogue[i].id for i in kept)
     assert body["total"] == len(kept)
     assert {name: body["facets"][name] for name in LIST_FACETS} == counts
+
+
+VALUES = ("a", "b", "c", "d", "e")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    start=st.lists(
+        st.lists(st.sampled_from(VALUES), max_size=3, unique=True), min_size=16, max_size=80
+    ),
+    changes=st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=60),
+            st.lists(st.sampled_from(VALUES), max_size=3, unique=True),
+        ),
+        max_size=8,
+    ),
+    added=st.lists(st.lists(st.sampled_from(VALUES), max_size=3, unique=True), max_size=4),
+)
+def test_updated_facet_sets_are_those_counted_anew(
+    start: list[list[str]], changes: list[tuple[int, list[str]]], added: list[list[str]]
+) -> None:
+    """Items changed in place (an edit, a deletion as no values) or added at the end: the
+    updated sets equal the sets of the new columns counted from scratch."""
+    before = {"kind": [tuple(v) for v in start], "funder": [tuple(reversed(v)) for v in start]}
+    after = {name: list(column) for name, column in before.items()}
+    for position, values in changes:
+        if position < len(start):
+            after["kind"][position] = tuple(values)
+    for values in added:
+        after["kind"].append(tuple(values))
+        after["funder"].append(())
+    updated = FacetSets.of_columns(before).updated(before, after)
+    assert updated == FacetSets.of_columns(after)
+    assert [list(sets) for sets in updated.values.values()] == [
+        list(sets) for sets in FacetSets.of_columns(after).values.values()
+    ]  # values in order too
+
+
+def test_updated_facet_sets_keep_the_sets_of_unchanged_values() -> None:
+    before = {"kind": [("a",)] * 100 + [("b",)]}
+    after = {"kind": [*before["kind"][:-1], ("c",)]}
+    sets = FacetSets.of_columns(before)
+    updated = sets.updated(before, after)
+    assert updated.values["kind"]["a"] is sets.values["kind"]["a"]
+    assert updated.values["kind"] == {"a": frozenset(range(100)), "c": frozenset({100})}

@@ -227,7 +227,7 @@ def test_two_machines_converge_after_a_publish_and_a_rollback(
         assert meta["made"] == {"by": "update", "written": 1, "removed": 0}, name
 
 
-def test_field_lengths_read_before_a_publish_are_carried_to_the_new_build(
+def test_lengths_and_facets_read_before_a_publish_are_carried_to_the_new_build(
     tmp_path: Path, catalogue: list[Scheme], vocabulary: Vocabulary
 ) -> None:
     # Enough schemes for the publishes below to stay under the deleted share that merges all.
@@ -252,8 +252,9 @@ def test_field_lengths_read_before_a_publish_are_carried_to_the_new_build(
         assert all(len(lengths) == searcher.doc_count_all() for lengths in build.lengths.values())
         for (name, docnum), length in carried.items():
             assert length == searcher.doc_field_length(docnum, name, 1), (number, name, docnum)
-        # The scores are those of a process that reads this build for the first time.
+        # The scores and facet sets are those of a process that reads this build first.
         fresh = new_index(tmp_path / "index")
+        assert build.facets == fresh._searcher()[1].facets
         for text in QUERIES[:2]:
             found = index.search(text, SearchFilters(include_inactive=True))
             assert found.scores == fresh.search(text, SearchFilters(include_inactive=True)).scores

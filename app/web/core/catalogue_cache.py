@@ -20,7 +20,7 @@ from app.eligibility.engine import (
     compile_scheme,
     shared_in_use,
 )
-from app.facets import FacetSets, list_facet_values
+from app.facets import FacetSets, facet_columns, list_facet_values
 from app.repository import (
     SchemeFilters,
     catalogue_version,
@@ -73,11 +73,23 @@ class Catalogue:
         return {scheme.id: scheme for scheme in self.schemes}
 
     @cached_property
-    def facet_sets(self) -> FacetSets:
-        """The list facets of the schemes by position (in `schemes`): what browsing counts.
-        Each scheme's values are kept per scheme, so a refresh reads only the changed ones."""
+    def facet_columns(self) -> dict[str, list[tuple[str, ...]]]:
+        """Each list facet's values by scheme position (in `schemes`). Each scheme's values are
+        kept per scheme, so a refresh reads only the changed ones."""
         values = self.each("list facets", list_facet_values)
-        return FacetSets.of_rows([values[s.id] for s in self.schemes])
+        return facet_columns([values[s.id] for s in self.schemes])
+
+    @cached_property
+    def facet_sets(self) -> FacetSets:
+        """The list facets of the schemes by position: what browsing counts."""
+        return FacetSets.of_columns(self.facet_columns)
+
+    def carry_facets(self, old: Catalogue) -> None:
+        """Make the facet sets from those `old` had made, if any: only the changed schemes
+        move (otherwise every worker counts every set anew after each publish)."""
+        if "facet_sets" in old.__dict__:
+            sets = old.facet_sets.updated(old.facet_columns, self.facet_columns)
+            self.__dict__["facet_sets"] = sets  # where cached_property keeps its value
 
     @cached_property
     def current(self) -> list[Scheme]:
@@ -191,7 +203,9 @@ def refresh_catalogue(
                 for s in schemes
             }
             memo[key] = _PerScheme(value.compute, values)
-    return Catalogue(version, schemes, compiled, hashes, rules, memo)
+    catalogue = Catalogue(version, schemes, compiled, hashes, rules, memo)
+    catalogue.carry_facets(old)
+    return catalogue
 
 
 def current_catalogue() -> Catalogue:
