@@ -45,7 +45,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.highlight import ContextFragmenter, HtmlFormatter
 from whoosh.highlight import highlight as whoosh_highlight
 from whoosh.lang import stopwords_for_language
-from whoosh.reading import SegmentReader
+from whoosh.reading import SegmentReader, TermNotFound
 from whoosh.scoring import BM25F, bm25
 from whoosh.searching import Searcher
 
@@ -527,40 +527,50 @@ def _posting_blocks(
 ) -> Iterator[tuple[Iterable[int], Iterable[float]]]:
     """A term's postings as (document numbers, weights) a block at a time, every segment's in
     document number order, deleted documents left out. Whoosh's matchers cost four calls per
-    posting; its blocks are read whole here (see _raw_blocks). A matcher of another kind than
-    Whoosh 3's (a term's only posting, kept with the term) is read posting by posting."""
+    posting; a Whoosh 3 segment's blocks are read whole here (see _raw_blocks), found from the
+    term's information; other postings (a term's only one, kept with the term) through
+    Whoosh's matcher, posting by posting."""
     for leaf, offset in searcher.reader().leaf_readers():
-        if (name, token) not in leaf:
-            continue
-        matcher = leaf.postings(name, token)
+        terms: Any = getattr(leaf, "_terms", None)  # a Whoosh 3 segment's W3TermsReader
+        info = None
+        if all(hasattr(terms, a) for a in ("term_info", "_postfile")):
+            try:
+                info = terms.term_info(name, token)
+            except TermNotFound:
+                continue
         deleted = leaf.deleted_docs_set
-        if deleted:
-            matcher = matcher.child  # a FilterMatcher leaving the deleted out: done below
-        if not all(hasattr(matcher, a) for a in _BLOCK_ATTRIBUTES):
-            pairs = [(d, w) for d, w in _postings(matcher) if d not in deleted]
-            yield [d + offset for d, _ in pairs], [w for _, w in pairs]
+        if info is not None and not info.is_inlined():
+            start, size = info.extent()
+            blocks = _raw_blocks(terms._postfile, start, size)
+        elif (name, token) not in leaf:
             continue
-        for ids, weights in _raw_blocks(matcher):
+        else:
+            matcher = leaf.postings(name, token)
+            if deleted:
+                matcher = matcher.child  # a FilterMatcher leaving the deleted out: done below
+            pairs = [(d, w) for d, w in _postings(matcher) if d not in deleted]
+            blocks = iter([([d for d, _ in pairs], [w for _, w in pairs])])
+        for ids, weights in blocks:
             if deleted:
                 kept = [i for i, d in enumerate(ids) if d not in deleted]
                 ids, weights = [ids[i] for i in kept], [weights[i] for i in kept]
             yield (ids if offset == 0 else [d + offset for d in ids]), weights
 
 
-# What _raw_blocks reads of a Whoosh 3 matcher (W3LeafMatcher): where its postings lie.
-_BLOCK_ATTRIBUTES = ("_postfile", "_startoffset", "_length", "_byteids")
 _BLOCK_LENGTH = struct.Struct("!i")  # Whoosh's write_int
 
 
-def _raw_blocks(matcher: Any) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
-    """A Whoosh 3 term's posting blocks as (document numbers, weights), decoded as its matcher
-    decodes them (W3LeafMatcher._goto, _read_ids, _read_weights), from one read of the term's
-    bytes: the matcher reads each block's header through many small file reads, which cost
-    as much as the block's data (the pickles are Whoosh's own, written by this index)."""
-    size = matcher._length
-    if isinstance(size, tuple):  # Whoosh reads it as struct.unpack's tuple (its terminfo)
+def _raw_blocks(
+    postfile: Any, start: int, size: int | tuple[int]
+) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
+    """A Whoosh 3 term's posting blocks (`size` bytes at `start` of the postings file) as
+    (document numbers, weights), decoded as its matcher decodes them (W3LeafMatcher._goto,
+    _read_ids, _read_weights), from one read: the matcher reads each block's header through
+    many small file reads, which cost as much as the block's data (the pickles are Whoosh's
+    own, written by this index)."""
+    if isinstance(size, tuple):  # Whoosh reads it as struct.unpack's tuple (W3TermInfo)
         (size,) = size
-    raw = matcher._postfile.get(matcher._startoffset, size)
+    raw = postfile.get(start, size)
     if raw[:4] != WHOOSH3_HEADER_MAGIC:
         raise ValueError(f"postings block tag error {raw[:4]!r}")
     stream = io.BytesIO(raw)
@@ -575,8 +585,7 @@ def _raw_blocks(matcher: Any) -> Iterator[tuple[Sequence[int], Sequence[float]]]
         if compression:
             data = zlib.decompress(data)
         ids, weights, _values = pickle.loads(data)  # noqa: S301
-        if not matcher._byteids:
-            ids = tuple(itertools.accumulate(ids))  # delta_decode
+        ids = tuple(itertools.accumulate(ids))  # delta_decode: postings' ids are not bytes
         if weights is None:
             weights = [1.0] * count
         elif isinstance(weights, float):
