@@ -1259,14 +1259,19 @@ class SearchIndex:
         be a leaf's cached dict: never modify it."""
         if query is q.NullQuery:
             return {}
-        if isinstance(query, q.And) and len(query.subqueries) == 1:
+        if isinstance(query, q.And) and len(query.subqueries) < 2:
+            if not query.subqueries:
+                return {}
             return self._scored(searcher, build, query.subqueries[0], among)  # 0 + its score
         if isinstance(query, q.And):
             docs: Set[int] = self._matched(searcher, build, query)
             if among is not None:
                 docs = docs & among
-            parts = [self._scored(searcher, build, sub, docs) for sub in query.subqueries]
-            result = {d: sum(part[d] for part in parts) for d in docs}
+            first, *rest = [self._scored(searcher, build, sub, docs) for sub in query.subqueries]
+            # Summed part after part, as sum() adds them (0 + the first part's score is it).
+            result = {d: first[d] for d in docs}
+            for part in rest:
+                result = {d: score + part[d] for d, score in result.items()}
         elif isinstance(query, q.Or):
             parts = [self._scored(searcher, build, sub, among) for sub in query.subqueries]
             # Summed in Whoosh's order: the parts matching most documents (of all) first.
