@@ -8,16 +8,21 @@ one is written, and a failed build (a full disk) leaves the old one serving.
 from __future__ import annotations
 
 import gc
+import io
 import itertools
 import json
 import logging
 import os
+import pickle
 import shutil
+import struct
 import threading
 import time
 import warnings
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import zlib
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -34,12 +39,13 @@ from whoosh.analysis import (
     StopFilter,
     entoken,
 )
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.highlight import ContextFragmenter, HtmlFormatter
 from whoosh.highlight import highlight as whoosh_highlight
 from whoosh.lang import stopwords_for_language
-from whoosh.reading import SegmentReader
+from whoosh.reading import SegmentReader, TermNotFound
 from whoosh.scoring import BM25F, bm25
 from whoosh.searching import Searcher
 
@@ -165,9 +171,14 @@ class _Build:
     filters: dict[Any, frozenset[int]] = field(default_factory=dict)
     known: dict[tuple[str, str], bool] = field(default_factory=dict)
     leaves: dict[Any, dict[int, float]] = field(default_factory=dict)
-    leaf_postings: int = 0  # documents held in `leaves`, bounded by MAX_CACHED_POSTINGS
+    # The documents of each word of a query (its terms in every field, an Or): words are met
+    # as sets, in C, and only the documents having every word are summed.
+    matched: dict[Any, frozenset[int]] = field(default_factory=dict)
+    sizes: dict[Any, int] = field(default_factory=dict)  # of the parts of words (Or) met
+    leaf_postings: int = 0  # documents in `leaves`, at most MAX_CACHED_POSTINGS
+    matched_documents: int = 0  # documents in `matched`, at most MAX_CACHED_POSTINGS
     answers: dict[Any, SearchResults] = field(default_factory=dict)  # by words and filters
-    lengths: dict[str, list[int]] = field(default_factory=dict)  # field -> document -> length
+    norms: dict[str, list[float]] = field(default_factory=dict)  # see _length_norms
     segments: dict[str, _Segment] = field(default_factory=dict)  # by segment id
     facet_columns: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)  # `facets`'
 
@@ -442,15 +453,25 @@ class SearchResults:
     inactive_count: int = 0  # closed and replaced schemes among ids (listed after current ones)
 
 
+def _matched_key(query: q.Query) -> Any:
+    """What an Or's matched documents are kept under: its parts' terms and phrases (boosts
+    change scores, not documents)."""
+    if isinstance(query, q.Term):
+        return (query.fieldname, query.text)
+    if isinstance(query, q.And | q.Or):
+        return (type(query).__name__, *(_matched_key(sub) for sub in query.subqueries))
+    return repr(query)
+
+
 def _best_first(scores: Mapping[int, float], docs: Iterable[int] | None = None) -> list[int]:
     """Documents by score, best first, ties by document number (Whoosh's order)."""
     return sorted(sorted(scores if docs is None else docs), key=scores.__getitem__, reverse=True)
 
 
 def _bm25_postings(searcher: Searcher, build: _Build, name: str, text: str) -> dict[int, float]:
-    """A term's documents and their BM25F scores, as Whoosh's scorer computes them, read block
-    by block; each document's field length is read once per build (Whoosh reads it from the
-    file for every posting of every query)."""
+    """A term's documents and their BM25F scores, as Whoosh's scorer computes them (bm25()),
+    read block by block, with each document's length part of the formula worked out once per
+    build (Whoosh reads the length from the file for every posting of every query)."""
     field_type = searcher.schema[name]
     token = field_type.to_bytes(text)
     if (name, token) not in searcher.reader():
@@ -459,18 +480,29 @@ def _bm25_postings(searcher: Searcher, build: _Build, name: str, text: str) -> d
     if not field_type.scorable:
         return dict(_scores(searcher.postings(name, token, weighting=weighting)))
     idf = searcher.idf(name, token)
-    average, b, k1 = _bm25_parameters(searcher, name)
-    lengths = build.lengths.get(name)
-    if lengths is None:
-        lengths = build.lengths[name] = [-1] * searcher.doc_count_all()
-    scores = {}
+    _, _, k1 = _bm25_parameters(searcher, name)
+    plus = k1 + 1
+    norms = _length_norms(searcher, build, name)
+    scores: dict[int, float] = {}
     for docnums, weights in _posting_blocks(searcher, name, token):
-        for docnum, weight in zip(docnums, weights, strict=True):
-            length = lengths[docnum]
-            if length < 0:
-                length = lengths[docnum] = searcher.doc_field_length(docnum, name, 1)
-            scores[docnum] = bm25(idf, weight, length, average, b, k1)
+        # bm25(idf, tf, fl, avgfl, B, K1) = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B *
+        # fl / avgfl))), the same operations in the same order: the same floats.
+        pairs = zip(docnums, weights, strict=True)
+        block = [idf * ((tf * plus) / (tf + norms[d])) for d, tf in pairs]
+        scores.update(zip(docnums, block, strict=True))
     return scores
+
+
+def _length_norms(searcher: Searcher, build: _Build, name: str) -> list[float]:
+    """BM25's length part of each document of a field, K1 * ((1 - B) + B * fl / avgfl), by
+    document number: read once per build (a document without the field has none, 0)."""
+    norms = build.norms.get(name)
+    if norms is None:
+        average, b, k1 = _bm25_parameters(searcher, name)
+        lengths = (searcher.doc_field_length(d, name, 1) for d in range(searcher.doc_count_all()))
+        norms = [0.0 if fl is None else k1 * ((1 - b) + b * fl / average) for fl in lengths]
+        build.norms[name] = norms
+    return norms
 
 
 def _bm25_parameters(searcher: Searcher, name: str) -> tuple[float, float, float]:
@@ -524,28 +556,73 @@ def _posting_blocks(
 ) -> Iterator[tuple[Iterable[int], Iterable[float]]]:
     """A term's postings as (document numbers, weights) a block at a time, every segment's in
     document number order, deleted documents left out. Whoosh's matchers cost four calls per
-    posting; its blocks are read whole here (the matcher's own block reading, then its lists).
-    A matcher of another kind than Whoosh 3's is read posting by posting."""
+    posting; a Whoosh 3 segment's blocks are read whole here (see _raw_blocks), found from the
+    term's information; other postings (a term's only one, kept with the term) through
+    Whoosh's matcher, posting by posting."""
     for leaf, offset in searcher.reader().leaf_readers():
-        if (name, token) not in leaf:
-            continue
-        matcher = leaf.postings(name, token)
+        terms: Any = getattr(leaf, "_terms", None)  # a Whoosh 3 segment's W3TermsReader
+        info = None
+        if all(hasattr(terms, a) for a in ("term_info", "_postfile")):
+            try:
+                info = terms.term_info(name, token)
+            except TermNotFound:
+                continue
         deleted = leaf.deleted_docs_set
-        if deleted:
-            matcher = matcher.child  # a FilterMatcher leaving the deleted out: done below
-        if not all(hasattr(matcher, a) for a in ("_read_ids", "_read_weights", "_next_block")):
-            pairs = [(d, w) for d, w in _postings(matcher) if d not in deleted]
-            yield [d + offset for d, _ in pairs], [w for _, w in pairs]
+        if info is not None and not info.is_inlined():
+            start, size = info.extent()
+            blocks = _raw_blocks(terms._postfile, start, size)
+        elif (name, token) not in leaf:
             continue
-        while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            ids, weights = matcher._ids, matcher._weights
+        else:
+            matcher = leaf.postings(name, token)
+            if deleted:
+                matcher = matcher.child  # a FilterMatcher leaving the deleted out: done below
+            pairs = [(d, w) for d, w in _postings(matcher) if d not in deleted]
+            blocks = iter([([d for d, _ in pairs], [w for _, w in pairs])])
+        for ids, weights in blocks:
             if deleted:
                 kept = [i for i, d in enumerate(ids) if d not in deleted]
                 ids, weights = [ids[i] for i in kept], [weights[i] for i in kept]
             yield (ids if offset == 0 else [d + offset for d in ids]), weights
-            matcher._next_block()
+
+
+_BLOCK_LENGTH = struct.Struct("!i")  # Whoosh's write_int
+
+
+def _raw_blocks(
+    postfile: Any, start: int, size: int | tuple[int]
+) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
+    """A Whoosh 3 term's posting blocks (`size` bytes at `start` of the postings file) as
+    (document numbers, weights), decoded as its matcher decodes them (W3LeafMatcher._goto,
+    _read_ids, _read_weights), from one read: the matcher reads each block's header through
+    many small file reads, which cost as much as the block's data (the pickles are Whoosh's
+    own, written by this index)."""
+    if isinstance(size, tuple):  # Whoosh reads it as struct.unpack's tuple (W3TermInfo)
+        (size,) = size
+    raw = postfile.get(start, size)
+    if raw[:4] != WHOOSH3_HEADER_MAGIC:
+        raise ValueError(f"postings block tag error {raw[:4]!r}")
+    stream = io.BytesIO(raw)
+    position = len(WHOOSH3_HEADER_MAGIC)
+    while True:
+        (length,) = _BLOCK_LENGTH.unpack_from(raw, position)
+        position += _BLOCK_LENGTH.size
+        end = position + abs(length)
+        stream.seek(position)
+        count, _last_id, _max_weight, compression, *_ = pickle.load(stream)  # noqa: S301
+        data = raw[stream.tell() : end]
+        if compression:
+            data = zlib.decompress(data)
+        ids, weights, _values = pickle.loads(data)  # noqa: S301
+        ids = tuple(itertools.accumulate(ids))  # delta_decode: postings' ids are not bytes
+        if weights is None:
+            weights = [1.0] * count
+        elif isinstance(weights, float):
+            weights = array("f", [weights]) * count  # as float32, as Whoosh's array
+        yield ids, weights
+        if length < 0:  # the last block
+            return
+        position = end
 
 
 def _postings(matcher: Any) -> Iterator[tuple[int, float]]:
@@ -1142,15 +1219,8 @@ class SearchIndex:
         try:
             allowed = self._allowed(build, filters)
             passing = self._passing(build, filters)
-            known = self._known(searcher, build)
-            corrections = self._corrections(build, parsed)
-            attempts = [("exact", self.build_query(parsed, known=known), parsed)]
-            attempts += [("corrected", self.build_query(c, known=known), c) for c in corrections]
-            any_word = self.build_query(parsed, require_all=False, known=known)
-            attempts.append(("any", any_word, parsed))
-            attempts.append(("fuzzy", q.Or([any_word, self._fuzzy_query(build, parsed)]), parsed))
             answered = parsed  # the words the results are for
-            for mode, query, variant in attempts:
+            for mode, query, variant in self._attempts(searcher, build, parsed):
                 if query is q.NullQuery and mode != "fuzzy":
                     continue  # nothing can match: no need to ask the index
                 scores = self._scored(searcher, build, query)
@@ -1177,6 +1247,19 @@ class SearchIndex:
             ids, found_scores, counts, suggestion, mode, parsed, inactive_count=inactive
         )
 
+    def _attempts(
+        self, searcher: Searcher, build: _Build, parsed: ParsedQuery
+    ) -> Iterator[tuple[str, q.Query, ParsedQuery]]:
+        """The queries tried in turn, each built only when the one before found nothing: all
+        words, their corrected spellings, any word, then close spellings."""
+        known = self._known(searcher, build)
+        yield "exact", self.build_query(parsed, known=known), parsed
+        for corrected in self._corrections(build, parsed):
+            yield "corrected", self.build_query(corrected, known=known), corrected
+        any_word = self.build_query(parsed, require_all=False, known=known)
+        yield "any", any_word, parsed
+        yield "fuzzy", q.Or([any_word, self._fuzzy_query(build, parsed)]), parsed
+
     @staticmethod
     def _ranked(build: _Build, best_first: list[int], text: str) -> list[int]:
         """A scheme whose name was typed comes first (a whole name before a part of one), then
@@ -1195,39 +1278,124 @@ class SearchIndex:
             for d in (*(d for d in group if d in active), *(d for d in group if d not in active))
         ]
 
-    def _scored(self, searcher: Searcher, build: _Build, query: q.Query) -> dict[int, float]:
-        """Document number -> score of every document the query matches, as Whoosh's matchers
-        score them (the matching parts' scores summed, times their boosts), from leaves scored
-        once per build. The result may be a leaf's cached dict: never modify it."""
+    def _scored(
+        self, searcher: Searcher, build: _Build, query: q.Query, among: Set[int] | None = None
+    ) -> dict[int, float]:
+        """Document number -> score of every document the query matches (of those `among`,
+        when given), as Whoosh's matchers score them (the matching parts' scores summed, times
+        their boosts). All words required: their documents (sets of numbers, kept per build)
+        are met first, and only the documents having every word are scored. The result may
+        be a leaf's cached dict: never modify it."""
         if query is q.NullQuery:
             return {}
-        if isinstance(query, q.And | q.Or):
-            parts = [self._scored(searcher, build, sub) for sub in query.subqueries]
-            if isinstance(query, q.And):
-                smallest: dict[int, float] = min(parts, key=len) if parts else {}
-                common = set(smallest).intersection(*parts)
-                result = {d: sum(part[d] for part in parts) for d in common}
-            else:
-                parts = [part for part in parts if part]
-                if len(parts) == 1:
-                    result = parts[0]
-                else:
-                    parts.sort(key=len, reverse=True)
-                    result = dict(parts[0]) if parts else {}
-                    for part in parts[1:]:
-                        get = result.get
-                        result.update({d: get(d, 0.0) + s for d, s in part.items()})
-            if query.boost != 1.0 and len(query.subqueries) > 1:
-                result = {d: s * query.boost for d, s in result.items()}
-            return result
-        if isinstance(query, q.Term):
-            leaf = self._leaf(
-                searcher, build, (query.fieldname, query.text), q.Term(query.fieldname, query.text)
+        if isinstance(query, q.And) and len(query.subqueries) < 2:
+            if not query.subqueries:
+                return {}
+            return self._scored(searcher, build, query.subqueries[0], among)  # 0 + its score
+        if isinstance(query, q.And):
+            docs: Set[int] = self._matched(searcher, build, query)
+            if among is not None:
+                docs = docs & among
+            first, *rest = [self._scored(searcher, build, sub, docs) for sub in query.subqueries]
+            # Summed part after part, as sum() adds them (0 + the first part's score is it).
+            result = {d: first[d] for d in docs}
+            for part in rest:
+                result = {d: score + part[d] for d, score in result.items()}
+        elif isinstance(query, q.Or):
+            parts = [self._scored(searcher, build, sub, among) for sub in query.subqueries]
+            # Summed in Whoosh's order: the parts matching most documents (of all) first.
+            sizes = (
+                [len(part) for part in parts]
+                if among is None
+                else [self._size(searcher, build, sub) for sub in query.subqueries]
             )
+            ordered = sorted(
+                (pair for pair in zip(sizes, parts, strict=True) if pair[0]),
+                key=lambda pair: pair[0],
+                reverse=True,
+            )
+            if len(ordered) == 1:
+                result = ordered[0][1]
+            else:
+                result = dict(ordered[0][1]) if ordered else {}
+                for _, part in ordered[1:]:
+                    get = result.get
+                    result.update({d: get(d, 0.0) + s for d, s in part.items()})
+        elif isinstance(query, q.Term):
+            result = self._term_scores(searcher, build, query.fieldname, query.text, among)
             if query.boost != 1.0:
-                return {d: s * query.boost for d, s in leaf.items()}
+                return {d: s * query.boost for d, s in result.items()}
+            return result
+        else:
+            result = self._leaf(searcher, build, repr(query), query)
+            if among is not None:
+                result = {d: result[d] for d in among if d in result}
+            return result
+        if query.boost != 1.0 and len(query.subqueries) > 1:
+            result = {d: s * query.boost for d, s in result.items()}
+        return result
+
+    def _term_scores(
+        self, searcher: Searcher, build: _Build, name: str, text: str, among: Set[int] | None
+    ) -> dict[int, float]:
+        """A term's scored documents (those `among`, when given)."""
+        leaf = self._leaf(searcher, build, (name, text), q.Term(name, text))
+        if among is None:
             return leaf
-        return self._leaf(searcher, build, repr(query), query)
+        return {d: leaf[d] for d in leaf.keys() & among}
+
+    def _matched(self, searcher: Searcher, build: _Build, query: q.Query) -> Set[int]:
+        """The documents a query matches, as sets of document numbers met in C: a term's or a
+        phrase's are its scored documents; a word's (an Or of its terms) are kept per build;
+        all words' are met smallest first."""
+        if query is q.NullQuery:
+            return frozenset()
+        if isinstance(query, q.And):
+            parts = sorted(
+                (self._matched(searcher, build, sub) for sub in query.subqueries), key=len
+            )
+            return frozenset(parts[0]).intersection(*parts[1:]) if parts else frozenset()
+        if isinstance(query, q.Or):
+            key = _matched_key(query)
+            docs = build.matched.get(key)
+            if docs is None:
+                docs = self._union(searcher, build, query)
+                if build.matched_documents + len(docs) > MAX_CACHED_POSTINGS:
+                    build.matched.clear()
+                    build.sizes.clear()
+                    build.matched_documents = 0
+                build.matched[key] = docs
+                build.matched_documents += len(docs)
+            return docs
+        if isinstance(query, q.Term):
+            key = (query.fieldname, query.text)
+            return self._leaf(searcher, build, key, q.Term(*key)).keys()
+        return self._leaf(searcher, build, repr(query), query).keys()
+
+    def _union(self, searcher: Searcher, build: _Build, query: q.Or) -> frozenset[int]:
+        """The documents of an Or's parts (those of an Or within it not kept: a word's are)."""
+        return frozenset().union(
+            *(
+                self._union(searcher, build, sub)
+                if isinstance(sub, q.Or)
+                else self._matched(searcher, build, sub)
+                for sub in query.subqueries
+            )
+        )
+
+    def _size(self, searcher: Searcher, build: _Build, query: q.Query) -> int:
+        """How many documents a query matches (an Or's count kept per build)."""
+        if not isinstance(query, q.Or):
+            return len(self._matched(searcher, build, query))
+        key = _matched_key(query)
+        size = build.sizes.get(key)
+        if size is None:
+            docs = build.matched.get(key)
+            size = len(docs if docs is not None else self._union(searcher, build, query))
+            if len(build.sizes) >= MAX_CACHED_POSTINGS // 10:
+                build.sizes.clear()
+            build.sizes[key] = size
+        return size
 
     @staticmethod
     def _leaf(searcher: Searcher, build: _Build, key: Any, query: q.Query) -> dict[int, float]:

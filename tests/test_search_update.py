@@ -13,6 +13,7 @@ import string
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,7 +22,7 @@ from app.config import DEFAULT_SCHEMES_DIR, Settings
 from app.editing import latest_revision, publish, rollback, save_draft
 from app.schemes import Scheme
 from app.search import MERGE_FACTOR, SearchFilters, SearchIndex
-from app.search_text import Synonyms
+from app.search_text import Synonyms, parse_query
 from app.synthetic import synthetic_catalogue
 from app.vocabulary import SYNONYMS_FILE, Vocabulary
 from app.web import create_app
@@ -82,6 +83,37 @@ def test_an_edit_removal_and_addition_update_only_their_documents(
     for text in QUERIES:
         assert sorted(ids(index, text)) == sorted(ids(fresh, text)), text
     assert index.suggest("bour", "fr") == fresh.suggest("bour", "fr")
+
+
+def test_an_updated_build_scores_every_query_form_as_whoosh_does(
+    tmp_path: Path, catalogue: list[Scheme], vocabulary: Vocabulary
+) -> None:
+    # Postings are decoded from Whoosh's blocks segment by segment (deleted documents left
+    # out) and the words' documents met as sets before scoring: after an update (a second
+    # segment, a deleted document), all words, any word, documents and scores are Whoosh's.
+    index = new_index(tmp_path / "index")
+    index.ensure("v1", lambda: catalogue, vocabulary)
+    position = next(i for i, s in enumerate(catalogue) if s.id == SCHEME_ID)
+    edited = [*catalogue]
+    edited[position] = renamed(catalogue[position], "musique cinéma")
+    edited = [s for s in edited if s.id != catalogue[position - 1].id]
+    index.ensure("v2", lambda: edited, vocabulary)
+    searcher, build = index._searcher()
+    segments = [leaf for leaf, _ in searcher.reader().leaf_readers()]
+    assert len(segments) > 1
+    assert any(leaf.has_deletions() for leaf in segments)
+    for text in ("bourse musique", "aide jeu vidéo", "cinéma", "musique cinéma écriture"):
+        parsed = parse_query(text)
+        known = index._known(searcher, build)
+        for query in (
+            index.build_query(parsed, known=known),
+            index.build_query(parsed, False, known),
+        ):
+            ours = index._scored(searcher, build, query)
+            whoosh = dict(searcher.search(query, limit=None).items())
+            assert ours.keys() == whoosh.keys(), text
+            assert all(ours[d] == pytest.approx(whoosh[d], rel=1e-9) for d in whoosh), text
+        assert index._scored(searcher, build, index.build_query(parsed, known=known)), text
 
 
 def _segments(index: SearchIndex) -> dict[int, str]:
