@@ -178,6 +178,8 @@ class _Build:
     leaf_postings: int = 0  # documents in `leaves`, at most MAX_CACHED_POSTINGS
     matched_documents: int = 0  # documents in `matched`, at most MAX_CACHED_POSTINGS
     answers: dict[Any, SearchResults] = field(default_factory=dict)  # by words and filters
+    # field -> document -> length (None: the document has no such field, -1: not read yet)
+    lengths: dict[str, list[int | None]] = field(default_factory=dict)
     norms: dict[str, list[float]] = field(default_factory=dict)  # see _length_norms
     segments: dict[str, _Segment] = field(default_factory=dict)  # by segment id
     facet_columns: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)  # `facets`'
@@ -271,19 +273,19 @@ def _read_build(
     return build
 
 
-def _carried_lengths(before: _Build, segments: dict[str, _Segment]) -> dict[str, list[int]]:
+def _carried_lengths(before: _Build, segments: dict[str, _Segment]) -> dict[str, list[int | None]]:
     """The field lengths `before` had read, moved to where their segments' documents are in
     the build of `segments` (a segment's lengths never change); -1 (not read yet) for the
-    documents of new segments. Without them, every worker would read each document's length
-    from the files again after each publish."""
+    documents of new segments. Without them, every worker would read every document's length
+    from the files again after each publish (~0.4 s at 10,000 schemes)."""
     starts: dict[str, int] = {}
     start = 0
     for key, part in before.segments.items():
         starts[key] = start
         start += len(part.ids)
-    carried: dict[str, list[int]] = {}
+    carried: dict[str, list[int | None]] = {}
     for name, old in before.lengths.items():
-        lengths: list[int] = []
+        lengths: list[int | None] = []
         for key, part in segments.items():
             size = len(part.ids)
             at = starts.get(key)
@@ -499,7 +501,12 @@ def _length_norms(searcher: Searcher, build: _Build, name: str) -> list[float]:
     norms = build.norms.get(name)
     if norms is None:
         average, b, k1 = _bm25_parameters(searcher, name)
-        lengths = (searcher.doc_field_length(d, name, 1) for d in range(searcher.doc_count_all()))
+        # The lengths a build before had read are carried over (_carried_lengths): after a
+        # publish only the new segment's documents are read from the files.
+        lengths = build.lengths.get(name) or [-1] * searcher.doc_count_all()
+        for docnum in [d for d, fl in enumerate(lengths) if fl is not None and fl < 0]:
+            lengths[docnum] = searcher.doc_field_length(docnum, name, 1)
+        build.lengths[name] = lengths
         norms = [0.0 if fl is None else k1 * ((1 - b) + b * fl / average) for fl in lengths]
         build.norms[name] = norms
     return norms
