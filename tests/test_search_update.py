@@ -12,11 +12,13 @@ import hashlib
 import string
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
+from whoosh.writing import SegmentWriter
 
 from app.config import DEFAULT_SCHEMES_DIR, Settings
 from app.editing import latest_revision, publish, rollback, save_draft
@@ -290,3 +292,27 @@ def test_lengths_and_facets_read_before_a_publish_are_carried_to_the_new_build(
         for text in QUERIES[:2]:
             found = index.search(text, SearchFilters(include_inactive=True))
             assert found.scores == fresh.search(text, SearchFilters(include_inactive=True)).scores
+
+
+def test_the_smallest_segments_are_written_again_not_merged_term_by_term(
+    tmp_path: Path, catalogue: list[Scheme], vocabulary: Vocabulary, monkeypatch: Any
+) -> None:
+    schemes = synthetic_catalogue(catalogue, 200, vocabulary)
+    index = new_index(tmp_path / "index")
+    index.ensure("v0", lambda: schemes, vocabulary)
+    built = _segments(index)
+    merged: list[object] = []
+    monkeypatch.setattr(SegmentWriter, "add_reader", lambda _writer, reader: merged.append(reader))
+    edited = [*schemes]
+    for number in range(1, MERGE_FACTOR + 2):  # one publish more than the tier holds
+        edited[number] = renamed(schemes[number], word(number))
+        index.ensure(f"v{number}", lambda: edited, vocabulary)
+        assert made(index) == {"by": "update", "written": 1, "removed": 0}
+    assert merged == []  # Whoosh's merge never ran: the documents were written again
+    assert len(_segments(index)) <= len(built) + 2
+    for number in range(1, MERGE_FACTOR + 2):
+        assert ids(index, word(number)) == [edited[number].id]
+    fresh = new_index(tmp_path / "fresh")
+    fresh.ensure("v-last", lambda: edited, vocabulary)
+    for text in QUERIES:
+        assert sorted(ids(index, text)) == sorted(ids(fresh, text)), text
