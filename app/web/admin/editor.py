@@ -33,7 +33,7 @@ from app.web.admin.access import require_role, signed_in_user
 from app.web.admin.scheme_form.data import form_data_from_scheme
 from app.web.admin.scheme_form.document import scheme_from_form
 from app.web.admin.scheme_form.errors import SchemeFormError, attach_error
-from app.web.admin.scheme_form.form import SchemeForm, configure
+from app.web.admin.scheme_form.form import SchemeForm, configure, scheme_options
 from app.web.admin.scheme_form.rule_row_edits import VERBS as ROW_VERBS
 from app.web.admin.scheme_form.rule_row_edits import RowEditError, edit_rows, landing
 from app.web.admin.scheme_form.rule_rows import Node, Row, is_group, outline
@@ -50,6 +50,7 @@ from app.web.admin.scheme_form.values import (
     parse_answers_text,
     rule_value_text,
 )
+from app.web.core.choices import SelectChoice
 from app.web.core.database import db_session
 from app.web.core.locale import current_language
 from app.web.core.reason_text import problem_text, say
@@ -193,10 +194,19 @@ def _scheme_choices() -> list[tuple[str, str]]:
     return choices
 
 
+def _other_scheme_options(scheme_id: str | None) -> list[SelectChoice]:
+    """The choices of a link from scheme_id to another scheme, made once per request."""
+    made: dict[str | None, list[SelectChoice]] = g.setdefault("scheme_options", {})
+    if scheme_id not in made:
+        made[scheme_id] = scheme_options(_scheme_choices(), scheme_id)
+    return made[scheme_id]
+
+
 def _configured(form: SchemeForm, scheme_id: str | None) -> SchemeForm:
     if scheme_id is not None:
         form.id.data = scheme_id  # the id of an existing scheme never changes
-    configure(form, vocabulary(), current_language(), _scheme_choices())
+    others = _other_scheme_options(form.id.data)
+    configure(form, vocabulary(), current_language(), _scheme_choices(), others)
     return form
 
 

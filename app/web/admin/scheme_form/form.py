@@ -110,17 +110,29 @@ def leaves(container: BaseForm | FormField[Any] | FieldList[Any]) -> Iterable[Fi
             yield field
 
 
+def scheme_options(schemes: Sequence[tuple[str, str]], exclude: str | None) -> list[SelectChoice]:
+    """The choices of a link to another scheme (id, name), but the scheme `exclude` itself."""
+    return [SelectChoice(i, f"{i} – {name}") for i, name in schemes if i != exclude]
+
+
 def configure(
-    form: SchemeForm, vocabulary: Vocabulary, lang: str, schemes: Sequence[tuple[str, str]]
+    form: SchemeForm,
+    vocabulary: Vocabulary,
+    lang: str,
+    schemes: Sequence[tuple[str, str]],
+    others: list[SelectChoice] | None = None,
 ) -> None:
-    """Fill the choices that depend on the vocabulary, the other schemes and the typed sources."""
+    """Fill the choices that depend on the vocabulary, the other schemes and the typed sources.
+    `others`: scheme_options(schemes, form.id.data) when made already (the revisions page
+    fills two forms per revision of one scheme: 10,000 choices each at national scale)."""
     organisations = [
         SelectChoice(org.id, f"{org.acronym} – {org.name.get(lang)}")
         for org in vocabulary.organisations.values()
     ]
     form.funder.choices = [SelectChoice("", _("Choose…")), *organisations]
     form.operator.choices = [SelectChoice("", _("None")), *organisations]
-    others = [SelectChoice(i, f"{i} – {name}") for i, name in schemes if i != form.id.data]
+    if others is None:
+        others = scheme_options(schemes, form.id.data)
     form.parent.choices = [SelectChoice("", _("None")), *others]
     lifecycle = form.lifecycle.form
     lifecycle.replaced_by.choices = [SelectChoice("", _("None")), *others]
