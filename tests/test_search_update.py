@@ -130,13 +130,21 @@ def word(number: int) -> str:
     return f"{string.ascii_lowercase[number]}zorglub"
 
 
+def indexed_synthetic(
+    folder: Path, catalogue: list[Scheme], vocabulary: Vocabulary, size: int
+) -> tuple[list[Scheme], SearchIndex]:
+    """A synthetic catalogue of `size` schemes and its freshly built index."""
+    schemes = synthetic_catalogue(catalogue, size, vocabulary)
+    index = new_index(folder)
+    index.ensure("v0", lambda: schemes, vocabulary)
+    return schemes, index
+
+
 def test_a_publish_writes_a_small_segment_and_never_rewrites_the_big_one(
     tmp_path: Path, catalogue: list[Scheme], vocabulary: Vocabulary
 ) -> None:
     # Enough schemes for the publishes below to stay under the deleted share that merges all.
-    schemes = synthetic_catalogue(catalogue, 500, vocabulary)
-    index = new_index(tmp_path / "index")
-    index.ensure("v0", lambda: schemes, vocabulary)
+    schemes, index = indexed_synthetic(tmp_path / "index", catalogue, vocabulary, 500)
     built = _segments(index)
     position = 123
     scheme_id = schemes[position].id
@@ -265,9 +273,7 @@ def test_lengths_and_facets_read_before_a_publish_are_carried_to_the_new_build(
     tmp_path: Path, catalogue: list[Scheme], vocabulary: Vocabulary
 ) -> None:
     # Enough schemes for the publishes below to stay under the deleted share that merges all.
-    schemes = synthetic_catalogue(catalogue, 300, vocabulary)
-    index = new_index(tmp_path / "index")
-    index.ensure("v0", lambda: schemes, vocabulary)
+    schemes, index = indexed_synthetic(tmp_path / "index", catalogue, vocabulary, 300)
     edited = [*schemes]
     for number in range(1, MERGE_FACTOR + 3):  # through a merge of the small segments
         for text in QUERIES[:2]:
@@ -297,9 +303,7 @@ def test_lengths_and_facets_read_before_a_publish_are_carried_to_the_new_build(
 def test_the_smallest_segments_are_written_again_not_merged_term_by_term(
     tmp_path: Path, catalogue: list[Scheme], vocabulary: Vocabulary, monkeypatch: Any
 ) -> None:
-    schemes = synthetic_catalogue(catalogue, 200, vocabulary)
-    index = new_index(tmp_path / "index")
-    index.ensure("v0", lambda: schemes, vocabulary)
+    schemes, index = indexed_synthetic(tmp_path / "index", catalogue, vocabulary, 200)
     built = _segments(index)
     merged: list[object] = []
     monkeypatch.setattr(SegmentWriter, "add_reader", lambda _writer, reader: merged.append(reader))
