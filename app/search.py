@@ -13,7 +13,7 @@ import itertools
 import json
 import logging
 import os
-import pickle
+import pickle  # nosec B403
 import shutil
 import struct
 import threading
@@ -646,11 +646,14 @@ def _raw_blocks(
         position += _BLOCK_LENGTH.size
         end = position + abs(length)
         stream.seek(position)
-        count, _last_id, _max_weight, compression, *_ = pickle.load(stream)  # noqa: S301
+        # Pickles of the index's own files, written by this app on local disk (Whoosh reads
+        # them the same way); never data from a request.
+        header = pickle.load(stream)  # noqa: S301  # nosec B301
+        count, _last_id, _max_weight, compression, *_ = header
         data = raw[stream.tell() : end]
         if compression:
             data = zlib.decompress(data)
-        ids, weights, _values = pickle.loads(data)  # noqa: S301
+        ids, weights, _values = pickle.loads(data)  # noqa: S301  # nosec B301
         ids = tuple(itertools.accumulate(ids))  # delta_decode: postings' ids are not bytes
         if weights is None:
             weights = [1.0] * count
