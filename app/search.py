@@ -182,7 +182,8 @@ class _Build:
     lengths: dict[str, list[int | None]] = field(default_factory=dict)
     norms: dict[str, list[float]] = field(default_factory=dict)  # see _length_norms
     segments: dict[str, _Segment] = field(default_factory=dict)  # by segment id
-    facet_columns: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)  # `facets`'
+    # The facet values by document that `facets` was made of: the next build moves only changes.
+    facet_columns: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
 
 
 def _open_index(path: str) -> Any:
