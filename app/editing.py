@@ -7,7 +7,7 @@ scheme: the second save is refused with the other's changes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -120,10 +120,15 @@ def revision(session: Session, scheme_id: str, number: int) -> SchemeRevision | 
     return session.scalar(query)
 
 
-def all_names(session: Session) -> list[tuple[str, dict[str, str]]]:
-    """Every scheme's id and name (its document's bilingual name), published or not, by id: the
-    name alone is read from each document (at 10,000 schemes, whole documents take seconds)."""
+def scheme_names(
+    session: Session, ids: Collection[str] | None = None
+) -> list[tuple[str, dict[str, str]]]:
+    """Schemes' ids and names (their documents' bilingual names), published or not, by id:
+    every scheme's, or those of `ids`. The name alone is read from each document (at 10,000
+    schemes, whole documents take seconds)."""
     query = select(SchemeRecord.id, SchemeRecord.document["name"]).order_by(SchemeRecord.id)
+    if ids is not None:
+        query = query.where(SchemeRecord.id.in_(list(ids)))
     return [(scheme_id, name) for scheme_id, name in session.execute(query)]
 
 

@@ -42,6 +42,7 @@ WORDINGS: dict[str, str] = {
     "duplicate_id": N_("duplicate id '%(id)s', also in %(other)s"),
     "points_to_itself": N_("a scheme cannot point to itself"),
     "unknown_scheme": N_("unknown scheme '%(id)s'"),
+    "unknown_scheme_close": N_("unknown scheme '%(id)s'; did you mean %(close)s?"),
     # The scheme model's own rules
     "replaced_needs_successor": N_("a replaced scheme needs replaced_by"),
     "successor_only_when_replaced": N_("replaced_by is only for a replaced or closed scheme"),

@@ -328,6 +328,69 @@ def test_retiring_a_scheme_names_its_successor(editor: FlaskClient, db: Session)
     assert draft.document["lifecycle"]["since"] == "2027-01"
 
 
+def _input_tag(page: str, field_id: str) -> str:
+    match = re.search(rf'<input[^>]*\bid="{field_id}"[^>]*>', page)
+    assert match, field_id
+    return match.group(0)
+
+
+def test_links_to_other_schemes_are_typed_checked_and_named(
+    editor: FlaskClient, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A parent or a successor is an identifier typed in a text box (a list of every scheme
+    would weigh megabytes at national scale): a small catalogue's identifiers are offered in a
+    datalist, a wrong one is refused at its field with the closest identifiers, and the hint
+    names the scheme an identifier designates."""
+    scheme_id, successor = "cnl-bourse-auteurs", "cnl-bourse-residence"
+    record = db.get(SchemeRecord, successor)
+    assert record is not None
+    successor_name = record.document["name"]
+    page = editor.get(edit_url(scheme_id)).get_data(as_text=True)
+    for field_id in ("parent", "lifecycle-replaced_by"):
+        tag = _input_tag(page, field_id)
+        assert 'type="text"' in tag and 'list="scheme-ids"' in tag
+    listed = re.search(r'<datalist id="scheme-ids">(.*?)</datalist>', page, re.S)
+    assert listed and f'value="{successor}"' in listed.group(1)
+    assert f'value="{scheme_id}"' not in listed.group(1)  # never linked to itself
+    revisions = latest_revision(db, scheme_id)
+    assert revisions is not None
+    data = open_editor(editor, scheme_id)
+    data["lifecycle-status"] = "replaced"
+    data["lifecycle-since"] = "2027-01"
+    data["lifecycle-replaced_by"] = "cnl-bourse-residnce"
+
+    status, page, form = press(editor, edit_url(scheme_id), data, "save")
+
+    assert status == 400
+    assert (
+        "Lifecycle › Successor: unknown scheme &#39;cnl-bourse-residnce&#39;; "
+        f"did you mean {successor}?" in summary_of(page)
+    )
+    assert form["lifecycle-replaced_by"] == "cnl-bourse-residnce"  # kept as typed
+    assert 'aria-invalid="true"' in _input_tag(page, "lifecycle-replaced_by")
+    form["lifecycle-replaced_by"] = scheme_id
+    status, page, form = press(editor, edit_url(scheme_id), form, "save")
+    assert status == 400
+    assert "Lifecycle › Successor: a scheme cannot point to itself" in summary_of(page)
+    db.expire_all()
+    unchanged = latest_revision(db, scheme_id)
+    assert unchanged is not None and unchanged.number == revisions.number
+
+    form["lifecycle-replaced_by"] = successor
+    status, _target, _form = press(editor, edit_url(scheme_id), form, "save")
+    assert status == 302
+    page = editor.get(edit_url(scheme_id)).get_data(as_text=True)
+    assert f"Names the scheme “{successor_name['en']}”." in page
+    french = editor.get(f"/fr/admin/schemes/{scheme_id}/edit").get_data(as_text=True)
+    assert f"Désigne le dispositif « {successor_name['fr']} »." in french
+
+    # A catalogue too large to list: no datalist, the identifier is typed, its scheme named.
+    monkeypatch.setattr("app.web.admin.editor.LISTED_LINKS", 1)
+    page = editor.get(edit_url(scheme_id)).get_data(as_text=True)
+    assert "<datalist" not in page and "list=" not in _input_tag(page, "parent")
+    assert f"Names the scheme “{successor_name['en']}”." in page
+
+
 def test_creating_a_scheme_keeps_it_hidden_until_published(
     editor: FlaskClient, db: Session
 ) -> None:
@@ -439,7 +502,7 @@ def test_every_scheme_survives_the_form(
     with app.test_request_context("/en/admin/"):
         for scheme in catalogue:
             form = SchemeForm(formdata=None, data=form_data_from_scheme(scheme))
-            configure(form, vocabulary, "en", [(s.id, s.id) for s in catalogue])
+            configure(form, vocabulary, "en")
             assert scheme_from_form(form, vocabulary).document() == scheme.document(), scheme.id
 
 
@@ -461,7 +524,7 @@ def test_problem_paths_land_on_their_field(
     scheme = frozen_scheme
     with app.test_request_context("/en/admin/"):
         form = SchemeForm(formdata=None, data=form_data_from_scheme(scheme))
-        configure(form, vocabulary, "en", [])
+        configure(form, vocabulary, "en")
         attach_error(form, path, "wrong")
         assert [f.id for f in _fields_with_errors(form)] == [field_id]
         attach_error(form, "sources", "duplicate")

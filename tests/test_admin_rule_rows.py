@@ -267,7 +267,7 @@ def test_problem_paths_deep_in_a_rule_land_on_their_row(
     scheme = Scheme.model_validate({**document, "criteria": criteria})
     with app.test_request_context("/en/admin/"):
         form = SchemeForm(formdata=None, data=form_data_from_scheme(scheme))
-        configure(form, vocabulary, "en", [])
+        configure(form, vocabulary, "en")
         attach_error(form, path, "wrong")
         assert [f.id for f in leaves(form) if f.errors] == [field_id]
         attach_error(form, "criteria[0].rule.all[1].any[1].all[1]", "empty")

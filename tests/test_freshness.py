@@ -221,7 +221,7 @@ def test_expected_sessions_and_how_to_apply_survive_the_admin_form(
 ) -> None:
     with app.test_request_context("/en/admin/"):
         form = SchemeForm(formdata=None, data=form_data_from_scheme(published))
-        configure(form, vocabulary, "en", [])
+        configure(form, vocabulary, "en")
         assert scheme_from_form(form, vocabulary).document() == published.document()
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -18,22 +18,23 @@ from app.deadlines import today_in_paris
 from app.editing import (
     ConflictError,
     EditError,
-    all_names,
     draft_problems,
     latest_revision,
     revision,
     save_draft,
+    scheme_names,
 )
 from app.eligibility.checks import check_rules
 from app.eligibility.examples import run_profile
 from app.i18n import Localized
 from app.models import SchemeRevision
+from app.repository import scheme_count
 from app.schemes import Scheme
 from app.web.admin.access import require_role, signed_in_user
 from app.web.admin.scheme_form.data import form_data_from_scheme
 from app.web.admin.scheme_form.document import scheme_from_form
 from app.web.admin.scheme_form.errors import SchemeFormError, attach_error
-from app.web.admin.scheme_form.form import SchemeForm, configure, scheme_options
+from app.web.admin.scheme_form.form import SchemeForm, configure
 from app.web.admin.scheme_form.rule_row_edits import VERBS as ROW_VERBS
 from app.web.admin.scheme_form.rule_row_edits import RowEditError, edit_rows, landing
 from app.web.admin.scheme_form.rule_rows import Node, Row, is_group, outline
@@ -50,7 +51,6 @@ from app.web.admin.scheme_form.values import (
     parse_answers_text,
     rule_value_text,
 )
-from app.web.core.choices import SelectChoice
 from app.web.core.database import db_session
 from app.web.core.locale import current_language
 from app.web.core.reason_text import problem_text, say
@@ -181,32 +181,36 @@ def error_summary(form: SchemeForm) -> list[SummaryItem]:
     return items
 
 
-def _scheme_choices() -> list[tuple[str, str]]:
-    """Every scheme by id and name, for the links between schemes; read once per request (the
-    revisions page fills a form per revision)."""
-    choices: list[tuple[str, str]] | None = g.get("scheme_choices")
-    if choices is None:
-        lang = current_language()
-        choices = g.scheme_choices = [
-            (scheme_id, Localized.model_validate(name).get(lang))
-            for scheme_id, name in all_names(db_session())
-        ]
-    return choices
+# Up to this many schemes, the editor lists every identifier for the link fields (a datalist,
+# about 80 bytes a scheme); beyond, the identifier is typed alone (a list of 10,000 schemes
+# weighed 2 MB a page, and took a second to render).
+LISTED_LINKS = 500
 
 
-def _other_scheme_options(scheme_id: str | None) -> list[SelectChoice]:
-    """The choices of a link from scheme_id to another scheme, made once per request."""
-    made: dict[str | None, list[SelectChoice]] = g.setdefault("scheme_options", {})
-    if scheme_id not in made:
-        made[scheme_id] = scheme_options(_scheme_choices(), scheme_id)
-    return made[scheme_id]
+@dataclass(frozen=True)
+class SchemeLinks:
+    """What the editor shows beside its links to other schemes: every scheme (id, name) when
+    the catalogue is small enough to list, and the names of the schemes the form links to."""
+
+    listed: list[tuple[str, str]]
+    names: dict[str, str]
+
+
+def _scheme_links(form: SchemeForm) -> SchemeLinks:
+    db = db_session()
+    lang = current_language()
+    linked = {form.parent.data, form.lifecycle.form.replaced_by.data} - {None, ""}
+    small = scheme_count(db) <= LISTED_LINKS
+    rows = scheme_names(db) if small else scheme_names(db, linked)
+    named = [(i, Localized.model_validate(name).get(lang)) for i, name in rows]
+    listed = [(i, name) for i, name in named if i != form.id.data] if small else []
+    return SchemeLinks(listed, {i: name for i, name in named if i in linked})
 
 
 def _configured(form: SchemeForm, scheme_id: str | None) -> SchemeForm:
     if scheme_id is not None:
         form.id.data = scheme_id  # the id of an existing scheme never changes
-    others = _other_scheme_options(form.id.data)
-    configure(form, vocabulary(), current_language(), _scheme_choices(), others)
+    configure(form, vocabulary(), current_language())
     return form
 
 
@@ -333,6 +337,7 @@ def _render(
     page = render_template(
         "admin/edit.html",
         form=form,
+        links=_scheme_links(form),
         scheme_id=scheme_id,
         latest=latest,
         title=title,

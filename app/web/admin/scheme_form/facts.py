@@ -14,6 +14,7 @@ from app.web.admin.scheme_form.fields import (
     LongTextPair,
     OptionalLongTextPair,
     OptionalTextPair,
+    SchemeLinkField,
     SourceField,
     choices_from,
     clean,
@@ -53,9 +54,12 @@ class LifecycleForm(Form):
         filters=[clean],
         description=_l("When this status began: 2022, 2022-07 or 2022-07-01."),
     )
-    replaced_by = SelectField(
+    replaced_by = SchemeLinkField(
         _l("Successor"),
-        description=_l("Required for a replaced scheme; allowed for a closed one."),
+        description=_l(
+            "The identifier of the scheme that follows it, as in the address of its page. "
+            "Required for a replaced scheme; allowed for a closed one."
+        ),
     )
     note = FormField(OptionalLongTextPair, _l("Note on the status"))
     source = SourceField(_l("Source"))

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from flask_babel import lazy_gettext as _l
 from wtforms import Field, Form, SelectField, StringField, TextAreaField
 from wtforms.form import BaseForm
+from wtforms.validators import Length
 
 from app.web.core.choices import SelectChoice
 
@@ -40,6 +41,18 @@ class SourceField(SelectField):
         super().__init__(label, validators, validate_choice=False, **kw)
         self.required = required
         self.flags.required = required
+
+
+class SchemeLinkField(StringField):
+    """The identifier of another scheme (a parent, a successor), typed: the catalogue checks it
+    names a scheme, not this one, and the refusal lands on the field. The editor offers the
+    identifiers as a list when the catalogue is small enough (see editor.LISTED_LINKS)."""
+
+    def __init__(self, label: Any = None, **kw: Any) -> None:
+        render_kw = {"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"}
+        super().__init__(
+            label, filters=[clean], validators=[Length(max=100)], render_kw=render_kw, **kw
+        )
 
 
 class TextPair(Form):

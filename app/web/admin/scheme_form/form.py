@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import gettext as _
@@ -35,6 +35,7 @@ from app.web.admin.scheme_form.facts import (
 from app.web.admin.scheme_form.fields import (
     Asked,
     LongTextPair,
+    SchemeLinkField,
     SourceField,
     TextPair,
     choices_from,
@@ -62,7 +63,12 @@ class SchemeForm(FlaskForm):
     funder = SelectField(_l("Funder"), validators=[Asked()])
     operator = SelectField(_l("Operator, when not the funder"))
     kind = SelectField(_l("Kind of support"), choices=choices_from(KIND_LABELS))
-    parent = SelectField(_l("Strand of the larger scheme"))
+    parent = SchemeLinkField(
+        _l("Strand of the larger scheme"),
+        description=_l(
+            "The identifier of the larger scheme, as in the address of its page; empty if none."
+        ),
+    )
     lifecycle = FormField(LifecycleForm, _l("Lifecycle"))
     audience = FormField(AudienceForm, _l("Who may apply"))
     amounts = FormField(AmountsForm, _l("Amounts"))
@@ -110,32 +116,16 @@ def leaves(container: BaseForm | FormField[Any] | FieldList[Any]) -> Iterable[Fi
             yield field
 
 
-def scheme_options(schemes: Sequence[tuple[str, str]], exclude: str | None) -> list[SelectChoice]:
-    """The choices of a link to another scheme (id, name), but the scheme `exclude` itself."""
-    return [SelectChoice(i, f"{i} – {name}") for i, name in schemes if i != exclude]
-
-
-def configure(
-    form: SchemeForm,
-    vocabulary: Vocabulary,
-    lang: str,
-    schemes: Sequence[tuple[str, str]],
-    others: list[SelectChoice] | None = None,
-) -> None:
-    """Fill the choices that depend on the vocabulary, the other schemes and the typed sources.
-    `others`: scheme_options(schemes, form.id.data) when made already (the revisions page
-    fills two forms per revision of one scheme: 10,000 choices each at national scale)."""
+def configure(form: SchemeForm, vocabulary: Vocabulary, lang: str) -> None:
+    """Fill the choices that depend on the vocabulary and the typed sources. Links to other
+    schemes are typed identifiers (a list of 10,000 choices would weigh megabytes), checked
+    against the catalogue when the scheme is checked."""
     organisations = [
         SelectChoice(org.id, f"{org.acronym} – {org.name.get(lang)}")
         for org in vocabulary.organisations.values()
     ]
     form.funder.choices = [SelectChoice("", _("Choose…")), *organisations]
     form.operator.choices = [SelectChoice("", _("None")), *organisations]
-    if others is None:
-        others = scheme_options(schemes, form.id.data)
-    form.parent.choices = [SelectChoice("", _("None")), *others]
-    lifecycle = form.lifecycle.form
-    lifecycle.replaced_by.choices = [SelectChoice("", _("None")), *others]
     audience = form.audience.form
     for facet in AUDIENCE_FACETS:
         values = vocabulary.variable(facet.variable).values
