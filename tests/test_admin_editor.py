@@ -348,9 +348,11 @@ def test_links_to_other_schemes_are_typed_checked_and_named(
     page = editor.get(edit_url(scheme_id)).get_data(as_text=True)
     for field_id in ("parent", "lifecycle-replaced_by"):
         tag = _input_tag(page, field_id)
-        assert 'type="text"' in tag and 'list="scheme-ids"' in tag
+        assert 'type="text"' in tag
+        assert 'list="scheme-ids"' in tag
     listed = re.search(r'<datalist id="scheme-ids">(.*?)</datalist>', page, re.S)
-    assert listed and f'value="{successor}"' in listed.group(1)
+    assert listed
+    assert f'value="{successor}"' in listed.group(1)
     assert f'value="{scheme_id}"' not in listed.group(1)  # never linked to itself
     revisions = latest_revision(db, scheme_id)
     assert revisions is not None
@@ -374,7 +376,8 @@ def test_links_to_other_schemes_are_typed_checked_and_named(
     assert "Lifecycle › Successor: a scheme cannot point to itself" in summary_of(page)
     db.expire_all()
     unchanged = latest_revision(db, scheme_id)
-    assert unchanged is not None and unchanged.number == revisions.number
+    assert unchanged is not None
+    assert unchanged.number == revisions.number
 
     form["lifecycle-replaced_by"] = successor
     status, _target, _form = press(editor, edit_url(scheme_id), form, "save")
@@ -387,7 +390,8 @@ def test_links_to_other_schemes_are_typed_checked_and_named(
     # A catalogue too large to list: no datalist, the identifier is typed, its scheme named.
     monkeypatch.setattr("app.web.admin.editor.LISTED_LINKS", 1)
     page = editor.get(edit_url(scheme_id)).get_data(as_text=True)
-    assert "<datalist" not in page and "list=" not in _input_tag(page, "parent")
+    assert "<datalist" not in page
+    assert "list=" not in _input_tag(page, "parent")
     assert f"Names the scheme “{successor_name['en']}”." in page
 
 

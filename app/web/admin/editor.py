@@ -199,7 +199,7 @@ class SchemeLinks:
 def _scheme_links(form: SchemeForm) -> SchemeLinks:
     db = db_session()
     lang = current_language()
-    linked = {form.parent.data, form.lifecycle.form.replaced_by.data} - {None, ""}
+    linked = {i for i in (form.parent.data, form.lifecycle.form.replaced_by.data) if i}
     small = scheme_count(db) <= LISTED_LINKS
     rows = scheme_names(db) if small else scheme_names(db, linked)
     named = [(i, Localized.model_validate(name).get(lang)) for i, name in rows]
