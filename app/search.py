@@ -24,7 +24,7 @@ import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -142,32 +142,33 @@ class _PairFilter(Filter):  # type: ignore[misc]
 
 @dataclass(frozen=True)
 class _Segment:
-    """What a build reads of one segment: ids, facet values and name keys by document number
-    within it, and its words' document frequencies. A segment never changes once written but
-    for deletions, so a later build sharing it (an update) takes this as it is."""
+    """What a build reads of one segment: ids and facet values by document number within it,
+    the documents (with their weight) whose name each name key types, and its words' document
+    frequencies. A segment never changes once written but for deletions, so a later build
+    sharing it (an update) takes this as it is."""
 
     ids: list[str]
     facets: dict[str, list[tuple[str, ...]]]
-    names: list[dict[tuple[str, ...], int]]
+    named: dict[tuple[str, ...], dict[int, int]]  # name key -> document within it -> weight
     frequencies: dict[str, int]
 
 
 @dataclass
 class _Build:
     """What a published build needs for every query, read once: ids and facet values by
-    document number, the documents of each facet value, the current ones, the documents whose
-    name each name key types, the speller of its words, the words never corrected, the
-    suggestion entries; and, filled as queries come, the document sets of the filters asked,
+    document number, the documents of each facet value, the current ones, its segments (with
+    the documents whose name each name key types) and where their documents start, the speller
+    of its words, the words never corrected, the suggestion entries (made when first asked);
+    and, filled as queries come, the document sets of the filters asked,
     whether terms are in the index, and the scored documents of the leaves searched (a build
     never changes, so neither do they)."""
 
     ids: list[str]
     facets: FacetSets  # facet values by document number, documents by facet value
     active: frozenset[int]  # documents of an active lifecycle
-    named: dict[tuple[str, ...], dict[int, int]]  # name key -> document -> weight
     speller: Speller
     lexicon: frozenset[str]
-    entries: list[SuggestEntry]
+    entry_rows: list[Any]  # the suggestion entries as written (see `entries`)
     filters: dict[Any, frozenset[int]] = field(default_factory=dict)
     known: dict[tuple[str, str], bool] = field(default_factory=dict)
     leaves: dict[Any, dict[int, float]] = field(default_factory=dict)
@@ -184,6 +185,27 @@ class _Build:
     segments: dict[str, _Segment] = field(default_factory=dict)  # by segment id
     # The facet values by document that `facets` was made of: the next build moves only changes.
     facet_columns: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
+    starts: list[tuple[int, _Segment]] = field(default_factory=list)  # segments, first docnum
+
+    @cached_property
+    def entries(self) -> list[SuggestEntry]:
+        """The suggestion entries, made on the first completion asked: every worker reads a new
+        build after each publish, and most never complete a word with it."""
+        # Entries are lists (label, lang, kind, id); builds written before were dicts.
+        return [
+            SuggestEntry(*entry) if isinstance(entry, list) else SuggestEntry(**entry)
+            for entry in self.entry_rows
+        ]
+
+    def named(self, key: tuple[str, ...]) -> dict[int, int]:
+        """The documents (with their weight) whose name the name key types, deleted ones left
+        out: looked up segment by segment, whose name keys a later build shares."""
+        named: dict[int, int] = {}
+        for start, part in self.starts:
+            for docnum, weight in part.named.get(key, {}).items():
+                if self.ids[start + docnum]:  # "" once deleted
+                    named[start + docnum] = weight
+        return named
 
 
 def _open_index(path: str) -> Any:
@@ -203,20 +225,22 @@ def _read_segment(leaf: Any) -> _Segment:
     size = leaf.doc_count_all()
     ids = [""] * size
     facets: dict[str, list[tuple[str, ...]]] = {name: [()] * size for name in FACET_FIELDS}
-    names: list[dict[tuple[str, ...], int]] = [{}] * size
+    named: dict[tuple[str, ...], dict[int, int]] = {}
     for docnum, stored in leaf.iter_docs():
         ids[docnum] = stored["id"]
         for name in FACET_FIELDS:
             facets[name][docnum] = tuple(v for v in stored.get(name, "").split(",") if v)
-        lines = [line.split() for line in stored.get("names", "").split("\n") if line]
-        names[docnum] = {tuple(key): int(weight) for weight, *key in lines}
+        for line in stored.get("names", "").split("\n"):
+            if line:
+                weight, *key = line.split()
+                named.setdefault(tuple(key), {})[docnum] = int(weight)
     # Segment by segment: a multi-segment reader looks every term up in every segment, which
     # costs several times a sequential read of each.
     frequencies: dict[str, int] = {}
     for term, info in leaf.iter_field("plain"):
         word = term.decode("utf-8") if isinstance(term, bytes) else term
         frequencies[word] = info.doc_frequency()
-    return _Segment(ids, facets, names, frequencies)
+    return _Segment(ids, facets, named, frequencies)
 
 
 def _read_build(
@@ -229,23 +253,22 @@ def _read_build(
     its speller's deletions are kept (the speller then indexes only the new words)."""
     ids: list[str] = []
     facets: dict[str, list[tuple[str, ...]]] = {name: [] for name in FACET_FIELDS}
-    names: list[dict[tuple[str, ...], int]] = []
     segments: dict[str, _Segment] = {}
+    starts: list[tuple[int, _Segment]] = []
     # Leaves come in document number order: each one's numbers follow the previous one's.
     for leaf, _offset in searcher.reader().leaf_readers():
         key = leaf.segment().segment_id()
         part = (before.segments.get(key) if before else None) or _read_segment(leaf)
         segments[key] = part
         start = len(ids)
+        starts.append((start, part))
         ids += part.ids
         for name in FACET_FIELDS:
             facets[name] += part.facets[name]
-        names += part.names
         for docnum in leaf.segment().deleted_docs():  # deleted since the segment was read
             ids[start + docnum] = ""
             for name in FACET_FIELDS:
                 facets[name][start + docnum] = ()
-            names[start + docnum] = {}
     frequencies: dict[str, int] = {}
     for part in sorted(segments.values(), key=lambda part: -len(part.frequencies)):
         if not frequencies:
@@ -256,19 +279,15 @@ def _read_build(
     spelled = [*frequencies.items(), *((w, 1) for w in query_words - frequencies.keys())]
     speller = Speller(spelled, before.speller.deletions if before else None)
     extra = json.loads((Path(path) / LEXICON_FILE).read_text("utf-8"))
-    # Entries are lists (label, lang, kind, id); builds written before were dicts.
-    entries = [
-        SuggestEntry(*entry) if isinstance(entry, list) else SuggestEntry(**entry)
-        for entry in extra["entries"]
-    ]
     lexicon = frozenset(extra["lexicon"])
     if before is None:
         sets = FacetSets.of_columns(facets)
     else:  # only the documents an update wrote or deleted move
         sets = before.facets.updated(before.facet_columns, facets)
-    active, named = _document_sets(sets, names)
+    active = sets.having("lifecycle", ACTIVE_STATUSES)
     lengths = _carried_lengths(before, segments) if before else {}
-    build = _Build(ids, sets, active, named, speller, lexicon, entries, segments=segments)
+    build = _Build(ids, sets, active, speller, lexicon, extra["entries"], segments=segments)
+    build.starts += starts
     build.lengths.update(lengths)
     build.facet_columns.update(facets)
     return build
@@ -293,18 +312,6 @@ def _carried_lengths(before: _Build, segments: dict[str, _Segment]) -> dict[str,
             lengths += [-1] * size if at is None else old[at : at + size]
         carried[name] = lengths
     return carried
-
-
-def _document_sets(
-    facets: FacetSets, names: list[dict[tuple[str, ...], int]]
-) -> tuple[frozenset[int], dict[tuple[str, ...], dict[int, int]]]:
-    """The active documents, and the documents (with their weight) whose name each name key
-    types: what queries combine as sets."""
-    named: dict[tuple[str, ...], dict[int, int]] = {}
-    for docnum, keys in enumerate(names):
-        for key, weight in keys.items():
-            named.setdefault(key, {})[docnum] = weight
-    return facets.having("lifecycle", ACTIVE_STATUSES), named
 
 
 # Written beside each build: the words never corrected and the suggestion entries; each
@@ -1314,7 +1321,7 @@ class SearchIndex:
         """A scheme whose name was typed comes first (a whole name before a part of one), then
         current schemes, then closed and replaced ones, each in the order given."""
         typed = tuple(words(text[:MAX_QUERY_LENGTH]))  # quotes and all, as the name is written
-        named = build.named.get(typed, {})
+        named = build.named(typed)
         active = build.active
         groups = [
             [d for d in best_first if named.get(d) == w]

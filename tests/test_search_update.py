@@ -320,3 +320,35 @@ def test_the_smallest_segments_are_written_again_not_merged_term_by_term(
     fresh.ensure("v-last", lambda: edited, vocabulary)
     for text in QUERIES:
         assert sorted(ids(index, text)) == sorted(ids(fresh, text)), text
+
+
+def test_name_keys_stay_with_their_segments_and_leave_out_deleted_documents(
+    tmp_path: Path, catalogue: list[Scheme], vocabulary: Vocabulary
+) -> None:
+    """A build looks a typed name up segment by segment (a segment's name keys are read once,
+    then shared by the builds after it): the documents found are those a process reading the
+    build afresh finds, never a document an update deleted, and a renamed scheme's whole new
+    name ranks it first."""
+    schemes, index = indexed_synthetic(tmp_path / "index", catalogue, vocabulary, 80)
+    edited = [*schemes]
+    for number in range(1, 4):
+        index._searcher()  # the build before is read: the next one shares its segments
+        position = 11 * number
+        edited[position] = renamed(schemes[position], word(number))
+        index.ensure(f"v{number}", lambda: edited, vocabulary)
+        _searcher, build = index._searcher()
+        fresh = new_index(tmp_path / "index")._searcher()[1]
+        keys = {key for _start, part in build.starts for key in part.named}
+        deleted = [
+            start + docnum
+            for start, part in build.starts
+            for documents in part.named.values()
+            for docnum in documents
+            if not build.ids[start + docnum]
+        ]
+        assert deleted, number  # the renamed schemes' old documents keep their keys
+        for key in keys:
+            found = build.named(key)
+            assert found == fresh.named(key), (number, key)
+            assert all(build.ids[docnum] for docnum in found), (number, key)
+        assert ids(index, edited[position].name.fr)[0] == edited[position].id, number
