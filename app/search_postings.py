@@ -1,22 +1,4 @@
-"""A segment's postings in a compact file beside it, read a term at a time without unpickling.
-
-Whoosh keeps a term's postings as pickled blocks: decoding them costs ~1.35 µs a posting, paid by
-every worker the first time a query has the term. This file keeps the same postings decoded, as
-packed arrays, written once when the segment is written; a reader decodes a term's with
-`array.frombytes` (C speed). Layout, in native byte order (the magic records which):
-
-    data     per term: its document numbers (uint32), then its weights (float32, as Whoosh
-             stores them); term i's at 8 * first(i)
-    records  (whoosh_start, first) uint64 pairs, one per term by ascending whoosh_start (where
-             Whoosh's own postings of the term start: the term's key, read from its term info),
-             then a sentinel (2**64 - 1, postings)
-    sparse   every STEP-th record's whoosh_start (a reader keeps only these in memory)
-    trailer  magic, terms, postings, STEP
-
-The file is immutable: written to a temporary name, synced, then renamed into place, so a reader
-finds a whole file or none (and then reads Whoosh's blocks). A file whose size does not match its
-trailer is ignored the same way.
-"""
+"""A segment's postings decoded once into a file beside it, read a term at a time unpickled."""
 
 from __future__ import annotations
 
@@ -28,8 +10,22 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+# Whoosh keeps a term's postings as pickled blocks: decoding them costs ~1.35 µs a posting, paid
+# by every worker the first time a query has the term. This file keeps them decoded, written once
+# with the segment; a reader decodes a term's with `array.frombytes` (C speed). Layout, in native
+# byte order (the magic says which):
+#   data     per term: its document numbers (uint32), then its weights (float32, as Whoosh
+#            stores them); term i's at 8 * first(i)
+#   records  (whoosh_start, first) uint64 pairs, one per term by ascending whoosh_start (where
+#            Whoosh's postings of the term begin, read from its term info: the term's key
+#            here), then a sentinel (2**64 - 1, postings)
+#   sparse   every STEP-th record's whoosh_start (all a reader keeps in memory)
+#   trailer  magic, terms, postings, STEP
+# It is immutable, written to a temporary name, synced and renamed, so a reader finds a whole
+# file or none (and then reads Whoosh's blocks); a file whose size does not match its trailer
+# is ignored the same way.
 MAGIC = b"PSTS1" + sys.byteorder[0].encode("ascii") + b"\0\0"
 STEP = 128  # records between two sparse entries: a lookup reads at most 2 KB of records
 _TRAILER = struct.Struct("<8sQQQ")
@@ -42,24 +38,32 @@ def write(path: Path, postings: Iterable[tuple[int, array[int], array[float]]]) 
     """Write the postings of a segment's terms, (whoosh_start, document numbers as array("I"),
     weights as array("f")) by ascending whoosh_start, to `path`, atomically."""
     temporary = path.with_name(f".{path.name}.tmp")  # a dot: Whoosh's file cleaning skips it
+    try:
+        with temporary.open("wb") as file:
+            _write_to(file, postings)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _write_to(file: BinaryIO, postings: Iterable[tuple[int, array[int], array[float]]]) -> None:
     records: array[int] = array("Q")
     first = 0
-    with temporary.open("wb") as file:
-        for start, ids, weights in postings:
-            if records and start <= records[-2]:
-                raise ValueError("postings must come by ascending start")
-            records.extend((start, first))
-            ids.tofile(file)
-            weights.tofile(file)
-            first += len(ids)
-        terms = len(records) // 2
-        records.extend((_SENTINEL, first))
-        records.tofile(file)
-        records[:: _RECORD // 8 * STEP].tofile(file)  # the start of every STEP-th record
-        file.write(_TRAILER.pack(MAGIC, terms, first, STEP))
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(temporary, path)
+    for start, ids, weights in postings:
+        if (records and start <= records[-2]) or len(ids) != len(weights):
+            raise ValueError("postings must come whole, by ascending start")
+        records.extend((start, first))
+        ids.tofile(file)
+        weights.tofile(file)
+        first += len(ids)
+    terms = len(records) // 2
+    records.extend((_SENTINEL, first))
+    records.tofile(file)
+    records[:: _RECORD // 8 * STEP].tofile(file)  # the start of every STEP-th record
+    file.write(_TRAILER.pack(MAGIC, terms, first, STEP))
 
 
 class Postings:
