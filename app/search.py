@@ -624,7 +624,7 @@ def _posting_blocks(
             pairs = [(d, w) for d, w in _postings(matcher) if d not in deleted]
             blocks = iter([([d for d, _ in pairs], [w for _, w in pairs])])
         for ids, weights in blocks:
-            if deleted:
+            if deleted and not deleted.isdisjoint(ids):  # met in C: most terms have none
                 kept = [i for i, d in enumerate(ids) if d not in deleted]
                 ids, weights = [ids[i] for i in kept], [weights[i] for i in kept]
             yield (ids if offset == 0 else [d + offset for d in ids]), weights
