@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from filelock import FileLock, Timeout
 from whoosh import index as whoosh_index
@@ -49,6 +49,7 @@ from whoosh.reading import SegmentReader, TermNotFound
 from whoosh.scoring import BM25F, bm25
 from whoosh.searching import Searcher
 
+from app import search_postings
 from app.facets import LIST_FACETS, FacetSets, Filters, disjunctive_sets, facet_values
 from app.schemes import ACTIVE_STATUSES, Scheme
 from app.search_changes import Changes, changes, vocabulary_hash
@@ -186,6 +187,9 @@ class _Build:
     # The facet values by document that `facets` was made of: the next build moves only changes.
     facet_columns: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
     starts: list[tuple[int, _Segment]] = field(default_factory=list)  # segments, first docnum
+    folder: str = ""  # where the build is, and its segments' postings files
+    # By segment id, its postings file opened on first use (None: it has none, see _stored_blocks)
+    postings: dict[str, search_postings.Postings | None] = field(default_factory=dict)
 
     @cached_property
     def entries(self) -> list[SuggestEntry]:
@@ -288,6 +292,7 @@ def _read_build(
     lengths = _carried_lengths(before, segments) if before else {}
     build = _Build(ids, sets, active, speller, lexicon, extra["entries"], segments=segments)
     build.starts += starts
+    build.folder = path
     build.lengths.update(lengths)
     build.facet_columns.update(facets)
     return build
@@ -524,7 +529,7 @@ def _bm25_postings(searcher: Searcher, build: _Build, name: str, text: str) -> d
     plus = k1 + 1
     norms = _length_norms(searcher, build, name)
     scores: dict[int, float] = {}
-    for docnums, weights in _posting_blocks(searcher, name, token):
+    for docnums, weights in _posting_blocks(searcher, build, name, token):
         # bm25(idf, tf, fl, avgfl, B, K1) = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B *
         # fl / avgfl))), the same operations in the same order: the same floats.
         pairs = zip(docnums, weights, strict=True)
@@ -597,13 +602,14 @@ def _phrase_postings(
 
 
 def _posting_blocks(
-    searcher: Searcher, name: str, token: bytes
+    searcher: Searcher, build: _Build, name: str, token: bytes
 ) -> Iterator[tuple[Iterable[int], Iterable[float]]]:
     """A term's postings as (document numbers, weights) a block at a time, every segment's in
     document number order, deleted documents left out. Whoosh's matchers cost four calls per
-    posting; a Whoosh 3 segment's blocks are read whole here (see _raw_blocks), found from the
-    term's information; other postings (a term's only one, kept with the term) through
-    Whoosh's matcher, posting by posting."""
+    posting: a Whoosh 3 segment's are read from its postings file when it has one (see
+    search_postings), else its blocks whole (see _raw_blocks), found from the term's
+    information; other postings (a term's only one, kept with the term) through Whoosh's
+    matcher, posting by posting."""
     for leaf, offset in searcher.reader().leaf_readers():
         terms: Any = getattr(leaf, "_terms", None)  # a Whoosh 3 segment's W3TermsReader
         info = None
@@ -615,7 +621,7 @@ def _posting_blocks(
         deleted = leaf.deleted_docs_set
         if info is not None and not info.is_inlined():
             start, size = info.extent()
-            blocks = _raw_blocks(terms._postfile, start, size)
+            blocks = _stored_blocks(build, leaf, start) or _raw_blocks(terms._postfile, start, size)
         elif (name, token) not in leaf:
             continue
         else:
@@ -625,10 +631,75 @@ def _posting_blocks(
             pairs = [(d, w) for d, w in _postings(matcher) if d not in deleted]
             blocks = iter([([d for d, _ in pairs], [w for _, w in pairs])])
         for ids, weights in blocks:
-            if deleted:
+            if deleted and not deleted.isdisjoint(ids):  # met in C: most terms have none
                 kept = [i for i, d in enumerate(ids) if d not in deleted]
                 ids, weights = [ids[i] for i in kept], [weights[i] for i in kept]
             yield (ids if offset == 0 else [d + offset for d in ids]), weights
+
+
+_Stored: TypeAlias = "tuple[array[int], array[float]]"  # a term's document numbers and weights
+
+
+def _stored_blocks(
+    build: _Build, leaf: Any, start: int
+) -> Iterator[tuple[array[int], array[float]]] | None:
+    """The postings beginning at `start` of a segment's postings file, as one block; None when
+    the segment or the term has none there (a build written before them)."""
+    key = leaf.segment().segment_id()
+    if key not in build.postings:
+        path = Path(build.folder, key + POSTINGS_EXTENSION)
+        build.postings[key] = search_postings.Postings.open(path) if build.folder else None
+    stored = build.postings[key]
+    try:
+        found = stored.get(start) if stored else None
+    except (OSError, ValueError):  # the file was cut under this reader: Whoosh's blocks then
+        found = None
+    return None if found is None else iter([found])
+
+
+# A segment's postings file (search_postings) is named as its own files are: Whoosh deletes it
+# with the segment when a merge drops it.
+POSTINGS_EXTENSION = ".postings"
+# The fields whose postings it holds: those a query's words are searched in.
+POSTINGS_FIELDS = frozenset(
+    prefix + f"{part}_{lang}" for prefix in ("", PAIRS) for part in TEXT_FIELDS for lang in LANGS
+)
+
+
+def _write_postings(path: Path) -> None:
+    """Write the postings file of each segment of the index at `path` lacking one: those the
+    last commit wrote (the others' files are kept from the build copied, see _write_update)."""
+    ix = _open_index(str(path))
+    try:
+        for segment in ix._segments():
+            target = path / (segment.segment_id() + POSTINGS_EXTENSION)
+            if target.exists():
+                continue
+            reader = SegmentReader(ix.storage, ix.schema, segment)
+            try:
+                terms: Any = reader._terms
+                if all(hasattr(terms, a) for a in ("items", "_postfile")):  # Whoosh 3's
+                    search_postings.write(target, _segment_postings(terms))
+            finally:
+                reader.close()
+    finally:
+        ix.close()
+
+
+def _segment_postings(terms: Any) -> Iterator[tuple[int, array[int], array[float]]]:
+    """A Whoosh 3 segment's postings of POSTINGS_FIELDS' terms, whole, by where they begin."""
+    extents = []
+    for (name, _token), info in terms.items():
+        if name in POSTINGS_FIELDS and not info.is_inlined():
+            start, size = info.extent()
+            extents.append((start, size))
+    for start, size in sorted(extents):
+        ids: array[int] = array("I")
+        weights: array[float] = array("f")
+        for block_ids, block_weights in _raw_blocks(terms._postfile, start, size):
+            ids.extend(block_ids)
+            weights.extend(block_weights)
+        yield start, ids, weights
 
 
 _BLOCK_LENGTH = struct.Struct("!i")  # Whoosh's write_int
@@ -664,7 +735,7 @@ def _raw_blocks(
         ids, weights, _values = pickle.loads(data)  # noqa: S301  # nosec B301
         ids = tuple(itertools.accumulate(ids))  # delta_decode: postings' ids are not bytes
         if weights is None:
-            weights = [1.0] * count
+            weights = array("f", [1.0]) * count
         elif isinstance(weights, float):
             weights = array("f", [weights]) * count  # as float32, as Whoosh's array
         yield ids, weights
@@ -803,6 +874,7 @@ class SearchIndex:
                 raise
             writer.commit()
             ix.close()
+            _write_postings(target)
             found = changes({}, schemes, hashes)
             made = {"by": "rebuild", "written": len(schemes), "removed": 0}
             self._finish(target, schemes, vocabulary, fingerprint, found.hashes, made)
@@ -894,6 +966,7 @@ class SearchIndex:
             writer.commit(mergetype=_merge_tiers)
         ix.searcher().close()  # reads every segment: a damaged base fails here
         ix.close()
+        _write_postings(target)
 
     def _update_base(self, vocabulary: Vocabulary) -> tuple[Path, dict[str, str]] | None:
         """The published build and its scheme hashes, when an update may start from it."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import string
+from array import array
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -20,10 +21,12 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 from whoosh.writing import SegmentWriter
 
+from app import search
 from app.config import DEFAULT_SCHEMES_DIR, Settings
 from app.editing import latest_revision, publish, rollback, save_draft
 from app.schemes import Scheme
-from app.search import MERGE_FACTOR, SearchFilters, SearchIndex
+from app.search import MERGE_FACTOR, POSTINGS_EXTENSION, SearchFilters, SearchIndex
+from app.search_postings import Postings, write
 from app.search_text import Synonyms, parse_query
 from app.synthetic import synthetic_catalogue
 from app.vocabulary import SYNONYMS_FILE, Vocabulary
@@ -352,3 +355,78 @@ def test_name_keys_stay_with_their_segments_and_leave_out_deleted_documents(
             assert found == fresh.named(key), (number, key)
             assert all(build.ids[docnum] for docnum in found), (number, key)
         assert ids(index, edited[position].name.fr)[0] == edited[position].id, number
+
+
+def _term_postings(index: SearchIndex, fields: tuple[str, ...]) -> dict[Any, Any]:
+    """Each term of `fields` (every 5th) as read for a query: document numbers and weights by
+    segment block, and its documents' BM25F scores."""
+    searcher, build = index._searcher()
+    reader = searcher.reader()
+    found: dict[Any, Any] = {}
+    for name in fields:
+        for token in list(reader.lexicon(name))[::5]:
+            blocks = search._posting_blocks(searcher, build, name, token)
+            postings = [
+                (d, w) for ids, weights in blocks for d, w in zip(ids, weights, strict=True)
+            ]
+            text = token.decode("utf-8")
+            found[name, token] = postings, search._bm25_postings(searcher, build, name, text)
+    return found
+
+
+def test_postings_files_give_whoosh_postings_after_an_update_and_are_optional(
+    tmp_path: Path, catalogue: list[Scheme], vocabulary: Vocabulary, monkeypatch: Any
+) -> None:
+    # Each segment's postings are decoded once, when it is written, into a file read without
+    # Whoosh's pickles: after an update that deletes documents, a term's documents and weights
+    # are Whoosh's own, and a build whose segments have no such file answers the same.
+    schemes, index = indexed_synthetic(tmp_path / "index", catalogue, vocabulary, 200)
+    edited = [renamed(schemes[3], "musique"), *schemes[4:]]  # 3 deleted, 1 replaced
+    index.ensure("v1", lambda: edited, vocabulary)
+    assert made(index) == {"by": "update", "written": 1, "removed": 3}
+    searcher, _ = index._searcher()
+    leaves = [leaf for leaf, _ in searcher.reader().leaf_readers()]
+    assert len(leaves) > 1
+    assert any(leaf.has_deletions() for leaf in leaves)
+    current = index.directory / "current"
+    files = {p.name for p in current.glob("*" + POSTINGS_EXTENSION)}
+    assert files == {leaf.segment().segment_id() + POSTINGS_EXTENSION for leaf in leaves}
+
+    fields = ("body_fr", "name_en", "pairs_summary_fr", "pairs_name_en")
+    with monkeypatch.context() as patched:  # every term read from the postings files
+        patched.setattr(search, "_raw_blocks", None)
+        stored = _term_postings(index, fields)
+    assert len(stored) > 200
+    for (name, token), (postings, _scores) in stored.items():
+        whoosh = searcher.postings(name, token)  # deleted documents left out
+        expected = []
+        while whoosh.is_active():
+            expected.append((whoosh.id(), whoosh.weight()))
+            whoosh.next()
+        assert postings == expected, (name, token)
+
+    answers = [index.search(text, SearchFilters()) for text in QUERIES]
+    for path in current.glob("*" + POSTINGS_EXTENSION):
+        path.unlink()
+    without = new_index(index.directory)  # a new process: nothing read yet
+    assert _term_postings(without, fields) == stored  # the same floats, not close ones
+    assert [without.search(text, SearchFilters()) for text in QUERIES] == answers
+
+
+def test_a_postings_file_cut_short_is_not_read(tmp_path: Path) -> None:
+    # Written whole or not at all; a file of another length than its trailer says is left
+    # alone (the segment's postings are then read from Whoosh's blocks).
+    path = tmp_path / "segment.postings"
+    write(
+        path,
+        [(7, array("I", [0, 4]), array("f", [1.0, 2.5])), (90, array("I", [3]), array("f", [3.0]))],
+    )
+    opened = Postings.open(path)
+    assert opened is not None
+    assert opened.get(7) == (array("I", [0, 4]), array("f", [1.0, 2.5]))
+    assert opened.get(90) == (array("I", [3]), array("f", [3.0]))
+    assert opened.get(8) is None
+    assert opened.get(0) is None
+    path.write_bytes(path.read_bytes()[1:])
+    assert Postings.open(path) is None
+    assert Postings.open(tmp_path / "none.postings") is None
