@@ -197,6 +197,7 @@ class SchemeLinks:
 
 
 def _scheme_links(form: SchemeForm) -> SchemeLinks:
+    """The names the edit page shows for the form's links, and the list to choose from."""
     db = db_session()
     lang = current_language()
     linked = {i for i in (form.parent.data, form.lifecycle.form.replaced_by.data) if i}
