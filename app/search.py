@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any
 
 from filelock import FileLock, Timeout
 from whoosh import index as whoosh_index
@@ -635,9 +635,6 @@ def _posting_blocks(
                 kept = [i for i, d in enumerate(ids) if d not in deleted]
                 ids, weights = [ids[i] for i in kept], [weights[i] for i in kept]
             yield (ids if offset == 0 else [d + offset for d in ids]), weights
-
-
-_Stored: TypeAlias = "tuple[array[int], array[float]]"  # a term's document numbers and weights
 
 
 def _stored_blocks(
