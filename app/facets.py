@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import is_not
 
 from app.i18n import N_
 from app.schemes import ACTIVE_STATUSES, Scheme
@@ -121,9 +123,10 @@ class FacetSets:
             old = before[name]
             if len(column) < len(old):
                 return FacetSets.of_columns(columns)
-            changed = [
-                i for i, values in enumerate(column) if i >= len(old) or values is not old[i]
-            ]
+            # Met in C (compress over `is not`): a Python loop over every item cost each worker
+            # tens of milliseconds per publish at 10,000 schemes.
+            changed = [*compress(range(len(old)), map(is_not, column, old))]
+            changed += range(len(old), len(column))
             if len(changed) > len(column) // 8:
                 return FacetSets.of_columns(columns)
             moved[name] = changed
