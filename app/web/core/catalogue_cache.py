@@ -101,7 +101,8 @@ class Catalogue:
         name, the same rank): lists sort by it instead of comparing names."""
 
         def ranks() -> dict[str, int]:
-            names = {s.id: s.name.get(lang).casefold() for s in self.schemes}
+            # Kept per scheme: a refresh casefolds only the changed names.
+            names = self.each(("casefolded name", lang), lambda s: s.name.get(lang).casefold())
             order = {name: rank for rank, name in enumerate(sorted(set(names.values())))}
             return {scheme_id: order[name] for scheme_id, name in names.items()}
 
@@ -185,7 +186,7 @@ def refresh_catalogue(
         else:
             continue  # unpublished between the two queries: the next version reads it
         schemes.append(scheme)
-    renewed = set(read)
+    renewed = {scheme_id: scheme for scheme_id, (scheme, _) in read.items()}
     kept = {c.scheme.id: c for c in old.compiled if c.scheme.id not in renewed}
     rules = dict(old.rules)
     compiled = _compiled(schemes, rules, kept, old.compiled)
@@ -196,16 +197,31 @@ def refresh_catalogue(
     memo: dict[Hashable, Any] = {}
     for key, value in list(old._memo.items()):
         if isinstance(value, _PerScheme):
-            values = {
-                s.id: value.values[s.id]
-                if s.id in value.values and s.id not in renewed
-                else value.compute(s)
-                for s in schemes
-            }
-            memo[key] = _PerScheme(value.compute, values)
+            memo[key] = _PerScheme(value.compute, _carried(value, schemes, hashes, renewed))
     catalogue = Catalogue(version, schemes, compiled, hashes, rules, memo)
     catalogue.carry_facets(old)
     return catalogue
+
+
+def _carried(
+    per_scheme: _PerScheme,
+    schemes: list[Scheme],
+    hashes: dict[str, str],
+    renewed: dict[str, Scheme],
+) -> dict[str, Any]:
+    """A per-scheme value for each of `schemes` (whose hashes are `hashes`), in their order:
+    those of before, but for the `renewed` schemes (read again, by id) and new ones, computed."""
+    if per_scheme.values.keys() == hashes.keys():  # the same schemes: copied in C, then patched
+        values = dict(per_scheme.values)
+        for scheme_id, scheme in renewed.items():
+            values[scheme_id] = per_scheme.compute(scheme)
+        return values
+    return {
+        s.id: per_scheme.values[s.id]
+        if s.id in per_scheme.values and s.id not in renewed
+        else per_scheme.compute(s)
+        for s in schemes
+    }
 
 
 def current_catalogue() -> Catalogue:
