@@ -73,10 +73,34 @@ def listed_schemes(catalogue: Catalogue, today: date) -> dict[str, ListedScheme]
     return catalogue.each(("listed", today), lambda s: ListedScheme(s, next_deadline(s, today)))
 
 
+_KIND_RANKS = {"session": 0, "rolling": 1, "none": 2}  # NextDeadline.kind, in deadline order
+
+
+def deadline_ranks(catalogue: Catalogue, today: date, lang: str) -> dict[str, int]:
+    """Each scheme's rank in that day's deadline order: open sessions by closing date, then
+    rolling calls, then the others, names breaking ties (the same deadline and name, the same
+    rank). Worked out once per catalogue, day and language; each list sorts by it."""
+
+    def ranks() -> dict[str, int]:
+        names = catalogue.name_ranks(lang)
+        keys = {
+            scheme_id: (
+                _KIND_RANKS[item.deadline.kind],
+                item.deadline.closes or date.max,
+                names[scheme_id],
+            )
+            for scheme_id, item in listed_schemes(catalogue, today).items()
+        }
+        order = {key: rank for rank, key in enumerate(sorted(set(keys.values())))}
+        return {scheme_id: order[key] for scheme_id, key in keys.items()}
+
+    return catalogue.memo(("deadline ranks", today, lang), ranks)
+
+
 def sort_and_page(
     items: list[ListedScheme],
     *,
-    names: Mapping[str, int],
+    ranks: SortRanks,
     sort: str,
     page: int,
     per_page: int,
@@ -84,7 +108,7 @@ def sort_and_page(
 ) -> ResultPage:
     """Sort by relevance (as given), next deadline, name, or maximum amount; then cut a page.
     With inactive_last, closed and replaced schemes follow the current ones in each order."""
-    return cut_page(sort_items(items, names, sort, inactive_last), page, per_page)
+    return cut_page(sort_items(items, ranks, sort, inactive_last), page, per_page)
 
 
 def cut_page(items: list[ListedScheme], page: int, per_page: int) -> ResultPage:
@@ -93,25 +117,30 @@ def cut_page(items: list[ListedScheme], page: int, per_page: int) -> ResultPage:
     return ResultPage(items[start : start + per_page], len(items), page, per_page)
 
 
+@dataclass(frozen=True)
+class SortRanks:
+    """Each scheme's rank by name (Catalogue.name_ranks) and by deadline (deadline_ranks): what
+    lists sort by instead of comparing names and dates item by item."""
+
+    names: Mapping[str, int]
+    deadlines: Mapping[str, int]
+
+    @classmethod
+    def of(cls, catalogue: Catalogue, today: date, lang: str) -> SortRanks:
+        """The ranks of the catalogue's schemes that day, in that language."""
+        return cls(catalogue.name_ranks(lang), deadline_ranks(catalogue, today, lang))
+
+
 def sort_items(
-    items: list[ListedScheme], names: Mapping[str, int], sort: str, inactive_last: bool = False
+    items: list[ListedScheme], ranks: SortRanks, sort: str, inactive_last: bool = False
 ) -> list[ListedScheme]:
-    """Items by relevance (as given), next deadline, name (`names`: each scheme's rank by name,
-    Catalogue.name_ranks), or maximum amount."""
-    rank = {"session": 0, "rolling": 1, "none": 2}
+    """Items by relevance (as given), next deadline, name, or maximum amount."""
     if sort == "name":
-        items = sorted(items, key=lambda item: names[item.scheme.id])
+        items = sorted(items, key=lambda item: ranks.names[item.scheme.id])
     elif sort == "amount":
         items = sorted(items, key=lambda item: -_max_amount(item.scheme))
     elif sort == "deadline":
-        items = sorted(
-            items,
-            key=lambda item: (
-                rank[item.deadline.kind],
-                item.deadline.closes or date.max,
-                names[item.scheme.id],
-            ),
-        )
+        items = sorted(items, key=lambda item: ranks.deadlines[item.scheme.id])
     if inactive_last:
         items = sorted(items, key=lambda item: item.scheme.lifecycle.status not in ACTIVE_STATUSES)
     return items
@@ -163,8 +192,8 @@ def _ordered(
     ]
     # Relevance already ranks current schemes first (but an exact name above all).
     inactive_last = bool(form.text) and form.chosen_sort != "relevance"
-    names = catalogue.name_ranks(lang)
-    return sort_items(items, names, form.chosen_sort, inactive_last), facets
+    ranks = SortRanks.of(catalogue, today, lang)
+    return sort_items(items, ranks, form.chosen_sort, inactive_last), facets
 
 
 def _searched(form: FilterForm, catalogue: Catalogue, lang: str, today: date) -> Listing:

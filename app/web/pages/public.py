@@ -11,7 +11,13 @@ from app.repository import (
 )
 from app.web.core.catalogue_cache import current_catalogue
 from app.web.core.database import db_session
-from app.web.core.listing import ListedScheme, listed_schemes, run_listing, sort_and_page
+from app.web.core.listing import (
+    ListedScheme,
+    SortRanks,
+    listed_schemes,
+    run_listing,
+    sort_and_page,
+)
 from app.web.core.listing_form import FilterForm
 from app.web.core.locale import current_language
 from app.web.core.reference import vocabulary
@@ -31,8 +37,8 @@ def home() -> str:
     def upcoming() -> list[ListedScheme]:
         listed = listed_schemes(catalogue, today)
         items = [listed[s.id] for s in active]
-        names = catalogue.name_ranks(lang)
-        page = sort_and_page(items, names=names, sort="deadline", page=1, per_page=5)
+        ranks = SortRanks.of(catalogue, today, lang)
+        page = sort_and_page(items, ranks=ranks, sort="deadline", page=1, per_page=5)
         return [item for item in page.items if item.deadline.kind == "session"]
 
     funders = catalogue.memo("active funders", lambda: sorted({s.funder for s in active}))
