@@ -66,6 +66,8 @@ def assert_same_as_a_fresh_load(refreshed: Catalogue, db: Session, vocabulary: V
     assert refreshed.open_ids(today) == fresh.open_ids(today)
     assert refreshed.current == fresh.current
     assert refreshed.facet_sets == fresh.facet_sets
+    for lang in ("fr", "en"):
+        assert refreshed.name_ranks(lang) == fresh.name_ranks(lang)
 
 
 def renamed(scheme: Scheme, word: str) -> Scheme:
@@ -83,6 +85,7 @@ def test_publishes_rollbacks_additions_and_withdrawals_refresh_to_a_fresh_load(
     before = cached(app)
     today = today_in_paris()
     before.deadlines(today)  # derived per scheme: carried over by the refresh
+    before.name_ranks("fr")  # made of names kept per scheme: carried over too
     assert before.facet_sets.values  # facet values too (their sets are made afresh)
 
     latest = latest_revision(db, SCHEME_ID)
