@@ -160,9 +160,8 @@ class _Build:
     document number, the documents of each facet value, the current ones, its segments (with
     the documents whose name each name key types) and where their documents start, the speller
     of its words, the words never corrected and the suggestion entries (decoded when first
-    asked);
-    and, filled as queries come, the document sets of the filters asked,
-    whether terms are in the index, and the scored documents of the leaves searched (a build
+    asked); and, filled as queries come, the document sets of the filters asked, whether terms
+    are in the index, and the scored documents of the leaves searched (a build
     never changes, so neither do they)."""
 
     ids: list[str]

@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cached_property
 
 from app.deadlines import NextDeadline, next_deadline, today_in_paris
 from app.facets import disjunctive_sets
@@ -119,16 +120,23 @@ def cut_page(items: list[ListedScheme], page: int, per_page: int) -> ResultPage:
 
 @dataclass(frozen=True)
 class SortRanks:
-    """Each scheme's rank by name (Catalogue.name_ranks) and by deadline (deadline_ranks): what
-    lists sort by instead of comparing names and dates item by item."""
+    """Each scheme of the catalogue's rank by name (Catalogue.name_ranks) and by deadline
+    (deadline_ranks) that day, in that language: what lists sort by instead of comparing names
+    and dates item by item. Each is looked up only when a sort needs it."""
 
-    names: Mapping[str, int]
-    deadlines: Mapping[str, int]
+    catalogue: Catalogue
+    today: date
+    lang: str
 
-    @classmethod
-    def of(cls, catalogue: Catalogue, today: date, lang: str) -> SortRanks:
-        """The ranks of the catalogue's schemes that day, in that language."""
-        return cls(catalogue.name_ranks(lang), deadline_ranks(catalogue, today, lang))
+    @cached_property
+    def names(self) -> Mapping[str, int]:
+        """Each scheme's rank by name."""
+        return self.catalogue.name_ranks(self.lang)
+
+    @cached_property
+    def deadlines(self) -> Mapping[str, int]:
+        """Each scheme's rank in the day's deadline order."""
+        return deadline_ranks(self.catalogue, self.today, self.lang)
 
 
 def sort_items(
@@ -192,7 +200,7 @@ def _ordered(
     ]
     # Relevance already ranks current schemes first (but an exact name above all).
     inactive_last = bool(form.text) and form.chosen_sort != "relevance"
-    ranks = SortRanks.of(catalogue, today, lang)
+    ranks = SortRanks(catalogue, today, lang)
     return sort_items(items, ranks, form.chosen_sort, inactive_last), facets
 
 

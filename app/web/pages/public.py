@@ -37,7 +37,7 @@ def home() -> str:
     def upcoming() -> list[ListedScheme]:
         listed = listed_schemes(catalogue, today)
         items = [listed[s.id] for s in active]
-        ranks = SortRanks.of(catalogue, today, lang)
+        ranks = SortRanks(catalogue, today, lang)
         page = sort_and_page(items, ranks=ranks, sort="deadline", page=1, per_page=5)
         return [item for item in page.items if item.deadline.kind == "session"]
 
