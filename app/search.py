@@ -39,7 +39,7 @@ from whoosh.analysis import (
     StopFilter,
     entoken,
 )
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
 from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.highlight import ContextFragmenter, HtmlFormatter
@@ -48,6 +48,7 @@ from whoosh.lang import stopwords_for_language
 from whoosh.reading import SegmentReader, TermNotFound
 from whoosh.scoring import BM25F, bm25
 from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
 
 from app import search_postings
 from app.facets import LIST_FACETS, FacetSets, Filters, disjunctive_sets, facet_values
@@ -558,12 +559,49 @@ def _length_norms(searcher: Searcher, build: _Build, name: str) -> list[float]:
         # The lengths a build before had read are carried over (_carried_lengths): after a
         # publish only the new segment's documents are read from the files.
         lengths = build.lengths.get(name) or [-1] * searcher.doc_count_all()
-        for docnum in [d for d, fl in enumerate(lengths) if fl is not None and fl < 0]:
-            lengths[docnum] = searcher.doc_field_length(docnum, name, 1)
+        _read_lengths(searcher, name, lengths)
         build.lengths[name] = lengths
         norms = [0.0 if fl is None else k1 * ((1 - b) + b * fl / average) for fl in lengths]
         build.norms[name] = norms
     return norms
+
+
+def _read_lengths(searcher: Searcher, name: str, lengths: list[int | None]) -> None:
+    """Fill in a field's lengths not read yet (-1) as Whoosh's doc_field_length(docnum, name, 1)
+    gives them: a segment's whole column in one read where it has any (see _segment_lengths),
+    else document by document (two file reads each: 60,000 for 6 fields at 10,000 schemes)."""
+    for leaf, offset in searcher.reader().leaf_readers():
+        end = offset + leaf.doc_count_all()
+        if -1 not in lengths[offset:end]:
+            continue
+        column = _segment_lengths(leaf, name)
+        for docnum in range(offset, end):
+            if lengths[docnum] == -1:
+                lengths[docnum] = (
+                    searcher.doc_field_length(docnum, name, 1)
+                    if column is None
+                    else column[docnum - offset]
+                )
+
+
+def _segment_lengths(leaf: Any, name: str) -> list[int | None] | None:
+    """A Whoosh 3 segment's lengths of a field by document, read from its lengths column (a
+    byte per document) at once and decoded as W3PerDocReader.doc_field_length decodes each:
+    a byte of 0 (or a document past the column) is None, no column at all the default 1. None
+    for another reader."""
+    cached_reader = getattr(getattr(leaf, "_perdoc", None), "_cached_reader", None)
+    if cached_reader is None:
+        return None
+    count = leaf.doc_count_all()
+    column = cached_reader(_lenfield(name), LENGTHS_COLUMN)
+    if column is None:
+        return [1] * count
+    if not all(hasattr(column, a) for a in ("_dbfile", "_basepos", "_count", "_fixedlen")):
+        return None
+    if column._fixedlen != 1:
+        return None
+    raw = column._dbfile.get(column._basepos, min(column._count, count))
+    return [byte_to_length(b) if b else None for b in raw] + [None] * (count - len(raw))
 
 
 def _bm25_parameters(searcher: Searcher, name: str) -> tuple[float, float, float]:

@@ -303,6 +303,36 @@ def test_lengths_and_facets_read_before_a_publish_are_carried_to_the_new_build(
             assert found.scores == fresh.search(text, SearchFilters(include_inactive=True)).scores
 
 
+def test_lengths_read_a_column_at_a_time_are_those_whoosh_reads_document_by_document(
+    tmp_path: Path, catalogue: list[Scheme], vocabulary: Vocabulary, monkeypatch: Any
+) -> None:
+    # Each segment's lengths column is read whole: after updates (several segments, deleted
+    # documents), every field's lengths are Whoosh's own, and other readers are read as before.
+    schemes, index = indexed_synthetic(tmp_path / "index", catalogue, vocabulary, 120)
+    edited = [renamed(schemes[5], "musique"), *schemes[6:]]
+    index.ensure("v1", lambda: edited, vocabulary)
+    searcher, build = index._searcher()
+    leaves = [leaf for leaf, _ in searcher.reader().leaf_readers()]
+    assert len(leaves) > 1
+    assert any(leaf.has_deletions() for leaf in leaves)
+    names = sorted(search.POSTINGS_FIELDS)
+    expected = {
+        name: [searcher.doc_field_length(d, name, 1) for d in range(searcher.doc_count_all())]
+        for name in names
+    }
+    assert any(None in lengths for lengths in expected.values())  # fields some lack
+    for name in names:
+        search._length_norms(searcher, build, name)
+        assert build.lengths[name] == expected[name], name
+    build.lengths.clear()
+    build.norms.clear()
+    with monkeypatch.context() as patched:  # a reader without a lengths column to read whole
+        patched.setattr(search, "_segment_lengths", lambda leaf, name: None)
+        for name in names:
+            search._length_norms(searcher, build, name)
+            assert build.lengths[name] == expected[name], name
+
+
 def test_the_smallest_segments_are_written_again_not_merged_term_by_term(
     tmp_path: Path, catalogue: list[Scheme], vocabulary: Vocabulary, monkeypatch: Any
 ) -> None:
