@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import os
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -376,7 +375,7 @@ def test_readers_keep_working_while_the_index_is_rebuilt(
     index = SearchIndex(tmp_path, Synonyms.load(DEFAULT_SCHEMES_DIR / SYNONYMS_FILE))
     index.rebuild(catalogue, vocabulary, "v0")
     failures: list[BaseException] = []
-    searched: list[str] = []  # the build each search read (at least as new as)
+    searched: list[Path] = []  # the build each search read (at least as new as)
     stop = threading.Event()
 
     def read() -> None:
@@ -385,7 +384,7 @@ def test_readers_keep_working_while_the_index_is_rebuilt(
         while not stop.wait(0.002):
             try:
                 assert index.search("bourse", SearchFilters()).ids
-                searched.append(os.path.realpath(index.directory / "current"))
+                searched.append((index.directory / "current").resolve())
             except BaseException as error:
                 failures.append(error)
                 return

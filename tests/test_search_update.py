@@ -306,7 +306,7 @@ def test_lengths_and_facets_read_before_a_publish_are_carried_to_the_new_build(
 def test_lengths_read_a_column_at_a_time_are_those_whoosh_reads_document_by_document(
     tmp_path: Path, catalogue: list[Scheme], vocabulary: Vocabulary, monkeypatch: Any
 ) -> None:
-    # Each segment's lengths column is read whole: after updates (several segments, deleted
+    # Each segment's lengths column is read whole: after an update (several segments, deleted
     # documents), every field's lengths are Whoosh's own, and other readers are read as before.
     schemes, index = indexed_synthetic(tmp_path / "index", catalogue, vocabulary, 120)
     edited = [renamed(schemes[5], "musique"), *schemes[6:]]
