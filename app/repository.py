@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from app.models import SchemeRecord, SchemeRevision, SchemeTag
 from app.schemes import Scheme, is_scheme_id
 from app.sharing import shared_models
 
+T = TypeVar("T")
 # The one filter type of lists (the old name, kept for its importers).
 SchemeFilters = Filters
 # Set-valued facets stored as tags: facet name -> Audience attribute.
@@ -133,6 +135,12 @@ def list_schemes_hashed(session: Session, filters: Filters) -> tuple[list[Scheme
     return schemes, {record.id: record.content_hash for record in records}
 
 
+def _chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    """values a thousand at a time: a long list of parameters is refused by SQLite past 32,766."""
+    for start in range(0, len(values), 1000):
+        yield values[start : start + 1000]
+
+
 def published_hashes(session: Session) -> list[tuple[str, str]]:
     """(id, content hash) of every published scheme, in id order: what a cached catalogue
     compares to find the schemes it must read again, without reading any document."""
@@ -153,9 +161,7 @@ def published_documents(
         SchemeRecord.published.is_(True)
     )
     found: dict[str, tuple[Scheme, str]] = {}
-    # In chunks: a long list of parameters is refused by SQLite past 32,766.
-    for start in range(0, len(scheme_ids), 1000):
-        chunk = scheme_ids[start : start + 1000]
+    for chunk in _chunks(scheme_ids):
         for scheme_id, document, digest in session.execute(query.where(SchemeRecord.id.in_(chunk))):
             found[scheme_id] = (Scheme.model_validate(document), digest)
     return found
@@ -174,37 +180,60 @@ class RecordState:
     latest_at: datetime | None
 
 
-def record_states(session: Session) -> list[RecordState]:
-    """Every scheme record, published or not, by id, with its latest revision: one query that
-    reads no document."""
-    latest_numbers = (
-        select(SchemeRevision.scheme_id, func.max(SchemeRevision.number).label("number"))
-        .group_by(SchemeRevision.scheme_id)
-        .subquery()
+@dataclass(frozen=True, slots=True)
+class RevisionMark:
+    """A revision without its document: what the admin lists show of it."""
+
+    id: int
+    scheme_id: str
+    number: int
+    state: str
+    author: str
+    created_at: datetime
+
+
+def revision_marks(
+    session: Session, after_id: int, also_ids: Sequence[int] = ()
+) -> list[RevisionMark]:
+    """The revisions added after revision `after_id` (ids only grow), and those `also_ids`
+    read again (a draft's state changes in place), by id."""
+    columns = select(
+        SchemeRevision.id,
+        SchemeRevision.scheme_id,
+        SchemeRevision.number,
+        SchemeRevision.state,
+        SchemeRevision.author,
+        SchemeRevision.created_at,
     )
-    latest = (
-        select(SchemeRevision)
-        .join(
-            latest_numbers,
-            (SchemeRevision.scheme_id == latest_numbers.c.scheme_id)
-            & (SchemeRevision.number == latest_numbers.c.number),
-        )
-        .subquery()
-    )
-    query = (
-        select(
-            SchemeRecord.id,
-            SchemeRecord.published,
-            SchemeRecord.content_hash,
-            latest.c.number,
-            latest.c.state,
-            latest.c.author,
-            latest.c.created_at,
-        )
-        .outerjoin(latest, latest.c.scheme_id == SchemeRecord.id)
-        .order_by(SchemeRecord.id)
-    )
-    return [RecordState(*row) for row in session.execute(query)]
+    found = {
+        row[0]: RevisionMark(*row)
+        for row in session.execute(columns.where(SchemeRevision.id > after_id))
+    }
+    for chunk in _chunks(also_ids):
+        for row in session.execute(columns.where(SchemeRevision.id.in_(chunk))):
+            found[row[0]] = RevisionMark(*row)
+    return [found[key] for key in sorted(found)]
+
+
+def revisions_up_to(session: Session, last_id: int) -> int:
+    """How many revisions have an id up to `last_id`: a revision committed late, with an id
+    below one already read (concurrent transactions), makes it grow."""
+    query = select(func.count()).select_from(SchemeRevision).where(SchemeRevision.id <= last_id)
+    return session.scalar(query) or 0
+
+
+def record_flags(
+    session: Session, scheme_ids: Sequence[str] | None = None
+) -> dict[str, tuple[bool, str]]:
+    """(published, content hash) of these records (of every record when None), by id."""
+    query = select(SchemeRecord.id, SchemeRecord.published, SchemeRecord.content_hash)
+    if scheme_ids is None:
+        return {row[0]: (row[1], row[2]) for row in session.execute(query)}
+    found: dict[str, tuple[bool, str]] = {}
+    for chunk in _chunks(scheme_ids):
+        for row in session.execute(query.where(SchemeRecord.id.in_(chunk))):
+            found[row[0]] = (row[1], row[2])
+    return found
 
 
 def documents(session: Session, scheme_ids: Sequence[str]) -> dict[str, Scheme]:

@@ -1,16 +1,25 @@
 """The admin dashboard's rows: every scheme record with its latest revision and the age of its
-evidence, read without loading thousands of documents on every request."""
+evidence, kept by each worker and brought up to date from what changed since its last view."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cached_property
+from threading import Lock
 
 from sqlalchemy.orm import Session
 
 from app.editing import DRAFT_STATES
 from app.evidence import is_stale, newest_evidence
-from app.repository import RecordState, documents, record_states
+from app.repository import (
+    RecordState,
+    RevisionMark,
+    documents,
+    record_flags,
+    revision_marks,
+    revisions_up_to,
+)
 from app.schemes import Scheme
 from app.web.core.catalogue_cache import Catalogue
 
@@ -55,24 +64,139 @@ def filter_rows(rows: list[DashboardRow], words: str, funder: str, show: str) ->
     return [row for row in rows if row.matches(folded, funder, show)]
 
 
-def dashboard_rows(session: Session, catalogue: Catalogue, today: date) -> list[DashboardRow]:
-    """Every record, by id. A record whose document is the published one the catalogue already
-    holds (same content hash) takes it from there, with its evidence worked out once a day; only
-    the others (drafts of unpublished schemes, a change published since) are read and parsed."""
-    states = record_states(session)
-    facts = catalogue.each(("dashboard facts", today), lambda s: _facts(s, today))
-    cached = {s.id for s in states if catalogue.hashes.get(s.id) == s.content_hash}
-    others = documents(session, [s.id for s in states if s.id not in cached])
-    rows = []
-    for state in states:
-        if state.id in cached:
-            scheme = catalogue.by_id[state.id]
-            stale, newest, text = facts[state.id]
-        else:
-            scheme = others[state.id]
-            stale, newest, text = _facts(scheme, today)
-        rows.append(DashboardRow(state, scheme, stale, newest, text))
-    return rows
+@dataclass(frozen=True)
+class DashboardRows:
+    """Every record's row, by id, with what the dashboard counts and sorts worked out once
+    for these rows: views that follow no change share them."""
+
+    rows: list[DashboardRow]
+    _orders: dict[tuple[str, str], list[DashboardRow]] = field(default_factory=dict)
+
+    @cached_property
+    def current(self) -> int:
+        """How many are current schemes."""
+        return sum(row.scheme.is_active() for row in self.rows)
+
+    @cached_property
+    def in_review(self) -> int:
+        """How many have a draft waiting for an administrator."""
+        return sum(row.state.latest_state == "review" for row in self.rows)
+
+    @cached_property
+    def stale(self) -> int:
+        """How many may be out of date."""
+        return sum(row.stale for row in self.rows)
+
+    @cached_property
+    def funders(self) -> list[str]:
+        """The funders of the rows, sorted."""
+        return sorted({row.scheme.funder for row in self.rows})
+
+    def sorted(self, sort: str, lang: str) -> list[DashboardRow]:
+        """The rows in a sort order (see sort_rows), kept for the next view."""
+        key = (sort, lang)
+        if key not in self._orders:
+            self._orders[key] = sort_rows(self.rows, sort, lang)
+        return self._orders[key]
+
+
+class DashboardCache:
+    """The dashboard's rows, kept by each worker and brought up to date from the revisions
+    added or changed since its last view: at 10,000 schemes a view reads a few revisions, not
+    every record. Records and revisions are never deleted; a record changes only with a new
+    revision, and a revision only in its state while it is a draft."""
+
+    def __init__(self) -> None:
+        self._lock = Lock()
+        self._today: date | None = None
+        self._last_id = 0  # the highest revision id read
+        self._count = 0  # how many revisions were read, all with ids up to _last_id
+        self._latest: dict[str, RevisionMark] = {}  # scheme id -> its latest revision
+        self._pending: list[int] = []  # the latest revisions that are drafts, by id
+        self._by_id: dict[str, DashboardRow] = {}
+        self._view = DashboardRows([])
+
+    def rows(self, session: Session, catalogue: Catalogue, today: date) -> DashboardRows:
+        """Every record's row, as the database has them now."""
+        with self._lock:
+            # A revision committed late, with an id below one read, means reading all again.
+            if today != self._today or revisions_up_to(session, self._last_id) != self._count:
+                self._load(session, catalogue, today)
+            else:
+                self._update(session, catalogue, today)
+            return self._view
+
+    def _load(self, session: Session, catalogue: Catalogue, today: date) -> None:
+        marks = revision_marks(session, 0)
+        self._today, self._count = today, len(marks)
+        self._last_id = marks[-1].id if marks else 0
+        # By id: a scheme's later revisions come after its earlier ones.
+        self._latest = {mark.scheme_id: mark for mark in marks}
+        self._by_id = {}
+        self._change(session, catalogue, today, record_flags(session))
+
+    def _update(self, session: Session, catalogue: Catalogue, today: date) -> None:
+        marks = revision_marks(session, self._last_id, self._pending)
+        added = {mark.scheme_id for mark in marks if mark.id > self._last_id}
+        changed = set()
+        for mark in marks:
+            known = self._latest.get(mark.scheme_id)
+            if known is None or (mark.number >= known.number and mark != known):
+                self._latest[mark.scheme_id] = mark
+                changed.add(mark.scheme_id)
+        if not changed:
+            return
+        self._count += sum(mark.id > self._last_id for mark in marks)
+        self._last_id = max(self._last_id, marks[-1].id)
+        # Only a new revision changes a record (its publication, its document).
+        flags = record_flags(session, sorted(added))
+        for scheme_id in changed - added:
+            state = self._by_id[scheme_id].state
+            flags[scheme_id] = (state.published, state.content_hash)
+        self._change(session, catalogue, today, flags)
+
+    def _change(
+        self,
+        session: Session,
+        catalogue: Catalogue,
+        today: date,
+        flags: dict[str, tuple[bool, str]],
+    ) -> None:
+        """Rows made again for these records (with these flags); the others kept."""
+        old = self._by_id
+        # A document is the catalogue's published one, a row's already read, or read now.
+        schemes: dict[str, Scheme] = {}
+        for scheme_id, (_, digest) in flags.items():
+            row = old.get(scheme_id)
+            if catalogue.hashes.get(scheme_id) == digest:
+                schemes[scheme_id] = catalogue.by_id[scheme_id]
+            elif row is not None and row.state.content_hash == digest:
+                schemes[scheme_id] = row.scheme
+        schemes.update(documents(session, [i for i in flags if i not in schemes]))
+        for scheme_id, (published, digest) in flags.items():
+            mark = self._latest.get(scheme_id)
+            state = RecordState(
+                scheme_id,
+                published,
+                digest,
+                *(
+                    (mark.number, mark.state, mark.author, mark.created_at)
+                    if mark
+                    else (None, None, None, None)
+                ),
+            )
+            scheme = schemes[scheme_id]
+            row = old.get(scheme_id)
+            facts = (
+                (row.stale, row.newest, row.text)
+                if row is not None and row.scheme is scheme
+                else _facts(scheme, today)
+            )
+            self._by_id[scheme_id] = DashboardRow(state, scheme, *facts)
+        self._pending = sorted(
+            mark.id for mark in self._latest.values() if mark.state in DRAFT_STATES
+        )
+        self._view = DashboardRows([self._by_id[key] for key in sorted(self._by_id)])
 
 
 def sort_rows(rows: list[DashboardRow], sort: str, lang: str) -> list[DashboardRow]:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -41,9 +42,8 @@ from app.web.admin.dashboard import (
     DASHBOARD_PAGE_SIZE,
     DASHBOARD_SHOWS,
     DASHBOARD_SORTS,
-    dashboard_rows,
+    DashboardCache,
     filter_rows,
-    sort_rows,
 )
 from app.web.admin.forms import (
     CommentForm,
@@ -87,19 +87,21 @@ def dashboard() -> str:
     show = show if show in DASHBOARD_SHOWS else "all"
     sort = request.args.get("sort", "stale")
     sort = sort if sort in DASHBOARD_SORTS else "stale"
-    rows = dashboard_rows(db_session(), current_catalogue(), today_in_paris())
+    cache = current_app.extensions.setdefault("aides.dashboard", DashboardCache())
+    rows = cache.rows(db_session(), current_catalogue(), today_in_paris())
     waiting = suggestions.waiting(db_session())
-    shown = sort_rows(filter_rows(rows, words, funder, show), sort, current_language())
+    # Filtering keeps the order: the sorted rows are kept between views, and filtered.
+    shown = filter_rows(rows.sorted(sort, current_language()), words, funder, show)
     return render_template(
         "admin/dashboard.html",
         rows=paged(shown, "page", DASHBOARD_PAGE_SIZE),
-        total=len(rows),
-        current=sum(r.scheme.is_active() for r in rows),
-        waiting_review=sum(1 for r in rows if r.state.latest_state == "review"),
-        stale_count=sum(r.stale for r in rows),
+        total=len(rows.rows),
+        current=rows.current,
+        waiting_review=rows.in_review,
+        stale_count=rows.stale,
         suggestions_waiting=len(waiting),
         newest_suggestions=waiting[::-1][:DASHBOARD_SUGGESTIONS],
-        funders=sorted({r.scheme.funder for r in rows}),
+        funders=rows.funders,
         filters={"q": words, "funder": funder, "show": show, "sort": sort},
     )
 
