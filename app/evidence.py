@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
+from functools import lru_cache
 
 from app.schemes import Scheme
 
@@ -14,6 +15,7 @@ STALE_AFTER_MONTHS = 18
 DATING_SOURCE_KINDS = frozenset({"official", "legal"})
 
 
+@lru_cache(maxsize=4096)  # the same few page dates, read for every scheme of a long list
 def end_of_partial_date(text: str) -> date:
     """The last day a partial date (2022, 2022-07, 2022-07-01) can mean.
 
@@ -28,6 +30,7 @@ def end_of_partial_date(text: str) -> date:
     return date(parts[0], parts[1], parts[2])
 
 
+@lru_cache(maxsize=64)  # a few days and limits, asked for every scheme of a long list
 def months_before(today: date, months: int) -> date:
     """The same day `months` months earlier (the month's last day when that day does not exist)."""
     year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
@@ -47,7 +50,7 @@ def newest_evidence(scheme: Scheme, today: date) -> date | None:
         for source in scheme.sources
         if source.page_date and source.kind in DATING_SOURCE_KINDS
     ]
-    for session in scheme.sessions_sorted():
+    for session in scheme.calendar.sessions if scheme.calendar else ():
         if not session.expected:
             dates.append(min(session.opens or session.closes, today))
     return max(dates) if dates else None
@@ -58,7 +61,12 @@ def is_stale(scheme: Scheme, today: date) -> bool:
 
     Closed and replaced schemes are history: their facts are meant to be old.
     """
-    if not scheme.is_active():
-        return False
+    return freshness(scheme, today)[0]
+
+
+def freshness(scheme: Scheme, today: date) -> tuple[bool, date | None]:
+    """Whether the scheme is stale (see is_stale) and its newest evidence, worked out once."""
     newest = newest_evidence(scheme, today)
-    return newest is None or newest < months_before(today, STALE_AFTER_MONTHS)
+    if not scheme.is_active():
+        return False, newest
+    return newest is None or newest < months_before(today, STALE_AFTER_MONTHS), newest

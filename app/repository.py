@@ -215,6 +215,52 @@ def revision_marks(
     return [found[key] for key in sorted(found)]
 
 
+def revision_totals(session: Session) -> tuple[int, int]:
+    """The highest revision id and how many revisions there are (0, 0 for none)."""
+    query = select(func.coalesce(func.max(SchemeRevision.id), 0), func.count())
+    last_id, count = session.execute(query.select_from(SchemeRevision)).one()
+    return int(last_id), int(count)
+
+
+def records_with_latest(
+    session: Session, last_id: int
+) -> tuple[dict[str, tuple[bool, str]], dict[str, RevisionMark]]:
+    """(published, content hash) of every record, and each record's latest revision among
+    those with ids up to `last_id`, by scheme id: one query that reads no document."""
+    revisions = select(SchemeRevision).where(SchemeRevision.id <= last_id).subquery()
+    numbers = (
+        select(revisions.c.scheme_id, func.max(revisions.c.number).label("number"))
+        .group_by(revisions.c.scheme_id)
+        .subquery()
+    )
+    latest = (
+        select(revisions)
+        .join(
+            numbers,
+            (revisions.c.scheme_id == numbers.c.scheme_id)
+            & (revisions.c.number == numbers.c.number),
+        )
+        .subquery()
+    )
+    query = select(
+        SchemeRecord.id,
+        SchemeRecord.published,
+        SchemeRecord.content_hash,
+        latest.c.id,
+        latest.c.number,
+        latest.c.state,
+        latest.c.author,
+        latest.c.created_at,
+    ).outerjoin(latest, latest.c.scheme_id == SchemeRecord.id)
+    flags: dict[str, tuple[bool, str]] = {}
+    marks: dict[str, RevisionMark] = {}
+    for scheme_id, published, digest, mark_id, *mark in session.execute(query):
+        flags[scheme_id] = (published, digest)
+        if mark_id is not None:
+            marks[scheme_id] = RevisionMark(mark_id, scheme_id, *mark)
+    return flags, marks
+
+
 def revisions_up_to(session: Session, last_id: int) -> int:
     """How many revisions have an id up to `last_id`: a revision committed late, with an id
     below one already read (concurrent transactions), makes it grow."""

@@ -11,13 +11,15 @@ from threading import Lock
 from sqlalchemy.orm import Session
 
 from app.editing import DRAFT_STATES
-from app.evidence import is_stale, newest_evidence
+from app.evidence import freshness
 from app.repository import (
     RecordState,
     RevisionMark,
     documents,
     record_flags,
+    records_with_latest,
     revision_marks,
+    revision_totals,
     revisions_up_to,
 )
 from app.schemes import Scheme
@@ -53,7 +55,7 @@ class DashboardRow:
 def _facts(scheme: Scheme, today: date) -> tuple[bool, date | None, str]:
     """Stale or not, newest evidence, and the searched text."""
     text = f"{scheme.id} {scheme.name.fr} {scheme.name.en}".casefold()
-    return is_stale(scheme, today), newest_evidence(scheme, today), text
+    return (*freshness(scheme, today), text)
 
 
 def filter_rows(rows: list[DashboardRow], words: str, funder: str, show: str) -> list[DashboardRow]:
@@ -127,13 +129,11 @@ class DashboardCache:
             return self._view
 
     def _load(self, session: Session, catalogue: Catalogue, today: date) -> None:
-        marks = revision_marks(session, 0)
-        self._today, self._count = today, len(marks)
-        self._last_id = marks[-1].id if marks else 0
-        # By id: a scheme's later revisions come after its earlier ones.
-        self._latest = {mark.scheme_id: mark for mark in marks}
-        self._by_id = {}
-        self._change(session, catalogue, today, record_flags(session))
+        # The totals first: a revision committed between both reads is read at the next view.
+        self._last_id, self._count = revision_totals(session)
+        flags, self._latest = records_with_latest(session, self._last_id)
+        self._today, self._by_id = today, {}
+        self._change(session, catalogue, today, flags)
 
     def _update(self, session: Session, catalogue: Catalogue, today: date) -> None:
         marks = revision_marks(session, self._last_id, self._pending)
@@ -163,35 +163,29 @@ class DashboardCache:
         flags: dict[str, tuple[bool, str]],
     ) -> None:
         """Rows made again for these records (with these flags); the others kept."""
-        old = self._by_id
+        old, hashes, published_ones = self._by_id, catalogue.hashes, catalogue.by_id
         # A document is the catalogue's published one, a row's already read, or read now.
         schemes: dict[str, Scheme] = {}
         for scheme_id, (_, digest) in flags.items():
             row = old.get(scheme_id)
-            if catalogue.hashes.get(scheme_id) == digest:
-                schemes[scheme_id] = catalogue.by_id[scheme_id]
+            if hashes.get(scheme_id) == digest:
+                schemes[scheme_id] = published_ones[scheme_id]
             elif row is not None and row.state.content_hash == digest:
                 schemes[scheme_id] = row.scheme
-        schemes.update(documents(session, [i for i in flags if i not in schemes]))
+        unread = [scheme_id for scheme_id in flags if scheme_id not in schemes]
+        if unread:
+            schemes.update(documents(session, unread))
+        none = (None, None, None, None)  # a record without revision (made outside the app)
         for scheme_id, (published, digest) in flags.items():
             mark = self._latest.get(scheme_id)
-            state = RecordState(
-                scheme_id,
-                published,
-                digest,
-                *(
-                    (mark.number, mark.state, mark.author, mark.created_at)
-                    if mark
-                    else (None, None, None, None)
-                ),
-            )
-            scheme = schemes[scheme_id]
-            row = old.get(scheme_id)
+            latest = (mark.number, mark.state, mark.author, mark.created_at) if mark else none
+            scheme, row = schemes[scheme_id], old.get(scheme_id)
             facts = (
                 (row.stale, row.newest, row.text)
                 if row is not None and row.scheme is scheme
                 else _facts(scheme, today)
             )
+            state = RecordState(scheme_id, published, digest, *latest)
             self._by_id[scheme_id] = DashboardRow(state, scheme, *facts)
         self._pending = sorted(
             mark.id for mark in self._latest.values() if mark.state in DRAFT_STATES
