@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import compress
 from operator import is_not
+
+import numpy as np
+from numpy.typing import NDArray
 
 from app.i18n import N_
 from app.schemes import ACTIVE_STATUSES, Scheme
@@ -84,6 +88,9 @@ class Filters:
 
 
 Column = Sequence[tuple[str, ...]]  # one facet's values, by item number
+# From this many items, a facet's values are counted over arrays of all its (item, value)
+# pairs (FacetSets.arrays) rather than by meeting the items with each value's set.
+ARRAY_COUNTS_FROM = 150  # measured: the two ways cost alike there (10,000 schemes)
 
 
 @dataclass(frozen=True)
@@ -137,6 +144,34 @@ class FacetSets:
             }
         )
 
+    @cached_property
+    def arrays(self) -> dict[str, tuple[NDArray[np.int64], NDArray[np.int64]]]:
+        """Each facet as two arrays, a pair per item and value it has: the items, and the
+        values' ranks (in `values` order), for counting thousands of items at once."""
+        found = {}
+        for name, by_value in self.values.items():
+            items = [np.fromiter(docs, np.int64, len(docs)) for docs in by_value.values()]
+            ranks = [np.full(len(docs), rank, np.int64) for rank, docs in enumerate(items)]
+            found[name] = (
+                np.concatenate(items) if items else np.zeros(0, np.int64),
+                np.concatenate(ranks) if ranks else np.zeros(0, np.int64),
+            )
+        return found
+
+    def counts(self, name: str, base: set[int]) -> dict[str, int]:
+        """How many of the base items have each value of a facet (values with none left out)."""
+        by_value = self.values.get(name, {})
+        if len(base) < ARRAY_COUNTS_FROM:
+            # Each value's items met with the base, in C: a few items cost as many steps.
+            found = ((value, len(base.intersection(docs))) for value, docs in by_value.items())
+            return {value: count for value, count in found if count}
+        items, ranks = self.arrays[name]
+        within = np.zeros(int(items.max(initial=-1)) + 1, dtype=np.bool_)
+        chosen = np.fromiter(base, np.int64, len(base))
+        within[chosen[chosen < len(within)]] = True
+        per_rank = np.bincount(ranks[within[items]], minlength=len(by_value)).tolist()
+        return {value: count for value, count in zip(by_value, per_rank, strict=True) if count}
+
     def having(self, name: str, chosen: Iterable[str]) -> frozenset[int]:
         """The items having one of the chosen values of a facet."""
         by_value = self.values.get(name, {})
@@ -188,11 +223,5 @@ def disjunctive_sets(
         # Most facets have no selection: they share the kept items as their base.
         others = [docs for other, docs in passing.items() if other != name]
         base = kept if len(others) == len(passing) else found.intersection(*others)
-        # Each value's items met with the base, in C: at 10,000 schemes, twice as fast as
-        # counting the base's values item by item, and as fast for a few items.
-        found_counts = (
-            (value, len(base.intersection(docs)))
-            for value, docs in sets.values.get(name, {}).items()
-        )
-        counts[name] = {value: count for value, count in found_counts if count}
+        counts[name] = sets.counts(name, base)
     return kept, counts

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
+from app import facets
 from app.facets import (
     AUDIENCE_FACETS,
     LIST_FACETS,
@@ -108,12 +109,18 @@ SELECTIONS = [
 ]
 
 
+@pytest.mark.parametrize("counted_from", [0, 10**9], ids=["arrays", "sets"])
 @pytest.mark.parametrize("selected", SELECTIONS)
 def test_counting_with_sets_follows_the_definition(
-    catalogue: list[Scheme], selected: dict[str, tuple[str, ...]]
+    catalogue: list[Scheme],
+    selected: dict[str, tuple[str, ...]],
+    counted_from: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Search and browsing count facets over item numbers with set operations: the kept items
-    # and counts of the definition, over the whole catalogue and over a part of it.
+    # Search and browsing count facets over item numbers with set operations (or, for many
+    # items, arrays of every item's values): the kept items and counts of the definition,
+    # over the whole catalogue and over a part of it.
+    monkeypatch.setattr(facets, "ARRAY_COUNTS_FROM", counted_from)
     columns = {name: [facet_values(s, name) for s in catalogue] for name in LIST_FACETS}
     sets = FacetSets.of_rows([list_facet_values(s) for s in catalogue])
     assert sets == FacetSets.of_columns(columns)
