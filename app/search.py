@@ -22,12 +22,13 @@ import warnings
 import weakref
 import zlib
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from filelock import FileLock, Timeout
 from whoosh import index as whoosh_index
 from whoosh import query as q
@@ -54,6 +55,18 @@ from app import search_postings
 from app.facets import LIST_FACETS, FacetSets, Filters, disjunctive_sets, facet_values
 from app.schemes import ACTIVE_STATUSES, Scheme
 from app.search_changes import Changes, changes, vocabulary_hash
+from app.search_scores import (
+    EMPTY,
+    Floats,
+    Leaf,
+    Part,
+    all_of,
+    any_of,
+    as_dict,
+    bm25_leaf,
+    boosted,
+    common_docs,
+)
 from app.search_suggest import SuggestEntry, suggest_entries
 from app.search_suggest import suggest as complete
 from app.search_text import (
@@ -81,6 +94,8 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 3
 LANGS = ("fr", "en")
 TEXT_FIELDS = {"name": 3.0, "summary": 2.0, "body": 1.0}
+# The fields a query's words are searched in, by language.
+WORD_FIELDS = tuple(f"{part}_{lang}" for lang in LANGS for part in TEXT_FIELDS)
 FACET_FIELDS = LIST_FACETS
 # Elided articles and words the stock lists lack ("les" is missing from Whoosh's French list).
 EXTRA_STOP_WORDS = {"fr": {"les", "l", "d", "qu", "s", "n", "c", "j", "m", "t"}, "en": {"s"}}
@@ -91,8 +106,9 @@ MAX_CORRECTIONS = 3  # spelling variants tried when the typed words find nothing
 MAX_QUERY_TERMS = 60  # an ordinary query has 20 to 60 (synonyms in 6 fields)
 MAX_SCORED_DOCUMENTS = 5000
 # Scored documents of the leaves (terms, phrases) searched, kept per build: a word's documents
-# are scored once, not on every query that has it. Bounded: about 90 bytes each, 45 MB.
-MAX_CACHED_POSTINGS = 500_000
+# are scored once, not on every query that has it. Bounded: 16 bytes each (two arrays of 8-byte
+# numbers, search_scores.Leaf), 40 MB; as dictionaries they cost 90, and 500,000 fitted.
+MAX_CACHED_POSTINGS = 2_500_000
 # Answers kept per build, by words and filters: paging through a search, or a popular query,
 # costs a lookup. Bounded: an answer holds at most one id per document (10,000: ~100 KB).
 MAX_CACHED_ANSWERS = 200
@@ -153,6 +169,7 @@ class _Segment:
     facets: dict[str, list[tuple[str, ...]]]
     named: dict[tuple[str, ...], dict[int, int]]  # name key -> document within it -> weight
     frequencies: dict[str, int]
+    terms: dict[str, frozenset[str]]  # the terms of each of WORD_FIELDS
 
 
 @dataclass
@@ -173,17 +190,12 @@ class _Build:
     extra_json: bytes
     filters: dict[Any, frozenset[int]] = field(default_factory=dict)
     known: dict[tuple[str, str], bool] = field(default_factory=dict)
-    leaves: dict[Any, dict[int, float]] = field(default_factory=dict)
-    # The documents of each word of a query (its terms in every field, an Or): words are met
-    # as sets, in C, and only the documents having every word are summed.
-    matched: dict[Any, frozenset[int]] = field(default_factory=dict)
-    sizes: dict[Any, int] = field(default_factory=dict)  # of the parts of words (Or) met
+    leaves: dict[Any, Leaf] = field(default_factory=dict)
     leaf_postings: int = 0  # documents in `leaves`, at most MAX_CACHED_POSTINGS
-    matched_documents: int = 0  # documents in `matched`, at most MAX_CACHED_POSTINGS
     answers: dict[Any, SearchResults] = field(default_factory=dict)  # by words and filters
     # field -> document -> length (None: the document has no such field, -1: not read yet)
     lengths: dict[str, list[int | None]] = field(default_factory=dict)
-    norms: dict[str, list[float]] = field(default_factory=dict)  # see _length_norms
+    norms: dict[str, Floats] = field(default_factory=dict)  # see _length_norms
     segments: dict[str, _Segment] = field(default_factory=dict)  # by segment id
     # The facet values by document that `facets` was made of: the next build moves only changes.
     facet_columns: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
@@ -257,7 +269,15 @@ def _read_segment(leaf: Any) -> _Segment:
     for term, info in leaf.iter_field("plain"):
         word = term.decode("utf-8") if isinstance(term, bytes) else term
         frequencies[word] = info.doc_frequency()
-    return _Segment(ids, facets, named, frequencies)
+    # Read at once (15 ms for 10,000 schemes' 6 fields), they answer whether a query's term is
+    # in the index: looked up one by one, through Whoosh's tables, each costs tens of µs.
+    terms = {
+        name: frozenset(
+            t.decode("utf-8") if isinstance(t, bytes) else t for t in leaf.lexicon(name)
+        )
+        for name in WORD_FIELDS
+    }
+    return _Segment(ids, facets, named, frequencies, terms)
 
 
 def _read_build(
@@ -510,47 +530,31 @@ class SearchResults:
     inactive_count: int = 0  # closed and replaced schemes among ids (listed after current ones)
 
 
-def _matched_key(query: q.Query) -> Any:
-    """What an Or's matched documents are kept under: its parts' terms and phrases (boosts
-    change scores, not documents)."""
-    if isinstance(query, q.Term):
-        return (query.fieldname, query.text)
-    if isinstance(query, q.And | q.Or):
-        return (type(query).__name__, *(_matched_key(sub) for sub in query.subqueries))
-    return repr(query)
-
-
 def _best_first(scores: Mapping[int, float], docs: Iterable[int] | None = None) -> list[int]:
     """Documents by score, best first, ties by document number (Whoosh's order)."""
     return sorted(sorted(scores if docs is None else docs), key=scores.__getitem__, reverse=True)
 
 
-def _bm25_postings(searcher: Searcher, build: _Build, name: str, text: str) -> dict[int, float]:
+def _bm25_postings(searcher: Searcher, build: _Build, name: str, text: str) -> Leaf:
     """A term's documents and their BM25F scores, as Whoosh's scorer computes them (bm25()),
-    read block by block, with each document's length part of the formula worked out once per
-    build (Whoosh reads the length from the file for every posting of every query)."""
+    read block by block and scored at once (search_scores.bm25_leaf), with each document's
+    length part of the formula worked out once per build (Whoosh reads the length from the
+    file for every posting of every query)."""
     field_type = searcher.schema[name]
     token = field_type.to_bytes(text)
-    if (name, token) not in searcher.reader():
-        return {}
     weighting = searcher.weighting
     if not field_type.scorable:
-        return dict(_scores(searcher.postings(name, token, weighting=weighting)))
+        if (name, token) not in searcher.reader():
+            return EMPTY
+        return Leaf.of(dict(_scores(searcher.postings(name, token, weighting=weighting))))
+    # A term in no segment has no blocks, and no documents (queries leave most out: `known`).
     idf = searcher.idf(name, token)
     _, _, k1 = _bm25_parameters(searcher, name)
-    plus = k1 + 1
     norms = _length_norms(searcher, build, name)
-    scores: dict[int, float] = {}
-    for docnums, weights in _posting_blocks(searcher, build, name, token):
-        # bm25(idf, tf, fl, avgfl, B, K1) = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B *
-        # fl / avgfl))), the same operations in the same order: the same floats.
-        pairs = zip(docnums, weights, strict=True)
-        block = [idf * ((tf * plus) / (tf + norms[d])) for d, tf in pairs]
-        scores.update(zip(docnums, block, strict=True))
-    return scores
+    return bm25_leaf(_posting_blocks(searcher, build, name, token), idf, k1 + 1, norms)
 
 
-def _length_norms(searcher: Searcher, build: _Build, name: str) -> list[float]:
+def _length_norms(searcher: Searcher, build: _Build, name: str) -> Floats:
     """BM25's length part of each document of a field, K1 * ((1 - B) + B * fl / avgfl), by
     document number: read once per build (a document without the field has none, 0)."""
     norms = build.norms.get(name)
@@ -561,7 +565,10 @@ def _length_norms(searcher: Searcher, build: _Build, name: str) -> list[float]:
         lengths = build.lengths.get(name) or [-1] * searcher.doc_count_all()
         _read_lengths(searcher, name, lengths)
         build.lengths[name] = lengths
-        norms = [0.0 if fl is None else k1 * ((1 - b) + b * fl / average) for fl in lengths]
+        norms = np.array(
+            [0.0 if fl is None else k1 * ((1 - b) + b * fl / average) for fl in lengths],
+            dtype=np.float64,
+        )
         build.norms[name] = norms
     return norms
 
@@ -612,14 +619,13 @@ def _bm25_parameters(searcher: Searcher, name: str) -> tuple[float, float, float
 
 
 def _phrase_postings(
-    searcher: Searcher, build: _Build, phrase: q.Phrase, pairs: list[dict[int, float]]
+    searcher: Searcher, build: _Build, phrase: q.Phrase, pairs: list[Leaf]
 ) -> dict[int, float]:
     """A phrase's documents and scores as Whoosh's phrase search finds and scores them (its
     words' scores summed, times its boost), its words' positions read only in the documents
     having each two of its words in a row (`pairs`, the pairs field's documents): Whoosh's
     own walk reads every position of every document having all its words."""
-    smallest = min(pairs, key=lambda docs: len(docs))
-    candidates = sorted(set(smallest).intersection(*pairs))
+    candidates = common_docs(pairs)
     if not candidates:
         return {}
     name = phrase.fieldname
@@ -652,7 +658,7 @@ def _phrase_postings(
 
 def _posting_blocks(
     searcher: Searcher, build: _Build, name: str, token: bytes
-) -> Iterator[tuple[Iterable[int], Iterable[float]]]:
+) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
     """A term's postings as (document numbers, weights) a block at a time, every segment's in
     document number order, deleted documents left out. Whoosh's matchers cost four calls per
     posting: a Whoosh 3 segment's are read from its postings file when it has one (see
@@ -1453,127 +1459,31 @@ class SearchIndex:
             for d in (*(d for d in group if d in active), *(d for d in group if d not in active))
         ]
 
-    def _scored(
-        self, searcher: Searcher, build: _Build, query: q.Query, among: Set[int] | None = None
-    ) -> dict[int, float]:
-        """Document number -> score of every document the query matches (of those `among`,
-        when given), as Whoosh's matchers score them (the matching parts' scores summed, times
-        their boosts). All words required: their documents (sets of numbers, kept per build)
-        are met first, and only the documents having every word are scored. The result may
-        be a leaf's cached dict: never modify it."""
+    def _scored(self, searcher: Searcher, build: _Build, query: q.Query) -> dict[int, float]:
+        """Document number -> score of every document the query matches, as Whoosh's matchers
+        score them (the matching parts' scores summed, times their boosts), summed over every
+        document at once (search_scores)."""
+        return as_dict(self._part(searcher, build, query))
+
+    def _part(self, searcher: Searcher, build: _Build, query: q.Query) -> Part:
+        """A query's scored documents: a leaf's, or sums over every document of the build."""
         if query is q.NullQuery:
-            return {}
-        if isinstance(query, q.And) and len(query.subqueries) < 2:
+            return EMPTY
+        if isinstance(query, q.And | q.Or) and len(query.subqueries) < 2:
             if not query.subqueries:
-                return {}
-            return self._scored(searcher, build, query.subqueries[0], among)  # 0 + its score
-        if isinstance(query, q.And):
-            docs: Set[int] = self._matched(searcher, build, query)
-            if among is not None:
-                docs = docs & among
-            first, *rest = [self._scored(searcher, build, sub, docs) for sub in query.subqueries]
-            # Summed part after part, as sum() adds them (0 + the first part's score is it).
-            result = {d: first[d] for d in docs}
-            for part in rest:
-                result = {d: score + part[d] for d, score in result.items()}
-        elif isinstance(query, q.Or):
-            parts = [self._scored(searcher, build, sub, among) for sub in query.subqueries]
-            # Summed in Whoosh's order: the parts matching most documents (of all) first.
-            sizes = (
-                [len(part) for part in parts]
-                if among is None
-                else [self._size(searcher, build, sub) for sub in query.subqueries]
-            )
-            ordered = sorted(
-                (pair for pair in zip(sizes, parts, strict=True) if pair[0]),
-                key=lambda pair: pair[0],
-                reverse=True,
-            )
-            if len(ordered) == 1:
-                result = ordered[0][1]
-            else:
-                result = dict(ordered[0][1]) if ordered else {}
-                for _, part in ordered[1:]:
-                    get = result.get
-                    result.update({d: get(d, 0.0) + s for d, s in part.items()})
-        elif isinstance(query, q.Term):
-            result = self._term_scores(searcher, build, query.fieldname, query.text, among)
-            if query.boost != 1.0:
-                return {d: s * query.boost for d, s in result.items()}
-            return result
-        else:
-            result = self._leaf(searcher, build, repr(query), query)
-            if among is not None:
-                result = {d: result[d] for d in among if d in result}
-            return result
-        if query.boost != 1.0 and len(query.subqueries) > 1:
-            result = {d: s * query.boost for d, s in result.items()}
-        return result
-
-    def _term_scores(
-        self, searcher: Searcher, build: _Build, name: str, text: str, among: Set[int] | None
-    ) -> dict[int, float]:
-        """A term's scored documents (those `among`, when given)."""
-        leaf = self._leaf(searcher, build, (name, text), q.Term(name, text))
-        if among is None:
-            return leaf
-        return {d: leaf[d] for d in leaf.keys() & among}
-
-    def _matched(self, searcher: Searcher, build: _Build, query: q.Query) -> Set[int]:
-        """The documents a query matches, as sets of document numbers met in C: a term's or a
-        phrase's are its scored documents; a word's (an Or of its terms) are kept per build;
-        all words' are met smallest first."""
-        if query is q.NullQuery:
-            return frozenset()
-        if isinstance(query, q.And):
-            parts = sorted(
-                (self._matched(searcher, build, sub) for sub in query.subqueries), key=len
-            )
-            return frozenset(parts[0]).intersection(*parts[1:]) if parts else frozenset()
-        if isinstance(query, q.Or):
-            key = _matched_key(query)
-            docs = build.matched.get(key)
-            if docs is None:
-                docs = self._union(searcher, build, query)
-                if build.matched_documents + len(docs) > MAX_CACHED_POSTINGS:
-                    build.matched.clear()
-                    build.sizes.clear()
-                    build.matched_documents = 0
-                build.matched[key] = docs
-                build.matched_documents += len(docs)
-            return docs
+                return EMPTY
+            return self._part(searcher, build, query.subqueries[0])  # 0 + its score
+        if isinstance(query, q.And | q.Or):
+            parts = [self._part(searcher, build, sub) for sub in query.subqueries]
+            summed = all_of if isinstance(query, q.And) else any_of
+            return boosted(summed(parts, len(build.ids)), query.boost)
         if isinstance(query, q.Term):
-            key = (query.fieldname, query.text)
-            return self._leaf(searcher, build, key, q.Term(*key)).keys()
-        return self._leaf(searcher, build, repr(query), query).keys()
-
-    def _union(self, searcher: Searcher, build: _Build, query: q.Or) -> frozenset[int]:
-        """The documents of an Or's parts (those of an Or within it not kept: a word's are)."""
-        return frozenset().union(
-            *(
-                self._union(searcher, build, sub)
-                if isinstance(sub, q.Or)
-                else self._matched(searcher, build, sub)
-                for sub in query.subqueries
-            )
-        )
-
-    def _size(self, searcher: Searcher, build: _Build, query: q.Query) -> int:
-        """How many documents a query matches (an Or's count kept per build)."""
-        if not isinstance(query, q.Or):
-            return len(self._matched(searcher, build, query))
-        key = _matched_key(query)
-        size = build.sizes.get(key)
-        if size is None:
-            docs = build.matched.get(key)
-            size = len(docs if docs is not None else self._union(searcher, build, query))
-            if len(build.sizes) >= MAX_CACHED_POSTINGS // 10:
-                build.sizes.clear()
-            build.sizes[key] = size
-        return size
+            key: Any = (query.fieldname, query.text)
+            return boosted(self._leaf(searcher, build, key, q.Term(*key)), query.boost)
+        return self._leaf(searcher, build, repr(query), query)
 
     @staticmethod
-    def _leaf(searcher: Searcher, build: _Build, key: Any, query: q.Query) -> dict[int, float]:
+    def _leaf(searcher: Searcher, build: _Build, key: Any, query: q.Query) -> Leaf:
         """The scored documents of one term or phrase, read once per build."""
         leaf = build.leaves.get(key)
         if leaf is None:
@@ -1589,9 +1499,9 @@ class SearchIndex:
                     )
                     for p in _pairs(query.words)
                 ]
-                leaf = _phrase_postings(searcher, build, query, pairs)
+                leaf = Leaf.of(_phrase_postings(searcher, build, query, pairs))
             else:
-                leaf = dict(searcher.search(query, limit=None).items())
+                leaf = Leaf.of(dict(searcher.search(query, limit=None).items()))
             if build.leaf_postings + len(leaf) > MAX_CACHED_POSTINGS:
                 build.leaves.clear()
                 build.leaf_postings = 0
@@ -1604,12 +1514,17 @@ class SearchIndex:
         """Whether a term is in the index, remembered for the build."""
         reader = searcher.reader()
         seen = build.known
+        segments = [segment for _, segment in build.starts]
 
         def known(field_name: str, term: str) -> bool:
             key = (field_name, term)
             found = seen.get(key)
             if found is None:
-                found = seen[key] = reader.doc_frequency(field_name, term) > 0
+                if field_name in WORD_FIELDS:  # as doc_frequency > 0: a term in a segment's table
+                    found = any(term in segment.terms[field_name] for segment in segments)
+                else:
+                    found = reader.doc_frequency(field_name, term) > 0
+                seen[key] = found
             return found
 
         return known

@@ -27,6 +27,7 @@ from app.editing import latest_revision, publish, rollback, save_draft
 from app.schemes import Scheme
 from app.search import MERGE_FACTOR, POSTINGS_EXTENSION, SearchFilters, SearchIndex
 from app.search_postings import Postings, write
+from app.search_scores import as_dict
 from app.search_text import Synonyms, parse_query
 from app.synthetic import synthetic_catalogue
 from app.vocabulary import SYNONYMS_FILE, Vocabulary
@@ -333,6 +334,25 @@ def test_lengths_read_a_column_at_a_time_are_those_whoosh_reads_document_by_docu
             assert build.lengths[name] == expected[name], name
 
 
+def test_terms_known_from_the_segments_tables_are_those_whoosh_counts(
+    tmp_path: Path, catalogue: list[Scheme], vocabulary: Vocabulary
+) -> None:
+    # Whether a query's term is in the index comes from each segment's terms, read at once:
+    # after an update (several segments, deleted documents), as doc_frequency(...) > 0 says.
+    schemes, index = indexed_synthetic(tmp_path / "index", catalogue, vocabulary, 120)
+    edited = [renamed(schemes[5], "musiqueneuve"), *schemes[6:]]
+    index.ensure("v1", lambda: edited, vocabulary)
+    searcher, build = index._searcher()
+    reader = searcher.reader()
+    assert len(build.starts) > 1
+    known = index._known(searcher, build)
+    for name in search.WORD_FIELDS:
+        terms = [t.decode() if isinstance(t, bytes) else t for t in reader.lexicon(name)]
+        assert terms
+        for term in [*terms, "musiqueneuve", "zzzunknown"]:
+            assert known(name, term) == (reader.doc_frequency(name, term) > 0), (name, term)
+
+
 def test_the_smallest_segments_are_written_again_not_merged_term_by_term(
     tmp_path: Path, catalogue: list[Scheme], vocabulary: Vocabulary, monkeypatch: Any
 ) -> None:
@@ -400,7 +420,8 @@ def _term_postings(index: SearchIndex, fields: tuple[str, ...]) -> dict[Any, Any
                 (d, w) for ids, weights in blocks for d, w in zip(ids, weights, strict=True)
             ]
             text = token.decode("utf-8")
-            found[name, token] = postings, search._bm25_postings(searcher, build, name, text)
+            scores = as_dict(search._bm25_postings(searcher, build, name, text))
+            found[name, token] = postings, scores
     return found
 
 
