@@ -39,6 +39,8 @@ OPENAPI_VERSION = "3.1.0"
 JSON = "application/json"
 # Flask answers these itself for every route; they are not operations of the API.
 IMPLICIT_METHODS = frozenset({"HEAD", "OPTIONS"})
+# No NUL byte: every query parameter with one is refused (app/web/core/edge.py).
+NO_NUL = "^[^\u0000]*$"
 ERROR_STATUSES = {
     400: "The request is not valid: each entry names the parameter or field and what is wrong.",
     404: "Nothing here: an unknown scheme id, or an unknown path under /api/v1.",
@@ -156,7 +158,7 @@ def _field_schema(field: Field) -> tuple[dict[str, Any], dict[str, Any]]:
             schema["default"] = field.default
         return schema, {}
     if isinstance(field, StringField):
-        schema = {"type": "string"}
+        schema = {"type": "string", "pattern": NO_NUL}
         for check in field.validators:
             if isinstance(check, Length) and check.max >= 0:
                 schema["maxLength"] = check.max
@@ -403,12 +405,7 @@ def _suggest(_: list[dict[str, Any]]) -> dict[str, Any]:
                 "in": "query",
                 "required": False,
                 "description": "What is typed so far.",
-                # No NUL byte: every query parameter with one is refused (app/web/core/edge.py).
-                "schema": {
-                    "type": "string",
-                    "maxLength": MAX_SUGGEST_INPUT,
-                    "pattern": "^[^\u0000]*$",
-                },
+                "schema": {"type": "string", "maxLength": MAX_SUGGEST_INPUT, "pattern": NO_NUL},
             },
             _lang_parameter(),
         ],
