@@ -268,13 +268,9 @@ def revisions_up_to(session: Session, last_id: int) -> int:
     return session.scalar(query) or 0
 
 
-def record_flags(
-    session: Session, scheme_ids: Sequence[str] | None = None
-) -> dict[str, tuple[bool, str]]:
-    """(published, content hash) of these records (of every record when None), by id."""
+def record_flags(session: Session, scheme_ids: Sequence[str]) -> dict[str, tuple[bool, str]]:
+    """(published, content hash) of these records, by id."""
     query = select(SchemeRecord.id, SchemeRecord.published, SchemeRecord.content_hash)
-    if scheme_ids is None:
-        return {row[0]: (row[1], row[2]) for row in session.execute(query)}
     found: dict[str, tuple[bool, str]] = {}
     for chunk in _chunks(scheme_ids):
         for row in session.execute(query.where(SchemeRecord.id.in_(chunk))):
