@@ -16,6 +16,7 @@ from app.editing import latest_revision, publish, save_draft, send_back, submit_
 from app.models import SchemeRevision
 from app.schemes import Scheme
 from app.vocabulary import Vocabulary
+from app.web.admin import dashboard
 
 EDITED = "cnm-transition-numerique"
 
@@ -119,3 +120,26 @@ def test_a_new_day_works_the_evidence_out_again(
     later = re.search(stale, client.get(f"/{lang}/admin/").get_data(as_text=True))
     assert later is not None
     assert int(later.group(1)) > (int(today.group(1)) if today else 0)
+
+
+def test_a_view_that_failed_half_way_leaves_the_next_one_right(
+    client: FlaskClient,
+    db: Session,
+    catalogue: list[Scheme],
+    vocabulary: Vocabulary,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The database failing while the rows are brought up to date (a timeout) must not leave
+    them half updated: the next view shows every change."""
+    sign_in(client, make_user(db, "admin@example.org", "admin"))
+    assert "Published" in row(client, EDITED)
+    draft(db, renamed(catalogue, EDITED, "Renamed while failing"), vocabulary)
+
+    def failing(*_args: object) -> None:
+        raise TimeoutError("the database did not answer")
+
+    with monkeypatch.context() as patched:  # the rows' documents cannot be read this time
+        patched.setattr(dashboard, "record_flags", failing)
+        client.application.config["PROPAGATE_EXCEPTIONS"] = False
+        assert client.get("/en/admin/").status_code == 500
+    assert "Draft waiting" in row(client, EDITED)

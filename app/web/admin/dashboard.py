@@ -121,11 +121,15 @@ class DashboardCache:
     def rows(self, session: Session, catalogue: Catalogue, today: date) -> DashboardRows:
         """Every record's row, as the database has them now."""
         with self._lock:
-            # A revision committed late, with an id below one read, means reading all again.
-            if today != self._today or revisions_up_to(session, self._last_id) != self._count:
-                self._load(session, catalogue, today)
-            else:
-                self._update(session, catalogue, today)
+            try:
+                # A revision committed late, with an id below one read: all are read again.
+                if today != self._today or revisions_up_to(session, self._last_id) != self._count:
+                    self._load(session, catalogue, today)
+                else:
+                    self._update(session, catalogue, today)
+            except BaseException:
+                self._today = None  # left half brought up to date: the next view reads all
+                raise
             return self._view
 
     def _load(self, session: Session, catalogue: Catalogue, today: date) -> None:
