@@ -161,9 +161,9 @@ class _PairFilter(Filter):  # type: ignore[misc]
 @dataclass(frozen=True)
 class _Segment:
     """What a build reads of one segment: ids and facet values by document number within it,
-    the documents (with their weight) whose name each name key types, and its words' document
-    frequencies. A segment never changes once written but for deletions, so a later build
-    sharing it (an update) takes this as it is."""
+    the documents (with their weight) whose name each name key types, its words' document
+    frequencies and the terms of its word fields. A segment never changes once written but for
+    deletions, so a later build sharing it (an update) takes this as it is."""
 
     ids: list[str]
     facets: dict[str, list[tuple[str, ...]]]
@@ -713,9 +713,7 @@ def _stored_blocks(
 # with the segment when a merge drops it.
 POSTINGS_EXTENSION = ".postings"
 # The fields whose postings it holds: those a query's words are searched in.
-POSTINGS_FIELDS = frozenset(
-    prefix + f"{part}_{lang}" for prefix in ("", PAIRS) for part in TEXT_FIELDS for lang in LANGS
-)
+POSTINGS_FIELDS = frozenset(prefix + name for prefix in ("", PAIRS) for name in WORD_FIELDS)
 
 
 def _write_postings(path: Path) -> None:

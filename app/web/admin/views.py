@@ -18,6 +18,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -69,6 +70,15 @@ from app.web.core.search_service import refresh_after_publish
 # (PostgreSQL would refuse it with an error, a 500).
 DB_ID = "int(min=1, max=2147483647)"
 blueprint = Blueprint("admin", __name__)
+DASHBOARD_CACHE = "aides.dashboard"
+
+
+@blueprint.record_once
+def _keep_dashboard_rows(state: BlueprintSetupState) -> None:
+    """One cache of the dashboard's rows per application (each worker has its own)."""
+    state.app.extensions[DASHBOARD_CACHE] = DashboardCache()
+
+
 DASHBOARD_SUGGESTIONS = 5  # the newest waiting ones; the Suggestions page lists them all
 
 
@@ -87,7 +97,7 @@ def dashboard() -> str:
     show = show if show in DASHBOARD_SHOWS else "all"
     sort = request.args.get("sort", "stale")
     sort = sort if sort in DASHBOARD_SORTS else "stale"
-    cache = current_app.extensions.setdefault("aides.dashboard", DashboardCache())
+    cache: DashboardCache = current_app.extensions[DASHBOARD_CACHE]
     rows = cache.rows(db_session(), current_catalogue(), today_in_paris())
     waiting = suggestions.waiting(db_session())
     # Filtering keeps the order: the sorted rows are kept between views, and filtered.
