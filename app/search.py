@@ -7,11 +7,13 @@ one is written, and a failed build (a full disk) leaves the old one serving.
 
 from __future__ import annotations
 
+import collections
 import gc
 import io
 import itertools
 import json
 import logging
+import math
 import os
 import pickle  # nosec B403
 import shutil
@@ -51,7 +53,7 @@ from whoosh.scoring import BM25F, bm25
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from app import search_postings
+from app import search_postings, search_terms
 from app.facets import LIST_FACETS, FacetSets, Filters, disjunctive_sets, facet_values
 from app.schemes import ACTIVE_STATUSES, Scheme
 from app.search_changes import Changes, changes, vocabulary_hash
@@ -112,6 +114,7 @@ MAX_CACHED_POSTINGS = 2_500_000
 # Answers kept per build, by words and filters: paging through a search, or a popular query,
 # costs a lookup. Bounded: an answer holds at most one id per document (10,000: ~100 KB).
 MAX_CACHED_ANSWERS = 200
+MAX_CACHED_IDFS = 100_000  # terms' idf kept per build (a float and its key: ~20 MB at most)
 MAX_CACHED_HIGHLIGHTS = 4000  # marked passages kept (a few hundred bytes each)
 MAX_DELETED_SHARE = 0.05  # an update merges the index when more are deleted but still counted
 MERGE_FACTOR = 8  # segments of a size tier merged together by an update (see _merge_tiers)
@@ -203,6 +206,9 @@ class _Build:
     folder: str = ""  # where the build is, and its segments' postings files
     # By segment id, its postings file opened on first use (None: it has none, see _stored_blocks)
     postings: dict[str, search_postings.Postings | None] = field(default_factory=dict)
+    # By segment id, its term table opened on first use (None: it has none, see _segment_term)
+    tables: dict[str, search_terms.Terms | None] = field(default_factory=dict)
+    idfs: dict[tuple[str, str], float] = field(default_factory=dict)  # see _idf
 
     @cached_property
     def _extra(self) -> dict[str, Any]:
@@ -548,7 +554,7 @@ def _bm25_postings(searcher: Searcher, build: _Build, name: str, text: str) -> L
             return EMPTY
         return Leaf.of(dict(_scores(searcher.postings(name, token, weighting=weighting))))
     # A term in no segment has no blocks, and no documents (queries leave most out: `known`).
-    idf = searcher.idf(name, token)
+    idf = _idf(searcher, build, name, text)
     _, _, k1 = _bm25_parameters(searcher, name)
     norms = _length_norms(searcher, build, name)
     return bm25_leaf(_posting_blocks(searcher, build, name, token), idf, k1 + 1, norms)
@@ -661,35 +667,103 @@ def _posting_blocks(
 ) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
     """A term's postings as (document numbers, weights) a block at a time, every segment's in
     document number order, deleted documents left out. Whoosh's matchers cost four calls per
-    posting: a Whoosh 3 segment's are read from its postings file when it has one (see
-    search_postings), else its blocks whole (see _raw_blocks), found from the term's
-    information; other postings (a term's only one, kept with the term) through Whoosh's
-    matcher, posting by posting."""
+    posting: a Whoosh 3 segment's are found from its term table and read from its postings
+    file when it has them (see search_terms, search_postings), else read from Whoosh's blocks
+    whole (see _raw_blocks); other postings through Whoosh's matcher, posting by posting."""
     for leaf, offset in searcher.reader().leaf_readers():
-        terms: Any = getattr(leaf, "_terms", None)  # a Whoosh 3 segment's W3TermsReader
-        info = None
-        if all(hasattr(terms, a) for a in ("term_info", "_postfile")):
-            try:
-                info = terms.term_info(name, token)
-            except TermNotFound:
+        has_table, term = _segment_term(build, leaf, name, token)
+        if has_table and term is None:
+            continue  # not in this segment
+        blocks: Iterator[tuple[Sequence[int], Sequence[float]]] | None = None
+        if term is not None and term.start is not None:
+            blocks = _stored_blocks(build, leaf, term.start)
+        if blocks is None:
+            blocks = _whoosh_blocks(build, leaf, name, token)
+            if blocks is None:
                 continue
         deleted = leaf.deleted_docs_set
-        if info is not None and not info.is_inlined():
-            start, size = info.extent()
-            blocks = _stored_blocks(build, leaf, start) or _raw_blocks(terms._postfile, start, size)
-        elif (name, token) not in leaf:
-            continue
-        else:
-            matcher = leaf.postings(name, token)
-            if deleted:
-                matcher = matcher.child  # a FilterMatcher leaving the deleted out: done below
-            pairs = [(d, w) for d, w in _postings(matcher) if d not in deleted]
-            blocks = iter([([d for d, _ in pairs], [w for _, w in pairs])])
         for ids, weights in blocks:
             if deleted and not deleted.isdisjoint(ids):  # met in C: most terms have none
                 kept = [i for i, d in enumerate(ids) if d not in deleted]
                 ids, weights = [ids[i] for i in kept], [weights[i] for i in kept]
             yield (ids if offset == 0 else [d + offset for d in ids]), weights
+
+
+def _whoosh_blocks(
+    build: _Build, leaf: Any, name: str, token: bytes
+) -> Iterator[tuple[Sequence[int], Sequence[float]]] | None:
+    """A segment's postings of a term found through Whoosh's tables (None when it has not the
+    term): a Whoosh 3 segment's from its postings file or its blocks whole, found from the
+    term's information; others (a term's only one, kept with the term) through Whoosh's
+    matcher, deleted documents left out."""
+    terms: Any = getattr(leaf, "_terms", None)  # a Whoosh 3 segment's W3TermsReader
+    info = None
+    if all(hasattr(terms, a) for a in ("term_info", "_postfile")):
+        try:
+            info = terms.term_info(name, token)
+        except TermNotFound:
+            return None
+    if info is not None and not info.is_inlined():
+        start, size = info.extent()
+        return _stored_blocks(build, leaf, start) or _raw_blocks(terms._postfile, start, size)
+    if (name, token) not in leaf:
+        return None
+    matcher = leaf.postings(name, token)
+    deleted = leaf.deleted_docs_set
+    if deleted:
+        matcher = matcher.child  # a FilterMatcher leaving the deleted out: done here
+    pairs = [(d, w) for d, w in _postings(matcher) if d not in deleted]
+    return iter([([d for d, _ in pairs], [w for _, w in pairs])])
+
+
+def _segment_term(
+    build: _Build, leaf: Any, name: str, token: bytes
+) -> tuple[bool, search_terms.Term | None]:
+    """Whether the segment has a term table for the field (False: ask Whoosh), and the term
+    found in it (None: the segment has not the term)."""
+    if name not in POSTINGS_FIELDS:
+        return False, None
+    key = leaf.segment().segment_id()
+    if key not in build.tables:
+        path = Path(build.folder, key + TERMS_EXTENSION)
+        build.tables[key] = search_terms.Terms.open(path) if build.folder else None
+    table = build.tables[key]
+    if table is None:
+        return False, None
+    try:
+        return True, table.find(name, token)
+    except (OSError, ValueError):  # the file was cut under this reader: Whoosh's tables then
+        build.tables[key] = None
+        return False, None
+
+
+def _doc_frequency(searcher: Searcher, build: _Build, name: str, token: bytes) -> int:
+    """Whoosh's doc_frequency (deleted documents included), from the segments' term tables
+    when each has one."""
+    total = 0
+    for leaf, _offset in searcher.reader().leaf_readers():
+        has_table, term = _segment_term(build, leaf, name, token)
+        if not has_table:
+            return int(searcher.doc_frequency(name, token))
+        total += term.doc_frequency if term else 0
+    return total
+
+
+def _idf(searcher: Searcher, build: _Build, name: str, text: str) -> float:
+    """A term's idf as the searcher's weighting (_Weighting) gives it, document frequencies
+    read from the term tables; kept per build."""
+    key = (name, text)
+    idf = build.idfs.get(key)
+    if idf is None:
+
+        def frequency(field_name: str, word: str) -> int:
+            return _doc_frequency(searcher, build, field_name, word.encode("utf-8"))
+
+        idf = _Weighting.term_idf(frequency, searcher.doc_count_all(), name, text)
+        if len(build.idfs) >= MAX_CACHED_IDFS:
+            build.idfs.clear()
+        build.idfs[key] = idf
+    return idf
 
 
 def _stored_blocks(
@@ -714,35 +788,60 @@ def _stored_blocks(
 POSTINGS_EXTENSION = ".postings"
 # The fields whose postings it holds: those a query's words are searched in.
 POSTINGS_FIELDS = frozenset(prefix + name for prefix in ("", PAIRS) for name in WORD_FIELDS)
+# A segment's term table (search_terms) of the same fields is named the same way.
+TERMS_EXTENSION = ".terms"
 
 
 def _write_postings(path: Path) -> None:
-    """Write the postings file of each segment of the index at `path` lacking one: those the
-    last commit wrote (the others' files are kept from the build copied, see _write_update)."""
+    """Write the postings file and the term table of each segment of the index at `path`
+    lacking them: those the last commit wrote (the others' are kept from the build copied, see
+    _write_update), and those of a build written before term tables existed."""
     ix = _open_index(str(path))
     try:
         for segment in ix._segments():
-            target = path / (segment.segment_id() + POSTINGS_EXTENSION)
-            if target.exists():
+            postings = path / (segment.segment_id() + POSTINGS_EXTENSION)
+            table = path / (segment.segment_id() + TERMS_EXTENSION)
+            has_table = search_terms.Terms.open(table) is not None  # a damaged one is rewritten
+            if postings.exists() and has_table:
                 continue
             reader = SegmentReader(ix.storage, ix.schema, segment)
             try:
                 terms: Any = reader._terms
-                if all(hasattr(terms, a) for a in ("items", "_postfile")):  # Whoosh 3's
-                    search_postings.write(target, _segment_postings(terms))
+                if not all(hasattr(terms, a) for a in ("items", "_postfile")):  # not Whoosh 3's
+                    continue
+                extents: list[tuple[int, Any]] = []
+                rows = _term_rows(terms, extents)
+                if has_table:
+                    collections.deque(rows, maxlen=0)  # the extents only
+                else:
+                    search_terms.write(table, rows)
+                if not postings.exists():
+                    search_postings.write(postings, _segment_postings(terms, extents))
             finally:
                 reader.close()
     finally:
         ix.close()
 
 
-def _segment_postings(terms: Any) -> Iterator[tuple[int, array[int], array[float]]]:
-    """A Whoosh 3 segment's postings of POSTINGS_FIELDS' terms, whole, by where they begin."""
-    extents = []
-    for (name, _token), info in terms.items():
-        if name in POSTINGS_FIELDS and not info.is_inlined():
-            start, size = info.extent()
-            extents.append((start, size))
+def _term_rows(terms: Any, extents: list[tuple[int, Any]]) -> Iterator[tuple[str, bytes, int, int]]:
+    """A Whoosh 3 segment's POSTINGS_FIELDS terms as rows of its term table (search_terms),
+    the extents of their postings (where they begin in Whoosh's file, their size) added to
+    `extents` as they come."""
+    for (name, token), info in terms.items():
+        if name not in POSTINGS_FIELDS:
+            continue
+        location = search_terms.ELSEWHERE  # kept with the term: ask Whoosh
+        if not info.is_inlined():
+            extent = info.extent()
+            extents.append(extent)
+            location = extent[0]
+        yield name, token, info.doc_frequency(), location
+
+
+def _segment_postings(
+    terms: Any, extents: list[tuple[int, Any]]
+) -> Iterator[tuple[int, array[int], array[float]]]:
+    """A Whoosh 3 segment's postings at `extents`, whole, by where they begin."""
     for start, size in sorted(extents):
         ids: array[int] = array("I")
         weights: array[float] = array("f")
@@ -815,9 +914,23 @@ class _Weighting(BM25F):  # type: ignore[misc]
     def idf(self, searcher: Searcher, fieldname: str, text: str | bytes) -> float:
         if not fieldname.startswith(PAIRS):
             return float(super().idf(searcher, fieldname, text))
+        parent = searcher.get_parent()
         pair = text.decode("utf-8") if isinstance(text, bytes) else text
-        base = fieldname.removeprefix(PAIRS)
-        return sum(float(searcher.idf(base, word)) for word in pair.split(" "))
+        return self.term_idf(parent.doc_frequency, parent.doc_count_all(), fieldname, pair)
+
+    @staticmethod
+    def term_idf(
+        doc_frequency: Callable[[str, str], int], doc_count: int, fieldname: str, text: str
+    ) -> float:
+        """Whoosh's idf (Weighting.idf: log(documents / (document frequency + 1)) + 1) of a
+        word; a pair's is the sum of its words' (see above)."""
+        if fieldname.startswith(PAIRS):
+            base = fieldname.removeprefix(PAIRS)
+            return sum(
+                _Weighting.term_idf(doc_frequency, doc_count, base, word)
+                for word in text.split(" ")
+            )
+        return math.log(doc_count / (doc_frequency(fieldname, text) + 1)) + 1
 
 
 class IndexUnavailableError(Exception):
@@ -1148,7 +1261,10 @@ class SearchIndex:
         to a new one; then a new searcher is opened (Searcher.refresh() is never used: it
         returns stale duplicates in this Whoosh).
         """
-        path = os.path.realpath(self._current)
+        try:  # one system call (realpath costs one per folder of the path, every search)
+            path = os.path.join(self.directory, os.readlink(self._current))
+        except OSError:
+            path = str(self._current)  # no build published: opening it fails below
         searchers: dict[str, Searcher] = self._local.__dict__.setdefault("searchers", {})
         searcher = searchers.get(path)
         if searcher is None:
@@ -1213,7 +1329,10 @@ class SearchIndex:
                 terms = _analyzed(lang, " ".join(phrase))
                 # A phrase has each two of its words in a row: in the pairs field.
                 pairs = _pairs(terms)
-                if known is not None and not all(known(PAIRS + name, p) for p in pairs):
+                # A pair is in a field's pairs only if both its words are in the field: those
+                # are looked up first, in memory (a pair, in each segment's term table).
+                looked_up = [(name, t) for t in terms] + [(PAIRS + name, p) for p in pairs]
+                if known is not None and not all(known(*term) for term in looked_up):
                     continue
                 if len(terms) == 2:  # one term of the pairs field, scored as the phrase
                     parts.append(q.Term(PAIRS + name, pairs[0]))
@@ -1374,8 +1493,6 @@ class SearchIndex:
         parsed = parse_query(text)
         if parsed.empty:
             return SearchResults([], {}, {}, query=parsed)
-        if self.build_query(parsed) is q.NullQuery:
-            return SearchResults([], {}, {}, query=parsed, common_words_only=True)
         searcher, build = self._searcher()
         key = (text, tuple(sorted(filters.selected().items())), filters.only_ids)
         answer = build.answers.get(key)
@@ -1400,6 +1517,14 @@ class SearchIndex:
             passing = self._passing(build, filters)
             answered = parsed  # the words the results are for
             for mode, query, variant in self._attempts(searcher, build, parsed):
+                # Only words every language leaves out ("les", "the"): nothing to search for.
+                # Asked only when the index has not all words (most queries are not built twice).
+                if (
+                    mode == "exact"
+                    and query is q.NullQuery
+                    and self.build_query(parsed) is q.NullQuery
+                ):
+                    return SearchResults([], {}, {}, query=parsed, common_words_only=True)
                 if query is q.NullQuery and mode != "fuzzy":
                     continue  # nothing can match: no need to ask the index
                 scores = self._scored(searcher, build, query)
@@ -1510,7 +1635,6 @@ class SearchIndex:
     @staticmethod
     def _known(searcher: Searcher, build: _Build) -> Callable[[str, str], bool]:
         """Whether a term is in the index, remembered for the build."""
-        reader = searcher.reader()
         seen = build.known
         segments = [segment for _, segment in build.starts]
 
@@ -1521,7 +1645,7 @@ class SearchIndex:
                 if field_name in WORD_FIELDS:  # as doc_frequency > 0: a term in a segment's table
                     found = any(term in segment.terms[field_name] for segment in segments)
                 else:
-                    found = reader.doc_frequency(field_name, term) > 0
+                    found = _doc_frequency(searcher, build, field_name, term.encode("utf-8")) > 0
                 seen[key] = found
             return found
 

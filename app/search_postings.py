@@ -102,7 +102,7 @@ class Postings:
         sparse_at = records_at + (terms + 1) * _RECORD
         if (magic, step) != (MAGIC, STEP) or size != sparse_at + 8 * sparse_count + _TRAILER.size:
             return None
-        sparse = _read_array(fd, "Q", 8 * sparse_count, sparse_at)
+        sparse = read_array(fd, "Q", 8 * sparse_count, sparse_at)
         return cls(fd, terms, postings, sparse)
 
     def get(self, start: int) -> tuple[array[int], array[float]] | None:
@@ -114,23 +114,23 @@ class Postings:
         first_record = chunk * STEP
         count = min(STEP + 1, self._records - first_record)  # one more: the next term's first
         at = self._records_at + first_record * _RECORD
-        records = _read_array(self._fd, "Q", count * _RECORD, at)
+        records = read_array(self._fd, "Q", count * _RECORD, at)
         starts = records[::2]
         found = bisect_left(starts, start)
         if found >= len(starts) - 1 or starts[found] != start:
             return None
         first, end = records[2 * found + 1], records[2 * found + 3]
         size = end - first
-        ids = _read_array(self._fd, "I", 4 * size, first * _POSTING)
-        return ids, _read_array(self._fd, "f", 4 * size, first * _POSTING + 4 * size)
+        ids = read_array(self._fd, "I", 4 * size, first * _POSTING)
+        return ids, read_array(self._fd, "f", 4 * size, first * _POSTING + 4 * size)
 
 
-def _read_array(fd: int, typecode: str, size: int, at: int) -> array[Any]:
-    """The array of `size` bytes at `at`; ValueError when fewer are read (a file cut under its
-    reader: the caller reads Whoosh's own postings instead)."""
+def read_array(fd: int, typecode: str, size: int, at: int) -> array[Any]:
+    """The array of `size` bytes at `at` of a file; ValueError when fewer are read (a file cut
+    under its reader: the caller asks Whoosh instead)."""
     data = os.pread(fd, size, at)
     if len(data) != size:
-        raise ValueError("postings file cut short")
+        raise ValueError("file cut short")
     values: array[Any] = array(typecode)
     values.frombytes(data)
     return values

@@ -21,13 +21,20 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 from whoosh.writing import SegmentWriter
 
-from app import search
+from app import search, search_terms
 from app.config import DEFAULT_SCHEMES_DIR, Settings
 from app.editing import latest_revision, publish, rollback, save_draft
 from app.schemes import Scheme
-from app.search import MERGE_FACTOR, POSTINGS_EXTENSION, SearchFilters, SearchIndex
+from app.search import (
+    MERGE_FACTOR,
+    POSTINGS_EXTENSION,
+    TERMS_EXTENSION,
+    SearchFilters,
+    SearchIndex,
+)
 from app.search_postings import Postings, write
 from app.search_scores import as_dict
+from app.search_terms import ELSEWHERE, Terms
 from app.search_text import Synonyms, parse_query
 from app.synthetic import synthetic_catalogue
 from app.vocabulary import SYNONYMS_FILE, Vocabulary
@@ -462,6 +469,88 @@ def test_postings_files_give_whoosh_postings_after_an_update_and_are_optional(
     without = new_index(index.directory)  # a new process: nothing read yet
     assert _term_postings(without, fields) == stored  # the same floats, not close ones
     assert [without.search(text, SearchFilters()) for text in QUERIES] == answers
+
+
+def test_term_tables_answer_as_whoosh_tables_after_an_update(
+    tmp_path: Path, catalogue: list[Scheme], vocabulary: Vocabulary, monkeypatch: Any
+) -> None:
+    # Each segment's term table says what Whoosh's tables say of its terms: in it or not, the
+    # document frequency, where the postings begin or the only posting kept with the term;
+    # searching then asks Whoosh's tables nothing, and answers the same.
+    schemes, index = indexed_synthetic(tmp_path / "index", catalogue, vocabulary, 200)
+    edited = [renamed(schemes[3], "musique"), *schemes[4:]]  # 3 deleted, 1 replaced
+    index.ensure("v1", lambda: edited, vocabulary)
+    searcher, build = index._searcher()
+    leaves = [leaf for leaf, _ in searcher.reader().leaf_readers()]
+    assert len(leaves) > 1
+    current = index.directory / "current"
+    checked = 0
+    for leaf in leaves:
+        table = Terms.open(current / (leaf.segment().segment_id() + TERMS_EXTENSION))
+        assert table is not None
+        for name in sorted(search.POSTINGS_FIELDS):
+            for token in list(leaf.lexicon(name))[::3]:
+                info = leaf._terms.term_info(name, token)
+                term = table.find(name, token)
+                assert term is not None, (name, token)
+                start = None if info.is_inlined() else info.extent()[0]
+                assert term == (info.doc_frequency(), start), (name, token)
+                checked += 1
+            assert table.find(name, b"zorglubesque") is None
+        assert table.find("plain", b"musique") is None  # only the fields queries look up
+    assert checked > 1000
+    for name in ("body_fr", "pairs_body_fr", "pairs_name_en", "name_en"):
+        for token in [*list(searcher.reader().lexicon(name))[::4], b"zorglubesque"]:
+            frequency = searcher.doc_frequency(name, token)
+            assert search._doc_frequency(searcher, build, name, token) == frequency
+            text = token.decode("utf-8")
+            assert search._idf(searcher, build, name, text) == searcher.idf(name, token)
+
+    answers = [index.search(text, SearchFilters()) for text in (*QUERIES, '"jeu video"')]
+    fresh = new_index(index.directory)  # a new process, whose searches ask Whoosh's tables nothing
+    with monkeypatch.context() as patched:
+        for method in ("term_info", "doc_frequency", "__contains__"):
+            patched.setattr(type(leaves[0]._terms), method, None)
+        assert [fresh.search(t, SearchFilters()) for t in (*QUERIES, '"jeu video"')] == answers
+
+
+def test_a_build_without_term_tables_answers_the_same_and_gets_them_at_its_next_update(
+    tmp_path: Path, catalogue: list[Scheme], vocabulary: Vocabulary
+) -> None:
+    # Builds written before term tables existed (or whose table is cut short) ask Whoosh's
+    # tables; the next update writes the tables of every segment lacking one.
+    schemes, index = indexed_synthetic(tmp_path / "index", catalogue, vocabulary, 120)
+    texts = (*QUERIES, '"jeu video"', '"spectacle vivant" musique')
+    answers = [index.search(text, SearchFilters()) for text in texts]
+    current = index.directory / "current"
+    tables = list(current.glob("*" + TERMS_EXTENSION))
+    assert tables
+    tables[0].write_bytes(tables[0].read_bytes()[:-1])  # cut short: not read
+    assert Terms.open(tables[0]) is None
+    for path in tables[1:]:
+        path.unlink()
+    without = new_index(index.directory)
+    assert [without.search(text, SearchFilters()) for text in texts] == answers
+    index.ensure("v1", lambda: [renamed(schemes[0], "musique"), *schemes[1:]], vocabulary)
+    searcher, _ = index._searcher()
+    for leaf, _ in searcher.reader().leaf_readers():
+        path = current / (leaf.segment().segment_id() + TERMS_EXTENSION)
+        assert Terms.open(path) is not None, path
+
+
+def test_a_segment_whose_term_keys_collide_gets_no_table(tmp_path: Path, monkeypatch: Any) -> None:
+    # Two terms of a segment with one key would answer for each other: no table then (Whoosh's
+    # tables are asked).
+    rows = [("body_fr", b"jeu", 3, 40), ("body_fr", b"video", 1, ELSEWHERE)]
+    assert search_terms.write(tmp_path / "a.terms", rows)
+    table = Terms.open(tmp_path / "a.terms")
+    assert table is not None
+    assert table.find("body_fr", b"jeu") == (3, 40)
+    assert table.find("body_fr", b"video") == (1, None)  # kept with the term: ask Whoosh
+    assert table.find("body_en", b"jeu") is None
+    monkeypatch.setattr(search_terms, "term_key", lambda name, token: 1)
+    assert not search_terms.write(tmp_path / "b.terms", rows)
+    assert not (tmp_path / "b.terms").exists()
 
 
 def test_a_postings_file_cut_short_is_not_read(tmp_path: Path) -> None:
