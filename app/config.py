@@ -42,6 +42,9 @@ class Settings:
     # Database connections per process: fewer than the worker's threads, so that the threads a
     # hung database holds are only part of them (docs/production.md).
     database_pool_size: int = 2
+    # Each worker reads the admin dashboard's rows in the background as it starts, so that no
+    # editor's first view in that worker reads every record (at 10,000 schemes, 0.2-0.9 s).
+    dashboard_warm_up: bool = False
 
 
 def _secret_key(instance_dir: Path) -> str:
@@ -99,4 +102,5 @@ def load_settings() -> Settings:
         server_names=_names("SERVER_NAMES") or Settings.server_names,
         database_timeout=_seconds("DATABASE_TIMEOUT", Settings.database_timeout),
         database_pool_size=int(os.environ.get("DATABASE_POOL_SIZE") or Settings.database_pool_size),
+        dashboard_warm_up=_flag("DASHBOARD_WARM_UP"),
     )

@@ -741,6 +741,7 @@ def main() -> int:
                 "INSTANCE_DIR": str(tmp / "instance"),
                 "SECRET_KEY": secrets.token_urlsafe(32),
                 "REDIS_URL": options.redis_url,
+                "DASHBOARD_WARM_UP": "1",  # as docs/production.md sets it
             }
             if options.redis_url:
                 redis.Redis.from_url(options.redis_url).flushdb()

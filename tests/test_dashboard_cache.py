@@ -4,18 +4,22 @@ made since, by this worker or another, shows on the next view."""
 from __future__ import annotations
 
 import re
+import threading
+from dataclasses import replace
 from datetime import date
 
 import pytest
 from admin_support import make_user, sign_in
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from app.config import Settings
 from app.editing import latest_revision, publish, save_draft, send_back, submit_for_review
 from app.models import SchemeRevision
 from app.schemes import Scheme
 from app.vocabulary import Vocabulary
+from app.web import create_app
 from app.web.admin import dashboard
 
 EDITED = "cnm-transition-numerique"
@@ -143,3 +147,38 @@ def test_a_view_that_failed_half_way_leaves_the_next_one_right(
         client.application.config["PROPAGATE_EXCEPTIONS"] = False
         assert client.get("/en/admin/").status_code == 500
     assert "Draft waiting" in row(client, EDITED)
+
+
+def test_a_worker_set_to_warm_up_reads_the_rows_before_the_first_view(
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    db: Session,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # DASHBOARD_WARM_UP: the rows are read in the background as the application starts, so the
+    # first view only brings them up to date (it never reads every record); off by default.
+    reads: list[str] = []
+    read_all = dashboard.records_with_latest
+    monkeypatch.setattr(
+        dashboard,
+        "records_with_latest",
+        lambda *args: reads.append(threading.current_thread().name) or read_all(*args),
+    )
+    admin = make_user(db, "admin@example.org", "admin")
+    app = create_app(replace(settings, dashboard_warm_up=True), session_factory)
+    app.config["TESTING"] = True
+    for thread in threading.enumerate():
+        if thread.name == "dashboard-warm-up":
+            thread.join(timeout=30)
+    assert reads == ["dashboard-warm-up"]
+    client = app.test_client()
+    sign_in(client, admin)
+    assert "Published" in row(client, EDITED)
+    assert reads == ["dashboard-warm-up"]  # the first view read only what changed since
+
+    cold = create_app(settings, session_factory)
+    cold.config["TESTING"] = True
+    cold_client = cold.test_client()
+    sign_in(cold_client, admin)
+    assert "Published" in row(cold_client, EDITED)
+    assert reads == ["dashboard-warm-up", threading.current_thread().name]

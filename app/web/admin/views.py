@@ -5,10 +5,13 @@ users."""
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Callable
+from threading import Thread
 
 from flask import (
     Blueprint,
+    Flask,
     abort,
     current_app,
     flash,
@@ -56,7 +59,7 @@ from app.web.admin.forms import (
 from app.web.admin.readable_diff import readable_changes
 from app.web.admin.recovery import account_page
 from app.web.core.catalogue_cache import current_catalogue
-from app.web.core.database import db_session
+from app.web.core.database import db_session, discard_session
 from app.web.core.labels import ACCOUNT_REFUSALS, ROLE_LABELS
 from app.web.core.locale import current_language
 from app.web.core.paging import paged
@@ -70,13 +73,32 @@ from app.web.core.search_service import refresh_after_publish
 # (PostgreSQL would refuse it with an error, a 500).
 DB_ID = "int(min=1, max=2147483647)"
 blueprint = Blueprint("admin", __name__)
+log = logging.getLogger(__name__)
 DASHBOARD_CACHE = "aides.dashboard"
 
 
 @blueprint.record_once
 def _keep_dashboard_rows(state: BlueprintSetupState) -> None:
-    """One cache of the dashboard's rows per application (each worker has its own)."""
-    state.app.extensions[DASHBOARD_CACHE] = DashboardCache()
+    """One cache of the dashboard's rows per application (each worker has its own), read in
+    the background from the start when the settings say so (dashboard_warm_up)."""
+    app = state.app
+    app.extensions[DASHBOARD_CACHE] = DashboardCache()
+    if app.extensions["aides.settings"].dashboard_warm_up:
+        Thread(
+            target=_read_dashboard_rows, args=(app,), name="dashboard-warm-up", daemon=True
+        ).start()
+
+
+def _read_dashboard_rows(app: Flask) -> None:
+    """Read every record's dashboard row into the application's cache, as a first view would."""
+    with app.app_context():
+        try:
+            cache: DashboardCache = app.extensions[DASHBOARD_CACHE]
+            cache.rows(db_session(), current_catalogue(), today_in_paris())
+        except Exception:  # the database is away: the first view reads them instead
+            log.warning("The admin dashboard's rows could not be read ahead", exc_info=True)
+        finally:
+            discard_session()
 
 
 DASHBOARD_SUGGESTIONS = 5  # the newest waiting ones; the Suggestions page lists them all
