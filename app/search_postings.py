@@ -8,9 +8,9 @@ import sys
 import weakref
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 # Whoosh keeps a term's postings as pickled blocks: decoding them costs ~1.35 µs a posting, paid
 # by every worker the first time a query has the term. This file keeps them decoded, written once
@@ -32,15 +32,22 @@ _TRAILER = struct.Struct("<8sQQQ")
 _SENTINEL = 2**64 - 1
 _POSTING = 8  # bytes: a uint32 document number and a float32 weight
 _RECORD = 16  # bytes: two uint64
+_Opened = TypeVar("_Opened")
 
 
 def write(path: Path, postings: Iterable[tuple[int, array[int], array[float]]]) -> None:
     """Write the postings of a segment's terms, (whoosh_start, document numbers as array("I"),
     weights as array("f")) by ascending whoosh_start, to `path`, atomically."""
+    write_atomically(path, lambda file: _write_to(file, postings))
+
+
+def write_atomically(path: Path, write_to: Callable[[BinaryIO], None]) -> None:
+    """Write a file beside a segment with `write_to`: to a temporary name, synced, then renamed,
+    so that a reader finds the whole file or none."""
     temporary = path.with_name(f".{path.name}.tmp")  # a dot: Whoosh's file cleaning skips it
     try:
         with temporary.open("wb") as file:
-            _write_to(file, postings)
+            write_to(file)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)
@@ -79,17 +86,7 @@ class Postings:
     @classmethod
     def open(cls, path: Path) -> Postings | None:
         """The file at `path`, or None when there is none or it is not whole."""
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except OSError:
-            return None
-        try:
-            found = cls._read(fd)
-        except (OSError, ValueError, struct.error):
-            found = None
-        if found is None:
-            os.close(fd)
-        return found
+        return open_whole(path, cls._read)
 
     @classmethod
     def _read(cls, fd: int) -> Postings | None:
@@ -123,6 +120,22 @@ class Postings:
         size = end - first
         ids = read_array(self._fd, "I", 4 * size, first * _POSTING)
         return ids, read_array(self._fd, "f", 4 * size, first * _POSTING + 4 * size)
+
+
+def open_whole(path: Path, read: Callable[[int], _Opened | None]) -> _Opened | None:
+    """What `read` makes of the file at `path` from its open descriptor (kept open by it), or
+    None when there is no file or `read` finds it not whole (None, or an error reading it)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        found = read(fd)
+    except (OSError, ValueError, struct.error):
+        found = None
+    if found is None:
+        os.close(fd)
+    return found
 
 
 def read_array(fd: int, typecode: str, size: int, at: int) -> array[Any]:

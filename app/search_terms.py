@@ -11,11 +11,11 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from pathlib import Path
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 import numpy as np
 
-from app.search_postings import read_array
+from app.search_postings import open_whole, read_array, write_atomically
 
 # Whoosh finds a term through its hash tables on disk: each lookup costs tens of µs of small
 # file reads in Python, and a query looks up each of its terms several times (is it in the
@@ -69,20 +69,15 @@ def write(path: Path, terms: Iterable[tuple[str, bytes, int, int]]) -> bool:
     sorted_keys = np.frombuffer(keys, dtype=np.uint64)[order]
     if len(sorted_keys) > 1 and not np.all(sorted_keys[1:] != sorted_keys[:-1]):
         return False
-    temporary = path.with_name(f".{path.name}.tmp")  # a dot: Whoosh's file cleaning skips it
-    try:
-        with temporary.open("wb") as file:
-            sorted_keys.tofile(file)
-            np.frombuffer(locations, dtype=np.uint64)[order].tofile(file)
-            np.frombuffer(frequencies, dtype=np.uint32)[order].tofile(file)
-            sorted_keys[::STEP].tofile(file)
-            file.write(_TRAILER.pack(MAGIC, len(keys), STEP))
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+
+    def write_to(file: BinaryIO) -> None:
+        sorted_keys.tofile(file)
+        np.frombuffer(locations, dtype=np.uint64)[order].tofile(file)
+        np.frombuffer(frequencies, dtype=np.uint32)[order].tofile(file)
+        sorted_keys[::STEP].tofile(file)
+        file.write(_TRAILER.pack(MAGIC, len(keys), STEP))
+
+    write_atomically(path, write_to)
     return True
 
 
@@ -98,24 +93,19 @@ class Terms:
     @classmethod
     def open(cls, path: Path) -> Terms | None:
         """The table at `path`, or None when there is none or it is not whole."""
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except OSError:
+        return open_whole(path, cls._read)
+
+    @classmethod
+    def _read(cls, fd: int) -> Terms | None:
+        size = os.fstat(fd).st_size
+        magic, terms, step = _TRAILER.unpack(os.pread(fd, _TRAILER.size, size - _TRAILER.size))
+        sparse_count = -(-terms // step)
+        if (magic, step) != (
+            MAGIC,
+            STEP,
+        ) or size != terms * _ROW + 8 * sparse_count + _TRAILER.size:
             return None
-        try:
-            size = os.fstat(fd).st_size
-            magic, terms, step = _TRAILER.unpack(os.pread(fd, _TRAILER.size, size - _TRAILER.size))
-            sparse_count = -(-terms // step)
-            if (magic, step) != (MAGIC, STEP) or size != (
-                terms * _ROW + 8 * sparse_count + _TRAILER.size
-            ):
-                os.close(fd)
-                return None
-            sparse = read_array(fd, "Q", 8 * sparse_count, terms * _ROW)
-        except (OSError, ValueError, struct.error):
-            os.close(fd)
-            return None
-        return cls(fd, terms, sparse)
+        return cls(fd, terms, read_array(fd, "Q", 8 * sparse_count, terms * _ROW))
 
     def find(self, field_name: str, token: bytes) -> Term | None:
         """The term, or None when the segment does not have it. ValueError when the file was

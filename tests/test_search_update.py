@@ -432,16 +432,24 @@ def _term_postings(index: SearchIndex, fields: tuple[str, ...]) -> dict[Any, Any
     return found
 
 
+def _updated_with_deletions(
+    tmp_path: Path, catalogue: list[Scheme], vocabulary: Vocabulary
+) -> SearchIndex:
+    """200 synthetic schemes indexed, then updated: 3 deleted, 1 replaced (several segments)."""
+    schemes, index = indexed_synthetic(tmp_path / "index", catalogue, vocabulary, 200)
+    edited = [renamed(schemes[3], "musique"), *schemes[4:]]
+    index.ensure("v1", lambda: edited, vocabulary)
+    assert made(index) == {"by": "update", "written": 1, "removed": 3}
+    return index
+
+
 def test_postings_files_give_whoosh_postings_after_an_update_and_are_optional(
     tmp_path: Path, catalogue: list[Scheme], vocabulary: Vocabulary, monkeypatch: Any
 ) -> None:
     # Each segment's postings are decoded once, when it is written, into a file read without
     # Whoosh's pickles: after an update that deletes documents, a term's documents and weights
     # are Whoosh's own, and a build whose segments have no such file answers the same.
-    schemes, index = indexed_synthetic(tmp_path / "index", catalogue, vocabulary, 200)
-    edited = [renamed(schemes[3], "musique"), *schemes[4:]]  # 3 deleted, 1 replaced
-    index.ensure("v1", lambda: edited, vocabulary)
-    assert made(index) == {"by": "update", "written": 1, "removed": 3}
+    index = _updated_with_deletions(tmp_path, catalogue, vocabulary)
     searcher, _ = index._searcher()
     leaves = [leaf for leaf, _ in searcher.reader().leaf_readers()]
     assert len(leaves) > 1
@@ -475,11 +483,9 @@ def test_term_tables_answer_as_whoosh_tables_after_an_update(
     tmp_path: Path, catalogue: list[Scheme], vocabulary: Vocabulary, monkeypatch: Any
 ) -> None:
     # Each segment's term table says what Whoosh's tables say of its terms: in it or not, the
-    # document frequency, where the postings begin or the only posting kept with the term;
-    # searching then asks Whoosh's tables nothing, and answers the same.
-    schemes, index = indexed_synthetic(tmp_path / "index", catalogue, vocabulary, 200)
-    edited = [renamed(schemes[3], "musique"), *schemes[4:]]  # 3 deleted, 1 replaced
-    index.ensure("v1", lambda: edited, vocabulary)
+    # document frequency, where the postings begin; searching then asks Whoosh's tables
+    # nothing, and answers the same.
+    index = _updated_with_deletions(tmp_path, catalogue, vocabulary)
     searcher, build = index._searcher()
     leaves = [leaf for leaf, _ in searcher.reader().leaf_readers()]
     assert len(leaves) > 1
