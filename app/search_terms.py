@@ -67,7 +67,7 @@ def write(path: Path, terms: Iterable[tuple[str, bytes, int, int]]) -> bool:
         frequencies.append(frequency)
     order = np.argsort(np.frombuffer(keys, dtype=np.uint64), kind="stable")
     sorted_keys = np.frombuffer(keys, dtype=np.uint64)[order]
-    if len(sorted_keys) > 1 and not np.all(sorted_keys[1:] != sorted_keys[:-1]):
+    if np.any(sorted_keys[1:] == sorted_keys[:-1]):
         return False
 
     def write_to(file: BinaryIO) -> None:
@@ -100,10 +100,8 @@ class Terms:
         size = os.fstat(fd).st_size
         magic, terms, step = _TRAILER.unpack(os.pread(fd, _TRAILER.size, size - _TRAILER.size))
         sparse_count = -(-terms // step)
-        if (magic, step) != (
-            MAGIC,
-            STEP,
-        ) or size != terms * _ROW + 8 * sparse_count + _TRAILER.size:
+        whole = terms * _ROW + 8 * sparse_count + _TRAILER.size
+        if magic != MAGIC or step != STEP or size != whole:
             return None
         return cls(fd, terms, read_array(fd, "Q", 8 * sparse_count, terms * _ROW))
 
