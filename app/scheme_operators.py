@@ -23,6 +23,8 @@ _BOOLEAN = frozenset({"boolean"})
 
 def number(value: Any) -> float:
     """A condition's or an answer's number; the load checks guarantee it is one."""
+    if type(value) is float:
+        return value
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"{value!r} is not a number")
     return float(value)
@@ -30,6 +32,8 @@ def number(value: Any) -> float:
 
 def as_set(value: Any) -> frozenset[str]:
     """A choice or a set of choices, as a set."""
+    if type(value) is frozenset:
+        return value
     return frozenset((value,) if isinstance(value, str) else value)
 
 

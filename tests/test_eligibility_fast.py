@@ -21,7 +21,7 @@ from app.eligibility.engine import (
     evaluate_all,
     evaluate_scheme,
 )
-from app.eligibility.questions import progress
+from app.eligibility.questions import _weights, progress
 from app.schemes import Scheme
 from app.vocabulary import Vocabulary
 
@@ -93,6 +93,8 @@ def _assert_same(fast: Verdicts, slow: list[SchemeVerdict], vocabulary: Vocabula
     assert [_seen(v) for v in fast] == [_seen(v) for v in slow]
     assert [v.open_variables() for v in fast] == [v.open_variables() for v in slow]
     assert progress(fast, vocabulary) == progress(slow, vocabulary)
+    # The weights themselves, counted rule by rule and in bulk, are those counted scheme by scheme.
+    assert fast.weights() == _weights(slow)[0]
 
 
 @settings(

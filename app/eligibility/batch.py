@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
 
 from app.eligibility.answers import Answers
-from app.eligibility.conditions import Compiled, Outcome
+from app.eligibility.conditions import Compiled, Outcome, Status
 
 # Profiles remembered per process for their next step; each holds at most one outcome per
 # distinct rule (well under 1 MB at 10,000 schemes), so the bound keeps the whole small.
@@ -94,11 +94,12 @@ class RuleTable:
             names: frozenset().union(*user_sets)
             for names, (_checks, user_sets) in self.by_variables.items()
         }
-        # ...and how many of the group's rules each uses (the weight of a group left unanswered).
-        self.group_uses = {
-            names: Counter(chain.from_iterable(user_sets))
-            for names, (_checks, user_sets) in self.by_variables.items()
-        }
+        # ...and how many of the group's rules each uses beyond one (the weight of a group left
+        # unanswered: one per scheme, plus these); most schemes use one rule of each group.
+        self.group_extra_uses: dict[tuple[str, ...], dict[int, int]] = {}
+        for names, (_checks, user_sets) in self.by_variables.items():
+            uses_per_scheme = Counter(chain.from_iterable(user_sets))
+            self.group_extra_uses[names] = {p: n - 1 for p, n in uses_per_scheme.items() if n > 1}
         for check in self.order:
             for name in self.idle[check][1]:
                 self.readers.setdefault(name, []).append(check)
@@ -155,39 +156,39 @@ class RuleTable:
             ),
         )
 
-    def _own_rules(self, checks: set[Compiled], alive: set[int]) -> Iterator[Compiled]:
-        """The checks used by one scheme only, of the schemes still alive when first read."""
-        owner = self.owner
-        yield from [c for c in checks if c in owner and owner[c] in alive]
-
     def _run(self, checks: set[Compiled], answers: Answers, base: Evaluation) -> Evaluation:
         """base with the checks evaluated, but those whose schemes are all ruled out.
 
-        The shared rules first, most used first; then, of the rules of a single scheme (most of
-        them), only those of the schemes still alive: most schemes are ruled out by then.
+        The shared rules first, most used first; then the rules of a single scheme (most of
+        them), only while that scheme is alive: most schemes are ruled out by then.
         """
-        users = self.users
+        users, owner = self.users, self.owner
         outcomes = base.outcomes  # a fresh dict, filled here
         alive = set(self.positions)
         alive.difference_update(base.ruled_out)
-        still_open = []
-        broken = []
-        shared = [c for c in self.shared if c in checks]
-        for check in chain(shared, self._own_rules(checks, alive)):
-            if users[check].isdisjoint(alive):
-                continue  # every scheme using it is ruled out: its outcome changes nothing
+        still_open: list[Compiled] = []
+        broken: list[Compiled] = []
+
+        def judge(check: Compiled) -> Status | None:
             try:
                 outcome = check(answers)
             except (TypeError, ValueError, KeyError):
                 broken.append(check)
                 still_open.append(check)
-                continue
+                return None
             outcomes[check] = outcome
-            status = outcome[0]
-            if status == "failed":
-                alive.difference_update(users[check])
-            elif status == "unknown":
+            if outcome[0] == "unknown":
                 still_open.append(check)
+            return outcome[0]
+
+        for check in self.shared:
+            # Skipped when every scheme using it is ruled out: its outcome changes nothing.
+            if check in checks and not users[check].isdisjoint(alive) and judge(check) == "failed":
+                alive.difference_update(users[check])
+        for check in checks:
+            position = owner.get(check)
+            if position in alive and judge(check) == "failed":
+                alive.discard(position)
         return Evaluation(
             outcomes,
             self.positions.difference(alive),
@@ -207,25 +208,32 @@ class RuleTable:
 
     def weights(self, evaluation: Evaluation, asking: set[int], asked: set[str]) -> Counter[str]:
         """Per variable, how many criteria of the asking schemes it could still settle."""
-        outcomes, idle, users = evaluation.outcomes, self.idle, self.users
+        outcomes, idle, users, owner = evaluation.outcomes, self.idle, self.users, self.owner
         open_rules = evaluation.open - evaluation.broken
         # Count rule by rule only where an answer was given; elsewhere, rules are unknown and name
         # every variable they read: such rules are counted in bulk, by the variables they read.
-        gathered: dict[tuple[str, ...], list[frozenset[int]]] = {}
+        # gathered: per tuple of variables still open, the criteria of asking schemes they settle.
+        gathered: Counter[tuple[str, ...]] = Counter()
         weights: Counter[str] = Counter()
         for names, (checks, _user_sets) in self.by_variables.items():
             if asked.isdisjoint(names):
-                uses = self.group_uses[names]
-                count = sum(map(uses.__getitem__, asking.intersection(self.group_users[names])))
+                using = asking.intersection(self.group_users[names])
+                count = len(using) + sum(
+                    n for p, n in self.group_extra_uses[names].items() if p in using
+                )
                 for name in names:
                     weights[name] += count
                 continue
             for check in open_rules.intersection(checks):
                 still_open = (outcomes.get(check) or idle[check])[1]
                 if still_open:
-                    gathered.setdefault(still_open, []).append(users[check])
-        for still_open, user_sets in gathered.items():
-            count = sum(map(len, map(asking.intersection, user_sets)))
+                    position = owner.get(check)  # most rules have one user: no set to build
+                    gathered[still_open] += (
+                        position in asking
+                        if position is not None
+                        else len(asking.intersection(users[check]))
+                    )
+        for still_open, count in gathered.items():
             for name in still_open:
                 weights[name] += count
         repeating = [
