@@ -20,7 +20,7 @@ from app.models import SchemeRevision
 from app.schemes import Scheme
 from app.vocabulary import Vocabulary
 from app.web import create_app
-from app.web.admin import dashboard
+from app.web.admin import dashboard, views
 
 EDITED = "cnm-transition-numerique"
 
@@ -182,3 +182,39 @@ def test_a_worker_set_to_warm_up_reads_the_rows_before_the_first_view(
     sign_in(cold_client, admin)
     assert "Published" in row(cold_client, EDITED)
     assert reads == ["dashboard-warm-up", threading.current_thread().name]
+
+
+def test_the_orders_and_counts_carried_over_a_change_are_those_worked_out_afresh(
+    client: FlaskClient, db: Session, catalogue: list[Scheme], vocabulary: Vocabulary
+) -> None:
+    # Each change puts its rows into the sort orders already worked out (by bisection) and
+    # counts them in and out; the result must be what sorting and counting every row gives.
+    sign_in(client, make_user(db, "admin@example.org", "admin"))
+    orders = [(sort, lang) for sort in dashboard.DASHBOARD_SORTS for lang in ("en", "fr")]
+    for sort, lang in orders:  # every order worked out once, so each is carried over
+        assert client.get(f"/{lang}/admin/?sort={sort}").status_code == 200
+    cache: dashboard.DashboardCache = client.application.extensions[views.DASHBOARD_CACHE]
+    before = [r.state.id for r in cache._view.sorted("name", "en")]
+    draft(db, renamed(catalogue, EDITED, "Aaa first by name once published"), vocabulary)
+    submit_for_review(db, EDITED, author="editor", comment="")
+    draft(db, renamed(catalogue, "cnc-fajv", "Zzz last by name"), vocabulary)
+    publish(db, "cnc-fajv", author="admin", comment="", vocabulary=vocabulary)
+    assert client.get("/en/admin/").status_code == 200
+    carried = cache._view
+    fresh = dashboard.DashboardRows.of(carried.rows)
+    assert carried.tally == fresh.tally
+    assert carried.tally.in_review == 1
+    for sort, lang in orders:
+        assert [r.state.id for r in carried._orders[sort, lang]] == [
+            r.state.id for r in fresh.sorted(sort, lang)
+        ], (sort, lang)
+    by_name = [r.state.id for r in carried.sorted("name", "en")]
+    # Published under its new name: moved to its new place.
+    assert by_name.index("cnc-fajv") > before.index("cnc-fajv")
+    # A new record: the rows are counted and sorted again, with it.
+    document = next(s for s in catalogue if s.id == EDITED).document()
+    document["id"] = "cnm-transition-numerique-copie"
+    draft(db, Scheme.model_validate(document), vocabulary)
+    assert client.get("/en/admin/").status_code == 200
+    assert cache._view.tally == dashboard.DashboardRows.of(cache._view.rows).tally
+    assert len(cache._view.rows) == len(carried.rows) + 1

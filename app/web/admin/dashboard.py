@@ -3,10 +3,14 @@ evidence, kept by each worker and brought up to date from what changed since its
 
 from __future__ import annotations
 
+from bisect import insort
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
 from threading import Lock
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -39,6 +43,7 @@ class DashboardRow:
     stale: bool
     newest: date | None
     text: str  # what the dashboard's search looks in, casefolded
+    active: bool  # a current scheme (not closed or replaced)
 
     def matches(self, words: list[str], funder: str, show: str) -> bool:
         """Whether the row passes the dashboard's search (casefolded words) and filters."""
@@ -52,10 +57,10 @@ class DashboardRow:
         )
 
 
-def _facts(scheme: Scheme, today: date) -> tuple[bool, date | None, str]:
-    """Stale or not, newest evidence, and the searched text."""
+def _facts(scheme: Scheme, today: date) -> tuple[bool, date | None, str, bool]:
+    """Stale or not, newest evidence, the searched text, and whether the scheme is current."""
     text = f"{scheme.id} {scheme.name.fr} {scheme.name.en}".casefold()
-    return (*freshness(scheme, today), text)
+    return (*freshness(scheme, today), text, scheme.is_active())
 
 
 def filter_rows(rows: list[DashboardRow], words: str, funder: str, show: str) -> list[DashboardRow]:
@@ -67,32 +72,63 @@ def filter_rows(rows: list[DashboardRow], words: str, funder: str, show: str) ->
 
 
 @dataclass(frozen=True)
+class Tally:
+    """What the dashboard counts over the rows, kept up to date row by row."""
+
+    current: int = 0  # current schemes
+    in_review: int = 0  # records with a draft waiting for an administrator
+    stale: int = 0  # schemes that may be out of date
+    funders: Counter[str] = field(default_factory=Counter)  # rows per funder
+
+    def changed(self, replaced: Iterable[tuple[DashboardRow | None, DashboardRow]]) -> Tally:
+        """The tally once each (old, new) row pair is replaced (old None: a new record)."""
+        current, in_review, stale = self.current, self.in_review, self.stale
+        funders = Counter(self.funders)
+        for old, new in replaced:
+            for row, sign in ((old, -1), (new, 1)):
+                if row is not None:
+                    current += sign * row.active
+                    in_review += sign * (row.state.latest_state == "review")
+                    stale += sign * row.stale
+                    funders[row.scheme.funder] += sign
+        return Tally(current, in_review, stale, +funders)
+
+
+@dataclass(frozen=True)
 class DashboardRows:
-    """Every record's row, by id, with what the dashboard counts and sorts worked out once
-    for these rows: views that follow no change share them."""
+    """Every record's row, by id, with what the dashboard counts and its sort orders: views that
+    follow no change share them, and a change carries them over, row by row."""
 
     rows: list[DashboardRow]
+    tally: Tally
+    index: dict[str, int]  # each row's position in rows, by record id
     _orders: dict[tuple[str, str], list[DashboardRow]] = field(default_factory=dict)
 
-    @cached_property
+    @classmethod
+    def of(cls, rows: list[DashboardRow]) -> DashboardRows:
+        """These rows (by id), counted."""
+        index = {row.state.id: position for position, row in enumerate(rows)}
+        return cls(rows, Tally().changed((None, row) for row in rows), index)
+
+    @property
     def current(self) -> int:
         """How many are current schemes."""
-        return sum(row.scheme.is_active() for row in self.rows)
+        return self.tally.current
 
-    @cached_property
+    @property
     def in_review(self) -> int:
         """How many have a draft waiting for an administrator."""
-        return sum(row.state.latest_state == "review" for row in self.rows)
+        return self.tally.in_review
 
-    @cached_property
+    @property
     def stale(self) -> int:
         """How many may be out of date."""
-        return sum(row.stale for row in self.rows)
+        return self.tally.stale
 
     @cached_property
     def funders(self) -> list[str]:
         """The funders of the rows, sorted."""
-        return sorted({row.scheme.funder for row in self.rows})
+        return sorted(self.tally.funders)
 
     def sorted(self, sort: str, lang: str) -> list[DashboardRow]:
         """The rows in a sort order (see sort_rows), kept for the next view."""
@@ -100,6 +136,26 @@ class DashboardRows:
         if key not in self._orders:
             self._orders[key] = sort_rows(self.rows, sort, lang)
         return self._orders[key]
+
+    def replaced(self, rows: dict[str, DashboardRow]) -> DashboardRows:
+        """These rows with the given ones (by record id) put in, new records included: the
+        counts and the sort orders already worked out are carried over, not made again."""
+        index = self.index
+        pairs = [(self.rows[index[i]] if i in index else None, row) for i, row in rows.items()]
+        if any(old is None for old, _new in pairs):  # a new record: its place among the ids
+            merged = {**{row.state.id: row for row in self.rows}, **rows}
+            return DashboardRows.of([merged[scheme_id] for scheme_id in sorted(merged)])
+        by_id = list(self.rows)
+        for scheme_id, row in rows.items():
+            by_id[index[scheme_id]] = row
+        orders = {}
+        for (sort, lang), order in self._orders.items():
+            kept = [row for row in order if row.state.id not in rows]
+            key = sort_key(sort, lang)
+            for row in rows.values():
+                insort(kept, row, key=key)
+            orders[sort, lang] = kept
+        return DashboardRows(by_id, self.tally.changed(pairs), index, orders)
 
 
 class DashboardCache:
@@ -116,7 +172,7 @@ class DashboardCache:
         self._latest: dict[str, RevisionMark] = {}  # scheme id -> its latest revision
         self._pending: list[int] = []  # the latest revisions that are drafts, by id
         self._by_id: dict[str, DashboardRow] = {}
-        self._view = DashboardRows([])
+        self._view = DashboardRows.of([])
 
     def rows(self, session: Session, catalogue: Catalogue, today: date) -> DashboardRows:
         """Every record's row, as the database has them now."""
@@ -138,6 +194,7 @@ class DashboardCache:
         flags, self._latest = records_with_latest(session, self._last_id)
         self._today, self._by_id = today, {}
         self._change(session, catalogue, today, flags)
+        self._view = DashboardRows.of([self._by_id[key] for key in sorted(self._by_id)])
 
     def _update(self, session: Session, catalogue: Catalogue, today: date) -> None:
         marks = revision_marks(session, self._last_id, self._pending)
@@ -157,7 +214,8 @@ class DashboardCache:
         for scheme_id in changed - added:
             state = self._by_id[scheme_id].state
             flags[scheme_id] = (state.published, state.content_hash)
-        self._change(session, catalogue, today, flags)
+        new_rows = self._change(session, catalogue, today, flags)
+        self._view = self._view.replaced(new_rows)
 
     def _change(
         self,
@@ -165,8 +223,8 @@ class DashboardCache:
         catalogue: Catalogue,
         today: date,
         flags: dict[str, tuple[bool, str]],
-    ) -> None:
-        """Rows made again for these records (with these flags); the others kept."""
+    ) -> dict[str, DashboardRow]:
+        """Rows made again for these records (with these flags), returned; the others kept."""
         old, hashes, published_ones = self._by_id, catalogue.hashes, catalogue.by_id
         # A document is the catalogue's published one, a row's already read, or read now.
         schemes: dict[str, Scheme] = {}
@@ -180,36 +238,44 @@ class DashboardCache:
         if unread:
             schemes.update(documents(session, unread))
         none = (None, None, None, None)  # a record without revision (made outside the app)
+        made = {}
         for scheme_id, (published, digest) in flags.items():
             mark = self._latest.get(scheme_id)
             latest = (mark.number, mark.state, mark.author, mark.created_at) if mark else none
             scheme, row = schemes[scheme_id], old.get(scheme_id)
             facts = (
-                (row.stale, row.newest, row.text)
+                (row.stale, row.newest, row.text, row.active)
                 if row is not None and row.scheme is scheme
                 else _facts(scheme, today)
             )
             state = RecordState(scheme_id, published, digest, *latest)
-            self._by_id[scheme_id] = DashboardRow(state, scheme, *facts)
+            self._by_id[scheme_id] = made[scheme_id] = DashboardRow(state, scheme, *facts)
         self._pending = sorted(
             mark.id for mark in self._latest.values() if mark.state in DRAFT_STATES
         )
-        self._view = DashboardRows([self._by_id[key] for key in sorted(self._by_id)])
+        return made
+
+
+# The newest change first: its distance to the latest date there is (a record never changed
+# has the oldest date, so comes last).
+_LATEST = datetime.max.replace(tzinfo=UTC)
+_OLDEST = datetime.min.replace(tzinfo=UTC)
+
+
+def sort_key(sort: str, lang: str) -> Callable[[DashboardRow], tuple[Any, ...]]:
+    """A row's place in a sort order: by last change (newest first), oldest evidence, name, or
+    (the default) stale ones first, the oldest evidence first; ties in id order. Each row's key
+    is distinct, so a changed row finds its place in a sorted list by bisection."""
+    if sort == "changed":
+        return lambda r: (_LATEST - (r.state.latest_at or _OLDEST), r.state.id)
+    if sort == "evidence":
+        return lambda r: (r.newest or date.min, r.state.id)
+    if sort == "name":
+        return lambda r: (r.scheme.name.get(lang).casefold(), r.state.id)
+    # Stale schemes first, the oldest evidence first: they are the ones to check.
+    return lambda r: (0, r.newest or date.min, r.state.id) if r.stale else (1, date.min, r.state.id)
 
 
 def sort_rows(rows: list[DashboardRow], sort: str, lang: str) -> list[DashboardRow]:
     """Rows by last change, oldest evidence, name, or (the default) stale ones first."""
-    if sort == "changed":
-        oldest = datetime.min.replace(tzinfo=UTC)
-        return sorted(rows, key=lambda r: r.state.latest_at or oldest, reverse=True)
-    if sort == "evidence":
-        return sorted(rows, key=lambda r: (r.newest or date.min, r.state.id))
-    if sort == "name":
-        return sorted(rows, key=lambda r: r.scheme.name.get(lang).casefold())
-    # Stale schemes first, the oldest evidence first: they are the ones to check.
-    return sorted(
-        rows,
-        key=lambda r: (
-            (0, r.newest or date.min, r.state.id) if r.stale else (1, date.min, r.state.id)
-        ),
-    )
+    return sorted(rows, key=sort_key(sort, lang))
