@@ -94,6 +94,9 @@ class RuleTable:
             names: frozenset().union(*user_sets)
             for names, (_checks, user_sets) in self.by_variables.items()
         }
+        self.groups_by_size = sorted(  # the largest first (see eligible)
+            self.group_users.items(), key=lambda item: -len(item[1])
+        )
         # ...and how many of the group's rules each uses beyond one (the weight of a group left
         # unanswered: one per scheme, plus these); most schemes use one rule of each group.
         self.group_extra_uses: dict[tuple[str, ...], dict[int, int]] = {}
@@ -197,14 +200,25 @@ class RuleTable:
             base.broken.union(broken),
         )
 
-    def undecided(self, evaluation: Evaluation) -> set[int]:
-        """The schemes not ruled out that an unsettled rule or a check by someone leaves open."""
+    def eligible(self, evaluation: Evaluation) -> set[int]:
+        """The schemes not ruled out that no unsettled rule or check by someone leaves open.
+
+        Worked out by taking the open ones away from those not ruled out, the largest groups of
+        rules first: few schemes are left after the first groups, and each set difference then
+        walks only those few (a union of the open ones would walk them all).
+        """
         users, answered = self.users, evaluation.answered
-        opened = set(self.always_undecided).union(
-            *[users[c] for c in evaluation.open],
-            *[group for names, group in self.group_users.items() if answered.isdisjoint(names)],
-        )
-        return opened.difference(evaluation.ruled_out)
+        left = set(self.positions.difference(evaluation.ruled_out, self.always_undecided))
+        for names, group in self.groups_by_size:
+            if not left:
+                return left
+            if answered.isdisjoint(names):  # unanswered: each rule is unknown
+                left = left - group
+        for check in evaluation.open:
+            if not left:
+                break
+            left.difference_update(users[check])
+        return left
 
     def weights(self, evaluation: Evaluation, asking: set[int], asked: set[str]) -> Counter[str]:
         """Per variable, how many criteria of the asking schemes it could still settle."""

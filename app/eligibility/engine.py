@@ -375,8 +375,8 @@ def evaluate_all(schemes: Iterable[Scheme | CompiledScheme], answers: Answers) -
         )
     evaluation = catalogue.table.evaluate(answers)
     ineligible = evaluation.ruled_out
-    unknown = catalogue.table.undecided(evaluation)
-    eligible = catalogue.table.positions.difference(ineligible, unknown)
+    eligible = catalogue.table.eligible(evaluation)
+    unknown = catalogue.table.positions.difference(ineligible, eligible)
     groups: tuple[tuple[VerdictStatus, list[int]], ...] = (
         ("eligible", sorted(eligible)),
         ("unknown", sorted(unknown)),
