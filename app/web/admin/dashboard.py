@@ -149,7 +149,8 @@ class DashboardRows:
         for scheme_id, row in rows.items():
             by_id[index[scheme_id]] = row
         orders = {}
-        for (sort, lang), order in self._orders.items():
+        # A copy: another thread's view may add an order meanwhile (sorted runs unlocked).
+        for (sort, lang), order in list(self._orders.items()):
             kept = [row for row in order if row.state.id not in rows]
             key = sort_key(sort, lang)
             for row in rows.values():
