@@ -23,7 +23,7 @@ _BOOLEAN = frozenset({"boolean"})
 
 def number(value: Any) -> float:
     """A condition's or an answer's number; the load checks guarantee it is one."""
-    if type(value) is float:
+    if type(value) is float:  # a validated answer: the common case, tested first (hot loop)
         return value
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"{value!r} is not a number")
@@ -32,7 +32,7 @@ def number(value: Any) -> float:
 
 def as_set(value: Any) -> frozenset[str]:
     """A choice or a set of choices, as a set."""
-    if type(value) is frozenset:
+    if type(value) is frozenset:  # a validated set answer, taken as it is (hot loop)
         return value
     return frozenset((value,) if isinstance(value, str) else value)
 
