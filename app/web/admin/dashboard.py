@@ -125,6 +125,11 @@ class DashboardRows:
         """How many may be out of date."""
         return self.tally.stale
 
+    def find(self, scheme_id: str) -> DashboardRow | None:
+        """The row of this record, if there is one."""
+        position = self.index.get(scheme_id)
+        return None if position is None else self.rows[position]
+
     @cached_property
     def funders(self) -> list[str]:
         """The funders of the rows, sorted."""
@@ -140,14 +145,13 @@ class DashboardRows:
     def replaced(self, rows: dict[str, DashboardRow]) -> DashboardRows:
         """These rows with the given ones (by record id) put in, new records included: the
         counts and the sort orders already worked out are carried over, not made again."""
-        index = self.index
-        pairs = [(self.rows[index[i]] if i in index else None, row) for i, row in rows.items()]
+        pairs = [(self.find(scheme_id), row) for scheme_id, row in rows.items()]
         if any(old is None for old, _new in pairs):  # a new record: its place among the ids
             merged = {**{row.state.id: row for row in self.rows}, **rows}
             return DashboardRows.of([merged[scheme_id] for scheme_id in sorted(merged)])
         by_id = list(self.rows)
         for scheme_id, row in rows.items():
-            by_id[index[scheme_id]] = row
+            by_id[self.index[scheme_id]] = row
         orders = {}
         # A copy: another thread's view may add an order meanwhile (sorted runs unlocked).
         for (sort, lang), order in list(self._orders.items()):
@@ -156,7 +160,7 @@ class DashboardRows:
             for row in rows.values():
                 insort(kept, row, key=key)
             orders[sort, lang] = kept
-        return DashboardRows(by_id, self.tally.changed(pairs), index, orders)
+        return DashboardRows(by_id, self.tally.changed(pairs), self.index, orders)
 
 
 class DashboardCache:
@@ -172,7 +176,6 @@ class DashboardCache:
         self._count = 0  # how many revisions were read, all with ids up to _last_id
         self._latest: dict[str, RevisionMark] = {}  # scheme id -> its latest revision
         self._pending: list[int] = []  # the latest revisions that are drafts, by id
-        self._by_id: dict[str, DashboardRow] = {}
         self._view = DashboardRows.of([])
 
     def rows(self, session: Session, catalogue: Catalogue, today: date) -> DashboardRows:
@@ -193,9 +196,9 @@ class DashboardCache:
         # The totals first: a revision committed between both reads is read at the next view.
         self._last_id, self._count = revision_totals(session)
         flags, self._latest = records_with_latest(session, self._last_id)
-        self._today, self._by_id = today, {}
-        self._change(session, catalogue, today, flags)
-        self._view = DashboardRows.of([self._by_id[key] for key in sorted(self._by_id)])
+        self._today = today
+        made = self._change(session, catalogue, today, flags, DashboardRows.of([]))
+        self._view = DashboardRows.of([made[scheme_id] for scheme_id in sorted(made)])
 
     def _update(self, session: Session, catalogue: Catalogue, today: date) -> None:
         marks = revision_marks(session, self._last_id, self._pending)
@@ -213,10 +216,9 @@ class DashboardCache:
         # Only a new revision changes a record (its publication, its document).
         flags = record_flags(session, sorted(added))
         for scheme_id in changed - added:
-            state = self._by_id[scheme_id].state
+            state = self._view.rows[self._view.index[scheme_id]].state
             flags[scheme_id] = (state.published, state.content_hash)
-        new_rows = self._change(session, catalogue, today, flags)
-        self._view = self._view.replaced(new_rows)
+        self._view = self._view.replaced(self._change(session, catalogue, today, flags, self._view))
 
     def _change(
         self,
@@ -224,13 +226,14 @@ class DashboardCache:
         catalogue: Catalogue,
         today: date,
         flags: dict[str, tuple[bool, str]],
+        old: DashboardRows,
     ) -> dict[str, DashboardRow]:
-        """Rows made again for these records (with these flags), returned; the others kept."""
-        old, hashes, published_ones = self._by_id, catalogue.hashes, catalogue.by_id
+        """The rows of these records (with these flags), made again from the `old` ones."""
+        hashes, published_ones = catalogue.hashes, catalogue.by_id
         # A document is the catalogue's published one, a row's already read, or read now.
         schemes: dict[str, Scheme] = {}
         for scheme_id, (_, digest) in flags.items():
-            row = old.get(scheme_id)
+            row = old.find(scheme_id)
             if hashes.get(scheme_id) == digest:
                 schemes[scheme_id] = published_ones[scheme_id]
             elif row is not None and row.state.content_hash == digest:
@@ -243,14 +246,14 @@ class DashboardCache:
         for scheme_id, (published, digest) in flags.items():
             mark = self._latest.get(scheme_id)
             latest = (mark.number, mark.state, mark.author, mark.created_at) if mark else none
-            scheme, row = schemes[scheme_id], old.get(scheme_id)
+            scheme, row = schemes[scheme_id], old.find(scheme_id)
             facts = (
                 (row.stale, row.newest, row.text, row.active)
                 if row is not None and row.scheme is scheme
                 else _facts(scheme, today)
             )
             state = RecordState(scheme_id, published, digest, *latest)
-            self._by_id[scheme_id] = made[scheme_id] = DashboardRow(state, scheme, *facts)
+            made[scheme_id] = DashboardRow(state, scheme, *facts)
         self._pending = sorted(
             mark.id for mark in self._latest.values() if mark.state in DRAFT_STATES
         )
