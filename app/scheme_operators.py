@@ -61,6 +61,10 @@ class OperatorSpec:
     shape: ValueShape
     test: TestFactory
     label: str  # English msgid, translated where shown
+    # For a set answer: the condition holds when any (or all) of its values alone would make it
+    # hold, so a whole catalogue's conditions can be judged from their outcomes per single value
+    # (app/eligibility/together.py). None: no such rule.
+    over_values: Literal["any", "all"] | None = None
 
 
 OPERATORS: dict[str, OperatorSpec] = {
@@ -74,12 +78,17 @@ OPERATORS: dict[str, OperatorSpec] = {
         "many",
         _of_set(lambda vs, a: not vs.isdisjoint(as_set(a))),
         N_("includes at least one of"),
+        over_values="any",
     ),
     "includes_all": OperatorSpec(
         _SET, "many", _of_set(lambda vs, a: vs <= as_set(a)), N_("includes all of")
     ),
     "includes_none": OperatorSpec(
-        _SET, "many", _of_set(lambda vs, a: vs.isdisjoint(as_set(a))), N_("includes none of")
+        _SET,
+        "many",
+        _of_set(lambda vs, a: vs.isdisjoint(as_set(a))),
+        N_("includes none of"),
+        over_values="all",
     ),
     "at_least": OperatorSpec(
         _NUMBER, "number", _of_number(lambda a, limit: a >= limit), N_("is at least (≥)")

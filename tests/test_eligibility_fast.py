@@ -39,6 +39,21 @@ def _odd_schemes() -> list[Scheme]:
             cond("applicant_type", "at_least", 2),
         ),
         scheme("odd-closed", cond("years_of_activity", "at_least", 3), status="closed"),
+        # Set conditions judged for all schemes at once (app/eligibility/together.py):
+        # "includes none of", which no real scheme uses; two conditions of one kind on one
+        # variable (the second is judged on its own); one that only the funder can settle.
+        scheme("odd-none", cond("roles", "includes_none", ["producer", "venue"])),
+        scheme(
+            "odd-two",
+            cond("sectors", "includes_any", ["cinema", "music"]),
+            cond("sectors", "includes_any", ["music", "books"]),
+            cond("sectors", "includes_none", ["video_games"]),
+        ),
+        scheme(
+            "odd-set-verify",
+            {**cond("project_types", "includes_all", ["immersive_work"]), "verify_by": "funder"},
+            cond("project_types", "includes_any", ["immersive_work", "writing_project"]),
+        ),
     ]
 
 
@@ -149,7 +164,7 @@ def test_a_step_evaluates_only_the_rules_reading_the_new_answer(
     calls: list[Compiled] = []
     compiled = _counting(compile_catalogue(schemes), calls)
     table = compiled.table
-    calls.clear()  # building the table reads each rule once with no answer
+    calls.clear()  # building the table reads each rule with no answer, set conditions per value
 
     def readers(*names: str) -> set[Compiled]:
         return {check for name in names for check in table.readers.get(name, ())}
@@ -195,3 +210,15 @@ def test_verdicts_by_position_are_those_by_rank(
         assert verdicts.at(position[verdict.scheme.id]) is verdict  # built once
     with pytest.raises(IndexError):
         verdicts.at(len(compiled))
+
+
+def test_answers_of_an_unexpected_type_are_run_rule_by_rule(
+    schemes: list[Scheme], vocabulary: Vocabulary
+) -> None:
+    # Rules judged together take validated answers (a set as a frozenset); any other answer
+    # (a tuple built by hand) leaves its rules to be run one by one, with the same verdicts.
+    compiled = compile_catalogue(schemes)
+    for roles in (("author",), ("producer", "venue")):
+        answers = Answers({"applicant_type": "individual", "roles": roles})  # type: ignore[dict-item]
+        slow = _reference(list(compiled), answers)
+        _assert_same(evaluate_all(compiled, answers), slow, vocabulary)

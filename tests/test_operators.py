@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.catalogue import parse_scheme
 from app.config import DEFAULT_SCHEMES_DIR
@@ -72,3 +74,17 @@ def test_an_operator_of_another_type_is_refused_by_the_load_checks(
     changed = type(scheme).model_validate(document)
     problems = check_rules(changed, vocabulary, run_examples=False)
     assert any("does not apply to a" in str(message) for _, message in problems)
+
+
+@given(data=st.data())
+def test_over_values_says_how_a_set_answer_combines_its_values(data: st.DataObject) -> None:
+    """The set conditions judged for a whole catalogue at once rely on this (together.py)."""
+    values = ["author", "artist", "producer", "venue", "student"]
+    for name, spec in OPERATORS.items():
+        if spec.over_values is None:
+            continue
+        assert "set" in spec.types, name
+        combine = any if spec.over_values == "any" else all
+        test = spec.test(data.draw(st.lists(st.sampled_from(values), min_size=1), label=name))
+        answer = frozenset(data.draw(st.lists(st.sampled_from(values)), label="answer"))
+        assert test(answer) == combine(test(frozenset((value,))) for value in answer), name

@@ -4,18 +4,22 @@ Built once per catalogue version. Rules shared by most schemes are evaluated fir
 skipped once every scheme using it is ruled out. A profile that differs from a recently evaluated
 one by one more answer (the next questionnaire step) re-evaluates only the undecided rules that
 read that variable: with three-valued logic, a decided rule stays decided when an answer is added.
+Most rules belong to a single scheme; those that one answer alone can rule out are judged for all
+their schemes at once (together.py), and only the others are run one by one.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 
 from app.eligibility.answers import Answers
 from app.eligibility.conditions import Compiled, Outcome, Status
+from app.eligibility.together import Together
+from app.scheme_rules import Rule
 
 # Profiles remembered per process for their next step; each holds at most one outcome per
 # distinct rule (well under 1 MB at 10,000 schemes), so the bound keeps the whole small.
@@ -55,8 +59,12 @@ def _parent(answers: Answers, key: AnswersKey) -> Iterable[tuple[AnswersKey, str
 class RuleTable:
     """The distinct rules of compiled schemes: who reads which variable, who uses which rule."""
 
-    def __init__(self, plans: Sequence[Plan]) -> None:
-        """plans: each scheme's criteria, in the order of the schemes."""
+    def __init__(
+        self, plans: Sequence[Plan], rules: Mapping[Compiled, Rule | None] | None = None
+    ) -> None:
+        """plans: each scheme's criteria, in the order of the schemes; rules: what each compiled
+        rule was compiled from (where known, a single scheme's rules may be judged together with
+        those of the other schemes: together.py)."""
         users: dict[Compiled, set[int]] = {}
         uses: Counter[tuple[Compiled, int]] = Counter()
         undecided: set[int] = set()
@@ -106,6 +114,22 @@ class RuleTable:
         for check in self.order:
             for name in self.idle[check][1]:
                 self.readers.setdefault(name, []).append(check)
+        # Per tuple of variables read, its shared rules and its rules of a single scheme with
+        # that scheme: a profile asks whole groups, so no set of its rules is built.
+        self.shared_by_group: dict[tuple[str, ...], list[Compiled]] = {}
+        self.owned_by_group: dict[tuple[str, ...], list[tuple[Compiled, int]]] = {}
+        for names, (checks, _user_sets) in self.by_variables.items():
+            self.shared_by_group[names] = [c for c in checks if c not in self.owner]
+            self.owned_by_group[names] = [(c, self.owner[c]) for c in checks if c in self.owner]
+        owned = chain.from_iterable(self.owned_by_group.values())
+        self.together = Together(owned, rules or {})
+        # ...and of those, the ones that the rules judged together do not decide alone.
+        self.owned_apart: dict[tuple[str, ...], list[tuple[Compiled, int]]] = {}
+        self.owned_decided: dict[tuple[str, ...], list[tuple[Compiled, int]]] = {}
+        for names, owned_rules in self.owned_by_group.items():
+            decided = self.together.decided
+            self.owned_apart[names] = [p for p in owned_rules if p[0] not in decided]
+            self.owned_decided[names] = [p for p in owned_rules if p[0] in decided]
         self._recent: OrderedDict[AnswersKey, Evaluation] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -134,9 +158,27 @@ class RuleTable:
     def _full(self, answers: Answers) -> Evaluation:
         """Every rule reading an answer; the others are unknown whatever the schemes."""
         answered = frozenset((*answers.values, *answers.unknown))
-        asked = set().union(*[self.readers.get(n, ()) for n in answered])
+        # Ruled out by single-scheme rules judged together, before the rest: fewer to run.
+        failed, judged = self._judged_together(answers.values.items())
+        asked = [names for names in self.by_variables if not answered.isdisjoint(names)]
+        shared = set().union(*[self.shared_by_group[names] for names in asked])
+        owned: list[list[tuple[Compiled, int]]] = []
+        unsettled: list[tuple[list[tuple[Compiled, int]], Outcome]] = []
+        for names in asked:
+            if judged.isdisjoint(names) or not judged.union(answers.unknown).issuperset(
+                n for n in names if n in answered
+            ):
+                owned.append(self.owned_by_group[names])
+                continue
+            owned.append(self.owned_apart[names])
+            if not judged.issuperset(names):
+                # Not ruled out, a rule decided by the answers judged together waits for the
+                # variables not answered yet (an "I don't know" condition names none).
+                waiting = tuple(n for n in names if n not in answered)
+                unsettled.append((self.owned_decided[names], ("unknown", waiting)))
         empty: frozenset[Compiled] = frozenset()
-        return self._run(asked, answers, Evaluation({}, frozenset(), answered, empty, empty))
+        base = Evaluation({}, failed, answered, empty, empty)
+        return self._run(shared, chain.from_iterable(owned), answers, base, unsettled)
 
     def _step(self, parent: Evaluation, name: str, answers: Answers) -> Evaluation:
         """Only the rules reading `name` that the parent left unsettled can change."""
@@ -147,25 +189,58 @@ class RuleTable:
         outcomes = dict(outcomes)
         for check in changed:
             outcomes.pop(check, None)  # unknown for fewer answers: stale
+        failed, judged_now = self._judged_together([(name, answers.values.get(name))])
+        if judged_now:
+            # The parent applied the other answers' failures: a rule decided by the answers
+            # judged together is settled.
+            judged = {n for n, answer in answers.values.items() if self.together.judges(n, answer)}
+            changed = [
+                c
+                for c in changed
+                if c not in self.together.decided or not judged.issuperset(self.idle[c][1])
+            ]
         return self._run(
-            set(changed),
+            {c for c in changed if c not in self.owner},
+            [(c, self.owner[c]) for c in changed if c in self.owner],
             answers,
             Evaluation(
                 outcomes,
-                parent.ruled_out,
+                parent.ruled_out | failed,
                 parent.answered | {name},
                 parent.open.difference(readers),
                 parent.broken.difference(readers),
             ),
         )
 
-    def _run(self, checks: set[Compiled], answers: Answers, base: Evaluation) -> Evaluation:
-        """base with the checks evaluated, but those whose schemes are all ruled out.
+    def _judged_together(
+        self, answers: Iterable[tuple[str, object]]
+    ) -> tuple[frozenset[int], set[str]]:
+        """The schemes these answers rule out through rules judged together, and the variables
+        so judged."""
+        failed: set[int] = set()
+        judged: set[str] = set()
+        for name, answer in answers:
+            if self.together.judges(name, answer):
+                failed.update(self.together.failed(name, answer))
+                judged.add(name)
+        return frozenset(failed), judged
+
+    def _run(
+        self,
+        shared: set[Compiled],
+        owned: Iterable[tuple[Compiled, int]],
+        answers: Answers,
+        base: Evaluation,
+        unsettled: Iterable[tuple[list[tuple[Compiled, int]], Outcome]] = (),
+    ) -> Evaluation:
+        """base with these rules evaluated, but those whose schemes are all ruled out.
 
         The shared rules first, most used first; then the rules of a single scheme (most of
-        them), only while that scheme is alive: most schemes are ruled out by then.
+        them, given with that scheme), only while that scheme is alive: most schemes are ruled
+        out by then. unsettled: rules of a single scheme whose outcome is known unless their
+        scheme is ruled out, with that outcome.
         """
-        users, owner = self.users, self.owner
+        users = self.users
         outcomes = base.outcomes  # a fresh dict, filled here
         alive = set(self.positions)
         alive.difference_update(base.ruled_out)
@@ -186,12 +261,16 @@ class RuleTable:
 
         for check in self.shared:
             # Skipped when every scheme using it is ruled out: its outcome changes nothing.
-            if check in checks and not users[check].isdisjoint(alive) and judge(check) == "failed":
+            if check in shared and not users[check].isdisjoint(alive) and judge(check) == "failed":
                 alive.difference_update(users[check])
-        for check in checks:
-            position = owner.get(check)
+        for check, position in owned:
             if position in alive and judge(check) == "failed":
                 alive.discard(position)
+        for pairs, outcome in unsettled:
+            for check, position in pairs:
+                if position in alive:
+                    outcomes[check] = outcome
+                    still_open.append(check)
         return Evaluation(
             outcomes,
             self.positions.difference(alive),
@@ -214,10 +293,17 @@ class RuleTable:
                 return left
             if answered.isdisjoint(names):  # unanswered: each rule is unknown
                 left = left - group
+        owner = self.owner
         for check in evaluation.open:
             if not left:
                 break
-            left.difference_update(users[check])
+            position = owner.get(check)  # most rules have one user: no set to walk
+            if position is not None:
+                left.discard(position)
+            elif len(users[check]) > len(left):
+                left = left - users[check]  # walks the few left, not all the rule's users
+            else:
+                left.difference_update(users[check])
         return left
 
     def weights(self, evaluation: Evaluation, asking: set[int], asked: set[str]) -> Counter[str]:

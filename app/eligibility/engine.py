@@ -275,7 +275,13 @@ class CompiledCatalogue(list[CompiledScheme]):
         if before is not None and _same_plans(before, plans):
             self.table: RuleTable = before.table
         else:
-            self.table = RuleTable(plans)
+            rules = {
+                check: item.criterion.rule
+                for compiled in self
+                for (check, _verify), item in zip(compiled.checks, compiled.criteria, strict=True)
+                if check is not None
+            }
+            self.table = RuleTable(plans, rules)
         self.active = frozenset(p for p, compiled in enumerate(self) if compiled.active)
 
 

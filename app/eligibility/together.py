@@ -1,0 +1,186 @@
+"""Rules of single schemes judged for all their schemes at once, one answer at a time.
+
+With three-valued logic a rule that fails on one answer alone fails whatever the other answers.
+So the schemes one answer rules out through their own rules are worked out once per catalogue
+version and per value (for the values the rules name when the rule table is built, for any other
+on first use), by the compiled rules themselves; a profile is then judged with a few set
+operations instead of one call per rule:
+- a choice or true/false answer: each rule reading it, run on that answer alone;
+- a set answer: the conditions on it (a whole rule, or directly inside an "all") whose operator
+  combines the outcomes of the set's values (OperatorSpec.over_values), from those outcomes.
+A rule made only of such conditions (one, or an "all" of them) is then decided once each of its
+variables is answered: it is never run on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import Any
+
+from app.eligibility.answers import Answers
+from app.eligibility.conditions import Compiled, compile_rule
+from app.scheme_operators import OPERATORS, as_set
+from app.scheme_rules import Rule
+
+_ONE_VALUE = frozenset({"choice", "boolean"})  # variable types answered with one value
+_BROKEN = (TypeError, ValueError, KeyError)  # a rule that cannot be run is judged one by one
+
+
+class ValueFailures:
+    """A choice or true/false variable: per value, the schemes that value alone rules out."""
+
+    def __init__(
+        self, variable: str, rules: Sequence[tuple[Compiled, int]], values: Iterable[Any]
+    ) -> None:
+        """rules: the single-scheme rules reading the variable, each with its scheme."""
+        self.variable = variable
+        self._rules = tuple(rules)
+        # Bounded by the vocabulary's values; two threads filling one entry compute the same set.
+        self._failed: dict[Any, frozenset[int]] = {}
+        for value in values:
+            self.failed(value)
+
+    def _fails(self, check: Compiled, alone: Answers) -> bool:
+        try:
+            return check(alone)[0] == "failed"
+        except _BROKEN:
+            return False
+
+    def failed(self, value: Any) -> frozenset[int]:
+        """The schemes this value rules out."""
+        failed = self._failed.get(value)
+        if failed is None:
+            alone = Answers({self.variable: value})
+            failed = self._failed[value] = frozenset(
+                position for check, position in self._rules if self._fails(check, alone)
+            )
+        return failed
+
+
+class SetConditions:
+    """A set variable's conditions that combine their values' outcomes, and their schemes."""
+
+    def __init__(
+        self,
+        variable: str,
+        by_kind: Mapping[str, Sequence[tuple[Compiled, int]]],
+        values: Iterable[str] = (),
+    ) -> None:
+        """by_kind: per way of combining ("any", "all"), the conditions and their one scheme
+        each (a scheme has at most one condition of each kind here)."""
+        self.variable = variable
+        self._checks = {kind: tuple(pairs) for kind, pairs in by_kind.items()}
+        self._schemes = {
+            kind: frozenset(p for _c, p in pairs) for kind, pairs in self._checks.items()
+        }
+        # (kind, value) -> the schemes whose condition that value alone meets. Bounded by the
+        # vocabulary's values; two threads filling one entry compute the same set.
+        self._met: dict[tuple[str, str], frozenset[int]] = {}
+        for value in values:
+            for kind in self._checks:
+                self._met_by(kind, value)
+
+    def _met_by(self, kind: str, value: str) -> frozenset[int]:
+        met = self._met.get((kind, value))
+        if met is None:
+            alone = Answers({self.variable: frozenset((value,))})
+            met = self._met[kind, value] = frozenset(
+                position for check, position in self._checks[kind] if check(alone)[0] == "met"
+            )
+        return met
+
+    def failed(self, answer: frozenset[str]) -> frozenset[int]:
+        """The schemes whose condition this answer fails."""
+        failed: frozenset[int] = frozenset()
+        for kind, schemes in self._schemes.items():
+            per_value = [self._met_by(kind, value) for value in answer]
+            # any: met by one of the values (none for no value); all: by each (all for none).
+            if kind == "any":
+                met = frozenset().union(*per_value)
+            else:
+                met = schemes.intersection(*per_value)
+            failed |= schemes - met
+        return failed
+
+
+def _leaves(rule: Rule) -> Iterable[Rule]:
+    if rule.variable is not None:
+        yield rule
+    for child in (*(rule.all or ()), *(rule.any or ()), *((rule.not_,) if rule.not_ else ())):
+        yield from _leaves(child)
+
+
+class Together:
+    """The single-scheme rules judged together, per variable, and those they decide alone."""
+
+    def __init__(
+        self, owned: Iterable[tuple[Compiled, int]], rules: Mapping[Compiled, Rule | None]
+    ) -> None:
+        """owned: the rules of a single scheme, each with that scheme; rules: what each compiled
+        rule was compiled from (a rule not found there is left to be run on its own)."""
+        with_rules = [(check, position, rules.get(check)) for check, position in owned]
+        one_value: dict[str, set[Any]] = {}  # the variables answered by one value: values named
+        for _check, _position, rule in with_rules:
+            for leaf in _leaves(rule) if rule is not None else ():
+                if leaf.variable and OPERATORS[leaf.operator or ""].types & _ONE_VALUE:
+                    value = leaf.value
+                    named = value if isinstance(value, tuple) else (value,)
+                    one_value.setdefault(leaf.variable, set()).update(named)
+        memo: dict[Hashable, Compiled] = {}  # a condition inside many rules compiled once
+        by_variable: dict[str, dict[str, list[tuple[Compiled, int]]]] = {}
+        set_values: dict[str, set[str]] = {}
+        taken: set[tuple[str, str, int]] = set()
+        readers: dict[str, list[tuple[Compiled, int]]] = {}
+        decided: set[Compiled] = set()
+        for check, position, rule in with_rules:
+            if rule is None:
+                continue
+            for name in rule.variables():
+                if name in one_value:
+                    readers.setdefault(name, []).append((check, position))
+            parts = (rule,) if rule.variable is not None else (rule.all or ())
+            whole = bool(parts)
+            for part in parts:
+                spec = OPERATORS.get(part.operator or "") if part.variable else None
+                if spec is None:
+                    whole = False  # a combination inside: run on its own
+                elif part.variable in one_value and spec.types & _ONE_VALUE:
+                    pass  # decided by the value's failures, which run the whole rule
+                elif spec.over_values is not None and "set" in spec.types:
+                    variable = part.variable or ""
+                    # A second condition of one kind for one scheme is run on its own.
+                    if (variable, spec.over_values, position) in taken:
+                        whole = False
+                        continue
+                    taken.add((variable, spec.over_values, position))
+                    by_kind = by_variable.setdefault(variable, {})
+                    by_kind.setdefault(spec.over_values, []).append(
+                        (compile_rule(part, memo), position)
+                    )
+                    set_values.setdefault(variable, set()).update(as_set(part.value))
+                else:
+                    whole = False
+            if whole:
+                decided.add(check)
+        self.values = {
+            name: ValueFailures(name, pairs, sorted(one_value[name], key=str))
+            for name, pairs in readers.items()
+        }
+        self.sets = {
+            name: SetConditions(name, by_kind, sorted(set_values[name]))
+            for name, by_kind in by_variable.items()
+        }
+        self.decided = frozenset(decided)
+
+    def judges(self, name: str, answer: Any) -> bool:
+        """Whether this answer is judged here: rules of single schemes read it, and it has the
+        type of a validated answer."""
+        if type(answer) is frozenset:
+            return name in self.sets
+        return (type(answer) is str or type(answer) is bool) and name in self.values
+
+    def failed(self, name: str, answer: Any) -> frozenset[int]:
+        """The schemes this answer rules out through their own rules (one judged here)."""
+        if type(answer) is frozenset:
+            return self.sets[name].failed(answer)
+        return self.values[name].failed(answer)
