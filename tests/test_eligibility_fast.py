@@ -164,7 +164,7 @@ def test_a_step_evaluates_only_the_rules_reading_the_new_answer(
     calls: list[Compiled] = []
     compiled = _counting(compile_catalogue(schemes), calls)
     table = compiled.table
-    calls.clear()  # building the table reads each rule with no answer, set conditions per value
+    calls.clear()  # building the table reads each rule once with no answer
 
     def readers(*names: str) -> set[Compiled]:
         return {check for name in names for check in table.readers.get(name, ())}
