@@ -126,8 +126,8 @@ class RuleTable:
         # ...and of those, the ones that the rules judged together do not decide alone.
         self.owned_apart: dict[tuple[str, ...], list[tuple[Compiled, int]]] = {}
         self.owned_decided: dict[tuple[str, ...], list[tuple[Compiled, int]]] = {}
+        decided = self.together.decided
         for names, owned_rules in self.owned_by_group.items():
-            decided = self.together.decided
             self.owned_apart[names] = [p for p in owned_rules if p[0] not in decided]
             self.owned_decided[names] = [p for p in owned_rules if p[0] in decided]
         self._recent: OrderedDict[AnswersKey, Evaluation] = OrderedDict()
