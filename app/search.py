@@ -1230,12 +1230,15 @@ class SearchIndex:
         vocabulary: Vocabulary,
         wait_seconds: float = 30,
         hashes: Mapping[str, str] | None = None,
+        latest: Callable[[], str] | None = None,
     ) -> None:
         """Bring the index up to the catalogue: an update of the schemes that changed when the
         published build is a usable base, else a rebuild (missing, corrupt, another schema).
 
         One process rebuilds at a time (a file lock); the others keep reading the published
-        index meanwhile, or wait for the first build when there is none yet.
+        index meanwhile, or wait for the first build when there is none yet. `latest`: the
+        catalogue's fingerprint in the database now; when the published build already has it,
+        this caller's catalogue was read before a publish and is not written over it.
         """
         if self.is_fresh(fingerprint):
             return
@@ -1244,6 +1247,11 @@ class SearchIndex:
         has_index = self.metadata() is not None
         try:
             with lock.acquire(timeout=0 if has_index else wait_seconds):
+                if latest is not None and self.is_fresh(latest()):
+                    # Another process brought the index up to a publish made since this
+                    # request read its catalogue: writing the older one would undo it, for
+                    # every reader, until the next request wrote it again.
+                    return
                 if not self.is_fresh(fingerprint):
                     schemes = list(load())
                     if not self.update(schemes, vocabulary, fingerprint, hashes):

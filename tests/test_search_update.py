@@ -39,6 +39,9 @@ from app.search_text import Synonyms, parse_query
 from app.synthetic import synthetic_catalogue
 from app.vocabulary import SYNONYMS_FILE, Vocabulary
 from app.web import create_app
+from app.web.core.catalogue_cache import current_catalogue
+from app.web.core.database import discard_session
+from app.web.core.search_service import search_index
 
 SCHEME_ID = "cnl-bourse-auteurs"
 QUERIES = ("bourse", "jeu vidéo", "musique", "résidence d'artiste", "cinema")
@@ -278,6 +281,42 @@ def test_two_machines_converge_after_a_publish_and_a_rollback(
         assert SCHEME_ID in _found(client, "bourse")
         meta = new_index(tmp_path / name).metadata() or {}
         assert meta["made"] == {"by": "update", "written": 1, "removed": 0}, name
+
+
+def test_a_request_that_read_the_catalogue_before_a_publish_leaves_the_newer_index(
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    db: Session,
+    vocabulary: Vocabulary,
+    tmp_path: Path,
+) -> None:
+    # Two workers of one machine share its index. A request of worker b reads the catalogue,
+    # then an editor publishes, worker a brings the index up to the publish, and only then
+    # does b's request reach the index: it must not write its older catalogue over a's.
+    shared = tmp_path / "index"
+    worker_a = _machine(settings, session_factory, shared)
+    worker_b = _machine(settings, session_factory, shared)
+    assert SCHEME_ID in _found(worker_a, "bourse")
+    assert not _found(worker_b, "zorglubesque")
+    assert worker_b.application is not None
+    with worker_b.application.test_request_context("/api/v1/schemes?q=zorglubesque"):
+        before = current_catalogue().version
+        # Here every session is a savepoint of one connection: the one that read the
+        # catalogue ends before the publish, or closing it would undo the publish.
+        discard_session()
+        latest = latest_revision(db, SCHEME_ID)
+        assert latest is not None
+        scheme = renamed(Scheme.model_validate(latest.document), "zorglubesque")
+        save_draft(db, scheme, base=latest.number, author="t", comment="c", vocabulary=vocabulary)
+        publish(db, SCHEME_ID, author="t", comment="c", vocabulary=vocabulary)
+        assert _found(worker_a, "zorglubesque") == [SCHEME_ID]
+        published = new_index(shared).metadata() or {}
+        index = search_index()  # this request still holds the catalogue of before
+        assert current_catalogue().version == before
+        assert (new_index(shared).metadata() or {})["catalogue"] == published["catalogue"]
+        assert index.search("zorglubesque", SearchFilters()).ids == [SCHEME_ID]
+    assert _found(worker_b, "zorglubesque") == [SCHEME_ID]
+    assert (new_index(shared).metadata() or {})["made"] == published["made"]
 
 
 def test_lengths_and_facets_read_before_a_publish_are_carried_to_the_new_build(

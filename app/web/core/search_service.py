@@ -7,12 +7,13 @@ import logging
 from flask import current_app
 
 from app.config import Settings
-from app.repository import fingerprint_text
+from app.repository import catalogue_version, fingerprint_text
 from app.search import IndexUnavailableError, SearchFilters, SearchIndex, SearchResults
 from app.search_suggest import SuggestEntry
 from app.search_text import Synonyms
 from app.vocabulary import SYNONYMS_FILE
 from app.web.core.catalogue_cache import current_catalogue, forget_catalogue
+from app.web.core.database import db_session
 from app.web.core.reference import vocabulary
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ def search_index() -> SearchIndex:
         lambda: catalogue.schemes,
         vocabulary(),
         hashes=catalogue.hashes,
+        latest=lambda: fingerprint_text(catalogue_version(db_session())),
     )
     return index
 
