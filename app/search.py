@@ -1551,8 +1551,8 @@ class SearchIndex:
             raise IndexUnavailableError(str(error)) from None
         kept, counts = disjunctive_sets(docs, passing, build.facets, FACET_FIELDS)
         ranked = self._ranked(build, _best_first(scores, kept), text)
-        ids = [build.ids[docnum] for docnum in ranked]
-        found_scores = {build.ids[docnum]: scores[docnum] for docnum in ranked}
+        ids = [*map(build.ids.__getitem__, ranked)]  # in C: hundreds of matches per query
+        found_scores = dict(zip(ids, map(scores.__getitem__, ranked), strict=True))
         inactive = len(ranked) - len(kept & build.active)
         suggestion = " ".join(answered.words) if mode == "corrected" else None
         return SearchResults(
@@ -1578,17 +1578,18 @@ class SearchIndex:
         current schemes, then closed and replaced ones, each in the order given."""
         typed = tuple(words(text[:MAX_QUERY_LENGTH]))  # quotes and all, as the name is written
         named = build.named(typed)
-        active = build.active
         groups = [
             [d for d in best_first if named.get(d) == w]
             for w in sorted(set(named.values()), reverse=True)
         ]
         groups.append([d for d in best_first if d not in named] if named else best_first)
-        return [
-            d
-            for group in groups
-            for d in (*(d for d in group if d in active), *(d for d in group if d not in active))
-        ]
+        # Split and joined in C (filters over the set's own test): hundreds of matches a query.
+        current = build.active.__contains__
+        ranked: list[int] = []
+        for group in groups:
+            ranked += filter(current, group)
+            ranked += itertools.filterfalse(current, group)
+        return ranked
 
     def _scored(self, searcher: Searcher, build: _Build, query: q.Query) -> dict[int, float]:
         """Document number -> score of every document the query matches, as Whoosh's matchers
