@@ -6,19 +6,26 @@ a fresh load of the database: same schemes, hashes, compiled rules, verdicts and
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from app.deadlines import today_in_paris
 from app.editing import latest_revision, publish, rollback, save_draft
+from app.eligibility import together
 from app.eligibility.answers import Answers, validate_answers
 from app.eligibility.engine import compile_catalogue, evaluate_all, shared_in_use
 from app.models import SchemeRecord
 from app.repository import SchemeFilters, catalogue_version, list_schemes_hashed
 from app.schemes import Scheme
 from app.vocabulary import Vocabulary
-from app.web.core.catalogue_cache import Catalogue, current_catalogue, load_catalogue
+from app.web.core.catalogue_cache import (
+    VALUES_THREAD,
+    Catalogue,
+    current_catalogue,
+    load_catalogue,
+)
 
 SCHEME_ID = "cnl-bourse-auteurs"
 
@@ -142,3 +149,39 @@ def test_publishes_rollbacks_additions_and_withdrawals_refresh_to_a_fresh_load(
     assert SCHEME_ID not in withdrawn.by_id
     assert SCHEME_ID not in withdrawn.deadlines(today)
     assert_same_as_a_fresh_load(withdrawn, db, vocabulary)
+
+
+def test_a_new_rule_table_has_its_values_worked_out_in_the_background(
+    app: Flask, db: Session, vocabulary: Vocabulary, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = cached(app)
+    worker = app.extensions[VALUES_THREAD]
+    worker.join(timeout=60)
+    assert not worker.is_alive()
+
+    def worked_out_on_use(*_args: object) -> Answers:
+        raise AssertionError("a value was worked out for a profile")
+
+    # A value is worked out on an answer made alone: the profiles make none any more.
+    with monkeypatch.context() as patched:
+        patched.setattr(together, "Answers", worked_out_on_use)
+        for answers in profiles(first, vocabulary):
+            evaluate_all(first.compiled, answers)
+
+    # A publish that leaves the rules as they were keeps the table and its values.
+    latest = latest_revision(db, SCHEME_ID)
+    assert latest is not None
+    scheme = renamed(Scheme.model_validate(latest.document), "zorglubesque")
+    save_draft(db, scheme, base=latest.number, author="t", comment="c", vocabulary=vocabulary)
+    publish(db, SCHEME_ID, author="t", comment="c", vocabulary=vocabulary)
+    assert cached(app).compiled.table is first.compiled.table
+    assert app.extensions[VALUES_THREAD] is worker
+    # One that changes them makes a new table, whose values a new thread works out.
+    with_rules = next(s for s in first.schemes if len(s.criteria) > 1)
+    latest = latest_revision(db, with_rules.id)
+    assert latest is not None
+    changed = without_last_criterion(with_rules)
+    save_draft(db, changed, base=latest.number, author="t", comment="c", vocabulary=vocabulary)
+    publish(db, with_rules.id, author="t", comment="c", vocabulary=vocabulary)
+    assert cached(app).compiled.table is not first.compiled.table
+    assert app.extensions[VALUES_THREAD] is not worker

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_eligibility import cond, scheme
 
+from app.eligibility import together
 from app.eligibility.answers import DONT_KNOW, Answers, validate_answers
 from app.eligibility.conditions import Compiled, Outcome
 from app.eligibility.engine import (
@@ -120,6 +121,8 @@ def test_fast_path_gives_the_verdicts_of_a_full_evaluation(
     data: st.DataObject, schemes: list[Scheme], vocabulary: Vocabulary
 ) -> None:
     compiled = compile_catalogue(schemes)  # fresh: no remembered profile from another example
+    if data.draw(st.booleans()):  # as the app's background thread does after a build
+        compiled.table.together.work_out(vocabulary)
     reference = list(compiled)
     raw: dict[str, Any] = {}
     for name, value in data.draw(answer_steps(vocabulary)):
@@ -222,3 +225,27 @@ def test_answers_of_an_unexpected_type_are_run_rule_by_rule(
         answers = Answers({"applicant_type": "individual", "roles": roles})  # type: ignore[dict-item]
         slow = _reference(list(compiled), answers)
         _assert_same(evaluate_all(compiled, answers), slow, vocabulary)
+
+
+def test_every_value_worked_out_up_front_leaves_nothing_for_the_profiles(
+    schemes: list[Scheme], vocabulary: Vocabulary, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compiled = compile_catalogue(schemes)
+    compiled.table.together.work_out(vocabulary)
+
+    def worked_out_on_use(*_args: Any) -> Answers:
+        raise AssertionError("a value was worked out for a profile")
+
+    # A value worked out on use is judged on an answer made alone: none may be made now.
+    monkeypatch.setattr(together, "Answers", worked_out_on_use)
+    for raw in (
+        {"applicant_type": value, "sectors": [sector], "roles": [role, "author"]}
+        for value in vocabulary.variables["applicant_type"].value_ids()
+        for sector in vocabulary.variables["sectors"].value_ids()[:3]
+        for role in vocabulary.variables["roles"].value_ids()[:3]
+    ):
+        answers, errors = validate_answers(raw, vocabulary)
+        assert errors == []
+        _assert_same(
+            evaluate_all(compiled, answers), _reference(list(compiled), answers), vocabulary
+        )

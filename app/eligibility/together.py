@@ -2,10 +2,12 @@
 
 With three-valued logic a rule that fails on one answer alone fails whatever the other answers.
 So the schemes one answer rules out through their own rules are worked out once per catalogue
-version and per value, by the compiled rules themselves, when a profile first gives that value
-(0.01-8 ms a value at 10,000 synthetic schemes, ~95 ms for all of them; done up front, it would
-fall on the request that follows each publish changing rules, on every worker); a profile is then
-judged with a few set operations instead of one call per rule:
+version and per value, by the compiled rules themselves: for every value of the vocabulary by
+work_out(), which the app runs in the background once a new rule table is built (~95 ms at 10,000
+synthetic schemes; in the table's build, it would fall on the request that follows each publish
+changing rules, on every worker), and for a value not yet worked out when a profile first gives
+it (0.01-8 ms a value); a profile is then judged with a few set operations instead of one call
+per rule:
 - a choice or true/false answer: each rule reading it, run on that answer alone;
 - a set answer: the conditions on it (a whole rule, or directly inside an "all") whose operator
   combines the outcomes of the set's values (OperatorSpec.over_values), from those outcomes.
@@ -22,6 +24,7 @@ from app.eligibility.answers import Answers
 from app.eligibility.conditions import Compiled, compile_rule
 from app.scheme_operators import OPERATORS
 from app.scheme_rules import Rule
+from app.vocabulary import Vocabulary
 
 _ONE_VALUE = frozenset({"choice", "boolean"})  # variable types answered with one value
 _BROKEN = (TypeError, ValueError, KeyError)  # a rule that cannot be run is judged one by one
@@ -80,6 +83,12 @@ class SetConditions:
             )
         return met
 
+    def work_out(self, values: Iterable[str]) -> None:
+        """What each of these values meets, worked out now (see Together.work_out)."""
+        for value in values:
+            for kind in self._checks:
+                self._met_by(kind, value)
+
     def failed(self, answer: frozenset[str]) -> frozenset[int]:
         """The schemes whose condition this answer fails."""
         failed: frozenset[int] = frozenset()
@@ -92,6 +101,16 @@ class SetConditions:
                 met = schemes.intersection(*per_value)
             failed |= schemes - met
         return failed
+
+
+def _domain(vocabulary: Vocabulary, name: str) -> tuple[Any, ...]:
+    """The values a validated answer to this variable may hold (none for a number or a date)."""
+    variable = vocabulary.variables.get(name)
+    if variable is None:
+        return ()
+    if variable.type == "boolean":
+        return (True, False)
+    return variable.value_ids()  # a choice's or a set's values (none for other types)
 
 
 def _leaves(rule: Rule) -> Iterable[Rule]:
@@ -153,6 +172,15 @@ class Together:
         self.values = {name: ValueFailures(name, pairs) for name, pairs in readers.items()}
         self.sets = {name: SetConditions(name, by_kind) for name, by_kind in by_variable.items()}
         self.decided = frozenset(decided)
+
+    def work_out(self, vocabulary: Vocabulary) -> None:
+        """What each value of the vocabulary rules out, worked out now rather than for the first
+        profile giving it (values the vocabulary does not know are still worked out then)."""
+        for name, failures in self.values.items():
+            for value in _domain(vocabulary, name):
+                failures.failed(value)
+        for name, conditions in self.sets.items():
+            conditions.work_out(_domain(vocabulary, name))
 
     def judges(self, name: str, answer: Any) -> bool:
         """Whether this answer is judged here: rules of single schemes read it, and it has the

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from flask import current_app, g
 from sqlalchemy.orm import Session
 
 from app.deadlines import NextDeadline, is_open_now, next_deadline
+from app.eligibility.batch import RuleTable
 from app.eligibility.engine import (
     CompiledCatalogue,
     CompiledScheme,
@@ -30,8 +32,12 @@ from app.repository import (
 )
 from app.schemes import Scheme, current_schemes
 from app.web.core.database import db_session
+from app.web.core.reference import vocabulary
 
+log = logging.getLogger(__name__)
 _lock = threading.Lock()
+# The thread working out the values of the latest rule table (tests wait for it).
+VALUES_THREAD = "aides.eligibility_values"
 # Derived values kept per catalogue (sorted lists and facet counts per selection, deadlines per
 # day…): enough for the selections a busy day asks for, bounded so that odd URLs cannot grow it
 # without limit (a sorted list of 10,000 schemes holds 80 kB: its items are shared, see
@@ -254,9 +260,27 @@ def current_catalogue() -> Catalogue:
             # Made of the objects of before (frozen) and a few new ones: no full collection,
             # which would scan every object made since the load, in every worker, per publish.
             catalogue = refresh_catalogue(session, cached, version)
+        if cached is None or catalogue.compiled.table is not cached.compiled.table:
+            _work_out_values(catalogue.compiled.table)
         current_app.extensions["aides.catalogue"] = catalogue
     g.catalogue = catalogue
     return catalogue
+
+
+def _work_out_values(table: RuleTable) -> None:
+    """What each answer value rules out in a new rule table, worked out in the background
+    (~95 ms at 10,000 schemes) rather than by the first profiles giving each value."""
+    together, vocab = table.together, vocabulary()
+
+    def work_out() -> None:
+        try:
+            together.work_out(vocab)
+        except Exception:  # a value it could not work out is worked out on first use
+            log.exception("Working out the eligibility rules' values failed")
+
+    thread = threading.Thread(target=work_out, name="eligibility-values", daemon=True)
+    current_app.extensions[VALUES_THREAD] = thread
+    thread.start()
 
 
 def forget_catalogue() -> None:
