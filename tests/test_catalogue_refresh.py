@@ -86,6 +86,15 @@ def without_last_criterion(scheme: Scheme) -> Scheme:
     return scheme.model_copy(update={"criteria": scheme.criteria[:-1], "examples": ()})
 
 
+def publish_changed(db: Session, scheme: Scheme, vocabulary: Vocabulary) -> int:
+    """Save the scheme as a draft of its latest revision and publish it; the revision of before."""
+    latest = latest_revision(db, scheme.id)
+    assert latest is not None
+    save_draft(db, scheme, base=latest.number, author="t", comment="c", vocabulary=vocabulary)
+    publish(db, scheme.id, author="t", comment="c", vocabulary=vocabulary)
+    return latest.number
+
+
 def test_publishes_rollbacks_additions_and_withdrawals_refresh_to_a_fresh_load(
     app: Flask, client: FlaskClient, db: Session, vocabulary: Vocabulary
 ) -> None:
@@ -125,11 +134,8 @@ def test_publishes_rollbacks_additions_and_withdrawals_refresh_to_a_fresh_load(
 
     # A rule changed: the scheme is compiled again with the others' shared rules.
     with_rules = next(s for s in cached(app).schemes if len(s.criteria) > 1)
-    latest = latest_revision(db, with_rules.id)
-    assert latest is not None
     changed = without_last_criterion(with_rules)
-    save_draft(db, changed, base=latest.number, author="t", comment="c", vocabulary=vocabulary)
-    publish(db, with_rules.id, author="t", comment="c", vocabulary=vocabulary)
+    publish_changed(db, changed, vocabulary)
     refreshed = cached(app)
     assert refreshed.by_id[with_rules.id].criteria == changed.criteria
     assert refreshed.compiled.table is not after.compiled.table
@@ -169,19 +175,11 @@ def test_a_new_rule_table_has_its_values_worked_out_in_the_background(
             evaluate_all(first.compiled, answers)
 
     # A publish that leaves the rules as they were keeps the table and its values.
-    latest = latest_revision(db, SCHEME_ID)
-    assert latest is not None
-    scheme = renamed(Scheme.model_validate(latest.document), "zorglubesque")
-    save_draft(db, scheme, base=latest.number, author="t", comment="c", vocabulary=vocabulary)
-    publish(db, SCHEME_ID, author="t", comment="c", vocabulary=vocabulary)
+    publish_changed(db, renamed(first.by_id[SCHEME_ID], "zorglubesque"), vocabulary)
     assert cached(app).compiled.table is first.compiled.table
     assert app.extensions[VALUES_THREAD] is worker
     # One that changes them makes a new table, whose values a new thread works out.
     with_rules = next(s for s in first.schemes if len(s.criteria) > 1)
-    latest = latest_revision(db, with_rules.id)
-    assert latest is not None
-    changed = without_last_criterion(with_rules)
-    save_draft(db, changed, base=latest.number, author="t", comment="c", vocabulary=vocabulary)
-    publish(db, with_rules.id, author="t", comment="c", vocabulary=vocabulary)
+    publish_changed(db, without_last_criterion(with_rules), vocabulary)
     assert cached(app).compiled.table is not first.compiled.table
     assert app.extensions[VALUES_THREAD] is not worker
