@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import threading
@@ -11,6 +12,7 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import Any, TypeVar
 
+from cachetools import LRUCache
 from flask import current_app, g
 from sqlalchemy.orm import Session
 
@@ -38,11 +40,14 @@ log = logging.getLogger(__name__)
 _lock = threading.Lock()
 # The thread working out the values of the latest rule table (tests wait for it).
 VALUES_THREAD = "aides.eligibility_values"
-# Derived values kept per catalogue (sorted lists and facet counts per selection, deadlines per
-# day…): enough for the selections a busy day asks for, bounded so that odd URLs cannot grow it
-# without limit (a sorted list of 10,000 schemes holds 80 kB: its items are shared, see
-# app.web.core.listing.listed_schemes).
+# Values derived from the whole catalogue (deadlines and orders per day and language…): a few
+# per day; the bound only matters to a process that sees no publish for weeks.
 MEMO_SIZE = 128
+# Answers to selections (a list's filters and order, a search's words) kept per catalogue, the
+# least recently asked dropped first once they hold this many schemes in all: visitors can ask
+# for any number of selections. A sorted list of 10,000 schemes holds 80 kB of references (its
+# items are shared, see app.web.core.listing.listed_schemes).
+MAX_ANSWER_ITEMS = 1_000_000
 T = TypeVar("T")
 Version = tuple[int, int, datetime | None]  # app.repository.catalogue_version
 
@@ -53,6 +58,30 @@ class _PerScheme:
 
     compute: Callable[[Scheme], Any]
     values: dict[str, Any]
+
+
+class _Answers:
+    """Values by key, the least recently used dropped first past a total size; thread-safe."""
+
+    def __init__(self, max_size: int = MAX_ANSWER_ITEMS) -> None:
+        self._lock = threading.Lock()
+        self._kept: LRUCache[Hashable, tuple[Any, int]] = LRUCache(
+            max_size, getsizeof=lambda kept: kept[1]
+        )
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def get(self, key: Hashable, compute: Callable[[], T], size: Callable[[T], int]) -> T:
+        """The value kept under key, or compute() kept with its size."""
+        with self._lock:
+            kept = self._kept.get(key)
+        if kept is not None:
+            return kept[0]  # type: ignore[no-any-return]
+        value = compute()  # outside the lock: other selections are not held up meanwhile
+        with self._lock, contextlib.suppress(ValueError):  # larger than the whole: not kept
+            self._kept[key] = (value, max(1, size(value)))
+        return value
 
 
 @dataclass(frozen=True)
@@ -67,6 +96,7 @@ class Catalogue:
     # a refresh shares the rules of the others, as in a full load.
     rules: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
     _memo: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
+    _answers: _Answers = field(default_factory=_Answers, compare=False, repr=False)
 
     @property
     def rules_date(self) -> datetime | None:
@@ -134,16 +164,24 @@ class Catalogue:
         )
         return per_scheme.values
 
+    def answer(self, key: Hashable, compute: Callable[[], T], size: Callable[[T], int]) -> T:
+        """compute() for one selection (a list's filters and order, a search's words), kept
+        with this catalogue under key like memo(); but as visitors choose the keys, the least
+        recently asked answers go first once they hold MAX_ANSWER_ITEMS schemes in all
+        (`size`: how many a value holds)."""
+        return self._answers.get(key, compute, size)
+
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """compute(), kept with this catalogue under key: it goes when the catalogue changes.
-        Values are shared between requests and threads: never change one in place."""
+        For values of the whole catalogue (a few keys per day); answers to selections go to
+        answer(). Values are shared between requests and threads: never change one in place."""
         try:
             return self._memo[key]  # type: ignore[no-any-return]
         except KeyError:
             pass
         value = compute()
         if len(self._memo) >= MEMO_SIZE:
-            self._memo.clear()  # rare: a crawler walking every combination
+            self._memo.clear()  # rare: a process that sees no publish for weeks
         self._memo[key] = value
         return value
 

@@ -175,7 +175,7 @@ def _browse(
         schemes = [catalogue.schemes[position] for position in sorted(kept)]  # catalogue order
         return _ordered(catalogue, schemes, {}, form, lang, today, facets)
 
-    return catalogue.memo(key, compute)
+    return catalogue.answer(key, compute, lambda answer: len(answer[0]))
 
 
 def _ordered(
@@ -240,7 +240,7 @@ def _searched(form: FilterForm, catalogue: Catalogue, lang: str, today: date) ->
             found.inactive_count,
         )
 
-    return catalogue.memo(("search", key), compute)
+    return catalogue.answer(("search", key), compute, lambda answer: len(answer.page.items))
 
 
 def run_listing(form: FilterForm, lang: str) -> Listing:
