@@ -55,6 +55,7 @@ from whoosh.util.numeric import byte_to_length
 
 from app import search_postings, search_terms
 from app.facets import LIST_FACETS, FacetSets, Filters, disjunctive_sets, facet_values
+from app.long_lived import set_apart
 from app.schemes import ACTIVE_STATUSES, Scheme
 from app.search_changes import Changes, changes, vocabulary_hash
 from app.search_scores import (
@@ -1300,6 +1301,7 @@ class SearchIndex:
             if build is None:
                 before = next(iter(self._builds.values()), None)
                 build = _read_build(searcher, path, self.synonyms.lexicon, before)
+                set_apart()  # read until the next publish (app.long_lived)
                 self._builds = {path: build}  # older builds are no longer read
         return searcher, build
 

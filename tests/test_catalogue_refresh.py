@@ -6,6 +6,8 @@ a fresh load of the database: same schemes, hashes, compiled rules, verdicts and
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -183,3 +185,32 @@ def test_a_new_rule_table_has_its_values_worked_out_in_the_background(
     publish_changed(db, without_last_criterion(with_rules), vocabulary)
     assert cached(app).compiled.table is not first.compiled.table
     assert app.extensions[VALUES_THREAD] is not worker
+
+
+def test_a_refreshed_catalogue_and_a_new_search_build_are_set_apart_from_the_collector(
+    app: Flask, client: FlaskClient, db: Session, vocabulary: Vocabulary
+) -> None:
+    # Full collections scan every object not frozen: at 10,000 schemes a catalogue and a
+    # build made after a publish cost 250 ms a collection, in every worker (app.long_lived).
+    assert client.get("/fr/aides/?q=musique").status_code == 200
+    before = cached(app)
+    index = app.extensions["aides.search"]
+    build_before = index.published()
+    latest = latest_revision(db, SCHEME_ID)
+    assert latest is not None
+    publish_changed(db, renamed(Scheme.model_validate(latest.document), "zorglub"), vocabulary)
+    assert client.get("/fr/aides/?sort=name").status_code == 200  # refreshes, no search
+    after = cached(app)
+    assert after is not before
+    assert index.published() == build_before
+    assert not_collected(after, after.schemes, after.compiled)
+    assert "zorglub" in client.get("/fr/aides/?q=zorglub").get_data(as_text=True)
+    assert index.published() != build_before
+    (build,) = index._builds.values()  # the build made after the publish, as searched
+    assert not_collected(build)
+
+
+def not_collected(*objects: object) -> bool:
+    """Whether these objects, which the collector tracks, are frozen (not listed)."""
+    listed = {id(o) for o in gc.get_objects()}
+    return all(gc.is_tracked(o) and id(o) not in listed for o in objects)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 import threading
 from collections.abc import Callable, Hashable
@@ -25,6 +24,7 @@ from app.eligibility.engine import (
     shared_in_use,
 )
 from app.facets import FacetSets, facet_columns, list_facet_values
+from app.long_lived import set_apart
 from app.repository import (
     SchemeFilters,
     catalogue_version,
@@ -289,15 +289,12 @@ def current_catalogue() -> Catalogue:
             return cached  # type: ignore[no-any-return]
         if cached is None:
             catalogue = load_catalogue(session, version)
-            # Its schemes live as long as the process (a refresh keeps those unchanged): keep
-            # the cyclic collector from rescanning their many objects on every full collection
-            # (bench/eligibility.py shows the p95 cost).
-            gc.collect()
-            gc.freeze()
         else:
-            # Made of the objects of before (frozen) and a few new ones: no full collection,
-            # which would scan every object made since the load, in every worker, per publish.
             catalogue = refresh_catalogue(session, cached, version)
+        # It lives until the next publish (its unchanged schemes longer): keep the cyclic
+        # collector from rescanning it (bench/eligibility.py shows the p95 cost); a full
+        # collection is paid once, at start, not per publish in every worker.
+        set_apart(collect_all=cached is None)
         if cached is None or catalogue.compiled.table is not cached.compiled.table:
             _work_out_values(catalogue.compiled.table)
         current_app.extensions["aides.catalogue"] = catalogue
@@ -313,6 +310,7 @@ def _work_out_values(table: RuleTable) -> None:
     def work_out() -> None:
         try:
             together.work_out(vocab)
+            set_apart()  # kept with the rule table (app.long_lived)
         except Exception:  # a value it could not work out is worked out on first use
             log.exception("Working out the eligibility rules' values failed")
 
