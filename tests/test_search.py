@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
+from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,6 +21,7 @@ from app.schemes import Scheme
 from app.search import SCHEMA_VERSION, SearchFilters, SearchIndex
 from app.search_text import Synonyms, parse_query
 from app.vocabulary import SYNONYMS_FILE, Vocabulary
+from app.web.core import search_service
 
 RELEVANCE = yaml.safe_load((PROJECT_ROOT / "tests" / "relevance.yaml").read_text(encoding="utf-8"))[
     "queries"
@@ -429,6 +431,21 @@ def test_api_search_returns_scores_facets_and_suggestion(client: FlaskClient) ->
     assert body["items"]
     assert all(item["score"] is not None for item in body["items"])
     assert "open_now" in body["facets"]
+
+
+def test_api_scores_are_the_searchs_on_every_page_and_absent_from_browsing(
+    app: Flask, client: FlaskClient
+) -> None:
+    items = []
+    for page in (1, 2):
+        url = f"/api/v1/schemes?q=musique&lang=fr&per_page=5&page={page}"
+        items += client.get(url).get_json()["items"]
+    assert len(items) == 10
+    with app.test_request_context("/fr/"):
+        found = search_service.search("musique", SearchFilters())
+    assert [item["score"] for item in items] == [round(found.scores[i["id"]], 4) for i in items]
+    browsed = client.get("/api/v1/schemes?lang=fr&per_page=5").get_json()["items"]
+    assert [item["score"] for item in browsed] == [None] * 5
 
 
 def test_search_sorts_by_amount(client: FlaskClient, catalogue: list[Scheme]) -> None:

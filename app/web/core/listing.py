@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
 
@@ -62,6 +62,9 @@ class Listing:
     common_words_only: bool = False
     corrected: bool = False  # the results are those of the suggestion
     inactive_count: int = 0  # closed and replaced schemes listed (after the current ones)
+    # Each found scheme's relevance, by id: given to the page's items only (the items kept
+    # are those every list shares, see listed_schemes).
+    scores: Mapping[str, float] = field(default_factory=dict)
 
     def searched_text(self, typed: str) -> str:
         """The words the results answer: the suggestion when the typed words found nothing."""
@@ -172,32 +175,28 @@ def _browse(
         sets = catalogue.facet_sets
         everything = range(len(catalogue.schemes))
         kept, facets = disjunctive_sets(everything, sets.passing(selected), sets, FACETS)
-        schemes = [catalogue.schemes[position] for position in sorted(kept)]  # catalogue order
-        return _ordered(catalogue, schemes, {}, form, lang, today, facets)
+        ids = [catalogue.schemes[position].id for position in sorted(kept)]  # catalogue order
+        return _ordered(catalogue, ids, form, lang, today, facets)
 
     return catalogue.answer(key, compute, lambda answer: len(answer[0]))
 
 
 def _ordered(
     catalogue: Catalogue,
-    schemes: list[Scheme],
-    scores: dict[str, float],
+    ids: list[str],
     form: FilterForm,
     lang: str,
     today: date,
     facets: dict[str, dict[str, int]],
 ) -> tuple[list[ListedScheme], dict[str, dict[str, int]]]:
-    """The schemes found (open today only, if asked) with their deadlines, in the asked order;
-    and the facets with the count of those open today."""
+    """The schemes found (by id, open today only if asked) as lists show them that day, in the
+    asked order; and the facets with the count of those open today. Thousands of ids at
+    10,000 schemes: looked up in C (map, filter, set intersection), not item by item."""
     open_ids = catalogue.open_ids(today)
-    facets = {**facets, "open_now": {"true": sum(s.id in open_ids for s in schemes)}}
+    facets = {**facets, "open_now": {"true": len(open_ids.intersection(ids))}}
     if form.open_now.data:
-        schemes = [s for s in schemes if s.id in open_ids]
-    listed = listed_schemes(catalogue, today)
-    items = [
-        ListedScheme(s, listed[s.id].deadline, scores[s.id]) if s.id in scores else listed[s.id]
-        for s in schemes
-    ]
+        ids = list(filter(open_ids.__contains__, ids))
+    items = list(map(listed_schemes(catalogue, today).__getitem__, ids))
     # Relevance already ranks current schemes first (but an exact name above all).
     inactive_last = bool(form.text) and form.chosen_sort != "relevance"
     ranks = SortRanks(catalogue, today, lang)
@@ -219,16 +218,15 @@ def _searched(form: FilterForm, catalogue: Catalogue, lang: str, today: date) ->
     key = (form.text, chosen, filters.include_inactive, open_now, sort, lang, today, build)
 
     def compute() -> Listing:
-        by_id = catalogue.by_id
         found = search(
             form.text, SearchFilters(values=values, include_inactive=filters.include_inactive)
         )
-        schemes = [by_id[i] for i in found.ids if i in by_id]
+        ids = list(filter(catalogue.by_id.__contains__, found.ids))
         facets = {
             name: dict(sorted((k, v) for k, v in found.facets.get(name, {}).items() if k))
             for name in FACETS
         }
-        items, facets = _ordered(catalogue, schemes, found.scores, form, lang, today, facets)
+        items, facets = _ordered(catalogue, ids, form, lang, today, facets)
         return Listing(
             ResultPage(items, len(items), 1, max(1, len(items))),
             facets,
@@ -238,6 +236,7 @@ def _searched(form: FilterForm, catalogue: Catalogue, lang: str, today: date) ->
             found.common_words_only,
             found.mode == "corrected",
             found.inactive_count,
+            found.scores,
         )
 
     return catalogue.answer(("search", key), compute, lambda answer: len(answer.page.items))
@@ -254,6 +253,11 @@ def run_listing(form: FilterForm, lang: str) -> Listing:
         items, facets = _browse(form, catalogue, lang, today)
         found = Listing(ResultPage(items, len(items), 1, max(1, len(items))), facets)
     page = cut_page(items, form.page.data or 1, form.per_page.data or 20)
+    if found.scores:
+        scored = [
+            ListedScheme(i.scheme, i.deadline, found.scores.get(i.scheme.id)) for i in page.items
+        ]
+        page = replace(page, items=scored)
     inactive = found.inactive_count
     if form.open_now.data:
         inactive = sum(i.scheme.lifecycle.status not in ACTIVE_STATUSES for i in items)
