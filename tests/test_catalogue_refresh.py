@@ -75,6 +75,10 @@ def assert_same_as_a_fresh_load(refreshed: Catalogue, db: Session, vocabulary: V
     assert refreshed.open_ids(today) == fresh.open_ids(today)
     assert refreshed.current == fresh.current
     assert refreshed.facet_sets == fresh.facet_sets
+    assert refreshed.facet_columns == fresh.facet_columns
+    assert refreshed.by_id == fresh.by_id
+    assert refreshed.positions == fresh.positions
+    assert refreshed.compiled.positions == fresh.compiled.positions
     for lang in ("fr", "en"):
         assert refreshed.name_ranks(lang) == fresh.name_ranks(lang)
 
@@ -125,6 +129,9 @@ def test_publishes_rollbacks_additions_and_withdrawals_refresh_to_a_fresh_load(
     # the one of before, and no rule was added or forgotten.
     assert after.compiled.table is before.compiled.table
     assert after.rules == before.rules
+    # The same schemes in the same places: the positions are those of before, not made again
+    # (what a worker copies and patches in C after each publish).
+    assert after.positions is before.positions
     # The page a visitor opens next shows the publish.
     page = client.get("/fr/aides/?funder=cnl&per_page=100")
     assert page.status_code == 200
@@ -142,6 +149,20 @@ def test_publishes_rollbacks_additions_and_withdrawals_refresh_to_a_fresh_load(
     assert refreshed.by_id[with_rules.id].criteria == changed.criteria
     assert refreshed.compiled.table is not after.compiled.table
     assert_same_as_a_fresh_load(refreshed, db, vocabulary)
+    # Closed: its place in the lifecycle facet and among the current schemes moves.
+    lifecycle = changed.lifecycle.model_copy(update={"status": "closed"})
+    publish_changed(db, changed.model_copy(update={"lifecycle": lifecycle}), vocabulary)
+    position = cached(app).compiled.positions[with_rules.id]
+    assert position in refreshed.compiled.active
+    assert position not in cached(app).compiled.active
+    assert_same_as_a_fresh_load(cached(app), db, vocabulary)
+    # Its rules all withdrawn, then given back: it leaves the compiled schemes and returns.
+    publish_changed(db, changed.model_copy(update={"criteria": ()}), vocabulary)
+    assert with_rules.id not in cached(app).compiled.positions
+    assert_same_as_a_fresh_load(cached(app), db, vocabulary)
+    publish_changed(db, changed, vocabulary)
+    assert with_rules.id in cached(app).compiled.positions
+    assert_same_as_a_fresh_load(cached(app), db, vocabulary)
 
     # A new scheme, then one withdrawn from publication.
     new = renamed(scheme, "nouveau").model_copy(update={"id": "zz-nouveau-dispositif"})

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import accumulate
 from typing import Any, overload
 
@@ -264,15 +265,31 @@ class CompiledCatalogue(list[CompiledScheme]):
     """Compiled schemes with the table of their distinct rules; not to be changed once built."""
 
     def __init__(
-        self, schemes: Iterable[CompiledScheme], before: CompiledCatalogue | None = None
+        self,
+        schemes: Iterable[CompiledScheme],
+        before: CompiledCatalogue | None = None,
+        moved: Collection[int] | None = None,
     ) -> None:
         """The schemes in the order given, and their rules indexed for evaluate_all. `before`:
         the catalogue these schemes replace; when every position has the same rules as there
         (a publish that changed texts or dates, not criteria), its table is taken as it is: the
-        table depends on the rules by position only, and building it is most of a refresh."""
+        table depends on the rules by position only, and building it is most of a refresh.
+        `moved`: the only positions whose scheme is another object than before's (the same ids
+        in the same places), so that a publish's refresh compares and counts those, not
+        thousands."""
         super().__init__(schemes)
-        plans = [compiled.checks for compiled in self]
-        if before is not None and _same_plans(before, plans):
+        if before is None or len(before) != len(self):
+            moved = None
+        if moved is not None and before is not None:
+            if "positions" in before.__dict__:  # cached_property's value, the same here
+                self.__dict__["positions"] = before.positions
+            same = all(self[p].checks == before[p].checks for p in moved)
+            active = {p for p in moved if self[p].active}
+            self.active: frozenset[int] = before.active.difference(moved).union(active)
+        else:
+            same = before is not None and _same_plans(before, [c.checks for c in self])
+            self.active = frozenset(p for p, compiled in enumerate(self) if compiled.active)
+        if before is not None and same:
             self.table: RuleTable = before.table
         else:
             rules = {
@@ -281,8 +298,12 @@ class CompiledCatalogue(list[CompiledScheme]):
                 for (check, _verify), item in zip(compiled.checks, compiled.criteria, strict=True)
                 if check is not None
             }
-            self.table = RuleTable(plans, rules)
-        self.active = frozenset(p for p, compiled in enumerate(self) if compiled.active)
+            self.table = RuleTable([compiled.checks for compiled in self], rules)
+
+    @cached_property
+    def positions(self) -> dict[str, int]:
+        """Each scheme's position by id."""
+        return {compiled.scheme.id: p for p, compiled in enumerate(self)}
 
 
 class Verdicts(Sequence[SchemeVerdict]):

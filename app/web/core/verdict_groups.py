@@ -85,7 +85,4 @@ def _current_positions(catalogue: Catalogue) -> frozenset[int]:
 
 def position_of(catalogue: Catalogue, scheme_id: str) -> int | None:
     """The position of a scheme in the compiled catalogue; None when it has no rules encoded."""
-    positions = catalogue.memo(
-        "compiled positions", lambda: {c.scheme.id: p for p, c in enumerate(catalogue.compiled)}
-    )
-    return positions.get(scheme_id)
+    return catalogue.compiled.positions.get(scheme_id)
