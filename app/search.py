@@ -686,8 +686,12 @@ def _posting_blocks(
         deleted = leaf.deleted_docs_set
         for ids, weights in blocks:
             if deleted and not deleted.isdisjoint(ids):  # met in C: most terms have none
-                kept = [i for i, d in enumerate(ids) if d not in deleted]
-                ids, weights = [ids[i] for i in kept], [weights[i] for i in kept]
+                # A few documents (those updates replaced) in postings of thousands: each
+                # found and dropped in C, not every posting tested in Python.
+                ids, weights = list(ids), list(weights)
+                for docnum in deleted.intersection(ids):
+                    at = ids.index(docnum)
+                    del ids[at], weights[at]
             yield (ids if offset == 0 else [d + offset for d in ids]), weights
 
 
