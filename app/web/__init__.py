@@ -33,6 +33,7 @@ from app.web.core import (
     outage,
     rate_limits,
     security,
+    translations,
 )
 from app.web.pages import (
     alerts,
@@ -81,6 +82,7 @@ def create_app(
     # First, so that its after_request runs last and sees every cookie the others set.
     caching.init_app(app, caching.build_id(Path(__file__).resolve().parent.parent))
     Babel(app, locale_selector=locale.current_language)
+    translations.init_app(app)  # replaces Flask-Babel's template callables: after it
     locale.init_app(app)
     formatting.init_app(app)
     context.init_app(app)

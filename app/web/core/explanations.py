@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import format_decimal
-from flask_babel import gettext as _
 
 from app.eligibility.answers import Answers
 from app.eligibility.engine import CriterionResult
 from app.vocabulary import Variable
 from app.web.core.locale import current_language
 from app.web.core.reference import vocabulary
+from app.web.core.translations import gettext as _
 
 
 def answer_text(variable: Variable, answers: Answers) -> str:
