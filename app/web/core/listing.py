@@ -141,20 +141,38 @@ class SortRanks:
         """Each scheme's rank in the day's deadline order."""
         return deadline_ranks(self.catalogue, self.today, self.lang)
 
+    @cached_property
+    def amounts(self) -> Mapping[str, int]:
+        """Each scheme's largest amount in euros, negated (the largest first), 0 without any."""
+        return self.catalogue.each("negated largest amount", lambda s: -_max_amount(s))
+
+    @cached_property
+    def inactive(self) -> Mapping[str, bool]:
+        """Whether each scheme is closed or replaced."""
+        return self.catalogue.each("inactive", lambda s: s.lifecycle.status not in ACTIVE_STATUSES)
+
+
+def sort_ids(ids: list[str], ranks: SortRanks, sort: str, inactive_last: bool = False) -> list[str]:
+    """Scheme ids by relevance (as given), next deadline, name, or maximum amount; with
+    inactive_last, closed and replaced schemes after the current ones in each order. Thousands
+    of ids at 10,000 schemes: each key is looked up in C (a dict's __getitem__), not a lambda."""
+    if sort == "name":
+        ids = sorted(ids, key=ranks.names.__getitem__)
+    elif sort == "amount":
+        ids = sorted(ids, key=ranks.amounts.__getitem__)
+    elif sort == "deadline":
+        ids = sorted(ids, key=ranks.deadlines.__getitem__)
+    if inactive_last:
+        ids = sorted(ids, key=ranks.inactive.__getitem__)
+    return ids
+
 
 def sort_items(
     items: list[ListedScheme], ranks: SortRanks, sort: str, inactive_last: bool = False
 ) -> list[ListedScheme]:
-    """Items by relevance (as given), next deadline, name, or maximum amount."""
-    if sort == "name":
-        items = sorted(items, key=lambda item: ranks.names[item.scheme.id])
-    elif sort == "amount":
-        items = sorted(items, key=lambda item: -_max_amount(item.scheme))
-    elif sort == "deadline":
-        items = sorted(items, key=lambda item: ranks.deadlines[item.scheme.id])
-    if inactive_last:
-        items = sorted(items, key=lambda item: item.scheme.lifecycle.status not in ACTIVE_STATUSES)
-    return items
+    """Items (one per scheme) in the order of sort_ids."""
+    by_id = {item.scheme.id: item for item in items}
+    return list(map(by_id.__getitem__, sort_ids(list(by_id), ranks, sort, inactive_last)))
 
 
 def _max_amount(scheme: Scheme) -> int:
@@ -196,11 +214,10 @@ def _ordered(
     facets = {**facets, "open_now": {"true": len(open_ids.intersection(ids))}}
     if form.open_now.data:
         ids = list(filter(open_ids.__contains__, ids))
-    items = list(map(listed_schemes(catalogue, today).__getitem__, ids))
     # Relevance already ranks current schemes first (but an exact name above all).
     inactive_last = bool(form.text) and form.chosen_sort != "relevance"
-    ranks = SortRanks(catalogue, today, lang)
-    return sort_items(items, ranks, form.chosen_sort, inactive_last), facets
+    ids = sort_ids(ids, SortRanks(catalogue, today, lang), form.chosen_sort, inactive_last)
+    return list(map(listed_schemes(catalogue, today).__getitem__, ids)), facets
 
 
 def _searched(form: FilterForm, catalogue: Catalogue, lang: str, today: date) -> Listing:
