@@ -133,26 +133,42 @@ class FacetSets:
             # Met in C (compress over `is not`): a Python loop over every item cost each worker
             # tens of milliseconds per publish at 10,000 schemes.
             changed = [*compress(range(len(old)), map(is_not, column, old))]
+            # A scheme published again has new tuples, most often of the same values.
+            changed = [item for item in changed if column[item] != old[item]]
             changed += range(len(old), len(column))
             if len(changed) > len(column) // 8:
                 return FacetSets.of_columns(columns)
             moved[name] = changed
-        return FacetSets(
+        updated = FacetSets(
             {
                 name: _moved(self.values[name], before[name], columns[name], changed)
+                if changed
+                else self.values[name]
                 for name, changed in moved.items()
             }
         )
+        # The arrays of the facets left as they were are theirs still (tens of ms to make).
+        updated.arrays.update(
+            (name, arrays)
+            for name, arrays in self.arrays.items()
+            if updated.values[name] is self.values[name]
+        )
+        return updated
 
     @cached_property
     def arrays(self) -> dict[str, tuple[NDArray[np.int64], NDArray[np.int64]]]:
-        """Each facet as two arrays, a pair per item and value it has: the items, and the
-        values' ranks (in `values` order), for counting thousands of items at once."""
-        found = {}
-        for name, by_value in self.values.items():
+        """Each facet as two arrays (facet_arrays), made on the facet's first count."""
+        return {}
+
+    def facet_arrays(self, name: str) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """A facet as two arrays, a pair per item and value it has: the items, and the values'
+        ranks (in `values` order), for counting thousands of items at once."""
+        found = self.arrays.get(name)
+        if found is None:
+            by_value = self.values.get(name, {})
             items = [np.fromiter(docs, np.int64, len(docs)) for docs in by_value.values()]
             ranks = [np.full(len(docs), rank, np.int64) for rank, docs in enumerate(items)]
-            found[name] = (
+            found = self.arrays[name] = (
                 np.concatenate(items) if items else np.zeros(0, np.int64),
                 np.concatenate(ranks) if ranks else np.zeros(0, np.int64),
             )
@@ -165,7 +181,7 @@ class FacetSets:
             # Each value's items met with the base, in C: a few items cost as many steps.
             found = ((value, len(base.intersection(docs))) for value, docs in by_value.items())
             return {value: count for value, count in found if count}
-        items, ranks = self.arrays[name]
+        items, ranks = self.facet_arrays(name)
         within = np.zeros(int(items.max(initial=-1)) + 1, dtype=np.bool_)
         chosen = np.fromiter(base, np.int64, len(base))
         within[chosen[chosen < len(within)]] = True

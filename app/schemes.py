@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
+from itertools import compress
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -36,11 +38,13 @@ FixedPer = Literal["project", "day", "month", "year", "trip", "person"]
 FIXED_PERS: tuple[FixedPer, ...] = get_args(FixedPer)
 
 
-def current_schemes(schemes: list[Scheme]) -> list[Scheme]:
+def current_schemes(schemes: list[Scheme], active: Iterable[bool] | None = None) -> list[Scheme]:
     """The schemes one can apply to now or soon: active, umbrella funds left out (their strands
-    are the schemes). The one count of "current schemes" every page shows."""
+    are the schemes). The one count of "current schemes" every page shows. `active`: each
+    scheme's is_active(), when known (a worker keeps them per scheme across publishes)."""
     parents = {s.parent for s in schemes if s.parent}
-    return [s for s in schemes if s.is_active() and s.id not in parents]
+    flags = map(Scheme.is_active, schemes) if active is None else active
+    return [s for s in compress(schemes, flags) if s.id not in parents]
 
 
 def is_scheme_id(text: str) -> bool:

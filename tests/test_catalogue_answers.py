@@ -36,11 +36,16 @@ def test_many_selections_leave_the_values_of_the_whole_catalogue_in_place(
     asked = selections(vocabulary)
     assert len(asked) > catalogue_cache.MEMO_SIZE  # what emptied every value before
     assert client.get("/fr/aides/?sort=deadline").status_code == 200
+    assert client.get("/fr/aides/?sort=name").status_code == 200
     catalogue = cached(app)
     today = today_in_paris()
     kept = {
         key: catalogue._memo[key]
-        for key in (("listed", today), ("deadline ranks", today, "fr"), ("name ranks", "fr"))
+        for key in (
+            ("listed", today),
+            ("ranks", ("deadline order", today, "fr")),
+            ("ranks", ("name order", "fr")),
+        )
     }
     for params in asked:
         assert client.get(f"/fr/aides/?{urlencode(params)}").status_code == 200

@@ -28,6 +28,8 @@ from app.web.core.catalogue_cache import (
     current_catalogue,
     load_catalogue,
 )
+from app.web.core.listing import deadline_ranks
+from app.web.core.verdict_groups import name_ranks
 
 SCHEME_ID = "cnl-bourse-auteurs"
 
@@ -79,12 +81,16 @@ def assert_same_as_a_fresh_load(refreshed: Catalogue, db: Session, vocabulary: V
     assert refreshed.by_id == fresh.by_id
     assert refreshed.positions == fresh.positions
     assert refreshed.compiled.positions == fresh.compiled.positions
+    assert refreshed.active == fresh.active
     for lang in ("fr", "en"):
         assert refreshed.name_ranks(lang) == fresh.name_ranks(lang)
+        assert deadline_ranks(refreshed, today, lang) == deadline_ranks(fresh, today, lang)
+        assert name_ranks(refreshed, lang) == name_ranks(fresh, lang)  # of the verdicts
 
 
 def renamed(scheme: Scheme, word: str) -> Scheme:
-    name = scheme.name.model_copy(update={"fr": f"{scheme.name.fr} {word}"})
+    """The scheme with a word before its French name: it moves in the order of names."""
+    name = scheme.name.model_copy(update={"fr": f"{word} {scheme.name.fr}"})
     return scheme.model_copy(update={"name": name})
 
 
@@ -107,7 +113,9 @@ def test_publishes_rollbacks_additions_and_withdrawals_refresh_to_a_fresh_load(
     before = cached(app)
     today = today_in_paris()
     before.deadlines(today)  # derived per scheme: carried over by the refresh
-    before.name_ranks("fr")  # made of names kept per scheme: carried over too
+    for lang in ("fr", "en"):  # ranks by values kept per scheme: patched
+        before.name_ranks(lang)
+        deadline_ranks(before, today, lang)
     assert before.facet_sets.values  # facet values too (their sets are made afresh)
 
     latest = latest_revision(db, SCHEME_ID)
@@ -116,7 +124,11 @@ def test_publishes_rollbacks_additions_and_withdrawals_refresh_to_a_fresh_load(
     save_draft(db, scheme, base=latest.number, author="t", comment="c", vocabulary=vocabulary)
     publish(db, SCHEME_ID, author="t", comment="c", vocabulary=vocabulary)
     after = cached(app)
-    assert after.by_id[SCHEME_ID].name.fr.endswith("zorglubesque")
+    # The orders lists sort by were patched by the refresh, not left to be made again.
+    ranked = [("name order", "fr"), ("name order", "en"), ("deadline order", today, "fr")]
+    assert all(("ranks", key) in after._memo for key in ranked)
+    assert after.by_id[SCHEME_ID].name.fr.startswith("zorglubesque")
+    assert after.name_ranks("fr")[SCHEME_ID] != before.name_ranks("fr")[SCHEME_ID]
     assert_same_as_a_fresh_load(after, db, vocabulary)
     # Only the published scheme was read again: the others are the very objects of before,
     # compiled once, with their deadlines carried over.

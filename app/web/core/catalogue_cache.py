@@ -5,10 +5,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Callable, Collection, Hashable
+from collections.abc import Callable, Collection, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
+from itertools import compress
 from typing import Any, TypeVar
 
 from cachetools import LRUCache
@@ -25,6 +26,7 @@ from app.eligibility.engine import (
 )
 from app.facets import FacetSets, facet_columns, list_facet_values, patched_columns
 from app.long_lived import set_apart
+from app.ranking import DenseRanks
 from app.repository import (
     SchemeFilters,
     catalogue_version,
@@ -58,6 +60,14 @@ class _PerScheme:
 
     compute: Callable[[Scheme], Any]
     values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    """Ranks by a per-scheme value (the _PerScheme kept under `of`): a refresh patches them."""
+
+    of: Hashable
+    ranks: DenseRanks
 
 
 class _Answers:
@@ -138,21 +148,32 @@ class Catalogue:
         self.__dict__["facet_sets"] = old.facet_sets.updated(old.facet_columns, self.facet_columns)
 
     @cached_property
+    def active(self) -> list[Scheme]:
+        """The schemes neither closed nor replaced (Scheme.is_active), in id order."""
+        return list(compress(self.schemes, self._active_flags()))
+
+    @cached_property
     def current(self) -> list[Scheme]:
         """The current schemes (app.schemes.current_schemes): the count every page shows."""
-        return current_schemes(self.schemes)
+        return current_schemes(self.schemes, self._active_flags())
+
+    def _active_flags(self) -> Iterable[bool]:
+        """Each scheme's is_active() in `schemes` order (each() keeps that order): kept per
+        scheme, so that a refresh asks the changed schemes only."""
+        return self.each("active", Scheme.is_active).values()
 
     def name_ranks(self, lang: str) -> dict[str, int]:
-        """Each scheme's rank in the order of names in that language (casefolded; the same
+        """Each scheme's rank in the order of names in that language (name_order; the same
         name, the same rank): lists sort by it instead of comparing names."""
+        return self.ranks(("name order", lang), lambda s: name_order(s, lang))
 
-        def ranks() -> dict[str, int]:
-            # Kept per scheme: a refresh casefolds only the changed names.
-            names = self.each(("casefolded name", lang), lambda s: s.name.get(lang).casefold())
-            order = {name: rank for rank, name in enumerate(sorted(set(names.values())))}
-            return {scheme_id: order[name] for scheme_id, name in names.items()}
-
-        return self.memo(("name ranks", lang), ranks)
+    def ranks(self, key: Hashable, compute: Callable[[Scheme], Any]) -> dict[str, int]:
+        """Each scheme's rank in the order of compute(scheme) (the same value, the same rank),
+        kept under key like each(): a refresh after a publish re-places only the changed
+        schemes. compute must depend on the scheme and the key only."""
+        values = self.each(key, compute)
+        ranked = self.memo(("ranks", key), lambda: _Ranked(key, DenseRanks(values)))
+        return ranked.ranks.ranks
 
     def deadlines(self, today: date) -> dict[str, NextDeadline]:
         """Every scheme's next deadline on that day."""
@@ -196,6 +217,11 @@ class Catalogue:
         return value
 
 
+def name_order(scheme: Scheme, lang: str) -> str:
+    """What lists order names by in that language (casefolded: "Aide" with "aide")."""
+    return scheme.name.get(lang).casefold()
+
+
 def _compiled(
     schemes: list[Scheme],
     rules: dict[Hashable, Any],
@@ -224,7 +250,8 @@ def refresh_catalogue(
 ) -> Catalogue:
     """The catalogue now in the database, made from `old`: only the schemes whose content hash
     changed (published, rolled back, added) are read, validated and compiled; removed ones
-    (unpublished) are dropped. Per-scheme values (each()) follow; other memos start afresh.
+    (unpublished) are dropped. Per-scheme values (each()) follow, and ranks by them (ranks())
+    when the schemes are the same; other memos start afresh.
     Every worker does this after each publish: at 10,000 schemes, what it can copy in C (lists,
     dicts, pairs of hashes) it copies and patches, rather than go scheme by scheme."""
     version = version or catalogue_version(session)
@@ -251,6 +278,9 @@ def refresh_catalogue(
     for key, value in list(old._memo.items()):
         if isinstance(value, _PerScheme):
             memo[key] = _PerScheme(value.compute, _carried(value, schemes, hashes, renewed))
+    for key, value in list(old._memo.items()):
+        if isinstance(value, _Ranked) and moved is not None and value.of in memo:
+            memo[key] = _Ranked(value.of, value.ranks.patched(memo[value.of].values, renewed))
     catalogue = Catalogue(version, schemes, compiled, hashes, rules, memo)
     if moved is not None:  # the same ids at the same positions
         catalogue.__dict__["positions"] = old.positions

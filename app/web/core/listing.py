@@ -13,7 +13,7 @@ from app.facets import disjunctive_sets
 from app.i18n import Localized
 from app.schemes import ACTIVE_STATUSES, Scheme
 from app.search import SearchFilters
-from app.web.core.catalogue_cache import Catalogue, current_catalogue
+from app.web.core.catalogue_cache import Catalogue, current_catalogue, name_order
 from app.web.core.listing_form import FACETS, FilterForm
 from app.web.core.search_service import search, serving_build
 
@@ -83,22 +83,13 @@ _KIND_RANKS = {"session": 0, "rolling": 1, "none": 2}  # NextDeadline.kind, in d
 def deadline_ranks(catalogue: Catalogue, today: date, lang: str) -> dict[str, int]:
     """Each scheme's rank in that day's deadline order: open sessions by closing date, then
     rolling calls, then the others, names breaking ties (the same deadline and name, the same
-    rank). Worked out once per catalogue, day and language; each list sorts by it."""
+    rank). Worked out once per day and language, then patched by each publish's refresh."""
 
-    def ranks() -> dict[str, int]:
-        names = catalogue.name_ranks(lang)
-        keys = {
-            scheme_id: (
-                _KIND_RANKS[item.deadline.kind],
-                item.deadline.closes or date.max,
-                names[scheme_id],
-            )
-            for scheme_id, item in listed_schemes(catalogue, today).items()
-        }
-        order = {key: rank for rank, key in enumerate(sorted(set(keys.values())))}
-        return {scheme_id: order[key] for scheme_id, key in keys.items()}
+    def key(scheme: Scheme) -> tuple[int, date, str]:
+        deadline = next_deadline(scheme, today)
+        return _KIND_RANKS[deadline.kind], deadline.closes or date.max, name_order(scheme, lang)
 
-    return catalogue.memo(("deadline ranks", today, lang), ranks)
+    return catalogue.ranks(("deadline order", today, lang), key)
 
 
 def sort_and_page(

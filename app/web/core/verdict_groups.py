@@ -40,19 +40,12 @@ class VerdictsAt(Sequence[SchemeVerdict]):
 
 def name_ranks(catalogue: Catalogue, lang: str) -> list[int]:
     """Each compiled scheme's rank by name in that language (by position; the same name in
-    catalogue order): worked out once per language and catalogue version, each request sorts
-    the verdicts by it."""
+    catalogue order; ranks need not follow each other): worked out once per language and
+    catalogue version from the catalogue's name ranks, each request sorts the verdicts by it."""
 
     def ranks() -> list[int]:
-        names = catalogue.name_ranks(lang)
-        by_name = sorted(
-            range(len(catalogue.compiled)),
-            key=lambda p: (names[catalogue.compiled[p].scheme.id], p),
-        )
-        rank = [0] * len(by_name)
-        for n, position in enumerate(by_name):
-            rank[position] = n
-        return rank
+        names, count = catalogue.name_ranks(lang), len(catalogue.compiled)
+        return [names[c.scheme.id] * count + p for p, c in enumerate(catalogue.compiled)]
 
     return catalogue.memo(("verdict name ranks", lang), ranks)
 

@@ -32,7 +32,7 @@ def home() -> str:
     """What the service is, and its ways in (worked out once a day per catalogue version)."""
     catalogue, today, lang = current_catalogue(), today_in_paris(), current_language()
 
-    active = catalogue.memo("active", lambda: [s for s in catalogue.schemes if s.is_active()])
+    active = catalogue.active
 
     def upcoming() -> list[ListedScheme]:
         listed = listed_schemes(catalogue, today)
