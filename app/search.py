@@ -60,6 +60,7 @@ from app.schemes import ACTIVE_STATUSES, Scheme
 from app.search_changes import Changes, changes, vocabulary_hash
 from app.search_scores import (
     EMPTY,
+    Docs,
     Floats,
     Leaf,
     Part,
@@ -162,18 +163,46 @@ class _PairFilter(Filter):  # type: ignore[misc]
         yield from entoken(_pairs(texts))
 
 
+class _SegmentTerms:
+    """A segment's terms looked up in its term table and the postings read, by (field, token),
+    filled as queries come: a later build sharing the segment reads no file again for them (its
+    scores change with the index's statistics, but not a segment's postings). Postings hold
+    the documents deleted since, which each build leaves out. Bounded like a build's leaves."""
+
+    def __init__(self) -> None:
+        self.found: dict[tuple[str, bytes], search_terms.Term | None] = {}
+        self.postings: dict[tuple[str, bytes], tuple[Docs, Floats]] = {}
+        self.posting_count = 0
+
+    def keep_found(self, key: tuple[str, bytes], term: search_terms.Term | None) -> None:
+        """Keep a term looked up (None: not in the segment)."""
+        if len(self.found) >= MAX_CACHED_IDFS:
+            self.found.clear()
+        self.found[key] = term
+
+    def keep_postings(self, key: tuple[str, bytes], postings: tuple[Docs, Floats]) -> None:
+        """Keep a term's postings (document numbers within the segment, weights)."""
+        if self.posting_count + len(postings[0]) > MAX_CACHED_POSTINGS:
+            self.postings.clear()
+            self.posting_count = 0
+        self.postings[key] = postings
+        self.posting_count += len(postings[0])
+
+
 @dataclass(frozen=True)
 class _Segment:
     """What a build reads of one segment: ids and facet values by document number within it,
     the documents (with their weight) whose name each name key types, its words' document
     frequencies and the terms of its word fields. A segment never changes once written but for
-    deletions, so a later build sharing it (an update) takes this as it is."""
+    deletions, so a later build sharing it (an update) takes this as it is, with the terms and
+    postings its queries read."""
 
     ids: list[str]
     facets: dict[str, list[tuple[str, ...]]]
     named: dict[tuple[str, ...], dict[int, int]]  # name key -> document within it -> weight
     frequencies: dict[str, int]
     terms: dict[str, frozenset[str]]  # the terms of each of WORD_FIELDS
+    read: _SegmentTerms = field(default_factory=_SegmentTerms, compare=False, repr=False)
 
 
 @dataclass
@@ -666,33 +695,51 @@ def _phrase_postings(
 
 def _posting_blocks(
     searcher: Searcher, build: _Build, name: str, token: bytes
-) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
+) -> Iterator[tuple[Docs, Floats]]:
     """A term's postings as (document numbers, weights) a block at a time, every segment's in
-    document number order, deleted documents left out. Whoosh's matchers cost four calls per
-    posting: a Whoosh 3 segment's are found from its term table and read from its postings
-    file when it has them (see search_terms, search_postings), else read from Whoosh's blocks
-    whole (see _raw_blocks); other postings through Whoosh's matcher, posting by posting."""
+    document number order, deleted documents left out: each segment's as it read them first
+    (_read_term_postings), which a later build sharing the segment reads no more."""
     for leaf, offset in searcher.reader().leaf_readers():
-        has_table, term = _segment_term(build, leaf, name, token)
-        if has_table and term is None:
-            continue  # not in this segment
-        blocks: Iterator[tuple[Sequence[int], Sequence[float]]] | None = None
-        if term is not None and term.start is not None:
-            blocks = _stored_blocks(build, leaf, term.start)
-        if blocks is None:
-            blocks = _whoosh_blocks(build, leaf, name, token)
-            if blocks is None:
-                continue
+        part = build.segments.get(leaf.segment().segment_id())
+        key = (name, token)
+        found = part.read.postings.get(key) if part else None
+        if found is None:
+            found = _read_term_postings(build, leaf, name, token)
+            if part:
+                part.read.keep_postings(key, found)
+        docs, weights = found
+        if not len(docs):
+            continue
         deleted = leaf.deleted_docs_set
-        for ids, weights in blocks:
-            if deleted and not deleted.isdisjoint(ids):  # met in C: most terms have none
-                # A few documents (those updates replaced) in postings of thousands: each
-                # found and dropped in C, not every posting tested in Python.
-                ids, weights = list(ids), list(weights)
-                for docnum in deleted.intersection(ids):
-                    at = ids.index(docnum)
-                    del ids[at], weights[at]
-            yield (ids if offset == 0 else [d + offset for d in ids]), weights
+        if deleted:  # a few documents (those updates replaced), left out in numpy
+            kept = ~np.isin(docs, np.fromiter(deleted, np.int64, len(deleted)))
+            docs, weights = docs[kept], weights[kept]
+        yield (docs + offset if offset else docs), weights
+
+
+def _read_term_postings(build: _Build, leaf: Any, name: str, token: bytes) -> tuple[Docs, Floats]:
+    """One segment's postings of a term, whole, as document numbers within the segment and
+    weights (empty when it has not the term). Whoosh's matchers cost four calls per posting:
+    a Whoosh 3 segment's are found from its term table and read from its postings file when it
+    has them (see search_terms, search_postings), else read from Whoosh's blocks whole (see
+    _raw_blocks); other postings through Whoosh's matcher, posting by posting."""
+    has_table, term = _segment_term(build, leaf, name, token)
+    if has_table and term is None:
+        return EMPTY.docs, EMPTY.scores  # not in this segment
+    blocks: Iterator[tuple[Sequence[int], Sequence[float]]] | None = None
+    if term is not None and term.start is not None:
+        blocks = _stored_blocks(build, leaf, term.start)
+    if blocks is None:
+        blocks = _whoosh_blocks(build, leaf, name, token)
+    parts = [
+        (np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64))
+        for ids, weights in blocks or ()
+    ]
+    if not parts:
+        return EMPTY.docs, EMPTY.scores
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate([ids for ids, _ in parts]), np.concatenate([w for _, w in parts])
 
 
 def _whoosh_blocks(
@@ -730,6 +777,9 @@ def _segment_term(
     if name not in POSTINGS_FIELDS:
         return False, None
     key = leaf.segment().segment_id()
+    part = build.segments.get(key)
+    if part and (name, token) in part.read.found:  # looked up by a build before, or this one
+        return True, part.read.found[name, token]
     if key not in build.tables:
         path = Path(build.folder, key + TERMS_EXTENSION)
         build.tables[key] = search_terms.Terms.open(path) if build.folder else None
@@ -737,10 +787,13 @@ def _segment_term(
     if table is None:
         return False, None
     try:
-        return True, table.find(name, token)
+        term = table.find(name, token)
     except (OSError, ValueError):  # the file was cut under this reader: Whoosh's tables then
         build.tables[key] = None
         return False, None
+    if part:
+        part.read.keep_found((name, token), term)
+    return True, term
 
 
 def _doc_frequency(searcher: Searcher, build: _Build, name: str, token: bytes) -> int:

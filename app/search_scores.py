@@ -38,7 +38,7 @@ EMPTY = Leaf(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
 
 
 def bm25_leaf(
-    blocks: Iterable[tuple[Sequence[int], Sequence[float]]],
+    blocks: Iterable[tuple[Sequence[int] | Docs, Sequence[float] | Floats]],
     idf: float,
     k1_plus_one: float,
     norms: Floats,

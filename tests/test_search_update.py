@@ -107,18 +107,28 @@ def test_an_updated_build_scores_every_query_form_as_whoosh_does(
     # Postings are decoded from Whoosh's blocks segment by segment (deleted documents left
     # out) and the words' documents met as sets before scoring: after an update (a second
     # segment, a deleted document), all words, any word, documents and scores are Whoosh's.
+    # The queries were searched before the update too: the big segment's postings, read then,
+    # are those the new build scores (its documents deleted since left out).
+    texts = ("bourse musique", "aide jeu vidéo", "cinéma", "musique cinéma écriture")
     index = new_index(tmp_path / "index")
     index.ensure("v1", lambda: catalogue, vocabulary)
+    searcher, before = index._searcher()
+    for text in texts:
+        parsed = parse_query(text)
+        index._scored(searcher, before, index.build_query(parsed, False, None))
+    (big,) = before.segments.values()
+    assert big.read.postings
     position = next(i for i, s in enumerate(catalogue) if s.id == SCHEME_ID)
     edited = [*catalogue]
     edited[position] = renamed(catalogue[position], "musique cinéma")
     edited = [s for s in edited if s.id != catalogue[position - 1].id]
     index.ensure("v2", lambda: edited, vocabulary)
     searcher, build = index._searcher()
+    assert big in build.segments.values()  # with the postings read before
     segments = [leaf for leaf, _ in searcher.reader().leaf_readers()]
     assert len(segments) > 1
     assert any(leaf.has_deletions() for leaf in segments)
-    for text in ("bourse musique", "aide jeu vidéo", "cinéma", "musique cinéma écriture"):
+    for text in texts:
         parsed = parse_query(text)
         known = index._known(searcher, build)
         for query in (
