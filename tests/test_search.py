@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import errno
+import json
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -219,6 +221,17 @@ def test_facets_are_or_within_and_across(index: SearchIndex, catalogue: list[Sch
     assert all(by_id[i].funder == "cnc" and "music" in by_id[i].audience.sectors for i in music.ids)
     assert music.facets["funder"].get("cnm", 0) >= 2
     assert music.facets["sector"].get("music", 0) == len(music.ids)
+
+
+def test_the_words_never_corrected_are_read_without_the_suggestions(index: SearchIndex) -> None:
+    # Every worker reads a new build after each publish: a query with a typo needs the words
+    # never corrected, decoded alone, not the suggestions that are most of their file.
+    _, published = index._searcher()
+    build = dataclasses.replace(published)  # as read, nothing decoded yet
+    assert build.lexicon == frozenset(json.loads(build.extra_json)["lexicon"])
+    assert "cnc" in build.lexicon  # a funder's acronym
+    assert "_extra" not in build.__dict__
+    assert build.entries  # the suggestions, when asked
 
 
 @pytest.mark.parametrize(
