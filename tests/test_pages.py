@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from flask.testing import FlaskClient
 
+from app.deadlines import next_deadline, today_in_paris
 from app.schemes import Scheme
+from app.vocabulary import Vocabulary
 
 LANGS = ["fr", "en"]
 
@@ -63,6 +66,33 @@ def test_home_explains_the_service_and_offers_ways_in(
     assert title in html
     assert f'href="/{lang}/aides/"' in html
     assert switch in html
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_home_shows_the_next_deadlines_and_the_funders_of_current_schemes(
+    client: FlaskClient, catalogue: list[Scheme], vocabulary: Vocabulary, lang: str
+) -> None:
+    # By definition: of the active schemes in deadline order (sessions by closing date, then
+    # rolling calls, then the others; names breaking ties), the first five, if sessions.
+    today = today_in_paris()
+    kinds = {"session": 0, "rolling": 1, "none": 2}
+
+    def order(scheme: Scheme) -> tuple[int, date, str]:
+        deadline = next_deadline(scheme, today)
+        return kinds[deadline.kind], deadline.closes or date.max, scheme.name.get(lang).casefold()
+
+    active = [s for s in catalogue if s.is_active()]
+    first = sorted(active, key=order)[:5]
+    expected = [s.id for s in first if next_deadline(s, today).kind == "session"]
+    assert expected, "the catalogue has sessions to come"
+    html = page(client, f"/{lang}/")
+    section = html[html.index('id="next-deadlines"') :]
+    shown = re.findall(rf'href="/{lang}/aides/([a-z0-9-]+)"', section)
+    assert list(dict.fromkeys(shown)) == expected
+    funders = sorted({s.funder for s in active})
+    links = re.findall(rf'href="/{lang}/aides/\?funder=([a-z0-9-]+)"', html)
+    assert links == funders
+    assert all(vocabulary.organisations[f].acronym in html for f in funders)
 
 
 def test_unknown_language_is_a_404(client: FlaskClient) -> None:

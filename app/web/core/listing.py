@@ -92,20 +92,6 @@ def deadline_ranks(catalogue: Catalogue, today: date, lang: str) -> dict[str, in
     return catalogue.ranks(("deadline order", today, lang), key)
 
 
-def sort_and_page(
-    items: list[ListedScheme],
-    *,
-    ranks: SortRanks,
-    sort: str,
-    page: int,
-    per_page: int,
-    inactive_last: bool = False,
-) -> ResultPage:
-    """Sort by relevance (as given), next deadline, name, or maximum amount; then cut a page.
-    With inactive_last, closed and replaced schemes follow the current ones in each order."""
-    return cut_page(sort_items(items, ranks, sort, inactive_last), page, per_page)
-
-
 def cut_page(items: list[ListedScheme], page: int, per_page: int) -> ResultPage:
     """One page of sorted items."""
     start = (page - 1) * per_page
@@ -156,14 +142,6 @@ def sort_ids(ids: list[str], ranks: SortRanks, sort: str, inactive_last: bool = 
     if inactive_last:
         ids = sorted(ids, key=ranks.inactive.__getitem__)
     return ids
-
-
-def sort_items(
-    items: list[ListedScheme], ranks: SortRanks, sort: str, inactive_last: bool = False
-) -> list[ListedScheme]:
-    """Items (one per scheme) in the order of sort_ids."""
-    by_id = {item.scheme.id: item for item in items}
-    return list(map(by_id.__getitem__, sort_ids(list(by_id), ranks, sort, inactive_last)))
 
 
 def _max_amount(scheme: Scheme) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from flask import Blueprint, abort, render_template, request
 
 from app.deadlines import today_in_paris
@@ -16,7 +18,7 @@ from app.web.core.listing import (
     SortRanks,
     listed_schemes,
     run_listing,
-    sort_and_page,
+    sort_ids,
 )
 from app.web.core.listing_form import FilterForm
 from app.web.core.locale import current_language
@@ -35,13 +37,16 @@ def home() -> str:
     active = catalogue.active
 
     def upcoming() -> list[ListedScheme]:
-        listed = listed_schemes(catalogue, today)
-        items = [listed[s.id] for s in active]
+        # Ids sorted, then the first five as lists show them: in C at 10,000 schemes (every
+        # worker works this out again after each publish).
         ranks = SortRanks(catalogue, today, lang)
-        page = sort_and_page(items, ranks=ranks, sort="deadline", page=1, per_page=5)
-        return [item for item in page.items if item.deadline.kind == "session"]
+        first = sort_ids(list(map(attrgetter("id"), active)), ranks, "deadline")[:5]
+        listed = listed_schemes(catalogue, today)
+        return [listed[i] for i in first if listed[i].deadline.kind == "session"]
 
-    funders = catalogue.memo("active funders", lambda: sorted({s.funder for s in active}))
+    funders = catalogue.memo(
+        "active funders", lambda: sorted(set(map(attrgetter("funder"), active)))
+    )
     return render_template(
         "public/home.html",
         upcoming=catalogue.memo(("home upcoming", today, lang), upcoming),
