@@ -34,11 +34,21 @@ class DenseRanks:
     def patched(self, keys: Mapping[str, Any], changed: Collection[str]) -> DenseRanks:
         """The ranks of `keys`: the same items as these, only the `changed` ones' keys may
         differ."""
-        moved = [(self.keys[i], keys[i]) for i in set(changed) if self.keys[i] != keys[i]]
+        moved = [(i, self.keys[i], keys[i]) for i in set(changed) if self.keys[i] != keys[i]]
         if not moved:
             return DenseRanks(keys, self.order, self.counts, self.ranks)
-        counts, order = self.counts.copy(), list(self.order)
-        for old, new in moved:
+        counts = self.counts.copy()
+        if len(moved) == 1 and (replaced := self._replaced(*moved[0][1:])) is not None:
+            # The usual publish: one item's key changed (a word added to a name), still
+            # alone and between the same neighbours: every other rank stays.
+            (item, old, new), (order, rank) = moved[0], replaced
+            del counts[old]
+            counts[new] = 1
+            ranks = dict(self.ranks)
+            ranks[item] = rank
+            return DenseRanks(keys, order, counts, ranks)
+        order = list(self.order)
+        for _item, old, new in moved:
             counts[old] -= 1
             if not counts[old]:
                 del counts[old]
@@ -47,3 +57,17 @@ class DenseRanks:
                 insort(order, new)
             counts[new] += 1
         return DenseRanks(keys, order, counts)
+
+    def _replaced(self, old: Any, new: Any) -> tuple[list[Any], int] | None:
+        """The sorted keys with `old` (one item's alone) replaced by `new` (no item's) in its
+        place, and that place, when the order allows it; else None."""
+        if self.counts[old] != 1 or new in self.counts:
+            return None
+        at = bisect_left(self.order, old)
+        if (at and not self.order[at - 1] < new) or (
+            at + 1 < len(self.order) and not new < self.order[at + 1]
+        ):
+            return None
+        order = list(self.order)
+        order[at] = new
+        return order, at

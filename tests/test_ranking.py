@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -43,3 +44,20 @@ def test_unchanged_keys_keep_the_ranks_of_before() -> None:
     # A scheme published again without a change to its key: nothing is counted again.
     ranks = DenseRanks({"a": "prix", "b": "aide"})
     assert ranks.patched({"a": "prix", "b": "aide"}, ["a"]).ranks is ranks.ranks
+
+
+@pytest.mark.parametrize(
+    ("new", "expected"),
+    [
+        ("bourse d'écriture", {"a": 0, "b": 1, "c": 2}),  # in its place: the others stay
+        ("zèbre", {"a": 0, "b": 2, "c": 1}),  # past a neighbour: ranks move
+        ("prix", {"a": 0, "b": 1, "c": 1}),  # now shared with another item
+    ],
+)
+def test_one_key_changed_is_replaced_in_place_or_moved(new: str, expected: dict[str, int]) -> None:
+    before = {"a": "aide", "b": "bourse", "c": "prix"}
+    after = {**before, "b": new}
+    patched = DenseRanks(before).patched(after, ["b"])
+    assert patched.ranks == expected == DenseRanks(after).ranks
+    assert patched.order == DenseRanks(after).order
+    assert patched.counts == DenseRanks(after).counts
