@@ -464,6 +464,12 @@ http {{
         location /en/admin/ {{
             proxy_pass http://127.0.0.1:{upstream}; proxy_no_cache 1; proxy_cache_bypass 1;
         }}
+        location /fr/questionnaire/ {{
+            proxy_pass http://127.0.0.1:{upstream}; proxy_no_cache 1; proxy_cache_bypass 1;
+        }}
+        location /en/questionnaire/ {{
+            proxy_pass http://127.0.0.1:{upstream}; proxy_no_cache 1; proxy_cache_bypass 1;
+        }}
     }}
 }}
 """

@@ -16,6 +16,7 @@ PUBLIC = [
     "/en/calendar/",
     "/api/v1/schemes?lang=en",
     "/api/v1/schemes/cnc-fajv",
+    "/api/v1/questions?lang=fr",  # the same for every visitor: a shared cache serves it
 ]
 PERSONAL = [
     "/fr/questionnaire/",

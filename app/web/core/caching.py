@@ -25,6 +25,8 @@ CACHEABLE_BLUEPRINTS = frozenset(
     {"public", "calendar", "feeds", "api", "openapi", "compare", "landscape", "opendata"}
     | {"opendata_api", "seo"}
 )
+# Public answers of blueprints otherwise personal: the questions every visitor is asked.
+PUBLIC_ENDPOINTS = frozenset({"eligibility_api.questions"})
 # Forms and the pages that answer them are personal, or carry a token tied to a session.
 PERSONAL_ENDPOINTS = frozenset({"suggestions.suggest"})
 
@@ -42,7 +44,7 @@ def build_id(root: Path) -> str:
 def _cacheable() -> bool:
     return (
         request.method in ("GET", "HEAD")
-        and request.blueprint in CACHEABLE_BLUEPRINTS
+        and (request.blueprint in CACHEABLE_BLUEPRINTS or request.endpoint in PUBLIC_ENDPOINTS)
         and request.endpoint not in PERSONAL_ENDPOINTS
     )
 
