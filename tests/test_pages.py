@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from flask.testing import FlaskClient
 
+from app import deadlines
 from app.deadlines import next_deadline, today_in_paris
 from app.schemes import Scheme
 from app.vocabulary import Vocabulary
@@ -70,18 +71,29 @@ def test_home_explains_the_service_and_offers_ways_in(
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_home_shows_the_next_deadlines_and_the_funders_of_current_schemes(
-    client: FlaskClient, catalogue: list[Scheme], vocabulary: Vocabulary, lang: str
+    client: FlaskClient,
+    catalogue: list[Scheme],
+    vocabulary: Vocabulary,
+    lang: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # By definition: of the active schemes in deadline order (sessions by closing date, then
-    # rolling calls, then the others; names breaking ties), the first five, if sessions.
-    today = today_in_paris()
+    # rolling calls, then the others; names breaking ties), the first five, if sessions. On
+    # a day with sessions to come whatever the date the test runs: the eve of the catalogue's
+    # middle closing date.
+    active = [s for s in catalogue if s.is_active()]
+    closing = sorted(session.closes for s in active for session in s.sessions_sorted())
+    assert closing, "the catalogue has sessions"
+    today = closing[len(closing) // 2] - timedelta(days=1)
+    noon = datetime.combine(today, time(12), tzinfo=deadlines.PARIS)
+    monkeypatch.setattr(deadlines, "now_in_paris", lambda: noon)
+    assert today_in_paris() == today
     kinds = {"session": 0, "rolling": 1, "none": 2}
 
     def order(scheme: Scheme) -> tuple[int, date, str]:
         deadline = next_deadline(scheme, today)
         return kinds[deadline.kind], deadline.closes or date.max, scheme.name.get(lang).casefold()
 
-    active = [s for s in catalogue if s.is_active()]
     first = sorted(active, key=order)[:5]
     expected = [s.id for s in first if next_deadline(s, today).kind == "session"]
     assert expected, "the catalogue has sessions to come"
