@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Callable, Collection, Hashable, Iterable
+from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -150,17 +150,17 @@ class Catalogue:
     @cached_property
     def active(self) -> list[Scheme]:
         """The schemes neither closed nor replaced (Scheme.is_active), in id order."""
-        return list(compress(self.schemes, self._active_flags()))
+        return list(compress(self.schemes, self.active_flags().values()))
 
     @cached_property
     def current(self) -> list[Scheme]:
         """The current schemes (app.schemes.current_schemes): the count every page shows."""
-        return current_schemes(self.schemes, self._active_flags())
+        return current_schemes(self.schemes, self.active_flags().values())
 
-    def _active_flags(self) -> Iterable[bool]:
-        """Each scheme's is_active() in `schemes` order (each() keeps that order): kept per
-        scheme, so that a refresh asks the changed schemes only."""
-        return self.each("active", Scheme.is_active).values()
+    def active_flags(self) -> dict[str, bool]:
+        """Each scheme's is_active() by id, in `schemes` order (each() keeps that order): kept
+        per scheme, so that a refresh asks the changed schemes only."""
+        return self.each("active", Scheme.is_active)
 
     def name_ranks(self, lang: str) -> dict[str, int]:
         """Each scheme's rank in the order of names in that language (name_order; the same

@@ -124,9 +124,9 @@ class SortRanks:
         return self.catalogue.each("negated largest amount", lambda s: -_max_amount(s))
 
     @cached_property
-    def inactive(self) -> Mapping[str, bool]:
-        """Whether each scheme is closed or replaced."""
-        return self.catalogue.each("inactive", lambda s: s.lifecycle.status not in ACTIVE_STATUSES)
+    def active(self) -> Mapping[str, bool]:
+        """Whether each scheme is current rather than closed or replaced (Scheme.is_active)."""
+        return self.catalogue.active_flags()
 
 
 def sort_ids(ids: list[str], ranks: SortRanks, sort: str, inactive_last: bool = False) -> list[str]:
@@ -140,7 +140,8 @@ def sort_ids(ids: list[str], ranks: SortRanks, sort: str, inactive_last: bool = 
     elif sort == "deadline":
         ids = sorted(ids, key=ranks.deadlines.__getitem__)
     if inactive_last:
-        ids = sorted(ids, key=ranks.inactive.__getitem__)
+        # Active (True) first; a reversed sort keeps equal keys in the order given.
+        ids = sorted(ids, key=ranks.active.__getitem__, reverse=True)
     return ids
 
 
