@@ -8,6 +8,7 @@ schemes ticking them too would add.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -88,9 +89,77 @@ class Filters:
 
 
 Column = Sequence[tuple[str, ...]]  # one facet's values, by item number
-# From this many items, a facet's values are counted over arrays of all its (item, value)
-# pairs (FacetSets.arrays) rather than by meeting the items with each value's set.
-ARRAY_COUNTS_FROM = 150  # measured: the two ways cost alike there (10,000 schemes)
+Mask = NDArray[np.bool_]  # whether each item (by number) is in a set
+
+
+# Up to this many items, a ValueTable counts in Python (numpy's calls cost more than the work).
+FEW_ITEMS = 24  # measured at 10,000 schemes: both ways ~10 µs there
+
+
+class ValueTable:
+    """Some facets' values of every item, for counting many items' values of all of them at
+    once: the values are ranked facet after facet (each facet's as `names` gives them), and item
+    i's value ranks are ranks[starts[i]:starts[i + 1]]."""
+
+    def __init__(
+        self,
+        names: tuple[tuple[str, ...], ...],
+        starts: NDArray[np.int64],
+        ranks: NDArray[np.int64],
+    ) -> None:
+        self.names = names  # each facet's values
+        self.starts = starts  # one more than the items up to the last one having a value
+        self.ranks = ranks
+        self.values = [(facet, value) for facet, values in enumerate(names) for value in values]
+        self._lists: tuple[list[int], list[int]] | None = None
+
+    @staticmethod
+    def of_sets(facets: Sequence[Mapping[str, frozenset[int]]]) -> ValueTable:
+        """The table of facets' sets (each facet's value -> items)."""
+        items = [
+            np.fromiter(docs, np.int64, len(docs)) for sets in facets for docs in sets.values()
+        ]
+        names = tuple(tuple(sets) for sets in facets)
+        if not items:
+            return ValueTable(names, np.zeros(1, np.int64), np.zeros(0, np.int64))
+        ranks = np.concatenate([np.full(len(docs), r, np.int64) for r, docs in enumerate(items)])
+        pairs = np.concatenate(items)
+        order = np.argsort(pairs, kind="stable")  # by item, each item's values by rank
+        by_item = pairs[order]
+        last = int(by_item[-1]) if len(by_item) else -1
+        starts = np.searchsorted(by_item, np.arange(last + 2)).astype(np.int64)
+        return ValueTable(names, starts, ranks[order])
+
+    def count(self, items: NDArray[np.int64]) -> list[dict[str, int]]:
+        """Each facet's counts over the items (distinct numbers), by position: how many have
+        each value, values in order, those with none left out."""
+        counted: Iterable[tuple[int, int]]  # rank, count
+        if len(items) <= FEW_ITEMS:
+            if self._lists is None:
+                self._lists = (self.starts.tolist(), self.ranks.tolist())
+            starts, ranks = self._lists
+            last = len(starts) - 1  # items from there have no value
+            few = [i for i in items.tolist() if i < last]
+            counted = sorted(
+                Counter(r for i in few for r in ranks[starts[i] : starts[i + 1]]).items()
+            )
+        else:
+            chosen = items[items < len(self.starts) - 1]
+            first = self.starts[chosen]
+            lengths = self.starts[chosen + 1] - first
+            ends = np.cumsum(lengths)
+            # Every item's run of ranks gathered at once, in C: the k-th run's positions are
+            # first[k], first[k] + 1, … (its place in the gathered ranks shifted to `first`).
+            total = int(ends[-1]) if len(ends) else 0
+            positions = np.arange(total) + np.repeat(first - (ends - lengths), lengths)
+            per_rank = np.bincount(self.ranks[positions], minlength=len(self.values))
+            ranks_found = np.flatnonzero(per_rank)
+            counted = zip(ranks_found.tolist(), per_rank[ranks_found].tolist(), strict=True)
+        by_facet: list[dict[str, int]] = [{} for _ in self.names]
+        for rank, count in counted:
+            facet, value = self.values[rank]
+            by_facet[facet][value] = count
+        return by_facet
 
 
 @dataclass(frozen=True)
@@ -147,55 +216,40 @@ class FacetSets:
                 for name, changed in moved.items()
             }
         )
-        # The arrays of the facets left as they were are theirs still (tens of ms to make).
-        updated.arrays.update(
-            (name, arrays)
-            for name, arrays in self.arrays.items()
-            if updated.values[name] is self.values[name]
+        # The tables of the facets left as they were are theirs still (milliseconds to make).
+        updated.tables.update(
+            (names, table)
+            for names, table in self.tables.items()
+            if all(updated.values[name] is self.values[name] for name in names)
         )
         return updated
 
     @cached_property
-    def arrays(self) -> dict[str, tuple[NDArray[np.int64], NDArray[np.int64]]]:
-        """Each facet as two arrays (facet_arrays), made on the facet's first count."""
+    def tables(self) -> dict[tuple[str, ...], ValueTable]:
+        """The ValueTables counted with, by facet names, each made on its first count."""
         return {}
 
-    def facet_arrays(self, name: str) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-        """A facet as two arrays, a pair per item and value it has: the items, and the values'
-        ranks (in `values` order), for counting thousands of items at once."""
-        found = self.arrays.get(name)
+    def table(self, names: tuple[str, ...]) -> ValueTable:
+        """The facets' ValueTable (made once; carried by `updated` while their sets stay)."""
+        found = self.tables.get(names)
         if found is None:
-            by_value = self.values.get(name, {})
-            items = [np.fromiter(docs, np.int64, len(docs)) for docs in by_value.values()]
-            ranks = [np.full(len(docs), rank, np.int64) for rank, docs in enumerate(items)]
-            found = self.arrays[name] = (
-                np.concatenate(items) if items else np.zeros(0, np.int64),
-                np.concatenate(ranks) if ranks else np.zeros(0, np.int64),
-            )
+            found = self.tables[names] = ValueTable.of_sets([self.values.get(n, {}) for n in names])
         return found
 
-    def counts(self, name: str, base: set[int]) -> dict[str, int]:
-        """How many of the base items have each value of a facet (values with none left out)."""
+    def having(self, name: str, chosen: Iterable[str], size: int) -> Mask:
+        """Which of `size` items have one of the chosen values of a facet."""
         by_value = self.values.get(name, {})
-        if len(base) < ARRAY_COUNTS_FROM:
-            # Each value's items met with the base, in C: a few items cost as many steps.
-            found = ((value, len(base.intersection(docs))) for value, docs in by_value.items())
-            return {value: count for value, count in found if count}
-        items, ranks = self.facet_arrays(name)
-        within = np.zeros(int(items.max(initial=-1)) + 1, dtype=np.bool_)
-        chosen = np.fromiter(base, np.int64, len(base))
-        within[chosen[chosen < len(within)]] = True
-        per_rank = np.bincount(ranks[within[items]], minlength=len(by_value)).tolist()
-        return {value: count for value, count in zip(by_value, per_rank, strict=True) if count}
+        found = np.zeros(size, np.bool_)
+        for value in chosen:
+            items = by_value.get(value, frozenset())
+            found[np.fromiter(items, np.int64, len(items))] = True
+        return found
 
-    def having(self, name: str, chosen: Iterable[str]) -> frozenset[int]:
-        """The items having one of the chosen values of a facet."""
-        by_value = self.values.get(name, {})
-        return frozenset().union(*(by_value.get(value, ()) for value in chosen))
-
-    def passing(self, selected: Mapping[str, Sequence[str]]) -> dict[str, frozenset[int]]:
-        """For each facet with a selection, the items having one of its selected values."""
-        return {name: self.having(name, chosen) for name, chosen in selected.items() if chosen}
+    def passing(self, selected: Mapping[str, Sequence[str]], size: int) -> dict[str, Mask]:
+        """For each facet with a selection, which of `size` items have one of its values."""
+        return {
+            name: self.having(name, chosen, size) for name, chosen in selected.items() if chosen
+        }
 
 
 def _moved(
@@ -234,22 +288,34 @@ def patched_columns(
     return patched
 
 
-def disjunctive_sets(
-    items: Iterable[int],
-    passing: Mapping[str, frozenset[int] | set[int]],
+def passes(masks: Iterable[Mask], items: NDArray[np.int64]) -> Mask:
+    """Which of the items pass every mask (all of them, with none)."""
+    passed = np.ones(len(items), np.bool_)
+    for mask in masks:
+        passed &= mask[items]
+    return passed
+
+
+def disjunctive_counts(
+    items: NDArray[np.int64],
+    passing: Mapping[str, Mask],
     sets: FacetSets,
     facets: Sequence[str],
-) -> tuple[set[int], dict[str, dict[str, int]]]:
-    """Disjunctive facets over numbered items, with set operations: the items passing every
-    facet with a selection (`passing`: the items having one of its selected values, see
+) -> tuple[Mask, dict[str, dict[str, int]]]:
+    """Disjunctive facets over distinct numbered items: which of them pass every facet with a
+    selection (`passing`: which items have one of its selected values, see
     FacetSets.passing), and each facet's value counts over the items passing every *other*
-    facet (values sorted, those with no item left out)."""
-    found = set(items)
-    kept = found.intersection(*passing.values())
+    facet (values in order, those with no item left out). In C over arrays: search counts
+    the hundreds of matches of each query."""
+    table = sets.table(tuple(facets))
+    kept = passes(passing.values(), items)
+    kept_counts = None  # those of most facets: the ones with no selection
     counts: dict[str, dict[str, int]] = {}
-    for name in facets:
-        # Most facets have no selection: they share the kept items as their base.
-        others = [docs for other, docs in passing.items() if other != name]
-        base = kept if len(others) == len(passing) else found.intersection(*others)
-        counts[name] = sets.counts(name, base)
+    for position, name in enumerate(facets):
+        if name not in passing:
+            kept_counts = kept_counts or table.count(items[kept])
+            counts[name] = kept_counts[position]
+        else:
+            others = passes((m for other, m in passing.items() if other != name), items)
+            counts[name] = table.count(items[others])[position]
     return kept, counts

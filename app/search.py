@@ -54,7 +54,15 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 from app import search_postings, search_terms
-from app.facets import LIST_FACETS, FacetSets, Filters, disjunctive_sets, facet_values
+from app.facets import (
+    LIST_FACETS,
+    FacetSets,
+    Filters,
+    Mask,
+    disjunctive_counts,
+    facet_values,
+    passes,
+)
 from app.long_lived import set_apart
 from app.schemes import ACTIVE_STATUSES, Scheme
 from app.search_changes import Changes, changes, vocabulary_hash
@@ -67,9 +75,11 @@ from app.search_scores import (
     all_of,
     any_of,
     as_dict,
+    best_first,
     bm25_leaf,
     boosted,
     common_docs,
+    matches,
 )
 from app.search_suggest import SuggestEntry, suggest_entries
 from app.search_suggest import suggest as complete
@@ -217,11 +227,11 @@ class _Build:
 
     ids: list[str]
     facets: FacetSets  # facet values by document number, documents by facet value
-    active: frozenset[int]  # documents of an active lifecycle
+    active: Mask  # documents of an active lifecycle
     speller: Speller
     # The build's lexicon file as read (see `lexicon` and `entries`): decoded when first needed.
     extra_json: bytes
-    filters: dict[Any, frozenset[int]] = field(default_factory=dict)
+    filters: dict[Any, Mask] = field(default_factory=dict)
     known: dict[tuple[str, str], bool] = field(default_factory=dict)
     leaves: dict[Any, Leaf] = field(default_factory=dict)
     leaf_postings: int = 0  # documents in `leaves`, at most MAX_CACHED_POSTINGS
@@ -363,7 +373,7 @@ def _read_build(
         sets = FacetSets.of_columns(facets)
     else:  # only the documents an update wrote or deleted move
         sets = before.facets.updated(before.facet_columns, facets)
-    active = sets.having("lifecycle", ACTIVE_STATUSES)
+    active = sets.having("lifecycle", ACTIVE_STATUSES, len(ids))
     lengths = _carried_lengths(before, segments) if before else {}
     build = _Build(ids, sets, active, speller, extra, segments=segments)
     build.starts += starts
@@ -572,11 +582,6 @@ class SearchResults:
     query: ParsedQuery | None = None
     common_words_only: bool = False
     inactive_count: int = 0  # closed and replaced schemes among ids (listed after current ones)
-
-
-def _best_first(scores: Mapping[int, float], docs: Iterable[int] | None = None) -> list[int]:
-    """Documents by score, best first, ties by document number (Whoosh's order)."""
-    return sorted(sorted(scores if docs is None else docs), key=scores.__getitem__, reverse=True)
 
 
 def _bm25_postings(searcher: Searcher, build: _Build, name: str, text: str) -> Leaf:
@@ -1527,7 +1532,7 @@ class SearchIndex:
         return list(dict.fromkeys(variants))
 
     @staticmethod
-    def _allowed(build: _Build, filters: SearchFilters) -> frozenset[int] | None:
+    def _allowed(build: _Build, filters: SearchFilters) -> Mask | None:
         """The documents of the only_ids restriction, worked out once per build and set of ids;
         facets and the lifecycle are applied after scoring, for disjunctive counts."""
         if filters.only_ids is None:
@@ -1535,22 +1540,22 @@ class SearchIndex:
         key = ("only_ids", filters.only_ids)
         docs = build.filters.get(key)
         if docs is None:
-            docs = frozenset(d for d, i in enumerate(build.ids) if i and i in filters.only_ids)
+            docs = np.fromiter((i in filters.only_ids for i in build.ids), np.bool_, len(build.ids))
             if len(build.filters) > 256:
                 build.filters.clear()
             build.filters[key] = docs
         return docs
 
     @staticmethod
-    def _passing(build: _Build, filters: SearchFilters) -> dict[str, frozenset[int]]:
+    def _passing(build: _Build, filters: SearchFilters) -> dict[str, Mask]:
         """For each facet with a selection (the lifecycle rule included), the documents having
-        one of its selected values: unions of the build's value sets, kept per build."""
+        one of its selected values, kept per build."""
         passing = {}
         for name, chosen in filters.selected().items():
             key = (name, chosen)
             docs = build.filters.get(key)
             if docs is None:
-                docs = build.facets.having(name, chosen)
+                docs = build.facets.having(name, chosen, len(build.ids))
                 if len(build.filters) > 256:
                     build.filters.clear()
                 build.filters[key] = docs
@@ -1603,25 +1608,25 @@ class SearchIndex:
                     return SearchResults([], {}, {}, query=parsed, common_words_only=True)
                 if query is q.NullQuery and mode != "fuzzy":
                     continue  # nothing can match: no need to ask the index
-                scores = self._scored(searcher, build, query)
+                docs, scores = matches(self._part(searcher, build, query))
                 if allowed is not None:
-                    scores = {d: s for d, s in scores.items() if d in allowed}
-                # Bounded work: only the best MAX_SCORED_DOCUMENTS count, facets included.
-                docs: Iterable[int] = scores.keys()
-                if len(scores) > MAX_SCORED_DOCUMENTS:
-                    docs = _best_first(scores)[:MAX_SCORED_DOCUMENTS]
+                    docs, scores = docs[allowed[docs]], scores[allowed[docs]]
+                # Best first; bounded work: only the best MAX_SCORED_DOCUMENTS count, facets
+                # included.
+                best = best_first(docs, scores)[:MAX_SCORED_DOCUMENTS]
+                docs, scores = docs[best], scores[best]
                 # An attempt counts when the user can see one of its documents.
-                if mode == "fuzzy" or set(docs).intersection(*passing.values()):
+                if mode == "fuzzy" or passes(passing.values(), docs).any():
                     answered = variant
                     break
         except Exception as error:  # the build was damaged under the searcher
             self._forget_searcher()
             raise IndexUnavailableError(str(error)) from None
-        kept, counts = disjunctive_sets(docs, passing, build.facets, FACET_FIELDS)
-        ranked = self._ranked(build, _best_first(scores, kept), text)
-        ids = [*map(build.ids.__getitem__, ranked)]  # in C: hundreds of matches per query
-        found_scores = dict(zip(ids, map(scores.__getitem__, ranked), strict=True))
-        inactive = len(ranked) - len(kept & build.active)
+        kept, counts = disjunctive_counts(docs, passing, build.facets, FACET_FIELDS)
+        ranked = self._ranked(build, docs, np.flatnonzero(kept), text)
+        ids = [*map(build.ids.__getitem__, docs[ranked].tolist())]  # in C: hundreds a query
+        found_scores = dict(zip(ids, scores[ranked].tolist(), strict=True))
+        inactive = int(np.count_nonzero(~build.active[docs[ranked]]))
         suggestion = " ".join(answered.words) if mode == "corrected" else None
         return SearchResults(
             ids, found_scores, counts, suggestion, mode, parsed, inactive_count=inactive
@@ -1641,23 +1646,19 @@ class SearchIndex:
         yield "fuzzy", q.Or([any_word, self._fuzzy_query(build, parsed)]), parsed
 
     @staticmethod
-    def _ranked(build: _Build, best_first: list[int], text: str) -> list[int]:
-        """A scheme whose name was typed comes first (a whole name before a part of one), then
-        current schemes, then closed and replaced ones, each in the order given."""
+    def _ranked(build: _Build, docs: Docs, best: Docs, text: str) -> Docs:
+        """The positions `best` (of docs, best first) with a scheme whose name was typed first
+        (a whole name before a part of one), then current schemes, then closed and replaced
+        ones, each in the order given."""
         typed = tuple(words(text[:MAX_QUERY_LENGTH]))  # quotes and all, as the name is written
         named = build.named(typed)
-        groups = [
-            [d for d in best_first if named.get(d) == w]
-            for w in sorted(set(named.values()), reverse=True)
-        ]
-        groups.append([d for d in best_first if d not in named] if named else best_first)
-        # Split and joined in C (filters over the set's own test): hundreds of matches a query.
-        current = build.active.__contains__
-        ranked: list[int] = []
-        for group in groups:
-            ranked += filter(current, group)
-            ranked += itertools.filterfalse(current, group)
-        return ranked
+        group = np.zeros(len(best), np.int64)  # by the weight of the name typed; 0: none
+        if named:
+            found = docs[best]
+            for doc, weight in named.items():
+                group[found == doc] = -weight
+        # Sorted in C, stably: the order given stays within each group.
+        return best[np.lexsort((~build.active[docs[best]], group))]
 
     def _scored(self, searcher: Searcher, build: _Build, query: q.Query) -> dict[int, float]:
         """Document number -> score of every document the query matches, as Whoosh's matchers

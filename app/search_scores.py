@@ -110,6 +110,20 @@ def as_dict(part: Part) -> dict[int, float]:
     return dict(zip(docs.tolist(), part.scores[docs].tolist(), strict=True))
 
 
+def matches(part: Part) -> tuple[Docs, Floats]:
+    """The documents matched, ascending, and their scores."""
+    if isinstance(part, Leaf):
+        return part.docs, part.scores
+    docs = np.flatnonzero(part.matched)
+    return docs, part.scores[docs]
+
+
+def best_first(docs: Docs, scores: Floats) -> NDArray[np.intp]:
+    """The positions of ascending documents by score, best first, ties by document number
+    (Whoosh's order): a stable sort."""
+    return np.argsort(-scores, kind="stable")
+
+
 def any_of(parts: Sequence[Part], size: int) -> Part:
     """The documents of any part, their scores summed as Whoosh's union matchers add them:
     the parts matching most documents first (a document missing from a part adds 0.0, which

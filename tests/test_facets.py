@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from urllib.parse import parse_qsl
 
+import numpy as np
 import pytest
 from flask.testing import FlaskClient
 from hypothesis import given, settings
@@ -21,7 +22,7 @@ from app.facets import (
     AudienceFacet,
     FacetSets,
     Filters,
-    disjunctive_sets,
+    disjunctive_counts,
     facet_values,
     list_facet_values,
 )
@@ -109,26 +110,52 @@ SELECTIONS = [
 ]
 
 
-@pytest.mark.parametrize("counted_from", [0, 10**9], ids=["arrays", "sets"])
 @pytest.mark.parametrize("selected", SELECTIONS)
 def test_counting_with_sets_follows_the_definition(
-    catalogue: list[Scheme],
-    selected: dict[str, tuple[str, ...]],
-    counted_from: int,
-    monkeypatch: pytest.MonkeyPatch,
+    catalogue: list[Scheme], selected: dict[str, tuple[str, ...]]
 ) -> None:
-    # Search and browsing count facets over item numbers with set operations (or, for many
-    # items, arrays of every item's values): the kept items and counts of the definition,
-    # over the whole catalogue and over a part of it.
-    monkeypatch.setattr(facets, "ARRAY_COUNTS_FROM", counted_from)
+    # Search and browsing filter items by number with masks and count facets over
+    # tables of every item's values: the kept items and counts of the definition, over the
+    # whole catalogue and over parts of it (the last items, which have values in some facets
+    # only, included).
     columns = {name: [facet_values(s, name) for s in catalogue] for name in LIST_FACETS}
     sets = FacetSets.of_rows([list_facet_values(s) for s in catalogue])
     assert sets == FacetSets.of_columns(columns)
-    for items in (range(len(catalogue)), range(0, len(catalogue), 2), range(1)):
-        kept, counts = disjunctive_sets(items, sets.passing(selected), sets, LIST_FACETS)
+    parts = (
+        range(len(catalogue)),
+        range(0, len(catalogue), 2),
+        range(1),
+        range(len(catalogue) - 3, len(catalogue)),
+    )
+    for items in parts:
+        passing = sets.passing(selected, len(catalogue))
+        kept, counts = disjunctive_counts(np.array(items), passing, sets, LIST_FACETS)
+        kept = np.array(items)[kept].tolist()
         expected_kept, expected_counts = _by_definition(columns, items, selected)
         assert sorted(kept) == expected_kept
         assert counts == expected_counts
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    column=st.lists(st.lists(st.sampled_from("abcde"), max_size=3, unique=True), max_size=40),
+    chosen=st.sets(st.integers(min_value=0, max_value=45)),
+    few=st.sampled_from([0, 10**9]),
+)
+def test_a_value_table_counts_any_items_as_the_sets_do(
+    column: list[list[str]], chosen: set[int], few: int
+) -> None:
+    # In numpy and in Python (a few items): items with no value (at the end too) and numbers
+    # past the last item count nothing; values in order.
+    columns = {"kind": [tuple(values) for values in column], "funder": [("x",)] * len(column)}
+    table = FacetSets.of_columns(columns).table(("funder", "kind"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(facets, "FEW_ITEMS", few)
+        counts = table.count(np.array(sorted(chosen), np.int64))
+    for position, name in enumerate(("funder", "kind")):
+        counted = Counter(v for i in chosen if i < len(column) for v in columns[name][i])
+        assert counts[position] == dict(sorted(counted.items()))
+        assert list(counts[position]) == sorted(counted)
 
 
 def test_a_value_repeated_in_a_scheme_counts_once(catalogue: list[Scheme]) -> None:
@@ -137,7 +164,7 @@ def test_a_value_repeated_in_a_scheme_counts_once(catalogue: list[Scheme]) -> No
     twice = scheme.model_copy(update={"audience": audience})
     assert facet_values(twice, "sector") == scheme.audience.sectors
     sets = FacetSets.of_rows([list_facet_values(twice)])
-    _kept, counts = disjunctive_sets([0], {}, sets, LIST_FACETS)
+    _kept, counts = disjunctive_counts(np.array([0]), {}, sets, LIST_FACETS)
     assert counts["sector"] == dict.fromkeys(sorted(scheme.audience.sectors), 1)
 
 
@@ -199,18 +226,18 @@ def test_updated_facet_sets_are_those_counted_anew(
         after["kind"].append(tuple(values))
         after["funder"].append(())
     sets = FacetSets.of_columns(before)
-    for name in before:
-        sets.facet_arrays(name)  # carried where the facet's sets stay the same
+    for names in (("kind",), ("funder",), ("kind", "funder")):
+        sets.table(names)  # carried where the facets' sets stay the same
     updated = sets.updated(before, after)
     fresh = FacetSets.of_columns(after)
     assert updated == fresh
     assert [list(sets) for sets in updated.values.values()] == [
         list(sets) for sets in fresh.values.values()
     ]  # values in order too
-    for name in after:  # the same (item, value rank) pairs, in any order
-        assert sorted(
-            zip(*(a.tolist() for a in updated.facet_arrays(name)), strict=True)
-        ) == sorted(zip(*(a.tolist() for a in fresh.facet_arrays(name)), strict=True))
+    for names in (("kind",), ("funder",), ("kind", "funder")):  # the same values of each item
+        assert updated.table(names).names == fresh.table(names).names
+        assert updated.table(names).starts.tolist() == fresh.table(names).starts.tolist()
+        assert updated.table(names).ranks.tolist() == fresh.table(names).ranks.tolist()
 
 
 def test_updated_facet_sets_keep_the_sets_of_unchanged_values() -> None:
@@ -222,14 +249,14 @@ def test_updated_facet_sets_keep_the_sets_of_unchanged_values() -> None:
     assert updated.values["kind"] == {"a": frozenset(range(100)), "c": frozenset({100})}
 
 
-def test_a_scheme_published_again_with_the_same_values_keeps_the_sets_and_arrays() -> None:
+def test_a_scheme_published_again_with_the_same_values_keeps_the_sets_and_tables() -> None:
     # Its values are new tuples (it was read again), equal to those of before: nothing moves,
-    # and the arrays that count thousands of schemes are not made again.
+    # and the tables that count thousands of schemes are not made again.
     before = {"kind": [("a",), ("b",)] * 100}
     after = {"kind": [*before["kind"][:-1], tuple("b")]}
     assert after["kind"][-1] is not before["kind"][-1]
     sets = FacetSets.of_columns(before)
-    arrays = sets.facet_arrays("kind")
+    table = sets.table(("kind",))
     updated = sets.updated(before, after)
     assert updated.values["kind"] is sets.values["kind"]
-    assert updated.facet_arrays("kind") is arrays
+    assert updated.table(("kind",)) is table

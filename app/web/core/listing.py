@@ -8,8 +8,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
 
+import numpy as np
+
 from app.deadlines import NextDeadline, next_deadline, today_in_paris
-from app.facets import disjunctive_sets
+from app.facets import disjunctive_counts
 from app.i18n import Localized
 from app.schemes import ACTIVE_STATUSES, Scheme
 from app.search import SearchFilters
@@ -160,10 +162,10 @@ def _browse(
     key = ("browse", chosen, bool(form.open_now.data), form.chosen_sort, lang, today)
 
     def compute() -> tuple[list[ListedScheme], dict[str, dict[str, int]]]:
-        sets = catalogue.facet_sets
-        everything = range(len(catalogue.schemes))
-        kept, facets = disjunctive_sets(everything, sets.passing(selected), sets, FACETS)
-        ids = [catalogue.schemes[position].id for position in sorted(kept)]  # catalogue order
+        sets, size = catalogue.facet_sets, len(catalogue.schemes)
+        everything = np.arange(size)
+        kept, facets = disjunctive_counts(everything, sets.passing(selected, size), sets, FACETS)
+        ids = [catalogue.schemes[position].id for position in np.flatnonzero(kept).tolist()]
         return _ordered(catalogue, ids, form, lang, today, facets)
 
     return catalogue.answer(key, compute, lambda answer: len(answer[0]))
