@@ -34,6 +34,11 @@ class Leaf:
         return Leaf(docs, values)
 
 
+# A union of leaves with at most 1/SPARSE_SHARE of the documents in all is summed over their
+# documents alone: over every document it costs arrays the size of the index (and the memory
+# they pass through, which slows the next query too).
+SPARSE_SHARE = 8
+
 EMPTY = Leaf(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
 
 
@@ -127,12 +132,20 @@ def best_first(docs: Docs, scores: Floats) -> NDArray[np.intp]:
 def any_of(parts: Sequence[Part], size: int) -> Part:
     """The documents of any part, their scores summed as Whoosh's union matchers add them:
     the parts matching most documents first (a document missing from a part adds 0.0, which
-    changes no sum of positive scores). A leaf is added where its documents are."""
+    changes no sum of positive scores). A leaf is added where its documents are; leaves with
+    few documents in all are summed over their documents alone."""
     ordered = sorted((part for part in parts if len(part)), key=len, reverse=True)
     if not ordered:
         return EMPTY
     if len(ordered) == 1:
         return ordered[0]
+    leaves = [part for part in ordered if isinstance(part, Leaf)]
+    if len(leaves) == len(ordered) and sum(map(len, leaves)) * SPARSE_SHARE <= size:
+        docs = np.unique(np.concatenate([leaf.docs for leaf in leaves]))
+        summed = np.zeros(len(docs), dtype=np.float64)
+        for leaf in leaves:
+            summed[np.searchsorted(docs, leaf.docs)] += leaf.scores
+        return Leaf(docs, summed)
     matched = np.zeros(size, dtype=np.bool_)
     scores = np.zeros(size, dtype=np.float64)
     for part in ordered:
@@ -146,9 +159,20 @@ def any_of(parts: Sequence[Part], size: int) -> Part:
 
 
 def all_of(parts: Sequence[Part], size: int) -> Part:
-    """The documents of every part, their scores summed part after part, in the query's order."""
+    """The documents of every part, their scores summed part after part, in the query's order.
+    Leaves are met on their documents alone: the smallest's looked up in each other's."""
     if not parts or not all(len(part) for part in parts):
         return EMPTY
+    leaves = [part for part in parts if isinstance(part, Leaf)]
+    if len(leaves) == len(parts):
+        docs = min(leaves, key=len).docs
+        for leaf in leaves:
+            found = leaf.docs[np.minimum(np.searchsorted(leaf.docs, docs), len(leaf) - 1)]
+            docs = docs[found == docs]
+        summed = leaves[0].scores[np.searchsorted(leaves[0].docs, docs)]
+        for leaf in leaves[1:]:
+            summed = summed + leaf.scores[np.searchsorted(leaf.docs, docs)]
+        return Leaf(docs, summed)
     dense = [spread(part, size) for part in parts]
     matched = reduce(np.logical_and, (part.matched for part in dense[1:]), dense[0].matched)
     scores = dense[0].scores.copy()

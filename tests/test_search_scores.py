@@ -4,9 +4,11 @@ document by document in Whoosh's order, which the app did before (and Whoosh's m
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app import search_scores
 from app.search_scores import EMPTY, Leaf, all_of, any_of, as_dict, bm25_leaf, boosted, common_docs
 
 SIZE = 40
@@ -41,10 +43,21 @@ def exact(found: dict[int, float]) -> dict[int, str]:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(leaves, max_size=6), st.lists(st.lists(leaves, max_size=4), max_size=3))
+@given(
+    st.lists(leaves, max_size=6),
+    st.lists(st.lists(leaves, max_size=4), max_size=3),
+    st.sampled_from([0, 10**9]),
+)
 def test_words_and_all_words_sum_as_whoosh_adds(
-    terms: list[dict[int, float]], words: list[list[dict[int, float]]]
+    terms: list[dict[int, float]], words: list[list[dict[int, float]]], share: int
 ) -> None:
+    # Unions summed over their documents alone (share 0) or over every document.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search_scores, "SPARSE_SHARE", share)
+        _sum_as_whoosh_adds(terms, words)
+
+
+def _sum_as_whoosh_adds(terms: list[dict[int, float]], words: list[list[dict[int, float]]]) -> None:
     assert exact(as_dict(any_of([Leaf.of(t) for t in terms], SIZE))) == exact(reference_any(terms))
     # All words, each an Or of its terms: the shape of an ordinary query.
     expected = reference_all([reference_any(word) for word in words])
