@@ -8,7 +8,6 @@ schemes ticking them too would add.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -139,10 +138,11 @@ class ValueTable:
                 self._lists = (self.starts.tolist(), self.ranks.tolist())
             starts, ranks = self._lists
             last = len(starts) - 1  # items from there have no value
-            few = [i for i in items.tolist() if i < last]
-            counted = sorted(
-                Counter(r for i in few for r in ranks[starts[i] : starts[i + 1]]).items()
-            )
+            found: dict[int, int] = {}
+            for item in items.tolist():
+                for rank in ranks[starts[item] : starts[item + 1]] if item < last else ():
+                    found[rank] = found.get(rank, 0) + 1
+            counted = sorted(found.items())
         else:
             chosen = items[items < len(self.starts) - 1]
             first = self.starts[chosen]

@@ -54,8 +54,11 @@ def bm25_leaf(
     parts = [(np.asarray(ids, dtype=np.int64), np.asarray(tfs, np.float64)) for ids, tfs in blocks]
     if not parts:
         return EMPTY
-    docs = np.concatenate([ids for ids, _ in parts])
-    tf = np.concatenate([tfs for _, tfs in parts])
+    if len(parts) == 1:  # most terms: one segment's postings
+        docs, tf = parts[0]
+    else:
+        docs = np.concatenate([ids for ids, _ in parts])
+        tf = np.concatenate([tfs for _, tfs in parts])
     return Leaf(docs, idf * ((tf * k1_plus_one) / (tf + norms[docs])))
 
 
