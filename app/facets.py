@@ -165,7 +165,7 @@ class ValueTable:
 @dataclass(frozen=True)
 class FacetSets:
     """The items having each value of each facet (items numbered from 0): what
-    disjunctive_sets counts and filters with."""
+    disjunctive_counts counts and filters with."""
 
     values: Mapping[str, Mapping[str, frozenset[int]]]  # facet -> value (sorted) -> items
 

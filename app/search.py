@@ -1619,7 +1619,7 @@ class SearchIndex:
                     docs, scores = docs[allowed[docs]], scores[allowed[docs]]
                 # Best first; bounded work: only the best MAX_SCORED_DOCUMENTS count, facets
                 # included.
-                best = best_first(docs, scores)[:MAX_SCORED_DOCUMENTS]
+                best = best_first(scores)[:MAX_SCORED_DOCUMENTS]
                 docs, scores = docs[best], scores[best]
                 # An attempt counts when the user can see one of its documents.
                 if mode == "fuzzy" or passes(passing.values(), docs).any():
@@ -1659,10 +1659,13 @@ class SearchIndex:
         typed = tuple(words(text[:MAX_QUERY_LENGTH]))  # quotes and all, as the name is written
         named = build.named(typed)
         group = np.zeros(len(best), np.int64)  # by the weight of the name typed; 0: none
-        if named:
+        if named:  # each found document looked up among those named (sorted), in C
+            keys = np.fromiter(sorted(named), np.int64, len(named))
+            weights = np.fromiter(map(named.__getitem__, keys.tolist()), np.int64, len(named))
             found = docs[best]
-            for doc, weight in named.items():
-                group[found == doc] = -weight
+            at = np.minimum(np.searchsorted(keys, found), len(keys) - 1)
+            hit = keys[at] == found
+            group[hit] = -weights[at[hit]]
         # Sorted in C, stably: the order given stays within each group.
         return best[np.lexsort((~build.active[docs[best]], group))]
 

@@ -126,9 +126,9 @@ def matches(part: Part) -> tuple[Docs, Floats]:
     return docs, part.scores[docs]
 
 
-def best_first(docs: Docs, scores: Floats) -> NDArray[np.intp]:
-    """The positions of ascending documents by score, best first, ties by document number
-    (Whoosh's order): a stable sort."""
+def best_first(scores: Floats) -> NDArray[np.intp]:
+    """The positions of the scores of ascending documents (as `matches` gives them) by score,
+    best first, ties by document number (Whoosh's order): a stable sort."""
     return np.argsort(-scores, kind="stable")
 
 
