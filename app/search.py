@@ -1616,7 +1616,8 @@ class SearchIndex:
                     continue  # nothing can match: no need to ask the index
                 docs, scores = matches(self._part(searcher, build, query))
                 if allowed is not None:
-                    docs, scores = docs[allowed[docs]], scores[allowed[docs]]
+                    within = allowed[docs]
+                    docs, scores = docs[within], scores[within]
                 # Best first; bounded work: only the best MAX_SCORED_DOCUMENTS count, facets
                 # included.
                 best = best_first(scores)[:MAX_SCORED_DOCUMENTS]

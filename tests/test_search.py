@@ -223,6 +223,17 @@ def test_facets_are_or_within_and_across(index: SearchIndex, catalogue: list[Sch
     assert music.facets["sector"].get("music", 0) == len(music.ids)
 
 
+def test_only_ids_restricts_the_results_and_their_counts(index: SearchIndex) -> None:
+    everything = index.search("numérique", SearchFilters())
+    chosen = frozenset(everything.ids[1::2])
+    assert len(chosen) >= 2
+    some = index.search("numérique", SearchFilters(only_ids=chosen))
+    # The same order and scores, the others left out, facets counted over those kept.
+    assert some.ids == [i for i in everything.ids if i in chosen]
+    assert some.scores == {i: everything.scores[i] for i in some.ids}
+    assert sum(some.facets["kind"].values()) == len(some.ids)
+
+
 def test_the_words_never_corrected_are_read_without_the_suggestions(index: SearchIndex) -> None:
     # Every worker reads a new build after each publish: a query with a typo needs the words
     # never corrected, decoded alone, not the suggestions that are most of their file.
