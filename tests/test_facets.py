@@ -111,7 +111,7 @@ SELECTIONS = [
 
 
 @pytest.mark.parametrize("selected", SELECTIONS)
-def test_counting_with_sets_follows_the_definition(
+def test_counting_with_masks_and_tables_follows_the_definition(
     catalogue: list[Scheme], selected: dict[str, tuple[str, ...]]
 ) -> None:
     # Search and browsing filter items by number with masks and count facets over
