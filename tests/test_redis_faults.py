@@ -7,10 +7,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 
+import flask_limiter._extension as flask_limiter_extension
 import pytest
 import redis
 from admin_support import csrf_token, make_user
 from flask import Flask
+from mail_support import free_port
 from relay import Relay
 from sqlalchemy.orm import Session
 
@@ -64,3 +66,31 @@ def test_sign_in_answers_and_stays_limited_when_redis_fails(
     assert set(statuses) <= {401, 429}, statuses
     assert statuses[:3] == [401] * 3
     assert statuses[-1] == 429
+
+
+class _Clock:
+    """A clock an offset away from the real one, for the limiter's checks of a failed storage."""
+
+    def __init__(self, offset: float) -> None:
+        self.offset = offset
+
+    def time(self) -> float:
+        return time.time() + self.offset
+
+
+def test_an_app_made_after_a_redis_failure_counts_in_its_own_storage(
+    settings: Settings, session_factory, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Tests make many apps in one process, and these share the one limiter: a Redis failure met
+    by one must not split the next one's counts between memory and its own storage."""
+    user = make_user(db, "after-failure@example.org", "editor")
+    refused = replace(settings, redis_url=f"redis://127.0.0.1:{free_port()}/{DATABASE_NUMBER}")
+    assert _failed_sign_in(create_app(refused, session_factory), user.email)[0] == 401
+    worker = create_app(settings, session_factory)  # counts in memory, as tests' apps do
+    # The limiter tries a failed storage again after a delay: three attempts before that delay
+    # is over, three long after it.
+    statuses = []
+    for offset in (-3600.0, 3600.0):
+        monkeypatch.setattr(flask_limiter_extension, "time", _Clock(offset))
+        statuses += [_failed_sign_in(worker, user.email)[0] for _ in range(3)]
+    assert statuses == [401] * 5 + [429]  # five per minute for one address

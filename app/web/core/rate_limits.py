@@ -28,4 +28,9 @@ def init_app(app: Flask, redis_url: str | None) -> None:
         app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
         app.config["RATELIMIT_SWALLOW_ERRORS"] = True
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # The limiter is one per process (the views name it when imported), and it keeps whether
+    # its storage failed. A new app (tests make many) starts from its own storage, live: left
+    # failed by an earlier app's Redis, it would count in memory, then move to the new storage
+    # when next checked, halfway through a count.
+    limiter._storage_dead = False
     limiter.init_app(app)
