@@ -15,7 +15,7 @@ from app.vocabulary import PLACES_FILE, Vocabulary
 
 MAX_QUERY_LENGTH = 200
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
+_LETTERS = re.compile(r"[^\W_]+")
 _PHRASE = re.compile(r'"([^"]+)"')
 
 
@@ -24,15 +24,16 @@ _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss"})
 
 def fold(text: str) -> str:
     """Lower case without accents: what both the index and the queries compare."""
+    if text.isascii():  # no accent nor ligature, and casefold() is lower() (most words)
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LIGATURES))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def words(text: str) -> list[str]:
-    """The words of a text, folded, apostrophes and hyphens splitting them."""
-    return [
-        w for w in re.split(r"['’-]", " ".join(_WORD.findall(fold(text)))) for w in w.split() if w
-    ]
+    """The words of a text, folded, apostrophes and hyphens splitting them: its runs of letters
+    and digits."""
+    return _LETTERS.findall(fold(text))
 
 
 def singular(word: str) -> str:
@@ -69,7 +70,7 @@ def parse_query(text: str) -> ParsedQuery:
     clean = _CONTROL.sub(" ", text)
     truncated = len(clean) > MAX_QUERY_LENGTH
     clean = clean[:MAX_QUERY_LENGTH]
-    phrases = tuple(tuple(words(p)) for p in _PHRASE.findall(clean) if words(p))
+    phrases = (tuple(words(p)) for p in _PHRASE.findall(clean))
     rest = _PHRASE.sub(" ", clean)
     return ParsedQuery(tuple(words(rest)), tuple(p for p in phrases if len(p) > 1), truncated)
 
