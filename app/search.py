@@ -1049,7 +1049,7 @@ class SearchIndex:
 
     # -- building -------------------------------------------------------------------------
 
-    @property
+    @cached_property
     def _current(self) -> Path:
         return self.directory / "current"
 

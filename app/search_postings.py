@@ -118,8 +118,12 @@ class Postings:
             return None
         first, end = records[2 * found + 1], records[2 * found + 3]
         size = end - first
-        ids = read_array(self._fd, "I", 4 * size, first * _POSTING)
-        return ids, read_array(self._fd, "f", 4 * size, first * _POSTING + 4 * size)
+        # The term's document numbers, then their weights: one read of both.
+        data = memoryview(read_bytes(self._fd, 8 * size, first * _POSTING))
+        ids, weights = array("I"), array("f")
+        ids.frombytes(data[: 4 * size])
+        weights.frombytes(data[4 * size :])
+        return ids, weights
 
 
 def open_whole(path: Path, read: Callable[[int], _Opened | None]) -> _Opened | None:
@@ -139,11 +143,16 @@ def open_whole(path: Path, read: Callable[[int], _Opened | None]) -> _Opened | N
 
 
 def read_array(fd: int, typecode: str, size: int, at: int) -> array[Any]:
-    """The array of `size` bytes at `at` of a file; ValueError when fewer are read (a file cut
-    under its reader: the caller asks Whoosh instead)."""
+    """The array of `size` bytes at `at` of a file (see read_bytes)."""
+    values: array[Any] = array(typecode)
+    values.frombytes(read_bytes(fd, size, at))
+    return values
+
+
+def read_bytes(fd: int, size: int, at: int) -> bytes:
+    """The `size` bytes at `at` of a file; ValueError when fewer are read (a file cut under its
+    reader: the caller asks Whoosh instead)."""
     data = os.pread(fd, size, at)
     if len(data) != size:
         raise ValueError("file cut short")
-    values: array[Any] = array(typecode)
-    values.frombytes(data)
-    return values
+    return data
