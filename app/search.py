@@ -1768,17 +1768,18 @@ class SearchIndex:
         parsed = parse_query(text)
         analyzer = self.schema[f"body_{lang}"].analyzer
         segments = [*self.synonyms.segment(parsed.words), *((p, []) for p in parsed.phrases)]
-        terms = {
-            token.text
+        # The body's analyzer's terms (_analyzed: the same, kept): a page marks twenty texts.
+        terms = frozenset(
+            term
             for phrase, alternatives in segments
             for words in (phrase, *alternatives)
-            for token in analyzer(" ".join(words))
-        }
+            for term in _analyzed(lang, " ".join(words))
+        )
         if not terms:
             return ""
         # Kept: a results page marks twenty texts, each analyzed whole (stemmed word by word);
         # its next visit, or the same query's, costs a lookup.
-        key = (document_text, frozenset(terms), lang)
+        key = (document_text, terms, lang)
         passage = self._highlights.get(key)
         if passage is None:
             passage = str(
