@@ -169,7 +169,7 @@ def _analyzed(lang: str, text: str) -> tuple[str, ...]:
 @cache
 def _analysis(lang: str) -> tuple[Callable[[str], list[str]], frozenset[str], int, Any]:
     """The analyzer's own settings: its tokenizer's pattern, its stop words and shortest word
-    kept, and its stemming function (with the cache indexing filled)."""
+    kept, and its stemming function with its cache (which indexing fills too)."""
     tokenizer, _lower, _fold, stop, stem = _analyzer(lang).items
     return tokenizer.expression.findall, stop.stops, stop.min, stem._stem
 
