@@ -13,10 +13,11 @@ from harness import csrf_token_in
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.editing import latest_revision, save_draft
+from app.editing import latest_revision, revisions, save_draft
 from app.models import Suggestion
 from app.schemes import Scheme
 from app.vocabulary import Vocabulary
+from app.web.admin import readable_diff
 
 
 def lowered_threshold(catalogue: list[Scheme], wording: bool) -> Scheme:
@@ -69,6 +70,51 @@ def test_the_revision_diff_names_fields_in_words_with_the_wording_of_both_versio
     assert "criteria[" not in latest
     assert before in latest
     assert "30 %" in latest.replace("\u00a0", " ") or "30%" in latest
+
+
+def test_the_revisions_page_works_out_each_pair_of_revisions_once_per_language(
+    client: FlaskClient,
+    db: Session,
+    lowered_draft: str,
+    catalogue: list[Scheme],
+    vocabulary: Vocabulary,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    worked_out: list[str] = []
+    original = readable_diff._readable_changes
+
+    def counted(before: dict[str, object] | None, after: dict[str, object]) -> object:
+        worked_out.append(str(after["id"]))
+        return original(before, after)
+
+    monkeypatch.setattr(readable_diff, "_readable_changes", counted)
+    url = f"/{{}}/admin/schemes/{lowered_draft}/revisions"
+    pairs = len(revisions(db, lowered_draft))
+
+    def page(lang: str) -> str:  # without the forms' tokens, which change at each view
+        html = client.get(url.format(lang)).get_data(as_text=True)
+        return re.sub(r'(name="csrf_token" value=")[^"]*', r"\1", html)
+
+    english = page("en")
+    assert len(worked_out) == pairs
+    french = page("fr")
+    assert len(worked_out) == 2 * pairs  # each language names the places in its own words
+    assert page("en") == english
+    assert page("fr") == french
+    assert len(worked_out) == 2 * pairs  # seen again: nothing worked out
+    assert re.search(r"Critère \d+ \(music-activity-share\) › Condition 1 › Valeur", french)
+    assert "Formulation avant" in french
+    assert "Wording before" not in french
+    # A new revision: only its pair with the one before is worked out.
+    document = lowered_threshold(catalogue, wording=True).document()
+    document["name"]["en"] += " (renamed)"
+    scheme = Scheme.model_validate(document)
+    base = latest_revision(db, scheme.id)
+    assert base is not None
+    save_draft(db, scheme, base=base.number, author="editor", comment="", vocabulary=vocabulary)
+    newest = page("en")
+    assert len(worked_out) == 2 * pairs + 1
+    assert newest.count('<article class="card revision">') == pairs + 1
 
 
 @pytest.mark.parametrize(("lang", "state"), [("fr", "(brouillon)"), ("en", "(draft)")])
