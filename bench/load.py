@@ -5,7 +5,8 @@ administrator with a TOTP secret), starts gunicorn on a free loopback port, then
 headless in this process: visitors (home, lists with filters, searches with typos, scheme pages,
 questionnaire steps and results, the JSON API) and one administrator who signs in through the
 real forms and, every few seconds, saves a draft with a small change and publishes it. It prints
-requests, requests per second, p50/p95/p99 and errors per endpoint, checks the goal, checks that
+requests, requests per second, p50/p95/p99 and errors per endpoint, checks the goal, gives the
+p95 of the visitors' requests made during or just after a publish against the others', checks that
 every save the administrator saw succeed is a revision in the database and that every worker
 serves the last published change, then stops gunicorn and drops the schema. The visitors' API
 eligibility calls ask for one page of 20 verdicts (`per_page`), as a real client at national
@@ -526,6 +527,44 @@ def _count_cache_status(response: Any = None, **_kwargs: Any) -> None:
 locust.events.request.add_listener(_count_cache_status)
 
 
+# Each request as (start, end, name), in seconds since the epoch: where the slow ones fall
+# against the administrator's publishes (every worker refreshes its catalogue and index then).
+TIMELINE: list[tuple[float, float, str]] = []
+AFTER_PUBLISH_S = 1.0  # what counts as "just after a publish"
+
+
+def _record_time(
+    name: str = "", response_time: float = 0, start_time: float = 0, **_kwargs: Any
+) -> None:
+    TIMELINE.append((start_time, start_time + response_time / 1000, name))
+
+
+locust.events.request.add_listener(_record_time)
+
+
+def publish_windows() -> str:
+    """The p95 of visitors' requests started during a publish or within AFTER_PUBLISH_S of its
+    answer, against the others'."""
+    publishes = [(start, end) for start, end, name in TIMELINE if name == "admin: publish"]
+    near: list[float] = []
+    far: list[float] = []
+    for start, end, name in TIMELINE:
+        if name.startswith("admin"):
+            continue
+        close = any(p_start <= start <= p_end + AFTER_PUBLISH_S for p_start, p_end in publishes)
+        (near if close else far).append((end - start) * 1000)
+
+    def p95(values: list[float]) -> str:
+        return f"{sorted(values)[int(len(values) * 0.95)]:.0f} ms" if values else "-"
+
+    share = len(near) / max(1, len(near) + len(far))
+    return (
+        f"visitors' requests started during a publish or within {AFTER_PUBLISH_S:g} s of its "
+        f"answer: {len(near)} ({share:.0%}), p95 {p95(near)}; the others: {len(far)}, "
+        f"p95 {p95(far)}"
+    )
+
+
 def cache_statuses() -> str:
     """How the proxy answered (X-Cache-Status), counted over the run."""
     return ", ".join(f"{k} {v}" for k, v in sorted(CACHE_STATUSES.items())) or "none seen"
@@ -783,6 +822,7 @@ def main() -> int:
                 )
                 Visitor.wait_time = between(*wait)
                 CACHE_STATUSES.clear()
+                TIMELINE.clear()
                 result = run_locust(front, options, server, wait) and result
                 if proxy:
                     print(f"nginx X-Cache-Status: {cache_statuses()}")
@@ -852,6 +892,8 @@ def run_locust(
         f"{(busy - server_cpu - own_cpu) / seconds:.2f}\n"
     )
     met, _errors, _p95 = print_table(env, seconds)
+    if Administrator.publish:
+        print(publish_windows())
     return met
 
 
