@@ -117,6 +117,54 @@ def test_the_revisions_page_works_out_each_pair_of_revisions_once_per_language(
     assert newest.count('<article class="card revision">') == pairs + 1
 
 
+def test_a_long_history_is_shown_ten_revisions_a_page_with_the_latest_draft_on_each(
+    client: FlaskClient,
+    db: Session,
+    lowered_draft: str,
+    catalogue: list[Scheme],
+    vocabulary: Vocabulary,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    document = lowered_threshold(catalogue, wording=True).document()
+    for number in range(12):
+        document["name"]["en"] = f"Renamed {number}"
+        base = latest_revision(db, lowered_draft)
+        assert base is not None
+        save_draft(
+            db,
+            Scheme.model_validate(document),
+            base=base.number,
+            author="editor",
+            comment=f"rename {number}",
+            vocabulary=vocabulary,
+        )
+    history = revisions(db, lowered_draft)
+    assert len(history) > 10  # two pages
+    worked_out: list[str] = []
+    original = readable_diff._readable_changes
+
+    def counted(before: dict[str, object] | None, after: dict[str, object]) -> object:
+        worked_out.append(str(after["id"]))
+        return original(before, after)
+
+    monkeypatch.setattr(readable_diff, "_readable_changes", counted)
+    url = f"/fr/admin/schemes/{lowered_draft}/revisions"
+    first = client.get(url).get_data(as_text=True)
+    assert first.count('<article class="card revision">') == 10
+    assert len(worked_out) == 10  # only the page's revisions are compared
+    assert f"<h2>N° {history[0].number} –" in first  # newest first
+    assert 'aria-label="Pages des révisions"' in first
+    assert f'href="/fr/admin/schemes/{lowered_draft}/revisions?page=2"' in first
+    last_page = (len(history) + 9) // 10
+    last = client.get(f"{url}?page={last_page}").get_data(as_text=True)
+    assert last.count('<article class="card revision">') == len(history) - 10 * (last_page - 1)
+    assert "<h2>N° 1 –" in last
+    assert f"<h2>N° {history[0].number} –" not in last
+    # The panels above the history are the latest revision's on every page.
+    assert f"brouillon n° {history[0].number}" in last.lower()
+    assert client.get(f"{url}?page=zero").status_code == 400
+
+
 @pytest.mark.parametrize(("lang", "state"), [("fr", "(brouillon)"), ("en", "(draft)")])
 def test_the_draft_preview_names_its_state_in_the_reader_language(
     client: FlaskClient, lowered_draft: str, lang: str, state: str

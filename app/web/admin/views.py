@@ -102,6 +102,7 @@ def _read_dashboard_rows(app: Flask) -> None:
 
 
 DASHBOARD_SUGGESTIONS = 5  # the newest waiting ones; the Suggestions page lists them all
+REVISIONS_PAGE_SIZE = 10  # revisions per page of a scheme's history
 
 
 def _actor() -> str:
@@ -141,18 +142,23 @@ def dashboard() -> str:
 @blueprint.get("/schemes/<scheme_id>/revisions")
 @require_role("editor", "admin")
 def scheme_revisions(scheme_id: str) -> str:
-    """Who changed what and when, each revision with its readable diff."""
+    """Who changed what and when, each revision with its readable diff, newest first, a page
+    at a time: each diff names its fields through the editor's form of both revisions."""
     history = revisions(db_session(), scheme_id)
     if not history:
         abort(404)
+    pairs = list(zip(history, [*history[1:], None], strict=True))
+    shown = paged(pairs, "page", REVISIONS_PAGE_SIZE)
     changes = [
         (row, readable_changes(older.document if older else None, row.document))
-        for row, older in zip(history, [*history[1:], None], strict=True)
+        for row, older in shown.items
     ]
     return render_template(
         "admin/revisions.html",
         scheme_id=scheme_id,
+        latest=history[0],
         changes=changes,
+        shown=shown,
         form=CommentForm(),
         problems=publish_problems(db_session(), scheme_id, vocabulary()),
     )
