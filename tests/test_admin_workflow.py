@@ -72,14 +72,9 @@ def test_the_revision_diff_names_fields_in_words_with_the_wording_of_both_versio
     assert "30 %" in latest.replace("\u00a0", " ") or "30%" in latest
 
 
-def test_the_revisions_page_works_out_each_pair_of_revisions_once_per_language(
-    client: FlaskClient,
-    db: Session,
-    lowered_draft: str,
-    catalogue: list[Scheme],
-    vocabulary: Vocabulary,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.fixture
+def diffs_worked_out(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The scheme id of each pair of revisions whose readable diff is worked out, in turn."""
     worked_out: list[str] = []
     original = readable_diff._readable_changes
 
@@ -88,6 +83,27 @@ def test_the_revisions_page_works_out_each_pair_of_revisions_once_per_language(
         return original(before, after)
 
     monkeypatch.setattr(readable_diff, "_readable_changes", counted)
+    return worked_out
+
+
+def save_renamed(db: Session, catalogue: list[Scheme], vocabulary: Vocabulary, name: str) -> None:
+    """A new draft of the lowered threshold, its English name changed."""
+    document = lowered_threshold(catalogue, wording=True).document()
+    document["name"]["en"] = name
+    scheme = Scheme.model_validate(document)
+    base = latest_revision(db, scheme.id)
+    assert base is not None
+    save_draft(db, scheme, base=base.number, author="editor", comment=name, vocabulary=vocabulary)
+
+
+def test_the_revisions_page_works_out_each_pair_of_revisions_once_per_language(
+    client: FlaskClient,
+    db: Session,
+    lowered_draft: str,
+    catalogue: list[Scheme],
+    vocabulary: Vocabulary,
+    diffs_worked_out: list[str],
+) -> None:
     url = f"/{{}}/admin/schemes/{lowered_draft}/revisions"
     pairs = len(revisions(db, lowered_draft))
 
@@ -96,24 +112,19 @@ def test_the_revisions_page_works_out_each_pair_of_revisions_once_per_language(
         return re.sub(r'(name="csrf_token" value=")[^"]*', r"\1", html)
 
     english = page("en")
-    assert len(worked_out) == pairs
+    assert len(diffs_worked_out) == pairs
     french = page("fr")
-    assert len(worked_out) == 2 * pairs  # each language names the places in its own words
+    assert len(diffs_worked_out) == 2 * pairs  # each language names the places in its own words
     assert page("en") == english
     assert page("fr") == french
-    assert len(worked_out) == 2 * pairs  # seen again: nothing worked out
+    assert len(diffs_worked_out) == 2 * pairs  # seen again: nothing worked out
     assert re.search(r"Critère \d+ \(music-activity-share\) › Condition 1 › Valeur", french)
     assert "Formulation avant" in french
     assert "Wording before" not in french
     # A new revision: only its pair with the one before is worked out.
-    document = lowered_threshold(catalogue, wording=True).document()
-    document["name"]["en"] += " (renamed)"
-    scheme = Scheme.model_validate(document)
-    base = latest_revision(db, scheme.id)
-    assert base is not None
-    save_draft(db, scheme, base=base.number, author="editor", comment="", vocabulary=vocabulary)
+    save_renamed(db, catalogue, vocabulary, "Renamed")
     newest = page("en")
-    assert len(worked_out) == 2 * pairs + 1
+    assert len(diffs_worked_out) == 2 * pairs + 1
     assert newest.count('<article class="card revision">') == pairs + 1
 
 
@@ -123,35 +134,16 @@ def test_a_long_history_is_shown_ten_revisions_a_page_with_the_latest_draft_on_e
     lowered_draft: str,
     catalogue: list[Scheme],
     vocabulary: Vocabulary,
-    monkeypatch: pytest.MonkeyPatch,
+    diffs_worked_out: list[str],
 ) -> None:
-    document = lowered_threshold(catalogue, wording=True).document()
     for number in range(12):
-        document["name"]["en"] = f"Renamed {number}"
-        base = latest_revision(db, lowered_draft)
-        assert base is not None
-        save_draft(
-            db,
-            Scheme.model_validate(document),
-            base=base.number,
-            author="editor",
-            comment=f"rename {number}",
-            vocabulary=vocabulary,
-        )
+        save_renamed(db, catalogue, vocabulary, f"Renamed {number}")
     history = revisions(db, lowered_draft)
     assert len(history) > 10  # two pages
-    worked_out: list[str] = []
-    original = readable_diff._readable_changes
-
-    def counted(before: dict[str, object] | None, after: dict[str, object]) -> object:
-        worked_out.append(str(after["id"]))
-        return original(before, after)
-
-    monkeypatch.setattr(readable_diff, "_readable_changes", counted)
     url = f"/fr/admin/schemes/{lowered_draft}/revisions"
     first = client.get(url).get_data(as_text=True)
     assert first.count('<article class="card revision">') == 10
-    assert len(worked_out) == 10  # only the page's revisions are compared
+    assert len(diffs_worked_out) == 10  # only the page's revisions are compared
     assert f"<h2>N° {history[0].number} –" in first  # newest first
     assert 'aria-label="Pages des révisions"' in first
     assert f'href="/fr/admin/schemes/{lowered_draft}/revisions?page=2"' in first
